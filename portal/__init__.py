@@ -1,0 +1,108 @@
+"""Portal de Inducción: the application factory."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from flask import Flask, render_template
+from flask_babel import format_date, format_datetime
+from flask_babel import gettext as _
+
+from portal.config import load_settings
+from portal.extensions import babel, csrf, db, login_manager, migrate
+
+MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
+
+
+def create_app(test_config: dict | None = None) -> Flask:
+    """Build the application; test_config overrides every other source of settings."""
+    app = Flask(__name__, instance_relative_config=True)
+    load_settings(app, test_config)
+    os.makedirs(app.instance_path, exist_ok=True)
+
+    register_extensions(app)
+    register_blueprints(app)
+    register_template_helpers(app)
+    register_error_handlers(app)
+    register_cli(app)
+    return app
+
+
+def register_extensions(app: Flask) -> None:
+    from portal.database import configure_sqlite
+
+    engine_options = dict(app.config.get("SQLALCHEMY_ENGINE_OPTIONS") or {})
+    if not app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+        engine_options.setdefault("pool_pre_ping", True)
+    app.config["SQLALCHEMY_ENGINE_OPTIONS"] = engine_options
+    db.init_app(app)
+    with app.app_context():
+        if db.engine.dialect.name == "sqlite":
+            configure_sqlite(db.engine, app.config["SQLITE_BUSY_TIMEOUT"])
+    migrate.init_app(app, db, directory=str(MIGRATIONS_DIR), render_as_batch=True)
+    csrf.init_app(app)
+    babel.init_app(app, locale_selector=lambda: app.config["BABEL_DEFAULT_LOCALE"])
+
+    from portal.auth.sessions import init_login_manager
+
+    init_login_manager(app, login_manager)
+
+
+def register_blueprints(app: Flask) -> None:
+    from portal.auth.access import enforce_declared_access
+    from portal.auth.views import bp as auth_bp
+    from portal.health import bp as health_bp
+    from portal.learning.views import bp as learning_bp
+    from portal.quizzes.views import bp as quizzes_bp
+    from portal.security import add_security_headers
+
+    app.register_blueprint(health_bp)
+    app.register_blueprint(auth_bp)
+    app.register_blueprint(learning_bp)
+    app.register_blueprint(quizzes_bp, url_prefix="/modulos")
+    app.before_request(enforce_declared_access)
+    app.after_request(add_security_headers)
+
+
+def register_template_helpers(app: Flask) -> None:
+    from portal.rut import format_rut
+
+    app.jinja_env.filters["date_cl"] = lambda value: format_date(value, "dd-MM-yyyy") if value else ""
+    app.jinja_env.filters["date_long"] = lambda value: format_date(value, "long") if value else ""
+    app.jinja_env.filters["datetime_cl"] = (
+        lambda value: format_datetime(value, "dd-MM-yyyy HH:mm") if value else ""
+    )
+    app.jinja_env.filters["rut"] = format_rut
+
+    @app.context_processor
+    def institution():
+        return {"institution_name": app.config["INSTITUTION_NAME"]}
+
+
+def register_error_handlers(app: Flask) -> None:
+    messages = {
+        400: (lambda: _("Solicitud no válida"), lambda: _("No pudimos procesar lo que se envió. Vuelva atrás e intente de nuevo.")),
+        403: (lambda: _("Acceso denegado"), lambda: _("No tiene permiso para ver esta página.")),
+        404: (lambda: _("Página no encontrada"), lambda: _("La página que busca no existe o fue movida.")),
+        405: (lambda: _("Acción no permitida"), lambda: _("Esta dirección no acepta esa acción.")),
+        413: (lambda: _("Archivo demasiado grande"), lambda: _("Lo que envió supera el tamaño permitido.")),
+        500: (lambda: _("Error del servidor"), lambda: _("Ocurrió un error inesperado. Ya quedó registrado; intente de nuevo en unos minutos.")),
+    }
+
+    def render_error(error):
+        code = getattr(error, "code", 500) or 500
+        if code == 500:
+            # A failed request must not leave a half-done transaction for the next one.
+            db.session.rollback()
+        title, detail = messages.get(code, messages[500])
+        return render_template("errors/error.html", code=code, title=title(), detail=detail()), code
+
+    for code in messages:
+        app.register_error_handler(code, render_error)
+
+
+def register_cli(app: Flask) -> None:
+    from portal.cli import register_commands
+
+    register_commands(app)

@@ -1,0 +1,24 @@
+"""Sign-in forms."""
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import HiddenField, PasswordField, StringField
+from wtforms.validators import DataRequired, Length
+
+
+class LoginForm(FlaskForm):
+    login = StringField(
+        _l("RUT o correo electrónico"),
+        validators=[DataRequired(_l("Escriba su RUT o su correo.")), Length(max=254)],
+        render_kw={"autocomplete": "username", "autocapitalize": "none", "spellcheck": "false"},
+    )
+    password = PasswordField(
+        _l("Contraseña"),
+        validators=[DataRequired(_l("Escriba su contraseña.")), Length(max=1024)],
+        render_kw={"autocomplete": "current-password"},
+    )
+    next = HiddenField()
+
+
+class ButtonForm(FlaskForm):
+    """A form with no fields: gives POST-only buttons (sign out, mark as read) their CSRF token."""

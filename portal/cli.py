@@ -1,0 +1,153 @@
+"""Command-line tools: `flask --app portal <command>`."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import click
+from email_validator import EmailNotValidError, validate_email
+from flask import current_app
+from flask.cli import AppGroup
+from sqlalchemy import func, select
+
+from portal import audit
+from portal.auth.service import hash_password
+from portal.content import load_curriculum
+from portal.extensions import db
+from portal.models.curriculum import Module
+from portal.models.user import ROLES, Department, User
+from portal.quizzes.exchange import ModuleFormatError, export_module, import_module
+from portal.rut import InvalidRut, normalize_rut
+
+MIN_PASSWORD_LENGTH = 12
+
+
+def seed_content() -> list[str]:
+    """Create the default modules that do not exist yet; return the slugs created (flushes)."""
+    created = []
+    existing = set(db.session.scalars(select(Module.slug)))
+    for data in load_curriculum():
+        if data["slug"] not in existing:
+            import_module(data)
+            created.append(data["slug"])
+    return created
+
+
+def register_commands(app) -> None:
+    @app.cli.command("seed-content")
+    def seed_content_command():
+        """Load the default curriculum (the six modules); safe to run again."""
+        try:
+            created = seed_content()
+        except ModuleFormatError as error:
+            db.session.rollback()
+            raise click.ClickException("El contenido por defecto no es válido: " + "; ".join(error.problems))
+        if created:
+            audit.record("content.seeded", modules=created)
+        db.session.commit()
+        click.echo(
+            f"Módulos creados: {', '.join(created)}." if created else "El contenido ya estaba cargado."
+        )
+
+    @app.cli.command("seed-demo")
+    @click.option("--only-if-empty", is_flag=True, help="Do nothing when any account exists.")
+    def seed_demo_command(only_if_empty: bool):
+        """Create demo departments, the four demo accounts and about 30 fictional staff."""
+        from portal.demo import DemoRefused, seed_demo
+
+        if only_if_empty and db.session.scalar(select(func.count(User.id))):
+            click.echo("Ya hay cuentas en la base de datos; no se agregan datos de demostración.")
+            return
+        try:
+            summary = seed_demo(current_app.config)
+        except DemoRefused as refusal:
+            db.session.rollback()
+            raise click.ClickException(str(refusal))
+        db.session.commit()
+        click.echo(summary)
+
+    users = AppGroup("users", help="Manage accounts.")
+
+    @users.command("create")
+    @click.option("--rut", required=True, help="RUT, with or without dots and dash.")
+    @click.option("--name", "full_name", required=True, help="Full name.")
+    @click.option("--email", default=None, help="Email address (optional).")
+    @click.option("--role", "roles", multiple=True, required=True, type=click.Choice(ROLES))
+    @click.option("--password", required=True, help=f"At least {MIN_PASSWORD_LENGTH} characters.")
+    @click.option("--department", default=None, help="Department name; created if new.")
+    def create_user(rut, full_name, email, roles, password, department):
+        """Create an account (for instance, the first administrator)."""
+        try:
+            rut = normalize_rut(rut)
+        except InvalidRut as error:
+            message = "el dígito verificador no corresponde" if error.reason == "check_digit" else "formato no válido"
+            raise click.BadParameter(f"RUT no válido: {message}.", param_hint="--rut")
+        if db.session.scalar(select(User.id).where(User.rut == rut)):
+            raise click.BadParameter(f"ya existe una cuenta con el RUT {rut}.", param_hint="--rut")
+        if not full_name.strip():
+            raise click.BadParameter("el nombre no puede estar vacío.", param_hint="--name")
+        if email:
+            try:
+                email = validate_email(email, check_deliverability=False).normalized.lower()
+            except EmailNotValidError as error:
+                raise click.BadParameter(f"correo no válido: {error}", param_hint="--email")
+            if db.session.scalar(select(User.id).where(func.lower(User.email) == email)):
+                raise click.BadParameter(f"el correo {email} ya pertenece a otra cuenta.", param_hint="--email")
+        if len(password) < MIN_PASSWORD_LENGTH:
+            raise click.BadParameter(
+                f"la contraseña debe tener al menos {MIN_PASSWORD_LENGTH} caracteres.", param_hint="--password"
+            )
+        user = User(rut=rut, full_name=" ".join(full_name.split()), email=email or None,
+                    password_hash=hash_password(password))
+        user.set_roles(roles)
+        if department:
+            user.department = find_or_create_department(department)
+        db.session.add(user)
+        db.session.flush()
+        audit.record("accounts.created", user_id=user.id, roles=sorted(roles), via="cli")
+        db.session.commit()
+        click.echo(f"Cuenta creada: {user.full_name} ({rut}), roles: {', '.join(sorted(roles))}.")
+
+    app.cli.add_command(users)
+
+    modules = AppGroup("modules", help="Export and import modules (JSON exchange format).")
+
+    @modules.command("export")
+    @click.argument("slug")
+    @click.option("--output", required=True, type=click.Path(dir_okay=False, writable=True, path_type=Path))
+    def export_command(slug, output: Path):
+        """Write a module, its lessons and its current quiz to a JSON file."""
+        module = db.session.scalar(select(Module).where(Module.slug == slug))
+        if module is None:
+            raise click.ClickException(f"No existe un módulo con el identificador «{slug}».")
+        output.write_text(json.dumps(export_module(module), ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+        click.echo(f"Módulo «{module.title}» exportado a {output}.")
+
+    @modules.command("import")
+    @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+    def import_command(file: Path):
+        """Create a module from a JSON file in the exchange format."""
+        try:
+            data = json.loads(file.read_text(encoding="utf-8"))
+        except (UnicodeDecodeError, json.JSONDecodeError) as error:
+            raise click.ClickException(f"{file} no es un JSON válido: {error}")
+        try:
+            module = import_module(data, published=False)
+        except ModuleFormatError as error:
+            db.session.rollback()
+            raise click.ClickException("No se importó nada:\n- " + "\n- ".join(error.problems))
+        audit.record("content.module_imported", module=module.slug, via="cli")
+        db.session.commit()
+        click.echo(f"Módulo «{module.title}» importado como borrador (no publicado).")
+
+    app.cli.add_command(modules)
+
+
+def find_or_create_department(name: str) -> Department:
+    name = " ".join(name.split())
+    department = db.session.scalar(select(Department).where(Department.name == name))
+    if department is None:
+        department = Department(name=name)
+        db.session.add(department)
+    return department

@@ -1,0 +1,156 @@
+"""Demo data: departments, the four demo accounts and fictional staff with varied progress."""
+
+from __future__ import annotations
+
+import random
+from datetime import date, timedelta
+
+from sqlalchemy import select
+
+from portal.auth.service import hash_password
+from portal.cli import find_or_create_department, seed_content
+from portal.learning import service as learning
+from portal.models.curriculum import Module
+from portal.models.quiz import MULTIPLE
+from portal.models.user import ADMIN, HR, STAFF, TRAINER, User
+from portal.quizzes import service as quizzes
+from portal.rut import check_digit
+
+DEMO_ACCOUNTS = (
+    ("funcionario@demo.cl", "Camila Fuentes Rojas", (STAFF,), 15_234_567),
+    ("capacitador@demo.cl", "Rodrigo Soto Muñoz", (STAFF, TRAINER), 13_456_789),
+    ("rrhh@demo.cl", "Patricia Contreras Díaz", (STAFF, HR), 12_987_654),
+    ("admin@demo.cl", "Andrés Morales Vega", (STAFF, ADMIN), 11_765_432),
+)
+
+DEPARTMENTS = (
+    "Dirección de Desarrollo Comunitario",
+    "Dirección de Obras Municipales",
+    "Dirección de Tránsito",
+    "Secretaría Municipal",
+    "Dirección de Administración y Finanzas",
+    "Departamento de Salud",
+    "Dirección de Medio Ambiente, Aseo y Ornato",
+)
+
+FIRST_NAMES = (
+    "Javiera", "Matías", "Constanza", "Benjamín", "Francisca", "Vicente", "Valentina", "Joaquín",
+    "Catalina", "Tomás", "Fernanda", "Sebastián", "Daniela", "Cristóbal", "Antonia", "Ignacio",
+    "Josefa", "Felipe", "Macarena", "Diego", "Carolina", "Nicolás", "Paula", "Héctor",
+    "Marcela", "Luis", "Ximena", "Raúl", "Ñusta", "Gonzalo",
+)
+SURNAMES = (
+    "González", "Muñoz", "Rojas", "Díaz", "Pérez", "Soto", "Contreras", "Silva", "Martínez",
+    "Sepúlveda", "Morales", "Rodríguez", "López", "Fuentes", "Hernández", "Torres", "Araya",
+    "Flores", "Espinoza", "Valenzuela", "Castillo", "Tapia", "Reyes", "Gutiérrez", "Castro",
+    "Pizarro", "Álvarez", "Vásquez", "Sánchez", "Núñez",
+)
+EMPLOYMENT_MIX = ("planta", "contrata", "contrata", "codigo_trabajo", "honorarios")
+
+
+class DemoRefused(RuntimeError):
+    """Demo data is refused in production."""
+
+
+def demo_rut(number: int) -> str:
+    return f"{number}-{check_digit(number)}"
+
+
+def _answers(attempt, right: bool) -> dict[int, list[int]]:
+    answers = {}
+    for item in attempt.questions:
+        question = item.question
+        correct = [choice.id for choice in question.choices if choice.correct]
+        wrong = [choice.id for choice in question.choices if not choice.correct]
+        if right or not wrong:
+            answers[question.id] = correct
+        else:
+            answers[question.id] = wrong[:1] if question.kind != MULTIPLE else wrong[:1] + correct[:1]
+    return answers
+
+
+def _take_quiz(user_id: int, quiz_id: int, passing: bool) -> None:
+    attempt = quizzes.start_attempt(user_id, quiz_id)
+    attempt = quizzes.attempt_for_user(attempt.id, user_id)
+    quizzes.submit_attempt(attempt, _answers(attempt, passing))
+
+
+def give_progress(user: User, modules: list[Module], modules_done: int, rng: random.Random,
+                  sign: bool, institution_name: str) -> None:
+    """Walk `user` through the first `modules_done` modules (and partly into the next)."""
+    for index, module in enumerate(modules):
+        if index > modules_done:
+            break
+        lessons = module.lessons if index < modules_done else module.lessons[:1]
+        for lesson in lessons:
+            learning.mark_lesson_read(user.id, lesson)
+        if module.quiz is None:
+            continue
+        if index < modules_done:
+            if rng.random() < 0.3:
+                _take_quiz(user.id, module.quiz.id, passing=False)
+            _take_quiz(user.id, module.quiz.id, passing=True)
+        elif rng.random() < 0.5:
+            _take_quiz(user.id, module.quiz.id, passing=False)
+    if sign and modules_done >= len(modules):
+        path = learning.learner_path(user.id)
+        text = learning.commitment_text(user, institution_name)
+        learning.sign_commitment(user, path, user.full_name, text)
+
+
+def seed_demo(config) -> str:
+    """Create the demo data (flushes); refused when PORTAL_ENV=production."""
+    if config["ENV"] == "production":
+        raise DemoRefused("Los datos de demostración no se pueden crear con PORTAL_ENV=production.")
+    from portal.extensions import db
+
+    if db.session.scalar(select(User.id).where(User.email == DEMO_ACCOUNTS[0][0])):
+        return "Los datos de demostración ya estaban cargados."
+    seed_content()
+    rng = random.Random(2026)
+    password_hash = hash_password(config["DEMO_PASSWORD"])
+    departments = [find_or_create_department(name) for name in DEPARTMENTS]
+    today = date.today()
+
+    for email, name, roles, number in DEMO_ACCOUNTS:
+        user = User(rut=demo_rut(number), full_name=name, email=email, password_hash=password_hash,
+                    department=departments[3] if ADMIN in roles else departments[0],
+                    employment_type="planta", start_date=today,
+                    due_date=today + timedelta(days=config["ONBOARDING_DAYS"]))
+        user.set_roles(roles)
+        db.session.add(user)
+    db.session.flush()
+
+    modules = list(
+        db.session.scalars(select(Module).where(Module.published.is_(True)).order_by(Module.position))
+    )
+    staff_count = 30
+    for index in range(staff_count):
+        first = FIRST_NAMES[index]
+        surname_a, surname_b = SURNAMES[index], SURNAMES[(index * 7 + 3) % len(SURNAMES)]
+        start = today - timedelta(days=rng.randint(0, 75))
+        has_email = index % 4 != 3  # field staff often have no institutional address
+        slug_name = f"{first}.{surname_a}".lower()
+        for plain, accented in (("a", "á"), ("e", "é"), ("i", "í"), ("o", "ó"), ("u", "ú"), ("n", "ñ")):
+            slug_name = slug_name.replace(accented, plain)
+        user = User(
+            rut=demo_rut(16_000_000 + index * 104_729),
+            full_name=f"{first} {surname_a} {surname_b}",
+            email=f"{slug_name}@demo.cl" if has_email else None,
+            password_hash=password_hash,
+            department=departments[index % len(departments)],
+            employment_type=EMPLOYMENT_MIX[index % len(EMPLOYMENT_MIX)],
+            start_date=start,
+            due_date=start + timedelta(days=config["ONBOARDING_DAYS"]),
+        )
+        user.set_roles([STAFF])
+        db.session.add(user)
+        db.session.flush()
+        modules_done = rng.choice((0, 0, 1, 2, 3, 4, 5, len(modules), len(modules), len(modules)))
+        give_progress(user, modules, modules_done, rng, sign=rng.random() < 0.8,
+                      institution_name=config["INSTITUTION_NAME"])
+    db.session.flush()
+    return (
+        f"Datos de demostración creados: {len(DEPARTMENTS)} departamentos, "
+        f"{len(DEMO_ACCOUNTS)} cuentas de demostración y {staff_count} funcionarios ficticios."
+    )

@@ -1,0 +1,1 @@
+"""The learner's path: dashboard, lessons, commitment, certificate."""

@@ -1,0 +1,94 @@
+"""The completion certificate as a PDF (A4 landscape) with a verification QR code."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+import segno
+from fpdf import FPDF
+
+
+@dataclass(frozen=True)
+class CertificateData:
+    institution: str
+    full_name: str
+    rut: str
+    completed_on: str
+    #: (module title, best score in percent or None when the module has no quiz)
+    modules: list[tuple[str, int | None]]
+    code: str
+    verify_url: str
+    labels: dict[str, str]
+
+
+def _draw_qr(pdf: FPDF, data: str, x: float, y: float, size: float) -> None:
+    """Draw the QR code as vector squares: sharp at any zoom, no image library needed."""
+    qr = segno.make(data, error="m")
+    rows = list(qr.matrix_iter(border=2))
+    module = size / len(rows)
+    pdf.set_fill_color(0, 0, 0)
+    for row_index, row in enumerate(rows):
+        for col_index, dark in enumerate(row):
+            if dark:
+                pdf.rect(x + col_index * module, y + row_index * module, module, module, style="F")
+
+
+def certificate_pdf(data: CertificateData) -> bytes:
+    labels = data.labels
+    pdf = FPDF(orientation="L", unit="mm", format="A4")
+    pdf.core_fonts_encoding = "windows-1252"  # Spanish accents, ñ, ¿ and ¡ with the core fonts
+    pdf.set_title(labels["title"])
+    pdf.set_author(data.institution)
+    pdf.set_creation_date(None)
+    pdf.set_auto_page_break(False)
+    pdf.add_page()
+
+    pdf.set_draw_color(20, 84, 120)
+    pdf.set_line_width(1.2)
+    pdf.rect(10, 10, 277, 190)
+    pdf.set_line_width(0.3)
+    pdf.rect(13, 13, 271, 184)
+
+    pdf.set_text_color(20, 84, 120)
+    pdf.set_font("Helvetica", "B", 14)
+    pdf.set_xy(20, 22)
+    pdf.cell(257, 8, data.institution, align="C")
+    pdf.set_font("Helvetica", "B", 28)
+    pdf.set_xy(20, 34)
+    pdf.cell(257, 14, labels["title"], align="C")
+
+    pdf.set_text_color(30, 30, 30)
+    pdf.set_font("Helvetica", "", 13)
+    pdf.set_xy(20, 54)
+    pdf.cell(257, 8, labels["certifies"], align="C")
+    pdf.set_font("Helvetica", "B", 22)
+    pdf.set_xy(20, 64)
+    pdf.cell(257, 12, data.full_name, align="C")
+    pdf.set_font("Helvetica", "", 12)
+    pdf.set_xy(20, 77)
+    pdf.cell(257, 7, f"{labels['rut']}: {data.rut}", align="C")
+    pdf.set_xy(30, 88)
+    pdf.multi_cell(237, 7, labels["body"], align="C")
+
+    pdf.set_font("Helvetica", "B", 11)
+    top = 110
+    pdf.set_xy(40, top)
+    pdf.cell(120, 7, labels["module"], border="B")
+    pdf.cell(40, 7, labels["score"], border="B", align="R")
+    pdf.set_font("Helvetica", "", 11)
+    for index, (title, score) in enumerate(data.modules, start=1):
+        pdf.set_xy(40, top + 7 * index)
+        pdf.cell(120, 7, title)
+        pdf.cell(40, 7, f"{score} %" if score is not None else "—", align="R")
+
+    qr_size = 38
+    _draw_qr(pdf, data.verify_url, 232, 150, qr_size)
+    pdf.set_font("Helvetica", "", 10)
+    pdf.set_xy(20, 172)
+    pdf.cell(200, 6, f"{labels['date']}: {data.completed_on}")
+    pdf.set_xy(20, 178)
+    pdf.cell(200, 6, f"{labels['code']}: {data.code}")
+    pdf.set_xy(20, 184)
+    pdf.set_font("Helvetica", "", 9)
+    pdf.cell(205, 6, f"{labels['verify']}: {data.verify_url}")
+    return bytes(pdf.output())
+

@@ -1,0 +1,97 @@
+"""Module states and onboarding status, derived from facts; no Flask, no database."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+
+LOCKED = "locked"
+AVAILABLE = "available"
+IN_PROGRESS = "in_progress"
+DONE = "done"
+
+NOT_STARTED = "not_started"
+STATUS_IN_PROGRESS = "in_progress"
+COMPLETED = "completed"
+OVERDUE = "overdue"
+
+
+@dataclass(frozen=True)
+class ModuleFacts:
+    """What a person has done in one module."""
+
+    module_id: int
+    required: bool
+    lesson_count: int
+    lessons_read: int
+    has_quiz: bool
+    attempted: bool
+    quiz_passed: bool
+
+    @property
+    def done(self) -> bool:
+        lessons_done = self.lessons_read >= self.lesson_count
+        return lessons_done and (self.quiz_passed or not self.has_quiz)
+
+    @property
+    def started(self) -> bool:
+        return self.lessons_read > 0 or self.attempted
+
+
+@dataclass(frozen=True)
+class PathProgress:
+    #: module id -> LOCKED, AVAILABLE, IN_PROGRESS or DONE
+    states: dict[int, str]
+    steps_done: int
+    steps_total: int
+    modules_done: bool
+    commitment_signed: bool
+
+    @property
+    def percent(self) -> int:
+        return self.steps_done * 100 // self.steps_total if self.steps_total else 0
+
+    @property
+    def completed(self) -> bool:
+        return self.modules_done and self.commitment_signed
+
+
+def path_progress(modules: Sequence[ModuleFacts], commitment_signed: bool) -> PathProgress:
+    """Return each module's state and the overall progress of a path given in order.
+
+    A module is locked while any earlier required module is not done. Progress counts
+    steps of required modules (each lesson, each quiz) plus the commitment as one step.
+    """
+    states: dict[int, str] = {}
+    blocked = False
+    steps_done = steps_total = 0
+    for facts in modules:
+        if facts.done:
+            states[facts.module_id] = DONE
+        elif blocked:
+            states[facts.module_id] = LOCKED
+        elif facts.started:
+            states[facts.module_id] = IN_PROGRESS
+        else:
+            states[facts.module_id] = AVAILABLE
+        if facts.required:
+            blocked = blocked or not facts.done
+            steps_total += facts.lesson_count + (1 if facts.has_quiz else 0)
+            steps_done += min(facts.lessons_read, facts.lesson_count)
+            steps_done += 1 if facts.has_quiz and facts.quiz_passed else 0
+    modules_done = all(facts.done for facts in modules if facts.required)
+    steps_total += 1
+    steps_done += 1 if commitment_signed else 0
+    return PathProgress(states, steps_done, steps_total, modules_done, commitment_signed)
+
+
+def onboarding_status(
+    progress: PathProgress, due_date: date | None, today: date
+) -> str:
+    """Return NOT_STARTED, STATUS_IN_PROGRESS, COMPLETED or OVERDUE (past due, not completed)."""
+    if progress.completed:
+        return COMPLETED
+    if due_date is not None and today > due_date:
+        return OVERDUE
+    return STATUS_IN_PROGRESS if progress.steps_done else NOT_STARTED

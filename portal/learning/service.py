@@ -1,0 +1,230 @@
+"""A learner's path read from the database, and the steps that record progress."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import secrets
+import unicodedata
+from dataclasses import dataclass
+from datetime import date
+
+from flask_babel import gettext as _
+from sqlalchemy import case, exists, func, select
+
+from portal.content import institutional_text
+from portal.database import insert_ignoring_duplicates
+from portal.extensions import db
+from portal.learning.progress import DONE, LOCKED, ModuleFacts, PathProgress, path_progress
+from portal.models.curriculum import Lesson, Module
+from portal.models.progress import Certificate, Commitment, LessonView
+from portal.models.quiz import Attempt, Quiz, QuizRevision
+from portal.models.types import utcnow
+from portal.models.user import User
+from portal.rut import format_rut
+
+
+@dataclass(frozen=True)
+class ModuleProgressRow:
+    module: Module
+    state: str
+    lesson_count: int
+    lessons_read: int
+    quiz_id: int | None
+    attempts: int
+    best_score: int | None
+    passed: bool
+
+
+@dataclass(frozen=True)
+class LearnerPath:
+    rows: list[ModuleProgressRow]
+    progress: PathProgress
+    commitment: Commitment | None
+    certificate: Certificate | None
+
+    def row_for(self, slug: str) -> ModuleProgressRow | None:
+        return next((row for row in self.rows if row.module.slug == slug), None)
+
+    def next_row(self, row: ModuleProgressRow) -> ModuleProgressRow | None:
+        index = self.rows.index(row)
+        return self.rows[index + 1] if index + 1 < len(self.rows) else None
+
+    @property
+    def current_row(self) -> ModuleProgressRow | None:
+        """The first module that is neither done nor locked: where to continue."""
+        return next((row for row in self.rows if row.state not in (DONE, LOCKED)), None)
+
+
+def learner_path(user_id: int) -> LearnerPath:
+    """Return the published path with this person's state in each module.
+
+    Runs a fixed number of queries whatever the number of modules, lessons or attempts.
+    """
+    lesson_counts = (
+        select(Lesson.module_id, func.count(Lesson.id).label("n")).group_by(Lesson.module_id).subquery()
+    )
+    modules = db.session.execute(
+        select(Module, func.coalesce(lesson_counts.c.n, 0), Quiz.id)
+        .outerjoin(lesson_counts, lesson_counts.c.module_id == Module.id)
+        .outerjoin(Quiz, (Quiz.module_id == Module.id) & exists().where(QuizRevision.quiz_id == Quiz.id))
+        .where(Module.published.is_(True))
+        .order_by(Module.position, Module.id)
+    ).all()
+    read_counts = dict(
+        db.session.execute(
+            select(Lesson.module_id, func.count())
+            .join(LessonView, LessonView.lesson_id == Lesson.id)
+            .where(LessonView.user_id == user_id)
+            .group_by(Lesson.module_id)
+        ).all()
+    )
+    attempt_rows = db.session.execute(
+        select(
+            Attempt.quiz_id,
+            func.count(Attempt.submitted_at),
+            func.max(Attempt.score),
+            func.max(case((Attempt.passed.is_(True), 1), else_=0)),
+        )
+        .where(Attempt.user_id == user_id)
+        .group_by(Attempt.quiz_id)
+    ).all()
+    attempts = {quiz_id: (count, best, bool(passed)) for quiz_id, count, best, passed in attempt_rows}
+    commitment = db.session.scalar(
+        select(Commitment).where(Commitment.user_id == user_id).order_by(Commitment.id.desc()).limit(1)
+    )
+    certificate = db.session.scalar(
+        select(Certificate).where(Certificate.user_id == user_id).order_by(Certificate.id.desc()).limit(1)
+    )
+
+    facts = []
+    for module, lesson_count, quiz_id in modules:
+        count, _best, passed = attempts.get(quiz_id, (0, None, False))
+        facts.append(
+            ModuleFacts(
+                module_id=module.id,
+                required=module.required,
+                lesson_count=lesson_count,
+                lessons_read=read_counts.get(module.id, 0),
+                has_quiz=quiz_id is not None,
+                attempted=count > 0,
+                quiz_passed=passed,
+            )
+        )
+    progress = path_progress(facts, commitment_signed=commitment is not None)
+    rows = []
+    for (module, lesson_count, quiz_id), fact in zip(modules, facts, strict=True):
+        count, best, passed = attempts.get(quiz_id, (0, None, False))
+        rows.append(
+            ModuleProgressRow(
+                module=module,
+                state=progress.states[module.id],
+                lesson_count=lesson_count,
+                lessons_read=fact.lessons_read,
+                quiz_id=quiz_id,
+                attempts=count,
+                best_score=best,
+                passed=passed,
+            )
+        )
+    return LearnerPath(rows=rows, progress=progress, commitment=commitment, certificate=certificate)
+
+
+def read_lesson_ids(user_id: int, module_id: int) -> set[int]:
+    return set(
+        db.session.scalars(
+            select(LessonView.lesson_id)
+            .join(Lesson, Lesson.id == LessonView.lesson_id)
+            .where(LessonView.user_id == user_id, Lesson.module_id == module_id)
+        )
+    )
+
+
+def mark_lesson_read(user_id: int, lesson: Lesson) -> None:
+    """Record that the person read the lesson; reading it again changes nothing."""
+    insert_ignoring_duplicates(LessonView, user_id=user_id, lesson_id=lesson.id, viewed_at=utcnow())
+
+
+def days_left(due_date: date | None, today: date) -> int | None:
+    return (due_date - today).days if due_date else None
+
+
+# --- Commitment and certificate -------------------------------------------------------
+
+
+class CommitmentRefused(ValueError):
+    """The commitment cannot be signed; the message says why, in Spanish."""
+
+
+def commitment_text(user: User, institution_name: str) -> str:
+    """The declaration a person signs, built from the municipality's own values."""
+    seed = institutional_text()
+    values = "\n".join(f"• {name}: {definition}" for name, definition in seed.values.items())
+    return _(
+        "Yo, %(name)s, RUT %(rut)s, declaro que conozco la misión, la visión y los valores "
+        "institucionales de %(institution)s, y me comprometo a ejercer mi función pública "
+        "conforme a ellos:\n\n%(values)s\n\n"
+        "Entiendo que estos valores orientan mi trabajo diario al servicio de la comunidad.",
+        name=user.full_name,
+        rut=format_rut(user.rut),
+        institution=institution_name,
+        values=values,
+    )
+
+
+def normalize_name(name: str) -> str:
+    """Casefolded, without accents and with single spaces: how typed names are compared."""
+    decomposed = unicodedata.normalize("NFKD", name or "")
+    without_marks = "".join(char for char in decomposed if not unicodedata.combining(char))
+    return " ".join(without_marks.casefold().split())
+
+
+def new_certificate_code() -> str:
+    """160 random bits as 32 base32 characters (A-Z, 2-7)."""
+    return base64.b32encode(secrets.token_bytes(20)).decode("ascii")
+
+
+def group_code(code: str) -> str:
+    """"ABCD-EFGH-..." for reading aloud and typing."""
+    return "-".join(code[index : index + 4] for index in range(0, len(code), 4))
+
+
+def normalize_code(text: str) -> str:
+    return "".join(char for char in (text or "").upper() if char.isalnum())
+
+
+def sign_commitment(
+    user: User, path: LearnerPath, typed_name: str, text: str
+) -> tuple[Commitment, Certificate]:
+    """Store the signed declaration and issue the certificate (flushes).
+
+    Raises CommitmentRefused when modules are pending, it was already signed, or the
+    typed name is not the person's name.
+    """
+    if not path.progress.modules_done:
+        raise CommitmentRefused(_("Primero debe completar todos los módulos obligatorios."))
+    if path.commitment is not None:
+        raise CommitmentRefused(_("Usted ya firmó el compromiso."))
+    if normalize_name(typed_name) != normalize_name(user.full_name):
+        raise CommitmentRefused(
+            _("El nombre escrito no coincide con su nombre registrado: %(name)s.", name=user.full_name)
+        )
+    commitment = Commitment(
+        user_id=user.id,
+        signed_name=typed_name.strip(),
+        text=text,
+        text_sha256=hashlib.sha256(text.encode("utf-8")).hexdigest(),
+    )
+    db.session.add(commitment)
+    db.session.flush()
+    certificate = Certificate(user_id=user.id, commitment_id=commitment.id, code=new_certificate_code())
+    db.session.add(certificate)
+    db.session.flush()
+    return commitment, certificate
+
+
+def certificate_by_code(text: str) -> Certificate | None:
+    code = normalize_code(text)
+    if not code:
+        return None
+    return db.session.scalar(select(Certificate).where(Certificate.code == code))

@@ -1,0 +1,211 @@
+"""The learner's pages: dashboard, module, lessons, commitment, certificate, verification."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    url_for,
+)
+from flask_babel import format_date, get_timezone
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from portal import audit
+from portal.auth.access import public, signed_in
+from portal.auth.forms import ButtonForm
+from portal.extensions import db
+from portal.learning import service
+from portal.learning.certificate import CertificateData, certificate_pdf
+from portal.learning.forms import CommitmentForm
+from portal.learning.progress import LOCKED
+from portal.markdown import render_markdown
+from portal.rut import format_rut
+
+bp = Blueprint("learning", __name__)
+
+
+def local_today():
+    return datetime.now(get_timezone()).date()
+
+
+def unlocked_row_or_redirect(slug: str):
+    """Return (path, row) for an open module; a Response when it is missing or locked."""
+    path = service.learner_path(current_user.id)
+    row = path.row_for(slug)
+    if row is None:
+        abort(404)
+    if row.state == LOCKED:
+        flash(_("Este módulo se abre cuando complete el anterior."), "info")
+        return path, redirect(url_for("learning.dashboard"))
+    return path, row
+
+
+@bp.get("/")
+@signed_in
+def dashboard():
+    """The path: each module's state, overall progress, due date."""
+    path = service.learner_path(current_user.id)
+    return render_template(
+        "learning/dashboard.html",
+        path=path,
+        days_left=service.days_left(current_user.due_date, local_today()),
+    )
+
+
+@bp.get("/modulos/<slug>")
+@signed_in
+def module(slug: str):
+    """A module's lessons and quiz."""
+    path, row = unlocked_row_or_redirect(slug)
+    if isinstance(row, Response):
+        return row
+    read = service.read_lesson_ids(current_user.id, row.module.id)
+    next_unread = next(
+        (number for number, item in enumerate(row.module.lessons, start=1) if item.id not in read), None
+    )
+    return render_template(
+        "learning/module.html", path=path, row=row, read=read, next_unread=next_unread
+    )
+
+
+@bp.get("/modulos/<slug>/lecciones/<int:number>")
+@signed_in
+def lesson(slug: str, number: int):
+    """One lesson page, with previous and next."""
+    path, row = unlocked_row_or_redirect(slug)
+    if isinstance(row, Response):
+        return row
+    lessons = row.module.lessons
+    if not 1 <= number <= len(lessons):
+        abort(404)
+    current = lessons[number - 1]
+    read = service.read_lesson_ids(current_user.id, row.module.id)
+    return render_template(
+        "learning/lesson.html",
+        row=row,
+        lesson=current,
+        number=number,
+        total=len(lessons),
+        body=render_markdown(current.body_md),
+        already_read=current.id in read,
+        form=ButtonForm(),
+    )
+
+
+@bp.post("/modulos/<slug>/lecciones/<int:number>/leida")
+@signed_in
+def mark_read(slug: str, number: int):
+    """Record the lesson as read and go on to the next page (or the quiz)."""
+    path, row = unlocked_row_or_redirect(slug)
+    if isinstance(row, Response):
+        return row
+    lessons = row.module.lessons
+    if not 1 <= number <= len(lessons):
+        abort(404)
+    service.mark_lesson_read(current_user.id, lessons[number - 1])
+    db.session.commit()
+    if number < len(lessons):
+        return redirect(url_for("learning.lesson", slug=slug, number=number + 1))
+    if row.quiz_id is not None:
+        return redirect(url_for("quizzes.quiz", slug=slug))
+    return redirect(url_for("learning.module", slug=slug))
+
+
+@bp.route("/compromiso", methods=["GET", "POST"])
+@signed_in
+def commitment():
+    """Read and sign the values commitment once every required module is done."""
+    path = service.learner_path(current_user.id)
+    if path.commitment is not None:
+        return render_template("learning/commitment_signed.html", path=path)
+    if not path.progress.modules_done:
+        return render_template("learning/commitment_locked.html", path=path)
+    text = service.commitment_text(current_user, current_app.config["INSTITUTION_NAME"])
+    form = CommitmentForm()
+    if form.validate_on_submit():
+        try:
+            commitment, certificate = service.sign_commitment(
+                current_user, path, form.full_name.data, text
+            )
+        except service.CommitmentRefused as refusal:
+            form.full_name.errors.append(str(refusal))
+        else:
+            audit.record(
+                "learning.commitment_signed",
+                actor_id=current_user.id,
+                commitment_id=commitment.id,
+                text_sha256=commitment.text_sha256,
+            )
+            audit.record("learning.certificate_issued", actor_id=current_user.id, certificate_id=certificate.id)
+            db.session.commit()
+            flash(_("¡Felicitaciones! Completó su inducción. Ya puede descargar su certificado."), "success")
+            return redirect(url_for("learning.commitment"))
+    return render_template("learning/commitment.html", form=form, text=text, path=path)
+
+
+def verification_url(code: str) -> str:
+    base = current_app.config.get("BASE_URL")
+    if base:
+        return base.rstrip("/") + url_for("learning.verify", code=code)
+    return url_for("learning.verify", code=code, _external=True)
+
+
+@bp.get("/certificado")
+@signed_in
+def certificate():
+    """The person's own certificate as a PDF download."""
+    path = service.learner_path(current_user.id)
+    if path.certificate is None:
+        flash(_("El certificado estará disponible cuando complete la inducción y firme el compromiso."), "info")
+        return redirect(url_for("learning.dashboard"))
+    issued = path.certificate.issued_at.astimezone(get_timezone()).date()
+    grouped = service.group_code(path.certificate.code)
+    data = CertificateData(
+        institution=current_app.config["INSTITUTION_NAME"],
+        full_name=current_user.full_name,
+        rut=format_rut(current_user.rut),
+        completed_on=format_date(issued, "long"),
+        modules=[(row.module.title, row.best_score) for row in path.rows if row.module.required],
+        code=grouped,
+        verify_url=verification_url(grouped),
+        labels={
+            "title": _("Certificado de Inducción"),
+            "certifies": _("Se certifica que"),
+            "rut": _("RUT"),
+            "body": _(
+                "completó el programa de inducción institucional sobre la misión, la visión y "
+                "los valores de %(institution)s, y firmó el compromiso con esos valores.",
+                institution=current_app.config["INSTITUTION_NAME"],
+            ),
+            "module": _("Módulo"),
+            "score": _("Puntaje"),
+            "date": _("Fecha"),
+            "code": _("Código de verificación"),
+            "verify": _("Verifique en"),
+        },
+    )
+    filename = f"certificado-induccion-{issued.isoformat()}.pdf"
+    return Response(
+        certificate_pdf(data),
+        mimetype="application/pdf",
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+    )
+
+
+@bp.get("/verificar/<code>")
+@public
+def verify(code: str):
+    """Public check of a certificate: confirms only the name and the date."""
+    found = service.certificate_by_code(code)
+    if found is None:
+        return render_template("learning/verify_unknown.html"), 404
+    issued = found.issued_at.astimezone(get_timezone()).date()
+    return render_template("learning/verify.html", certificate=found, issued=issued)

@@ -1,0 +1,40 @@
+"""Lesson Markdown to safe HTML: markdown-it-py renders, nh3 removes anything active."""
+
+from __future__ import annotations
+
+import nh3
+from markdown_it import MarkdownIt
+from markupsafe import Markup
+
+_renderer = MarkdownIt("commonmark", {"html": False, "linkify": False, "typographer": False}).enable(
+    "table"
+)
+
+ALLOWED_TAGS = {
+    "a", "blockquote", "br", "code", "em", "h2", "h3", "h4", "h5", "h6", "hr", "img", "li",
+    "ol", "p", "pre", "strong", "table", "tbody", "td", "th", "thead", "tr", "ul",
+}
+ALLOWED_ATTRIBUTES = {"a": {"href", "title"}, "img": {"src", "alt", "title"}, "th": {"align"}, "td": {"align"}}
+
+
+def _same_site_images_only(tag, attribute, value):
+    # Images come from the portal's own uploads; a remote src would leak who reads what.
+    if tag == "img" and attribute == "src" and not (value.startswith("/") and not value.startswith("//")):
+        return None
+    return value
+
+
+def render_markdown(source: str) -> Markup:
+    """Return sanitised HTML for a lesson body; "# Title" becomes <h2> below the page's <h1>."""
+    html = _renderer.render(source or "")
+    # The page title is the only <h1>; lesson headings start one level below it.
+    html = html.replace("<h1>", "<h2>").replace("</h1>", "</h2>")
+    cleaned = nh3.clean(
+        html,
+        tags=ALLOWED_TAGS,
+        attributes=ALLOWED_ATTRIBUTES,
+        url_schemes={"http", "https", "mailto"},
+        attribute_filter=_same_site_images_only,
+        link_rel="noopener noreferrer",
+    )
+    return Markup(cleaned)  # noqa: S704 - sanitised by nh3 just above

@@ -1,0 +1,108 @@
+"""People: departments, accounts, their roles and their signed-in sessions."""
+
+from __future__ import annotations
+
+import secrets
+from datetime import date, datetime
+
+from flask_login import UserMixin
+from sqlalchemy import Boolean, Date, ForeignKey, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from portal.extensions import db
+from portal.models.types import UTCDateTime, utcnow
+
+STAFF = "staff"
+TRAINER = "trainer"
+HR = "hr"
+ADMIN = "admin"
+ROLES = (STAFF, TRAINER, HR, ADMIN)
+
+#: Calidad jurídica of a municipal employee.
+EMPLOYMENT_TYPES = ("planta", "contrata", "codigo_trabajo", "honorarios")
+
+
+class Department(db.Model):
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(120), unique=True)
+
+    def __repr__(self) -> str:
+        return f"<Department {self.name!r}>"
+
+
+class User(UserMixin, db.Model):
+    # "user" is a reserved word in PostgreSQL.
+    __tablename__ = "user_account"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    #: Normalised as digits, dash, check digit: "12345678-5".
+    rut: Mapped[str] = mapped_column(String(12), unique=True)
+    full_name: Mapped[str] = mapped_column(String(200))
+    #: Optional: many field staff have no institutional address. Stored lower-case.
+    email: Mapped[str | None] = mapped_column(String(254), unique=True)
+    department_id: Mapped[int | None] = mapped_column(ForeignKey("department.id"), index=True)
+    employment_type: Mapped[str | None] = mapped_column(String(20))
+    start_date: Mapped[date | None] = mapped_column(Date)
+    #: Date by which onboarding should be complete.
+    due_date: Mapped[date | None] = mapped_column(Date)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    #: None until the person sets a password; such an account cannot sign in.
+    password_hash: Mapped[str | None] = mapped_column(String(255))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    department: Mapped[Department | None] = relationship(lazy="joined")
+    role_rows: Mapped[list[UserRole]] = relationship(
+        cascade="all, delete-orphan", lazy="selectin", back_populates="user"
+    )
+
+    @property
+    def is_active(self) -> bool:  # Flask-Login refuses inactive accounts through this
+        return self.active
+
+    @property
+    def roles(self) -> set[str]:
+        return {row.role for row in self.role_rows}
+
+    def has_role(self, role: str) -> bool:
+        return role in self.roles
+
+    def set_roles(self, roles) -> None:
+        wanted = set(roles)
+        unknown = wanted - set(ROLES)
+        if unknown:
+            raise ValueError(f"unknown roles: {', '.join(sorted(unknown))}")
+        self.role_rows = [row for row in self.role_rows if row.role in wanted]
+        for role in sorted(wanted - self.roles):
+            self.role_rows.append(UserRole(role=role))
+
+    @property
+    def first_name(self) -> str:
+        return self.full_name.split()[0] if self.full_name else ""
+
+    def __repr__(self) -> str:
+        return f"<User {self.rut}>"
+
+
+class UserRole(db.Model):
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"), primary_key=True)
+    role: Mapped[str] = mapped_column(String(20), primary_key=True)
+
+    user: Mapped[User] = relationship(back_populates="role_rows")
+
+
+def new_session_token() -> str:
+    return secrets.token_urlsafe(32)
+
+
+class AuthSession(db.Model):
+    """A signed-in browser. Deleting the row ends that sign-in even if its cookie is replayed."""
+
+    __table_args__ = (UniqueConstraint("token"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    #: Random value kept in the signed session cookie; never derived from the user.
+    token: Mapped[str] = mapped_column(String(64), default=new_session_token)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    user: Mapped[User] = relationship()

@@ -1,0 +1,1 @@
+"""Quiz engine: taking quizzes, grading, revisions."""

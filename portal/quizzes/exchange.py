@@ -1,0 +1,115 @@
+"""The module exchange format (JSON): a module with its lessons and its current quiz."""
+
+from __future__ import annotations
+
+from flask_babel import gettext as _
+from sqlalchemy import func, select
+
+from portal.extensions import db
+from portal.models.curriculum import Lesson, Module
+from portal.models.quiz import Quiz
+from portal.quizzes.revisions import latest_revision, publish_revision, question_problems
+
+
+class ModuleFormatError(ValueError):
+    """The data is not a valid module; `problems` lists each issue in Spanish."""
+
+    def __init__(self, problems: list[str]):
+        super().__init__("; ".join(problems))
+        self.problems = problems
+
+
+def export_module(module: Module) -> dict:
+    """Return the module as an exchange dict, with its newest quiz revision."""
+    data: dict = {
+        "slug": module.slug,
+        "title": module.title,
+        "summary": module.summary,
+        "lessons": [{"title": lesson.title, "body_md": lesson.body_md} for lesson in module.lessons],
+    }
+    revision = latest_revision(module.quiz.id) if module.quiz else None
+    if revision is not None:
+        data["quiz"] = {
+            "pass_mark": revision.pass_mark,
+            "questions": [
+                {
+                    "kind": question.kind,
+                    "prompt": question.prompt,
+                    "explanation": question.explanation,
+                    "choices": [
+                        {"text": choice.text, "correct": choice.correct} for choice in question.choices
+                    ],
+                }
+                for question in revision.questions
+            ],
+        }
+    return data
+
+
+def module_problems(data) -> list[str]:
+    """Return every problem that stops `data` from being imported; empty when it is valid."""
+    if not isinstance(data, dict):
+        return [_("El archivo debe contener un objeto JSON con el módulo.")]
+    problems = []
+    for key in ("slug", "title"):
+        if not isinstance(data.get(key), str) or not data[key].strip():
+            problems.append(_("Falta el campo «%(key)s».", key=key))
+    lessons = data.get("lessons")
+    if not isinstance(lessons, list) or not lessons:
+        problems.append(_("El módulo necesita al menos una lección."))
+    else:
+        for number, lesson in enumerate(lessons, start=1):
+            if not isinstance(lesson, dict) or not str(lesson.get("title") or "").strip():
+                problems.append(_("Lección %(n)d: falta el título.", n=number))
+            elif not str(lesson.get("body_md") or "").strip():
+                problems.append(_("Lección %(n)d: falta el contenido.", n=number))
+    quiz = data.get("quiz")
+    if quiz is not None:
+        if not isinstance(quiz, dict) or not isinstance(quiz.get("questions"), list):
+            problems.append(_("El cuestionario debe tener una lista de preguntas."))
+        else:
+            pass_mark = quiz.get("pass_mark", 80)
+            if not isinstance(pass_mark, int) or not 0 < pass_mark <= 100:
+                problems.append(_("La nota de aprobación debe estar entre 1 y 100 %."))
+            for number, question in enumerate(quiz["questions"], start=1):
+                if not isinstance(question, dict):
+                    problems.append(_("Pregunta %(n)d: formato no válido.", n=number))
+                    continue
+                problems.extend(
+                    _("Pregunta %(n)d: %(problem)s", n=number, problem=problem)
+                    for problem in question_problems(question)
+                )
+    return problems
+
+
+def import_module(data: dict, *, required: bool = True, published: bool = True) -> Module:
+    """Create a module, its lessons and a first quiz revision from an exchange dict (flushes).
+
+    Raises ModuleFormatError when the data is invalid or the slug is taken.
+    """
+    problems = module_problems(data)
+    if not problems and db.session.scalar(select(Module.id).where(Module.slug == data["slug"])):
+        problems.append(_("Ya existe un módulo con el identificador «%(slug)s».", slug=data["slug"]))
+    if problems:
+        raise ModuleFormatError(problems)
+    last_position = db.session.scalar(select(func.max(Module.position))) or 0
+    module = Module(
+        slug=data["slug"].strip(),
+        title=data["title"].strip(),
+        summary=(data.get("summary") or "").strip(),
+        position=last_position + 1,
+        required=required,
+        published=published,
+        lessons=[
+            Lesson(position=position, title=lesson["title"].strip(), body_md=lesson["body_md"])
+            for position, lesson in enumerate(data["lessons"], start=1)
+        ],
+    )
+    db.session.add(module)
+    if data.get("quiz"):
+        quiz = Quiz(module=module)
+        db.session.add(quiz)
+        db.session.flush()
+        publish_revision(quiz, data["quiz"].get("pass_mark", 80), data["quiz"]["questions"])
+    db.session.flush()
+    return module

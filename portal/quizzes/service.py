@@ -1,0 +1,147 @@
+"""Starting, submitting and reading quiz attempts."""
+
+from __future__ import annotations
+
+import random
+import secrets
+
+from sqlalchemy import insert, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import selectinload
+
+from portal.extensions import db
+from portal.models.quiz import (
+    Attempt,
+    AttemptAnswer,
+    AttemptQuestion,
+    QuizRevision,
+    RevisionQuestion,
+)
+from portal.models.types import utcnow
+from portal.quizzes.grading import GradeResult, QuestionKey, grade
+from portal.quizzes.revisions import latest_revision
+
+_shuffler = random.Random(secrets.randbits(64))
+
+
+def open_attempt(user_id: int, quiz_id: int) -> Attempt | None:
+    """The person's unsubmitted attempt at this quiz, if any."""
+    return db.session.scalar(
+        select(Attempt).where(
+            Attempt.user_id == user_id, Attempt.quiz_id == quiz_id, Attempt.submitted_at.is_(None)
+        )
+    )
+
+
+def start_attempt(user_id: int, quiz_id: int) -> Attempt:
+    """Return the open attempt, or start one on the newest revision with shuffled choices.
+
+    Flushes. Two simultaneous starts end with one open attempt (a partial unique index).
+    Raises LookupError when the quiz has no published revision.
+    """
+    existing = open_attempt(user_id, quiz_id)
+    if existing is not None:
+        return existing
+    revision = latest_revision(quiz_id)
+    if revision is None:
+        raise LookupError("quiz has no published revision")
+    attempt = Attempt(user_id=user_id, quiz_id=quiz_id, revision_id=revision.id, started_at=utcnow())
+    for position, question in enumerate(revision.questions, start=1):
+        choice_ids = [choice.id for choice in question.choices]
+        if question.kind != "true_false":  # "Verdadero, Falso" reads best in its usual order
+            _shuffler.shuffle(choice_ids)
+        attempt.questions.append(
+            AttemptQuestion(
+                question_id=question.id,
+                position=position,
+                choice_order=",".join(map(str, choice_ids)),
+            )
+        )
+    try:
+        with db.session.begin_nested():
+            db.session.add(attempt)
+    except IntegrityError:
+        # Another request opened one in the meantime: use that one.
+        existing = open_attempt(user_id, quiz_id)
+        if existing is None:
+            raise
+        return existing
+    return attempt
+
+
+def attempt_for_user(attempt_id: int, user_id: int) -> Attempt | None:
+    """The attempt with its questions and choices, only if it belongs to `user_id`."""
+    return db.session.scalar(
+        select(Attempt)
+        .where(Attempt.id == attempt_id, Attempt.user_id == user_id)
+        .options(
+            selectinload(Attempt.questions)
+            .joinedload(AttemptQuestion.question)
+            .selectinload(RevisionQuestion.choices),
+            selectinload(Attempt.revision),
+        )
+    )
+
+
+def question_keys(attempt: Attempt) -> list[QuestionKey]:
+    return [
+        QuestionKey(
+            id=item.question.id,
+            kind=item.question.kind,
+            choice_ids=frozenset(choice.id for choice in item.question.choices),
+            correct_ids=frozenset(choice.id for choice in item.question.choices if choice.correct),
+        )
+        for item in attempt.questions
+    ]
+
+
+def submit_attempt(attempt: Attempt, answers: dict[int, list[int]]) -> GradeResult | None:
+    """Grade and close the attempt; return None if it was already submitted (flushes).
+
+    The database decides who wins: one conditional UPDATE ... WHERE submitted_at IS NULL,
+    so double clicks, two tabs or replayed requests grade an attempt exactly once.
+    Raises InvalidAnswers when an answer is foreign to the attempt.
+    """
+    revision: QuizRevision = attempt.revision
+    result = grade(question_keys(attempt), answers, revision.pass_mark)
+    claimed = db.session.execute(
+        update(Attempt)
+        .where(Attempt.id == attempt.id, Attempt.submitted_at.is_(None))
+        .values(
+            submitted_at=utcnow(),
+            correct_count=result.correct_count,
+            question_count=result.question_count,
+            score=result.score,
+            passed=result.passed,
+        )
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    if claimed != 1:
+        return None
+    for item in attempt.questions:
+        item.is_correct = result.per_question[item.question_id]
+    rows = [
+        {"attempt_id": attempt.id, "question_id": question_id, "choice_id": choice_id}
+        for question_id, choice_ids in answers.items()
+        for choice_id in set(choice_ids)
+    ]
+    if rows:
+        db.session.execute(insert(AttemptAnswer), rows)
+    db.session.flush()
+    return result
+
+
+def chosen_choice_ids(attempt_id: int) -> set[int]:
+    return set(
+        db.session.scalars(select(AttemptAnswer.choice_id).where(AttemptAnswer.attempt_id == attempt_id))
+    )
+
+
+def submitted_attempts(user_id: int, quiz_id: int) -> list[Attempt]:
+    return list(
+        db.session.scalars(
+            select(Attempt)
+            .where(Attempt.user_id == user_id, Attempt.quiz_id == quiz_id, Attempt.submitted_at.is_not(None))
+            .order_by(Attempt.submitted_at.desc())
+        )
+    )

@@ -1,0 +1,123 @@
+"""Taking a module's quiz and reviewing the result."""
+
+from __future__ import annotations
+
+import re
+
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from portal.auth.access import signed_in
+from portal.auth.forms import ButtonForm
+from portal.extensions import db
+from portal.learning.views import unlocked_row_or_redirect
+from portal.quizzes import service
+from portal.quizzes.forms import answers_from, field_name, quiz_form_for
+from portal.quizzes.grading import InvalidAnswers
+
+bp = Blueprint("quizzes", __name__)
+
+_QUESTION_FIELD = re.compile(r"^q\d+$")
+
+
+def quiz_row_or_response(slug: str):
+    path, row = unlocked_row_or_redirect(slug)
+    if isinstance(row, Response):
+        return path, row
+    if row.quiz_id is None:
+        abort(404)
+    return path, row
+
+
+@bp.get("/<slug>/quiz")
+@signed_in
+def quiz(slug: str):
+    """The open attempt's questions, or the quiz's introduction and past attempts."""
+    path, row = quiz_row_or_response(slug)
+    if isinstance(row, Response):
+        return row
+    attempt = service.open_attempt(current_user.id, row.quiz_id)
+    if attempt is None:
+        return render_template(
+            "quizzes/intro.html",
+            row=row,
+            attempts=service.submitted_attempts(current_user.id, row.quiz_id),
+            form=ButtonForm(),
+        )
+    attempt = service.attempt_for_user(attempt.id, current_user.id)
+    return render_template(
+        "quizzes/take.html", row=row, attempt=attempt, form=quiz_form_for(attempt), field_name=field_name
+    )
+
+
+@bp.post("/<slug>/quiz/intentos")
+@signed_in
+def start(slug: str):
+    """Start an attempt (or go back to the open one)."""
+    path, row = quiz_row_or_response(slug)
+    if isinstance(row, Response):
+        return row
+    service.start_attempt(current_user.id, row.quiz_id)
+    db.session.commit()
+    return redirect(url_for("quizzes.quiz", slug=slug))
+
+
+@bp.post("/<slug>/quiz/intentos/<int:attempt_id>")
+@signed_in
+def submit(slug: str, attempt_id: int):
+    """Grade the attempt once; with unanswered questions, show the form again as it was."""
+    path, row = quiz_row_or_response(slug)
+    if isinstance(row, Response):
+        return row
+    attempt = service.attempt_for_user(attempt_id, current_user.id)
+    if attempt is None or attempt.quiz_id != row.quiz_id:
+        abort(404)
+    if attempt.is_submitted:
+        return redirect(url_for("quizzes.result", slug=slug, attempt_id=attempt.id))
+    expected = {field_name(item.question_id) for item in attempt.questions}
+    foreign = {key for key in request.form if _QUESTION_FIELD.match(key)} - expected
+    if foreign:
+        abort(400)
+    form = quiz_form_for(attempt)
+    if not form.validate_on_submit():
+        missing = sum(1 for item in attempt.questions if form[field_name(item.question_id)].errors)
+        return render_template(
+            "quizzes/take.html",
+            row=row,
+            attempt=attempt,
+            form=form,
+            field_name=field_name,
+            missing=missing,
+        ), 422
+    try:
+        result = service.submit_attempt(attempt, answers_from(form, attempt))
+    except InvalidAnswers:
+        abort(400)
+    db.session.commit()
+    if result is not None and result.passed:
+        flash(_("¡Aprobó el cuestionario!"), "success")
+    return redirect(url_for("quizzes.result", slug=slug, attempt_id=attempt.id))
+
+
+@bp.get("/<slug>/quiz/intentos/<int:attempt_id>")
+@signed_in
+def result(slug: str, attempt_id: int):
+    """Score, pass or fail, and for each question the answer given, the right one and why."""
+    path, row = quiz_row_or_response(slug)
+    if isinstance(row, Response):
+        return row
+    attempt = service.attempt_for_user(attempt_id, current_user.id)
+    if attempt is None or attempt.quiz_id != row.quiz_id:
+        abort(404)
+    if not attempt.is_submitted:
+        return redirect(url_for("quizzes.quiz", slug=slug))
+    return render_template(
+        "quizzes/result.html",
+        path=path,
+        row=row,
+        next_row=path.next_row(row),
+        attempt=attempt,
+        chosen=service.chosen_choice_ids(attempt.id),
+        form=ButtonForm(),
+    )

@@ -1,0 +1,54 @@
+"""Chilean RUT: parsing, modulo-11 check digit, normalised and display forms."""
+
+from __future__ import annotations
+
+import re
+
+
+class InvalidRut(ValueError):
+    """The text is not a RUT (reason "shape"), or its check digit does not match ("check_digit")."""
+
+    def __init__(self, reason: str):
+        super().__init__(reason)
+        self.reason = reason
+
+
+_SHAPE = re.compile(r"^(\d{1,9})([0-9K])$")
+
+
+def check_digit(number: int) -> str:
+    """Return the modulo-11 check digit ("0"-"9" or "K") of a RUT's number."""
+    total = 0
+    factor = 2
+    while number:
+        number, digit = divmod(number, 10)
+        total += digit * factor
+        factor = 2 if factor == 7 else factor + 1
+    remainder = 11 - total % 11
+    return {11: "0", 10: "K"}.get(remainder, str(remainder))
+
+
+def normalize_rut(value: str) -> str:
+    """Return "12345678-5" for "12.345.678-5", "12345678-5", "123456785" or "12 345 678 5".
+
+    Raises InvalidRut when the shape or the check digit is wrong.
+    """
+    compact = re.sub(r"[.\-\s]", "", (value or "").strip()).upper()
+    match = _SHAPE.match(compact)
+    if not match:
+        raise InvalidRut("shape")
+    number = int(match.group(1))
+    if number == 0 or check_digit(number) != match.group(2):
+        raise InvalidRut("check_digit")
+    return f"{number}-{match.group(2)}"
+
+
+def looks_like_rut(value: str) -> bool:
+    """True when the text is shaped like a RUT (digits, dots, dash), valid or not."""
+    return bool(re.fullmatch(r"[\d.\s]+-?\s*[\dkK]", (value or "").strip()))
+
+
+def format_rut(normalized: str) -> str:
+    """Return "12.345.678-5" for "12345678-5"."""
+    number, _, digit = normalized.partition("-")
+    return f"{int(number):,}".replace(",", ".") + f"-{digit}"
