@@ -38,7 +38,6 @@ def certificate_pdf(data: CertificateData) -> bytes:
     pdf.core_fonts_encoding = "windows-1252"  # Spanish accents, ñ, ¿ and ¡ with the core fonts
     pdf.set_title(labels["title"])
     pdf.set_author(data.institution)
-    pdf.set_creation_date(None)
     pdf.set_auto_page_break(False)
     pdf.add_page()
 

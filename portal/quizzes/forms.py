@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import RadioField, SelectMultipleField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired
 from wtforms.widgets import CheckboxInput, ListWidget
 
@@ -29,7 +30,7 @@ def quiz_form_for(attempt: Attempt, formdata=None) -> FlaskForm:
     for item in attempt.questions:
         question = item.question
         texts = {choice.id: choice.text for choice in question.choices}
-        choices = [(choice_id, texts[choice_id]) for choice_id in item.choice_ids]
+        choices = [SelectChoice(choice_id, texts[choice_id]) for choice_id in item.choice_ids]
         if question.kind == MULTIPLE:
             field = CheckboxListField(
                 question.prompt,

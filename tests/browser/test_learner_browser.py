@@ -1,0 +1,274 @@
+"""A learner in a real browser: keyboard only, screenshots at phone and desktop sizes, axe-core."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+import yaml
+from axe_playwright_python.sync_playwright import Axe
+from playwright.sync_api import Page, expect
+from sqlalchemy import select
+
+from portal.extensions import db
+from portal.learning import service as learning
+from portal.models.progress import Certificate
+from portal.quizzes import service as quizzes
+from tests.conftest import PASSWORD
+
+pytestmark = pytest.mark.browser
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+SCREENSHOTS = REPO_ROOT / "test-artifacts" / "screenshots"
+MODULES_DIR = REPO_ROOT / "portal" / "content" / "modules"
+FIRST_MODULE = "mision-y-vision"
+PHONE = {"width": 390, "height": 844}
+DESKTOP = {"width": 1366, "height": 768}
+AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
+
+_axe = Axe()
+
+
+# --- Reading the curriculum ------------------------------------------------------------
+
+
+def module_yaml(slug: str) -> dict:
+    modules = [yaml.safe_load(path.read_text(encoding="utf-8")) for path in MODULES_DIR.glob("*.yaml")]
+    (module,) = [module for module in modules if module["slug"] == slug]
+    return module
+
+
+def answer_key(slug: str) -> dict[str, tuple[set[str], set[str]]]:
+    """Question prompt -> (correct choice texts, wrong choice texts), from the module's YAML."""
+    questions = module_yaml(slug)["quiz"]["questions"]
+    return {
+        q["prompt"]: (
+            {c["text"] for c in q["choices"] if c["correct"]},
+            {c["text"] for c in q["choices"] if not c["correct"]},
+        )
+        for q in questions
+    }
+
+
+QUESTIONS_JS = """() => [...document.querySelectorAll('fieldset.question')].map(fieldset => ({
+    prompt: fieldset.querySelector('.question-prompt').textContent.trim(),
+    choices: [...fieldset.querySelectorAll('input')].map(input => ({
+        id: input.id,
+        name: input.name,
+        type: input.type,
+        label: document.querySelector(`label[for="${input.id}"]`).textContent.trim(),
+    })),
+}))"""
+
+
+def questions_on_page(page: Page) -> list[dict]:
+    questions = page.evaluate(QUESTIONS_JS)
+    assert questions, "the quiz page shows no questions"
+    return questions
+
+
+# --- Keyboard helpers ------------------------------------------------------------------
+
+
+def focused(page: Page) -> str:
+    """A short description of the focused element, for failure messages."""
+    return page.evaluate(
+        "() => { const el = document.activeElement;"
+        " return el ? el.outerHTML.replace(/\\s+/g, ' ').slice(0, 160) : 'nothing'; }"
+    )
+
+
+def tab_until(page: Page, predicate: str, what: str, max_presses: int = 60) -> None:
+    """Press Tab until `predicate` (a JS function of the focused element) holds."""
+    for _ in range(max_presses):
+        page.keyboard.press("Tab")
+        if page.evaluate(f"({predicate})(document.activeElement)"):
+            return
+    raise AssertionError(f"{max_presses} Tabs never reached {what}; focus is on {focused(page)}")
+
+
+def control_with_text(text: str) -> str:
+    """A predicate for the link or button whose visible text contains `text`."""
+    return (
+        "el => ['A', 'BUTTON'].includes(el.tagName)"
+        f" && el.textContent.replace(/\\s+/g, ' ').includes({json.dumps(text)})"
+    )
+
+
+def tab_to_and_press(page: Page, text: str, key: str = "Enter") -> None:
+    tab_until(page, control_with_text(text), f"«{text}»")
+    page.keyboard.press(key)
+
+
+def check_skip_link(page: Page, first_in_main: str) -> None:
+    """The skip link is the first stop, shows when focused, and moves focus to the main content."""
+    page.keyboard.press("Tab")
+    assert page.evaluate("() => document.activeElement.matches('a.skip-link')"), (
+        f"the first Tab stop is not the skip link but {focused(page)}"
+    )
+    box = page.locator("a.skip-link").bounding_box()
+    assert box is not None and box["x"] >= 0 and box["y"] >= 0, "the focused skip link is off screen"
+    page.keyboard.press("Enter")
+    assert page.evaluate("() => document.activeElement.id") == "contenido", (
+        f"the skip link left focus on {focused(page)}"
+    )
+    page.keyboard.press("Tab")
+    assert page.evaluate(f"({first_in_main})(document.activeElement)"), (
+        f"after the skip link, Tab went to {focused(page)} instead of the main content"
+    )
+
+
+def answer_with_keyboard(page: Page, question: dict, wanted: set[str]) -> None:
+    """Tab into the question, then choose `wanted` with arrow keys (radios) or Space (checkboxes)."""
+    choices = question["choices"]
+    name = choices[0]["name"]
+    tab_until(page, f"el => el.name === {json.dumps(name)}", f"question «{question['prompt']}»")
+    if choices[0]["type"] == "radio":
+        (target,) = [i for i, choice in enumerate(choices) if choice["label"] in wanted]
+        assert page.evaluate("() => document.activeElement.id") == choices[0]["id"], (
+            "Tab did not enter the radio group at its first option"
+        )
+        if target == 0:
+            page.keyboard.press("Space")
+        for _ in range(target):
+            page.keyboard.press("ArrowDown")
+    else:
+        for index, choice in enumerate(choices):
+            if index:
+                page.keyboard.press("Tab")
+            assert page.evaluate("() => document.activeElement.id") == choice["id"], focused(page)
+            if choice["label"] in wanted:
+                page.keyboard.press("Space")
+    checked = set(page.evaluate(
+        "name => [...document.getElementsByName(name)].filter(i => i.checked)"
+        ".map(i => document.querySelector(`label[for=\"${i.id}\"]`).textContent.trim())",
+        name,
+    ))
+    assert checked == wanted, f"«{question['prompt']}»: the keyboard checked {checked}, wanted {wanted}"
+
+
+# --- Pointer helpers (for the tests where the keyboard is not the point) ---------------
+
+
+def sign_in(page: Page, base_url: str, login: str, password: str = PASSWORD) -> None:
+    page.goto(base_url + "/login")
+    page.get_by_label("RUT o correo electrónico").fill(login)
+    page.get_by_label("Contraseña").fill(password)
+    page.get_by_role("button", name="Ingresar").click()
+    expect(page).to_have_url(base_url + "/")
+
+
+def answer_by_clicking(page: Page, answers: dict[str, set[str]]) -> None:
+    """Check the labels of the choices wanted for each prompt in `answers`."""
+    for question in questions_on_page(page):
+        for choice in question["choices"]:
+            if choice["label"] in answers.get(question["prompt"], set()):
+                page.locator(f"label[for='{choice['id']}']").click()
+
+
+def read_all_lessons(page: Page, base_url: str, slug: str) -> None:
+    page.goto(f"{base_url}/modulos/{slug}/lecciones/1")
+    while True:
+        button = page.get_by_role("button", name=re.compile("^Marcar como leída"))
+        last = "cuestionario" in button.inner_text()
+        button.click()
+        if last:
+            expect(page).to_have_url(f"{base_url}/modulos/{slug}/quiz")
+            return
+        expect(page).to_have_url(re.compile(r"/lecciones/\d+$"))
+
+
+def save_screenshots(page: Page, name: str) -> list[Path]:
+    """Full-page PNGs of the current page at phone and desktop sizes."""
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    paths = []
+    for viewport in (PHONE, DESKTOP):
+        page.set_viewport_size(viewport)
+        path = SCREENSHOTS / f"{name}-{viewport['width']}x{viewport['height']}.png"
+        page.screenshot(path=str(path), full_page=True)
+        paths.append(path)
+    return paths
+
+
+def assert_no_axe_violations(page: Page, label: str) -> None:
+    result = _axe.run(page, options={"runOnly": {"type": "tag", "values": AXE_TAGS}})
+    violations = result.response["violations"]
+    lines = []
+    for violation in violations:
+        node = violation["nodes"][0]
+        lines.append(
+            f"  {violation['id']} ({violation['impact']}, {len(violation['nodes'])} nodes): "
+            f"{violation['help']}\n    target {node['target']}: {node['html'][:200]}"
+        )
+    assert not violations, f"axe found WCAG violations on {label} ({page.url}):\n" + "\n".join(lines)
+
+
+def badge_of(page: Page, module_title: str):
+    card = page.locator("li.module-card").filter(has=page.get_by_role("heading", name=module_title))
+    return card.locator(".badge")
+
+
+# --- Tests -------------------------------------------------------------------------------
+
+
+def test_first_module_with_keyboard_alone(page: Page, live_server, make_user):
+    """Sign in, read every lesson, pass the quiz and see the next module open: Tab, type, Enter, Space."""
+    base = live_server.url
+    person = make_user(full_name="Camila Andrea Rojas Fuentes")
+    key = answer_key(FIRST_MODULE)
+
+    page.goto(base + "/login")
+    check_skip_link(page, "el => el.id === 'login'")
+    page.keyboard.type(person.rut)
+    page.keyboard.press("Tab")
+    assert page.evaluate("() => document.activeElement.id") == "password", focused(page)
+    page.keyboard.type(PASSWORD)
+    page.keyboard.press("Enter")
+    page.wait_for_url(base + "/")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Hola, Camila")
+
+    # On the dashboard the skip link jumps over the header's menu and sign-out button.
+    check_skip_link(page, control_with_text("Continuar: Misión y Visión"))
+    page.keyboard.press("Enter")
+    page.wait_for_url(f"{base}/modulos/{FIRST_MODULE}")
+
+    tab_to_and_press(page, "Comenzar a leer")
+    page.wait_for_url(f"{base}/modulos/{FIRST_MODULE}/lecciones/1")
+    number = 1
+    while True:
+        expect(page.locator("p.eyebrow")).to_contain_text(f"Lección {number} de")
+        total = int(re.search(r"de (\d+)", page.locator("p.eyebrow").inner_text()).group(1))
+        if number < total:
+            tab_to_and_press(page, "Marcar como leída y seguir")
+            number += 1
+            page.wait_for_url(f"{base}/modulos/{FIRST_MODULE}/lecciones/{number}")
+        else:
+            tab_to_and_press(page, "Marcar como leída e ir al cuestionario")
+            page.wait_for_url(f"{base}/modulos/{FIRST_MODULE}/quiz")
+            break
+    assert number == len(module_yaml(FIRST_MODULE)["lessons"]), "a lesson was skipped"
+
+    tab_to_and_press(page, "Comenzar el cuestionario")
+    expect(page.locator("form.quiz")).to_be_visible()
+    questions = questions_on_page(page)
+    assert {q["prompt"] for q in questions} == set(key)
+    for question in questions:
+        answer_with_keyboard(page, question, key[question["prompt"]][0])
+    tab_to_and_press(page, "Enviar respuestas")
+    page.wait_for_url(re.compile(rf"/modulos/{FIRST_MODULE}/quiz/intentos/\d+$"))
+
+    result = page.locator("section.result")
+    expect(result).to_contain_text("Aprobado")
+    expect(result).not_to_contain_text("No aprobado")
+    expect(result).to_contain_text("Puntaje: 100 %")
+    expect(page.get_by_role("status")).to_have_text("¡Aprobó el cuestionario!")
+
+    tab_to_and_press(page, "Volver a mi inducción")
+    page.wait_for_url(base + "/")
+    expect(badge_of(page, "Misión y Visión")).to_have_text("Completado")
+    second = page.locator("li.module-card").nth(1)
+    expect(second.locator(".badge")).not_to_have_text("Bloqueado")
+    expect(second.locator(".badge")).to_have_text("Disponible")
+    expect(second.get_by_role("link")).to_be_visible()

@@ -1,0 +1,68 @@
+"""Walking the learner path through the test client, as a person would with a browser."""
+
+from __future__ import annotations
+
+import re
+
+from sqlalchemy import select
+
+from portal.extensions import db
+from portal.models.curriculum import Module
+from portal.models.quiz import Attempt
+
+SLUGS = [
+    "mision-y-vision",
+    "compromiso",
+    "transparencia",
+    "inclusion",
+    "respeto-y-solidaridad",
+    "etica-y-probidad",
+]
+
+
+def lesson_count(app, slug: str) -> int:
+    with app.app_context():
+        return len(db.session.scalar(select(Module).where(Module.slug == slug)).lessons)
+
+
+def read_all_lessons(client, app, slug: str) -> None:
+    for number in range(1, lesson_count(app, slug) + 1):
+        page = client.get(f"/modulos/{slug}/lecciones/{number}")
+        assert page.status_code == 200, page.status_code
+        response = client.post(f"/modulos/{slug}/lecciones/{number}/leida")
+        assert response.status_code == 302
+
+
+def start_quiz(client, slug: str) -> int:
+    """Start (or resume) an attempt; return its id as shown in the quiz form's action."""
+    assert client.post(f"/modulos/{slug}/quiz/intentos").status_code == 302
+    page = client.get(f"/modulos/{slug}/quiz").get_data(as_text=True)
+    match = re.search(rf'action="/modulos/{slug}/quiz/intentos/(\d+)"', page)
+    assert match, "the quiz page shows no form"
+    return int(match.group(1))
+
+
+def answers_for(app, attempt_id: int, right: bool = True, wrong_questions: int | None = None) -> dict:
+    """Form data answering the attempt; all right, or the first `wrong_questions` wrong."""
+    with app.app_context():
+        attempt = db.session.get(Attempt, attempt_id)
+        data = {}
+        for index, item in enumerate(attempt.questions):
+            choices = item.question.choices
+            correct = [c.id for c in choices if c.correct]
+            wrong = [c.id for c in choices if not c.correct]
+            make_wrong = (not right) if wrong_questions is None else index < wrong_questions
+            data[f"q{item.question_id}"] = wrong[:1] if make_wrong else correct
+        return data
+
+
+def pass_quiz(client, app, slug: str) -> int:
+    attempt_id = start_quiz(client, slug)
+    response = client.post(f"/modulos/{slug}/quiz/intentos/{attempt_id}", data=answers_for(app, attempt_id))
+    assert response.status_code == 302
+    return attempt_id
+
+
+def complete_module(client, app, slug: str) -> None:
+    read_all_lessons(client, app, slug)
+    pass_quiz(client, app, slug)

@@ -1,0 +1,167 @@
+"""A new employee's whole path: lessons, quizzes, commitment, certificate and its verification."""
+
+import hashlib
+import io
+import re
+
+from pypdf import PdfReader
+from sqlalchemy import select
+
+from portal.extensions import db
+from portal.models.progress import Certificate, Commitment
+from portal.models.quiz import Attempt
+from portal.models.user import User
+from portal.demo import demo_rut
+from portal.rut import format_rut
+from tests.conftest import login
+from tests.helpers import SLUGS, answers_for, complete_module, pass_quiz, read_all_lessons, start_quiz
+
+
+def test_funcionario_walks_the_whole_path_to_a_verified_certificate(app, client, runner):
+    assert runner.invoke(args=["seed-demo"]).exit_code == 0
+    assert login(client, "funcionario@demo.cl", "induccion-demo").status_code == 302
+
+    dashboard = client.get("/").get_data(as_text=True)
+    assert "0 % completado" in dashboard
+    assert dashboard.count("Bloqueado") == 6  # modules 2-6 and the commitment
+
+    # Module 1: read, fail the quiz, retry, pass.
+    read_all_lessons(client, app, SLUGS[0])
+    first = start_quiz(client, SLUGS[0])
+    failed = client.post(f"/modulos/{SLUGS[0]}/quiz/intentos/{first}", data=answers_for(app, first, right=False))
+    assert failed.status_code == 302
+    result = client.get(failed.headers["Location"]).get_data(as_text=True)
+    assert "No aprobado" in result and "Puntaje: 0 %" in result
+    assert "Explicación:" in result and "Su respuesta" in result and "Respuesta correcta" in result
+    assert "Intentar de nuevo" in result
+    assert client.get("/").get_data(as_text=True).count("Bloqueado") == 6  # failing opens nothing
+    second = start_quiz(client, SLUGS[0])
+    assert second != first  # a retry is a new attempt
+    client.post(f"/modulos/{SLUGS[0]}/quiz/intentos/{second}", data=answers_for(app, second))
+    passed = client.get(f"/modulos/{SLUGS[0]}/quiz/intentos/{second}").get_data(as_text=True)
+    assert "Aprobado" in passed and "Puntaje: 100 %" in passed and "Seguir con: Compromiso" in passed
+
+    for slug in SLUGS[1:]:
+        complete_module(client, app, slug)
+
+    dashboard = client.get("/").get_data(as_text=True)
+    assert dashboard.count("Completado") == 6
+    assert "Firmar el compromiso con los valores" in dashboard
+
+    # The commitment: the typed name must match.
+    form = client.get("/compromiso").get_data(as_text=True)
+    assert "Compromiso: Nos comprometemos a trabajar" in form
+    wrong_name = client.post("/compromiso", data={"accept": "y", "full_name": "Otra Persona"})
+    assert "no coincide" in wrong_name.get_data(as_text=True)
+    assert 'value="Otra Persona"' in wrong_name.get_data(as_text=True)
+    unticked = client.post("/compromiso", data={"full_name": "Camila Fuentes Rojas"})
+    assert "Marque la casilla" in unticked.get_data(as_text=True)
+    signed = client.post("/compromiso", data={"accept": "y", "full_name": "camila fuentes  rojas"})
+    assert signed.status_code == 302
+
+    with app.app_context():
+        camila = db.session.scalar(select(User).where(User.email == "funcionario@demo.cl"))
+        commitment = db.session.scalar(select(Commitment).where(Commitment.user_id == camila.id))
+        certificate = db.session.scalar(select(Certificate).where(Certificate.user_id == camila.id))
+        assert commitment.text_sha256 == hashlib.sha256(commitment.text.encode("utf-8")).hexdigest()
+        assert "Camila Fuentes Rojas" in commitment.text
+        code = certificate.code
+        assert len(code) == 32
+    assert "100 % completado" in client.get("/").get_data(as_text=True)
+
+    # The certificate PDF, read back.
+    pdf = client.get("/certificado")
+    assert pdf.status_code == 200 and pdf.mimetype == "application/pdf"
+    text = "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf.data)).pages)
+    grouped = "-".join(code[i : i + 4] for i in range(0, 32, 4))
+    assert "Camila Fuentes Rojas" in text
+    assert grouped in text
+    assert format_rut(demo_rut(15_234_567)) in text
+    assert "Misión y Visión" in text and "Ética y Probidad" in text and "100 %" in text
+
+    # Public verification: name and date only, for anyone; unknown codes are 404.
+    anonymous = app.test_client()
+    verified = anonymous.get(f"/verificar/{grouped}")
+    page = verified.get_data(as_text=True)
+    assert verified.status_code == 200 and "Camila Fuentes Rojas" in page
+    assert "15.234.567" not in page and "funcionario@demo.cl" not in page
+    assert anonymous.get(f"/verificar/{code.lower()}").status_code == 200
+    assert anonymous.get("/verificar/AAAA-BBBB-CCCC-DDDD").status_code == 404
+
+
+def test_modules_open_in_order(app, client, login_as):
+    login_as()
+    locked = client.get(f"/modulos/{SLUGS[1]}")
+    assert locked.status_code == 302 and locked.headers["Location"] == "/"
+    assert client.get(f"/modulos/{SLUGS[1]}/lecciones/1").status_code == 302
+    assert client.post(f"/modulos/{SLUGS[1]}/quiz/intentos").status_code == 302
+    read_all_lessons(client, app, SLUGS[0])
+    # Lessons read is not enough: the quiz must be passed too.
+    assert client.get(f"/modulos/{SLUGS[1]}").status_code == 302
+    pass_quiz(client, app, SLUGS[0])
+    assert client.get(f"/modulos/{SLUGS[1]}").status_code == 200
+
+
+def test_lesson_pages_have_previous_and_next(app, client, login_as):
+    login_as()
+    first = client.get(f"/modulos/{SLUGS[0]}/lecciones/1").get_data(as_text=True)
+    assert "Anterior" not in first and "Marcar como leída y seguir" in first
+    assert "Lección 1 de 3" in first
+    second = client.get(f"/modulos/{SLUGS[0]}/lecciones/2").get_data(as_text=True)
+    assert f'href="/modulos/{SLUGS[0]}/lecciones/1"' in second
+    last = client.get(f"/modulos/{SLUGS[0]}/lecciones/3").get_data(as_text=True)
+    assert "ir al cuestionario" in last
+    assert client.get(f"/modulos/{SLUGS[0]}/lecciones/4").status_code == 404
+    assert client.post(f"/modulos/{SLUGS[0]}/lecciones/3/leida").headers["Location"].endswith("/quiz")
+    assert client.get("/modulos/no-existe").status_code == 404
+
+
+def test_marking_a_lesson_read_is_a_post_and_counts_once(app, client, login_as):
+    login_as()
+    client.get(f"/modulos/{SLUGS[0]}/lecciones/1")
+    assert "Lecciones leídas: 0 de 3" in client.get("/").get_data(as_text=True)
+    client.post(f"/modulos/{SLUGS[0]}/lecciones/1/leida")
+    client.post(f"/modulos/{SLUGS[0]}/lecciones/1/leida")
+    dashboard = client.get("/").get_data(as_text=True)
+    assert "Lecciones leídas: 1 de 3" in dashboard and "En curso" in dashboard
+
+
+def test_unanswered_questions_are_pointed_out_and_answers_kept(app, client, login_as):
+    login_as()
+    attempt_id = start_quiz(client, SLUGS[0])
+    answers = answers_for(app, attempt_id)
+    keys = list(answers)
+    partial = {key: answers[key] for key in keys[:2]}
+    response = client.post(f"/modulos/{SLUGS[0]}/quiz/intentos/{attempt_id}", data=partial)
+    page = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert f"Faltan responder {len(keys) - 2} preguntas" in page
+    for key in keys[:2]:
+        for choice_id in partial[key]:
+            assert re.search(rf'<input checked id="[^"]+" name="{key}" type="\w+" value="{choice_id}"', page)
+    with app.app_context():
+        assert db.session.get(Attempt, attempt_id).submitted_at is None
+
+
+def test_commitment_is_closed_until_modules_are_done(client, login_as):
+    login_as()
+    page = client.get("/compromiso").get_data(as_text=True)
+    assert "se abre cuando complete todos los módulos" in page
+    response = client.post("/compromiso", data={"accept": "y", "full_name": "María José Pérez Soto"})
+    assert "se abre cuando complete" in response.get_data(as_text=True)
+    assert client.get("/certificado").status_code == 302
+
+
+def test_dashboard_shows_due_date_and_days_left(client, login_as):
+    from datetime import date, timedelta
+
+    login_as(due_date=date.today() + timedelta(days=12))
+    page = client.get("/").get_data(as_text=True)
+    assert "quedan 12 días" in page
+
+
+def test_overdue_person_sees_it(client, login_as):
+    from datetime import date, timedelta
+
+    login_as(due_date=date.today() - timedelta(days=3))
+    assert "plazo vencido hace 3 días" in client.get("/").get_data(as_text=True)

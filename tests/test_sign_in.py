@@ -1,0 +1,149 @@
+"""Signing in with RUT or email, signing out for real, and where people land afterwards."""
+
+import pytest
+from sqlalchemy import select
+
+from portal.extensions import db
+from portal.models.audit import AuditEvent
+from portal.models.user import AuthSession
+from portal.rut import format_rut
+from tests.conftest import PASSWORD, csrf_token_from, login
+
+GENERIC_ERROR = "El RUT, correo o contraseña no son correctos."
+
+
+def test_sign_in_with_email_lands_on_the_dashboard(client, make_user):
+    person = make_user(email="Ana.Rojas@Muni.test")
+    response = login(client, "ana.rojas@muni.test")
+    assert response.status_code == 302 and response.headers["Location"] == "/"
+    page = client.get("/").get_data(as_text=True)
+    assert "Hola, María" in page
+
+
+@pytest.mark.parametrize("spelling", ["dotted", "plain", "compact", "lower_k"])
+def test_sign_in_with_rut_in_any_common_spelling(client, make_user, spelling):
+    person = make_user(email=None)
+    number, digit = person.rut.split("-")
+    typed = {
+        "dotted": format_rut(person.rut),
+        "plain": person.rut,
+        "compact": number + digit,
+        "lower_k": (number + "-" + digit).lower(),
+    }[spelling]
+    assert login(client, typed).status_code == 302
+    assert client.get("/").status_code == 200
+
+
+def test_wrong_password_unknown_account_and_bad_rut_get_one_message(client, make_user):
+    person = make_user()
+    answers = [
+        login(client, person.email, "otra-clave-incorrecta"),
+        login(client, "nadie@muni.test"),
+        login(client, "11.111.111-1"),  # valid RUT, no account
+        login(client, "12.345.678-9"),  # wrong check digit
+    ]
+    for response in answers:
+        page = response.get_data(as_text=True)
+        assert response.status_code == 200
+        assert GENERIC_ERROR in page
+    # The login typed is kept; the password is never echoed back.
+    assert 'value="nadie@muni.test"' in answers[1].get_data(as_text=True)
+    assert "otra-clave-incorrecta" not in answers[0].get_data(as_text=True)
+
+
+def test_inactive_account_and_account_without_password_are_refused(client, make_user):
+    inactive = make_user(active=False)
+    no_password = make_user(with_password=False)
+    for person in (inactive, no_password):
+        response = login(client, person.email)
+        assert GENERIC_ERROR in response.get_data(as_text=True)
+        assert client.get("/").status_code == 302
+
+
+def test_empty_form_says_what_is_missing(client):
+    page = client.post("/login", data={"login": "", "password": ""}).get_data(as_text=True)
+    assert "Escriba su RUT o su correo." in page and "Escriba su contraseña." in page
+
+
+def test_pages_need_a_signed_in_person(client):
+    response = client.get("/modulos/compromiso")
+    assert response.status_code == 302
+    assert response.headers["Location"].startswith("/login?next=")
+
+
+def test_logout_ends_the_session_even_for_a_copied_cookie(app, make_user):
+    person = make_user()
+    browser = app.test_client()
+    login(browser, person.email)
+    stolen = browser.get_cookie("portal_session").value
+    assert browser.post("/logout").status_code == 302
+    assert browser.get("/").status_code == 302
+
+    replay = app.test_client()
+    replay.set_cookie("portal_session", stolen)
+    response = replay.get("/")
+    assert response.status_code == 302 and "/login" in response.headers["Location"]
+    with app.app_context():
+        assert db.session.scalar(select(AuthSession).where(AuthSession.user_id == person.id)) is None
+
+
+def test_logout_by_get_is_not_allowed(client, login_as):
+    login_as()
+    assert client.get("/logout").status_code == 405
+    assert client.get("/").status_code == 200
+
+
+def test_sign_in_starts_a_new_session(app, make_user):
+    person = make_user()
+    browser = app.test_client()
+    browser.get("/login")
+    before = browser.get_cookie("portal_session")
+    login(browser, person.email)
+    after = browser.get_cookie("portal_session")
+    assert after is not None and (before is None or before.value != after.value)
+    # Signing in twice gives two independent sessions; ending one leaves the other.
+    other = app.test_client()
+    login(other, person.email)
+    browser.post("/logout")
+    assert other.get("/").status_code == 200
+
+
+@pytest.mark.parametrize("target", [
+    "//evil.example/", "/\\evil.example", "https://evil.example", "/\t/evil.example",
+    "//portal@evil.example", "https://portal@evil.example/x", "\\\\evil.example", "/\n/evil.example",
+    "javascript:alert(1)",
+])
+def test_next_never_leaves_the_site(client, make_user, target):
+    person = make_user()
+    response = login(client, person.email, next_path=target)
+    assert response.status_code == 302
+    assert response.headers["Location"] == "/"
+
+
+def test_next_to_a_local_page_is_followed(client, make_user):
+    person = make_user()
+    response = login(client, person.email, next_path="/modulos/mision-y-vision")
+    assert response.headers["Location"] == "/modulos/mision-y-vision"
+
+
+def test_sign_in_and_failures_are_audited(app, client, make_user):
+    person = make_user()
+    login(client, person.email, "incorrecta-123456")
+    login(client, person.email)
+    with app.app_context():
+        actions = [(event.action, event.actor_id) for event in db.session.scalars(select(AuditEvent))]
+    assert ("auth.login_failed", None) in actions
+    assert ("auth.login", person.id) in actions
+
+
+def test_forged_post_without_csrf_token_is_refused(make_app, make_user):
+    app = make_app(WTF_CSRF_ENABLED=True)
+    person = make_user()
+    browser = app.test_client()
+    response = browser.post("/login", data={"login": person.email, "password": PASSWORD})
+    assert response.status_code == 400
+    token = csrf_token_from(browser.get("/login").get_data(as_text=True))
+    response = browser.post("/login", data={"login": person.email, "password": PASSWORD, "csrf_token": token})
+    assert response.status_code == 302
+    assert browser.post("/logout").status_code == 400  # no token: still signed in
+    assert browser.get("/").status_code == 200
