@@ -181,14 +181,17 @@ def read_all_lessons(page: Page, base_url: str, slug: str) -> None:
 
 
 def save_screenshots(page: Page, name: str) -> list[Path]:
-    """Full-page PNGs of the current page at phone and desktop sizes."""
+    """Full-page PNGs of the current page at phone and desktop sizes; none may scroll sideways."""
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     paths = []
     for viewport in (PHONE, DESKTOP):
         page.set_viewport_size(viewport)
+        overflow = page.evaluate("() => document.documentElement.scrollWidth - window.innerWidth")
+        assert overflow <= 0, f"{name} scrolls sideways by {overflow}px at {viewport['width']}px wide"
         path = SCREENSHOTS / f"{name}-{viewport['width']}x{viewport['height']}.png"
         page.screenshot(path=str(path), full_page=True)
         paths.append(path)
+    page.set_viewport_size(DESKTOP)
     return paths
 
 
@@ -272,3 +275,180 @@ def test_first_module_with_keyboard_alone(page: Page, live_server, make_user):
     expect(second.locator(".badge")).not_to_have_text("Bloqueado")
     expect(second.locator(".badge")).to_have_text("Disponible")
     expect(second.get_by_role("link")).to_be_visible()
+
+
+def test_learner_pages_screenshots(page: Page, live_server, make_user):
+    """Dashboard, lesson, quiz and result as PNGs at 390x844 and 1366x768 for a person to look at."""
+    base = live_server.url
+    person = make_user(full_name="Javiera Paz Muñoz Contreras")
+    key = answer_key(FIRST_MODULE)
+    page.set_viewport_size(DESKTOP)
+    sign_in(page, base, person.email)
+    saved = []
+
+    page.goto(f"{base}/modulos/{FIRST_MODULE}/lecciones/1")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Nuestra misión y nuestra visión")
+    saved += save_screenshots(page, "lesson")
+    read_all_lessons(page, base, FIRST_MODULE)
+
+    page.get_by_role("button", name="Comenzar el cuestionario").click()
+    expect(page.locator("fieldset.question")).to_have_count(len(key))
+    saved += save_screenshots(page, "quiz")
+
+    # One wrong answer out of seven still passes: the review shows both kinds of answers.
+    questions = questions_on_page(page)
+    answers = {prompt: right for prompt, (right, _wrong) in key.items()}
+    wrong_prompt = questions[0]["prompt"]
+    answers[wrong_prompt] = {sorted(key[wrong_prompt][1])[0]}
+    answer_by_clicking(page, answers)
+    page.get_by_role("button", name="Enviar respuestas").click()
+    expect(page).to_have_url(re.compile(r"/quiz/intentos/\d+$"))
+    expect(page.locator("li.review-item.wrong")).to_have_count(1)
+    expect(page.locator("li.review-item.right")).to_have_count(len(key) - 1)
+    saved += save_screenshots(page, "result")
+
+    page.get_by_role("link", name="Volver a mi inducción").click()
+    expect(page).to_have_url(base + "/")
+    expect(badge_of(page, "Misión y Visión")).to_have_text("Completado")
+    saved += save_screenshots(page, "dashboard")
+
+    expected = {
+        f"{name}-{size['width']}x{size['height']}.png"
+        for name in ("dashboard", "lesson", "quiz", "result")
+        for size in (PHONE, DESKTOP)
+    }
+    assert {path.name for path in saved} == expected
+    for path in saved:
+        data = path.read_bytes()
+        assert data.startswith(b"\x89PNG\r\n\x1a\n") and len(data) > 10_000, f"{path} is not a real PNG"
+
+
+def complete_every_module(app, user_id: int) -> None:
+    """Record, through the app's own services, every lesson read and every quiz passed."""
+    with app.app_context():
+        for row in learning.learner_path(user_id).rows:
+            for lesson in row.module.lessons:
+                learning.mark_lesson_read(user_id, lesson)
+            if row.quiz_id is None:
+                continue
+            started = quizzes.start_attempt(user_id, row.quiz_id)
+            db.session.flush()
+            attempt = quizzes.attempt_for_user(started.id, user_id)
+            answers = {
+                item.question_id: [choice.id for choice in item.question.choices if choice.correct]
+                for item in attempt.questions
+            }
+            assert quizzes.submit_attempt(attempt, answers).passed
+        db.session.commit()
+        assert learning.learner_path(user_id).progress.modules_done
+
+
+def test_learner_pages_pass_axe(page: Page, live_server, make_user):
+    """Every page a learner sees, in its normal and error states, has no WCAG 2.1 A/AA violation."""
+    base = live_server.url
+    key = answer_key(FIRST_MODULE)
+    person = make_user(full_name="Rodrigo Ignacio Tapia Vera")
+    page.set_viewport_size(DESKTOP)
+
+    page.goto(base + "/login")
+    assert_no_axe_violations(page, "the login page")
+    page.get_by_label("RUT o correo electrónico").fill(person.rut)
+    page.get_by_label("Contraseña").fill("no-es-la-clave")
+    page.get_by_role("button", name="Ingresar").click()
+    expect(page.get_by_role("alert")).to_contain_text("No pudimos iniciar su sesión")
+    expect(page.locator("#password-error")).to_have_text("El RUT, correo o contraseña no son correctos.")
+    assert_no_axe_violations(page, "the login page after a failed sign-in")
+
+    sign_in(page, base, person.rut)
+    for viewport in (PHONE, DESKTOP):
+        page.set_viewport_size(viewport)
+        assert_no_axe_violations(page, f"the dashboard at {viewport['width']}px")
+
+    page.get_by_role("link", name="Continuar: Misión y Visión").click()
+    expect(page).to_have_url(f"{base}/modulos/{FIRST_MODULE}")
+    assert_no_axe_violations(page, "the module page")
+
+    page.get_by_role("link", name="Comenzar a leer").click()
+    expect(page).to_have_url(f"{base}/modulos/{FIRST_MODULE}/lecciones/1")
+    assert_no_axe_violations(page, "a lesson page")
+
+    page.get_by_role("link", name="Misión y Visión").click()
+    page.get_by_role("link", name="Ir al cuestionario").click()
+    expect(page).to_have_url(f"{base}/modulos/{FIRST_MODULE}/quiz")
+    expect(page.get_by_role("button", name="Comenzar el cuestionario")).to_be_visible()
+    assert_no_axe_violations(page, "the quiz introduction")
+
+    page.get_by_role("button", name="Comenzar el cuestionario").click()
+    expect(page.locator("fieldset.question")).to_have_count(len(key))
+    for viewport in (PHONE, DESKTOP):
+        page.set_viewport_size(viewport)
+        assert_no_axe_violations(page, f"the quiz at {viewport['width']}px")
+
+    # Only the first question answered, and wrongly: the form comes back with six errors.
+    first = questions_on_page(page)[0]["prompt"]
+    answer_by_clicking(page, {first: {sorted(key[first][1])[0]}})
+    page.get_by_role("button", name="Enviar respuestas").click()
+    summary = page.locator(".error-summary")
+    expect(summary).to_contain_text(f"Faltan responder {len(key) - 1} preguntas")
+    expect(page.locator("fieldset.question.has-error")).to_have_count(len(key) - 1)
+    for viewport in (PHONE, DESKTOP):
+        page.set_viewport_size(viewport)
+        assert_no_axe_violations(page, f"the quiz with unanswered questions at {viewport['width']}px")
+
+    # The rest answered wrongly too: a failed attempt whose review shows the right answers.
+    answer_by_clicking(
+        page, {prompt: {sorted(wrong)[0]} for prompt, (_right, wrong) in key.items() if prompt != first}
+    )
+    page.get_by_role("button", name="Enviar respuestas").click()
+    expect(page).to_have_url(re.compile(r"/quiz/intentos/\d+$"))
+    expect(page.locator("section.result")).to_contain_text("No aprobado")
+    expect(page.locator("li.review-item.wrong")).to_have_count(len(key))
+    assert_no_axe_violations(page, "the result of a failed attempt")
+
+    page.goto(base + "/compromiso")
+    expect(page.locator("main")).to_contain_text("se abre cuando complete todos los módulos")
+    assert_no_axe_violations(page, "the locked commitment page")
+
+    page.get_by_role("button", name="Cerrar sesión").click()
+    expect(page).to_have_url(base + "/login")
+    expect(page.get_by_role("status")).to_have_text("Cerró su sesión.")
+
+    graduate = make_user(full_name="Ana María Soto Lagos")
+    complete_every_module(live_server.app, graduate.id)
+    sign_in(page, base, graduate.email)
+    page.goto(base + "/compromiso")
+    expect(page.get_by_role("button", name="Firmar el compromiso")).to_be_visible()
+    assert_no_axe_violations(page, "the commitment form")
+
+    page.get_by_role("button", name="Firmar el compromiso").click()
+    expect(page.locator(".error-summary")).to_contain_text("No se pudo firmar")
+    expect(page.locator("p.error")).to_have_count(2)
+    assert_no_axe_violations(page, "the commitment form with errors")
+
+    page.get_by_label("He leído la declaración").check()
+    page.get_by_label("Escriba su nombre completo").fill("Ana María Soto Lagos")
+    page.get_by_role("button", name="Firmar el compromiso").click()
+    expect(page.get_by_role("status")).to_contain_text("Completó su inducción")
+    expect(page.get_by_role("link", name="Descargar certificado (PDF)")).to_be_visible()
+    assert_no_axe_violations(page, "the signed commitment page")
+
+    page.goto(base + "/")
+    expect(page.locator(".progress-figure")).to_have_text("100 % completado")
+    assert_no_axe_violations(page, "the dashboard of a person who finished")
+
+    with live_server.app.app_context():
+        code = db.session.scalar(select(Certificate.code).where(Certificate.user_id == graduate.id))
+    page.goto(f"{base}/verificar/{learning.group_code(code)}")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Certificado válido")
+    expect(page.locator(".verified")).to_contain_text("Ana María Soto Lagos")
+    assert_no_axe_violations(page, "the verification of a real certificate")
+
+    response = page.goto(f"{base}/verificar/AAAA-BBBB-CCCC")
+    assert response is not None and response.status == 404
+    expect(page.get_by_role("heading", level=1)).to_have_text("Certificado no encontrado")
+    assert_no_axe_violations(page, "the verification of an unknown code")
+
+    response = page.goto(base + "/esta-pagina-no-existe")
+    assert response is not None and response.status == 404
+    expect(page.get_by_role("heading", level=1)).to_have_text("Página no encontrada")
+    assert_no_axe_violations(page, "the 404 page")

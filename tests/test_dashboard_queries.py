@@ -1,0 +1,75 @@
+"""The learner's pages cost a fixed number of SQL queries, however much there is."""
+
+from contextlib import contextmanager
+
+from sqlalchemy import event
+
+from portal.extensions import db
+from portal.quizzes.exchange import import_module
+from tests.helpers import SLUGS, answers_for, complete_module, start_quiz
+
+
+@contextmanager
+def counting_queries(app):
+    statements = []
+
+    def count(conn, cursor, statement, *args):
+        if not statement.lstrip().upper().startswith(("BEGIN", "COMMIT", "ROLLBACK", "SAVEPOINT", "RELEASE")):
+            statements.append(statement)
+
+    with app.app_context():
+        engine = db.engine
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        yield statements
+    finally:
+        event.remove(engine, "before_cursor_execute", count)
+
+
+def queries_for(app, client, url):
+    with counting_queries(app) as statements:
+        assert client.get(url).status_code == 200
+    return len(statements)
+
+
+def extra_module(number):
+    return {
+        "slug": f"extra-{number}",
+        "title": f"Módulo extra {number}",
+        "summary": "Para medir.",
+        "lessons": [{"title": f"Página {i}", "body_md": "Texto."} for i in range(3)],
+        "quiz": {"pass_mark": 80, "questions": [{
+            "kind": "true_false", "prompt": "¿Sí?", "explanation": "Porque sí.",
+            "choices": [{"text": "Verdadero", "correct": True}, {"text": "Falso", "correct": False}],
+        }]},
+    }
+
+
+def test_dashboard_query_count_does_not_grow(app, client, login_as):
+    login_as()
+    baseline = queries_for(app, client, "/")
+
+    complete_module(client, app, SLUGS[0])
+    for _ in range(3):  # several attempts at the next quiz
+        attempt_id = start_quiz(client, SLUGS[1])
+        client.post(f"/modulos/{SLUGS[1]}/quiz/intentos/{attempt_id}", data=answers_for(app, attempt_id, right=False))
+    with app.app_context():
+        for number in range(10):
+            import_module(extra_module(number))
+        db.session.commit()
+    grown = queries_for(app, client, "/")
+    assert grown == baseline, (baseline, grown)
+    assert baseline <= 8
+
+
+def test_lesson_and_module_pages_have_fixed_query_counts(app, client, login_as):
+    login_as()
+    module_before = queries_for(app, client, f"/modulos/{SLUGS[0]}")
+    lesson_before = queries_for(app, client, f"/modulos/{SLUGS[0]}/lecciones/1")
+    complete_module(client, app, SLUGS[0])
+    with app.app_context():
+        for number in range(5):
+            import_module(extra_module(number))
+        db.session.commit()
+    assert queries_for(app, client, f"/modulos/{SLUGS[0]}") == module_before
+    assert queries_for(app, client, f"/modulos/{SLUGS[0]}/lecciones/1") == lesson_before

@@ -1,0 +1,195 @@
+"""Results can be trusted: graded on the server, once, on the revision the attempt started on."""
+
+import threading
+
+import pytest
+from sqlalchemy import func, select
+
+from portal.extensions import db
+from portal.models.curriculum import Module
+from portal.models.quiz import Attempt, AttemptAnswer
+from portal.quizzes.exchange import export_module
+from portal.quizzes.revisions import publish_revision
+from tests.conftest import login
+from tests.helpers import SLUGS, answers_for, start_quiz
+
+SLUG = SLUGS[0]
+
+
+def test_fifty_simultaneous_submissions_grade_once(app, make_user):
+    person = make_user()
+    first = app.test_client()
+    login(first, person.email)
+    attempt_id = start_quiz(first, SLUG)
+    answers = answers_for(app, attempt_id)
+    cookie = first.get_cookie("portal_session").value
+
+    workers = 50
+    barrier = threading.Barrier(workers)
+    statuses: list[int] = []
+    bodies: list[str] = []
+    lock = threading.Lock()
+
+    def submit():
+        browser = app.test_client()
+        browser.set_cookie("portal_session", cookie)
+        barrier.wait()
+        response = browser.post(f"/modulos/{SLUG}/quiz/intentos/{attempt_id}", data=answers)
+        with lock:
+            statuses.append(response.status_code)
+            bodies.append(response.get_data(as_text=True))
+
+    threads = [threading.Thread(target=submit) for _ in range(workers)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+
+    assert len(statuses) == workers
+    assert set(statuses) == {302}, [body[:300] for body, status in zip(bodies, statuses) if status != 302][:2]
+    with app.app_context():
+        attempts = list(db.session.scalars(select(Attempt).where(Attempt.user_id == person.id)))
+        assert len(attempts) == 1 and attempts[0].passed and attempts[0].score == 100
+        chosen = db.session.scalar(
+            select(func.count()).select_from(AttemptAnswer).where(AttemptAnswer.attempt_id == attempt_id)
+        )
+        assert chosen == sum(len(ids) for ids in answers.values())
+
+
+def test_a_submitted_attempt_is_final(app, client, login_as):
+    login_as()
+    attempt_id = start_quiz(client, SLUG)
+    url = f"/modulos/{SLUG}/quiz/intentos/{attempt_id}"
+    client.post(url, data=answers_for(app, attempt_id, right=False))
+    again = client.post(url, data=answers_for(app, attempt_id, right=True))
+    assert again.status_code == 302
+    page = client.get(url).get_data(as_text=True)
+    assert "No aprobado" in page and "Puntaje: 0 %" in page
+
+
+def test_the_client_cannot_set_a_score(app, client, login_as):
+    login_as()
+    attempt_id = start_quiz(client, SLUG)
+    data = {**answers_for(app, attempt_id, right=False), "score": "100", "passed": "1", "correct_count": "9"}
+    client.post(f"/modulos/{SLUG}/quiz/intentos/{attempt_id}", data=data)
+    with app.app_context():
+        attempt = db.session.get(Attempt, attempt_id)
+        assert (attempt.score, attempt.passed) == (0, False)
+
+
+def test_answers_to_questions_outside_the_attempt_are_rejected(app, client, login_as):
+    login_as()
+    attempt_id = start_quiz(client, SLUG)
+    data = {**answers_for(app, attempt_id), "q999999": "1"}
+    response = client.post(f"/modulos/{SLUG}/quiz/intentos/{attempt_id}", data=data)
+    assert response.status_code == 400
+    with app.app_context():
+        assert db.session.get(Attempt, attempt_id).submitted_at is None
+
+
+def test_a_choice_from_another_question_is_not_accepted(app, client, login_as):
+    login_as()
+    attempt_id = start_quiz(client, SLUG)
+    data = answers_for(app, attempt_id)
+    keys = list(data)
+    data[keys[0]] = data[keys[1]]  # the first question answered with the second one's choice
+    response = client.post(f"/modulos/{SLUG}/quiz/intentos/{attempt_id}", data=data)
+    assert response.status_code == 422
+    with app.app_context():
+        assert db.session.get(Attempt, attempt_id).submitted_at is None
+
+
+def test_another_persons_attempt_is_not_found(app, make_user):
+    owner, intruder = make_user(), make_user()
+    owner_client, intruder_client = app.test_client(), app.test_client()
+    login(owner_client, owner.email)
+    login(intruder_client, intruder.email)
+    attempt_id = start_quiz(owner_client, SLUG)
+    url = f"/modulos/{SLUG}/quiz/intentos/{attempt_id}"
+    owner_client.post(url, data=answers_for(app, attempt_id))
+    assert owner_client.get(url).status_code == 200
+    assert intruder_client.get(url).status_code == 404
+    open_id = start_quiz(owner_client, SLUG)
+    assert intruder_client.post(f"/modulos/{SLUG}/quiz/intentos/{open_id}", data=answers_for(app, open_id)).status_code == 404
+    with app.app_context():
+        assert db.session.get(Attempt, open_id).submitted_at is None
+
+
+def test_starting_twice_keeps_one_open_attempt(app, client, login_as):
+    person = login_as()
+    first = start_quiz(client, SLUG)
+    second = start_quiz(client, SLUG)
+    assert first == second
+    with app.app_context():
+        assert db.session.scalar(select(func.count(Attempt.id)).where(Attempt.user_id == person.id)) == 1
+
+
+def test_choices_are_shuffled_per_attempt(app, make_user):
+    orders = set()
+    for _ in range(6):
+        person = make_user()
+        browser = app.test_client()
+        login(browser, person.email)
+        attempt_id = start_quiz(browser, SLUG)
+        with app.app_context():
+            attempt = db.session.get(Attempt, attempt_id)
+            orders.add(tuple(item.choice_order for item in attempt.questions))
+    assert len(orders) > 1
+
+
+def test_editing_a_quiz_never_changes_a_past_result(app, client, login_as):
+    login_as()
+    attempt_id = start_quiz(client, SLUG)
+    answers = answers_for(app, attempt_id, wrong_questions=1)
+    client.post(f"/modulos/{SLUG}/quiz/intentos/{attempt_id}", data=answers)
+    url = f"/modulos/{SLUG}/quiz/intentos/{attempt_id}"
+    before = client.get(url).get_data(as_text=True)
+
+    with app.app_context():
+        module = db.session.scalar(select(Module).where(Module.slug == SLUG))
+        data = export_module(module)
+        old_prompt = data["quiz"]["questions"][0]["prompt"]
+        for question in data["quiz"]["questions"]:
+            question["prompt"] = "Reformulada: " + question["prompt"]
+            for choice in question["choices"]:
+                choice["correct"] = not choice["correct"] if question["kind"] == "true_false" else choice["correct"]
+        publish_revision(module.quiz, 100, data["quiz"]["questions"])
+        db.session.commit()
+        attempt = db.session.get(Attempt, attempt_id)
+        score, passed = attempt.score, attempt.passed
+
+    after = client.get(url).get_data(as_text=True)
+    assert after.split("<h1>")[1] == before.split("<h1>")[1]
+    assert old_prompt in after and "Reformulada:" not in after
+    with app.app_context():
+        attempt = db.session.get(Attempt, attempt_id)
+        assert (attempt.score, attempt.passed) == (score, passed)
+
+    new_attempt = start_quiz(client, SLUG)
+    assert new_attempt != attempt_id
+    page = client.get(f"/modulos/{SLUG}/quiz").get_data(as_text=True)
+    assert "Reformulada:" in page and "al menos el 100 %" in page
+
+
+def test_an_open_attempt_finishes_on_the_revision_it_started_on(app, client, login_as):
+    login_as()
+    attempt_id = start_quiz(client, SLUG)
+    with app.app_context():
+        module = db.session.scalar(select(Module).where(Module.slug == SLUG))
+        data = export_module(module)
+        for question in data["quiz"]["questions"]:
+            question["prompt"] = "Nueva versión: " + question["prompt"]
+        publish_revision(module.quiz, 80, data["quiz"]["questions"])
+        db.session.commit()
+    page = client.get(f"/modulos/{SLUG}/quiz").get_data(as_text=True)
+    assert "Nueva versión:" not in page
+    response = client.post(f"/modulos/{SLUG}/quiz/intentos/{attempt_id}", data=answers_for(app, attempt_id))
+    assert response.status_code == 302
+    assert "Aprobado" in client.get(response.headers["Location"]).get_data(as_text=True)
+
+
+@pytest.mark.parametrize("kind", ["radio", "checkbox"])
+def test_quiz_renders_single_and_multiple_choice_inputs(app, client, login_as, kind):
+    login_as()
+    start_quiz(client, SLUG)
+    assert f'type="{kind}"' in client.get(f"/modulos/{SLUG}/quiz").get_data(as_text=True)
