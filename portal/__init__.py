@@ -15,9 +15,9 @@ from portal.extensions import babel, csrf, db, login_manager, migrate
 MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
 
 
-def create_app(test_config: dict | None = None) -> Flask:
+def create_app(test_config: dict | None = None, instance_path: str | None = None) -> Flask:
     """Build the application; test_config overrides every other source of settings."""
-    app = Flask(__name__, instance_relative_config=True)
+    app = Flask(__name__, instance_relative_config=True, instance_path=instance_path)
     load_settings(app, test_config)
     os.makedirs(app.instance_path, exist_ok=True)
 

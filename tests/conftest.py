@@ -111,8 +111,7 @@ def make_app(database_url, tmp_path):
 
     def build(**overrides):
         config = {**BASE_CONFIG, "DATABASE_URL": database_url, **overrides}
-        app = create_app(config)
-        app.instance_path = str(tmp_path / "instance")
+        app = create_app(config, instance_path=str(tmp_path / "instance"))
         apps.append(app)
         return app
 

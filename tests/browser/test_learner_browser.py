@@ -391,6 +391,14 @@ def test_learner_pages_pass_axe(page: Page, live_server, make_user):
     summary = page.locator(".error-summary")
     expect(summary).to_contain_text(f"Faltan responder {len(key) - 1} preguntas")
     expect(page.locator("fieldset.question.has-error")).to_have_count(len(key) - 1)
+    # Each link of the summary leads to the question it names.
+    links = summary.get_by_role("link")
+    expect(links).to_have_count(len(key) - 1)
+    for index in range(len(key) - 1):
+        link = links.nth(index)
+        target = page.locator(link.get_attribute("href"))
+        expect(target).to_have_class(re.compile(r"\bhas-error\b"))
+        expect(target.locator(".question-number")).to_contain_text(f"{link.inner_text()} de ")
     for viewport in (PHONE, DESKTOP):
         page.set_viewport_size(viewport)
         assert_no_axe_violations(page, f"the quiz with unanswered questions at {viewport['width']}px")
