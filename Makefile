@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 FLASK := $(BIN)/flask --app portal
 
-.PHONY: run test install install-test migrate seed bench lint clean
+.PHONY: run test install install-test migrate seed lint clean messages
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is needed (set PYTHON=...)")'
@@ -39,3 +39,7 @@ lint: install-test
 
 clean:
 	rm -rf $(VENV) .pytest_cache test-artifacts
+
+# Interface text is written in Spanish in the source; this collects it for translators.
+messages: install-test
+	$(BIN)/pybabel extract -F babel.cfg -k _l -o portal/translations/messages.pot .
