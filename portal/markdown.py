@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import nh3
 from markdown_it import MarkdownIt
 from markupsafe import Markup
@@ -24,11 +26,23 @@ def _same_site_images_only(tag, attribute, value):
     return value
 
 
+_HEADING_TAG = re.compile(r"<(/?)h([1-6])>")
+
+
+def _shift_headings(html: str) -> str:
+    """Make the lesson's top heading level <h2>: the page title is the only <h1>."""
+    levels = [int(level) for _, level in _HEADING_TAG.findall(html)]
+    if not levels:
+        return html
+    shift = 2 - min(levels)
+    return _HEADING_TAG.sub(
+        lambda match: f"<{match.group(1)}h{min(6, int(match.group(2)) + shift)}>", html
+    )
+
+
 def render_markdown(source: str) -> Markup:
-    """Return sanitised HTML for a lesson body; "# Title" becomes <h2> below the page's <h1>."""
-    html = _renderer.render(source or "")
-    # The page title is the only <h1>; lesson headings start one level below it.
-    html = html.replace("<h1>", "<h2>").replace("</h1>", "</h2>")
+    """Return sanitised HTML for a lesson body, headings starting at <h2>."""
+    html = _shift_headings(_renderer.render(source or ""))
     cleaned = nh3.clean(
         html,
         tags=ALLOWED_TAGS,

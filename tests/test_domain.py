@@ -175,6 +175,11 @@ def test_certificate_codes_group_and_normalise():
     assert normalize_code("abcd-efgh ijkl") == "ABCDEFGHIJKL"
 
 
+def test_lesson_headings_start_below_the_page_title():
+    html = str(render_markdown("### Parte\n\ntexto\n\n#### Detalle"))
+    assert "<h2>Parte</h2>" in html and "<h3>Detalle</h3>" in html
+
+
 def test_lesson_markdown_is_sanitised():
     html = str(render_markdown(
         "# Título\n\n[clic](javascript:alert(1)) <script>alert(1)</script>\n\n"

@@ -35,7 +35,8 @@ _axe = Axe()
 
 
 def module_yaml(slug: str) -> dict:
-    modules = [yaml.safe_load(path.read_text(encoding="utf-8")) for path in MODULES_DIR.glob("*.yaml")]
+    paths = sorted(MODULES_DIR.glob("*.yaml"))
+    modules = [yaml.safe_load(path.read_text(encoding="utf-8")) for path in paths]
     (module,) = [module for module in modules if module["slug"] == slug]
     return module
 
@@ -97,8 +98,18 @@ def control_with_text(text: str) -> str:
     )
 
 
+def assert_focus_visible(page: Page) -> None:
+    """The focused element shows a focus ring (WCAG 2.4.7)."""
+    ring = page.evaluate(
+        "() => { const s = getComputedStyle(document.activeElement);"
+        " return s.outlineStyle !== 'none' && parseFloat(s.outlineWidth) >= 2; }"
+    )
+    assert ring, f"no visible focus indicator on {focused(page)}"
+
+
 def tab_to_and_press(page: Page, text: str, key: str = "Enter") -> None:
     tab_until(page, control_with_text(text), f"«{text}»")
+    assert_focus_visible(page)
     page.keyboard.press(key)
 
 
@@ -109,7 +120,7 @@ def check_skip_link(page: Page, first_in_main: str) -> None:
         f"the first Tab stop is not the skip link but {focused(page)}"
     )
     box = page.locator("a.skip-link").bounding_box()
-    assert box is not None and box["x"] >= 0 and box["y"] >= 0, "the focused skip link is off screen"
+    assert box and box["x"] >= 0 and box["y"] >= 0, "the focused skip link is off screen"
     page.keyboard.press("Enter")
     assert page.evaluate("() => document.activeElement.id") == "contenido", (
         f"the skip link left focus on {focused(page)}"
@@ -121,7 +132,7 @@ def check_skip_link(page: Page, first_in_main: str) -> None:
 
 
 def answer_with_keyboard(page: Page, question: dict, wanted: set[str]) -> None:
-    """Tab into the question, then choose `wanted` with arrow keys (radios) or Space (checkboxes)."""
+    """Tab into a question and choose `wanted`: arrow keys in radio groups, Space on checkboxes."""
     choices = question["choices"]
     name = choices[0]["name"]
     tab_until(page, f"el => el.name === {json.dumps(name)}", f"question «{question['prompt']}»")
@@ -130,6 +141,7 @@ def answer_with_keyboard(page: Page, question: dict, wanted: set[str]) -> None:
         assert page.evaluate("() => document.activeElement.id") == choices[0]["id"], (
             "Tab did not enter the radio group at its first option"
         )
+        assert_focus_visible(page)
         if target == 0:
             page.keyboard.press("Space")
         for _ in range(target):
@@ -141,12 +153,14 @@ def answer_with_keyboard(page: Page, question: dict, wanted: set[str]) -> None:
             assert page.evaluate("() => document.activeElement.id") == choice["id"], focused(page)
             if choice["label"] in wanted:
                 page.keyboard.press("Space")
-    checked = set(page.evaluate(
-        "name => [...document.getElementsByName(name)].filter(i => i.checked)"
-        ".map(i => document.querySelector(`label[for=\"${i.id}\"]`).textContent.trim())",
-        name,
-    ))
-    assert checked == wanted, f"«{question['prompt']}»: the keyboard checked {checked}, wanted {wanted}"
+    checked = set(
+        page.evaluate(
+            "name => [...document.getElementsByName(name)].filter(i => i.checked)"
+            ".map(i => document.querySelector(`label[for=\"${i.id}\"]`).textContent.trim())",
+            name,
+        )
+    )
+    assert checked == wanted, f"«{question['prompt']}»: keys checked {checked}, wanted {wanted}"
 
 
 # --- Pointer helpers (for the tests where the keyboard is not the point) ---------------
@@ -187,7 +201,7 @@ def save_screenshots(page: Page, name: str) -> list[Path]:
     for viewport in (PHONE, DESKTOP):
         page.set_viewport_size(viewport)
         overflow = page.evaluate("() => document.documentElement.scrollWidth - window.innerWidth")
-        assert overflow <= 0, f"{name} scrolls sideways by {overflow}px at {viewport['width']}px wide"
+        assert overflow <= 0, f"{name} scrolls sideways by {overflow}px at {viewport['width']}px"
         path = SCREENSHOTS / f"{name}-{viewport['width']}x{viewport['height']}.png"
         page.screenshot(path=str(path), full_page=True)
         paths.append(path)
@@ -205,7 +219,7 @@ def assert_no_axe_violations(page: Page, label: str) -> None:
             f"  {violation['id']} ({violation['impact']}, {len(violation['nodes'])} nodes): "
             f"{violation['help']}\n    target {node['target']}: {node['html'][:200]}"
         )
-    assert not violations, f"axe found WCAG violations on {label} ({page.url}):\n" + "\n".join(lines)
+    assert not violations, f"axe: WCAG violations on {label} ({page.url}):\n" + "\n".join(lines)
 
 
 def badge_of(page: Page, module_title: str):
@@ -217,7 +231,7 @@ def badge_of(page: Page, module_title: str):
 
 
 def test_first_module_with_keyboard_alone(page: Page, live_server, make_user):
-    """Sign in, read every lesson, pass the quiz and see the next module open: Tab, type, Enter, Space."""
+    """Sign in, read every lesson, pass the quiz, see the next module open: keys only."""
     base = live_server.url
     person = make_user(full_name="Camila Andrea Rojas Fuentes")
     key = answer_key(FIRST_MODULE)
@@ -278,7 +292,7 @@ def test_first_module_with_keyboard_alone(page: Page, live_server, make_user):
 
 
 def test_learner_pages_screenshots(page: Page, live_server, make_user):
-    """Dashboard, lesson, quiz and result as PNGs at 390x844 and 1366x768 for a person to look at."""
+    """Dashboard, lesson, quiz and result as PNGs at 390x844 and 1366x768, for people to look at."""
     base = live_server.url
     person = make_user(full_name="Javiera Paz Muñoz Contreras")
     key = answer_key(FIRST_MODULE)
@@ -320,7 +334,7 @@ def test_learner_pages_screenshots(page: Page, live_server, make_user):
     assert {path.name for path in saved} == expected
     for path in saved:
         data = path.read_bytes()
-        assert data.startswith(b"\x89PNG\r\n\x1a\n") and len(data) > 10_000, f"{path} is not a real PNG"
+        assert data.startswith(b"\x89PNG\r\n\x1a\n") and len(data) > 10_000, f"{path} is no PNG"
 
 
 def complete_every_module(app, user_id: int) -> None:
@@ -356,7 +370,9 @@ def test_learner_pages_pass_axe(page: Page, live_server, make_user):
     page.get_by_label("Contraseña").fill("no-es-la-clave")
     page.get_by_role("button", name="Ingresar").click()
     expect(page.get_by_role("alert")).to_contain_text("No pudimos iniciar su sesión")
-    expect(page.locator("#password-error")).to_have_text("El RUT, correo o contraseña no son correctos.")
+    expect(page.locator("#password-error")).to_have_text(
+        "El RUT, correo o contraseña no son correctos."
+    )
     assert_no_axe_violations(page, "the login page after a failed sign-in")
 
     sign_in(page, base, person.rut)
@@ -373,6 +389,7 @@ def test_learner_pages_pass_axe(page: Page, live_server, make_user):
     assert_no_axe_violations(page, "a lesson page")
 
     page.get_by_role("link", name="Misión y Visión").click()
+    expect(page).to_have_url(f"{base}/modulos/{FIRST_MODULE}")
     page.get_by_role("link", name="Ir al cuestionario").click()
     expect(page).to_have_url(f"{base}/modulos/{FIRST_MODULE}/quiz")
     expect(page.get_by_role("button", name="Comenzar el cuestionario")).to_be_visible()
@@ -401,12 +418,12 @@ def test_learner_pages_pass_axe(page: Page, live_server, make_user):
         expect(target.locator(".question-number")).to_contain_text(f"{link.inner_text()} de ")
     for viewport in (PHONE, DESKTOP):
         page.set_viewport_size(viewport)
-        assert_no_axe_violations(page, f"the quiz with unanswered questions at {viewport['width']}px")
+        assert_no_axe_violations(page, f"the quiz with missing answers at {viewport['width']}px")
 
     # The rest answered wrongly too: a failed attempt whose review shows the right answers.
-    answer_by_clicking(
-        page, {prompt: {sorted(wrong)[0]} for prompt, (_right, wrong) in key.items() if prompt != first}
-    )
+    wrong_answers = {prompt: {sorted(wrong)[0]} for prompt, (_right, wrong) in key.items()}
+    del wrong_answers[first]
+    answer_by_clicking(page, wrong_answers)
     page.get_by_role("button", name="Enviar respuestas").click()
     expect(page).to_have_url(re.compile(r"/quiz/intentos/\d+$"))
     expect(page.locator("section.result")).to_contain_text("No aprobado")
@@ -444,6 +461,14 @@ def test_learner_pages_pass_axe(page: Page, live_server, make_user):
     expect(page.locator(".progress-figure")).to_have_text("100 % completado")
     assert_no_axe_violations(page, "the dashboard of a person who finished")
 
+    response = page.goto(base + "/esta-pagina-no-existe")
+    assert response is not None and response.status == 404
+    expect(page.get_by_role("heading", level=1)).to_have_text("Página no encontrada")
+    assert_no_axe_violations(page, "the 404 page")
+
+    # Whoever checks a certificate is not signed in.
+    page.get_by_role("button", name="Cerrar sesión").click()
+    expect(page).to_have_url(base + "/login")
     with live_server.app.app_context():
         code = db.session.scalar(select(Certificate.code).where(Certificate.user_id == graduate.id))
     page.goto(f"{base}/verificar/{learning.group_code(code)}")
@@ -455,8 +480,3 @@ def test_learner_pages_pass_axe(page: Page, live_server, make_user):
     assert response is not None and response.status == 404
     expect(page.get_by_role("heading", level=1)).to_have_text("Certificado no encontrado")
     assert_no_axe_violations(page, "the verification of an unknown code")
-
-    response = page.goto(base + "/esta-pagina-no-existe")
-    assert response is not None and response.status == 404
-    expect(page.get_by_role("heading", level=1)).to_have_text("Página no encontrada")
-    assert_no_axe_violations(page, "the 404 page")
