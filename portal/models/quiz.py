@@ -13,6 +13,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     text,
+    true,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -28,6 +29,9 @@ QUESTION_KINDS = (SINGLE, MULTIPLE, TRUE_FALSE)
 class Quiz(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     module_id: Mapped[int] = mapped_column(ForeignKey("module.id", ondelete="CASCADE"), unique=True)
+    #: The trainers' working copy as JSON (settings and questions in the exchange format);
+    #: None means "same as the newest revision". Learners never see it.
+    draft: Mapped[str | None] = mapped_column(Text)
 
     module = relationship("Module", backref=db.backref("quiz", uselist=False))
     revisions: Mapped[list[QuizRevision]] = relationship(
@@ -46,7 +50,15 @@ class QuizRevision(db.Model):
     number: Mapped[int] = mapped_column(Integer)
     #: Minimum share of right answers, in percent, needed to pass.
     pass_mark: Mapped[int] = mapped_column(Integer, default=80)
+    #: Attempts a person may submit; None means unlimited.
+    max_attempts: Mapped[int | None] = mapped_column(Integer)
+    #: Show each attempt's choices in a new random order.
+    shuffle_choices: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
+    #: Each attempt draws this many of the questions; None means all of them.
+    pool_size: Mapped[int | None] = mapped_column(Integer)
     published_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    #: The trainer who published it; None for content loaded from files.
+    published_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
 
     quiz: Mapped[Quiz] = relationship(back_populates="revisions")
     questions: Mapped[list[RevisionQuestion]] = relationship(

@@ -8,7 +8,12 @@ from sqlalchemy import func, select
 from portal.extensions import db
 from portal.models.curriculum import Lesson, Module
 from portal.models.quiz import Quiz
-from portal.quizzes.revisions import latest_revision, publish_revision, question_problems
+from portal.quizzes.revisions import (
+    latest_revision,
+    publish_revision,
+    question_problems,
+    settings_problems,
+)
 
 
 class ModuleFormatError(ValueError):
@@ -29,9 +34,7 @@ def export_module(module: Module) -> dict:
     }
     revision = latest_revision(module.quiz.id) if module.quiz else None
     if revision is not None:
-        data["quiz"] = {
-            "pass_mark": revision.pass_mark,
-            "questions": [
+        data["quiz"] = {"pass_mark": revision.pass_mark, **optional_settings(revision), "questions": [
                 {
                     "kind": question.kind,
                     "prompt": question.prompt,
@@ -44,6 +47,18 @@ def export_module(module: Module) -> dict:
             ],
         }
     return data
+
+
+def optional_settings(revision) -> dict:
+    """Settings beyond the contract's pass mark, written only when they differ from the default."""
+    settings = {}
+    if revision.max_attempts is not None:
+        settings["max_attempts"] = revision.max_attempts
+    if not revision.shuffle_choices:
+        settings["shuffle"] = False
+    if revision.pool_size is not None:
+        settings["pool_size"] = revision.pool_size
+    return settings
 
 
 def module_problems(data) -> list[str]:
@@ -68,9 +83,16 @@ def module_problems(data) -> list[str]:
         if not isinstance(quiz, dict) or not isinstance(quiz.get("questions"), list):
             problems.append(_("El cuestionario debe tener una lista de preguntas."))
         else:
-            pass_mark = quiz.get("pass_mark", 80)
-            if not isinstance(pass_mark, int) or not 0 < pass_mark <= 100:
-                problems.append(_("La nota de aprobación debe estar entre 1 y 100 %."))
+            problems.extend(
+                settings_problems(
+                    quiz.get("pass_mark", 80),
+                    quiz.get("max_attempts"),
+                    quiz.get("pool_size"),
+                    len(quiz["questions"]),
+                ).values()
+            )
+            if not isinstance(quiz.get("shuffle", True), bool):
+                problems.append(_("«shuffle» debe ser true o false."))
             for number, question in enumerate(quiz["questions"], start=1):
                 if not isinstance(question, dict):
                     problems.append(_("Pregunta %(n)d: formato no válido.", n=number))
@@ -110,6 +132,14 @@ def import_module(data: dict, *, required: bool = True, published: bool = True) 
         quiz = Quiz(module=module)
         db.session.add(quiz)
         db.session.flush()
-        publish_revision(quiz, data["quiz"].get("pass_mark", 80), data["quiz"]["questions"])
+        settings = data["quiz"]
+        publish_revision(
+            quiz,
+            settings.get("pass_mark", 80),
+            settings["questions"],
+            max_attempts=settings.get("max_attempts"),
+            shuffle_choices=settings.get("shuffle", True),
+            pool_size=settings.get("pool_size"),
+        )
     db.session.flush()
     return module

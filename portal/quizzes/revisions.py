@@ -40,13 +40,42 @@ def question_problems(question: dict) -> list[str]:
     return problems
 
 
-def publish_revision(quiz: Quiz, pass_mark: int, questions: list[dict]) -> QuizRevision:
-    """Freeze `questions` (exchange-format dicts) as the quiz's next revision (flushes).
+def settings_problems(
+    pass_mark, max_attempts=None, pool_size=None, question_count: int | None = None
+) -> dict[str, str]:
+    """Return {setting: problem in Spanish} for quiz settings that cannot be used."""
+    problems = {}
+    if not isinstance(pass_mark, int) or isinstance(pass_mark, bool) or not 0 < pass_mark <= 100:
+        problems["pass_mark"] = _("La nota de aprobación debe estar entre 1 y 100 %.")
+    if max_attempts is not None and (not isinstance(max_attempts, int) or max_attempts < 1):
+        problems["max_attempts"] = _("Los intentos permitidos deben ser al menos 1, o ilimitados.")
+    if pool_size is not None:
+        if not isinstance(pool_size, int) or pool_size < 1:
+            problems["pool_size"] = _("Cada intento debe sacar al menos una pregunta.")
+        elif question_count is not None and pool_size > question_count:
+            problems["pool_size"] = _(
+                "El sorteo pide %(m)d preguntas, pero el cuestionario tiene %(n)d.", m=pool_size, n=question_count
+            )
+    return problems
 
-    Raises ValueError when the pass mark is out of range or a question is unusable.
+
+def publish_revision(
+    quiz: Quiz,
+    pass_mark: int,
+    questions: list[dict],
+    *,
+    max_attempts: int | None = None,
+    shuffle_choices: bool = True,
+    pool_size: int | None = None,
+    published_by_id: int | None = None,
+) -> QuizRevision:
+    """Freeze `questions` (exchange-format dicts) and settings as the next revision (flushes).
+
+    Raises ValueError when a setting is out of range or a question is unusable.
     """
-    if not 0 < int(pass_mark) <= 100:
-        raise ValueError(_("La nota de aprobación debe estar entre 1 y 100 %."))
+    problems = settings_problems(pass_mark, max_attempts, pool_size, len(questions))
+    if problems:
+        raise ValueError(" ".join(problems.values()))
     if not questions:
         raise ValueError(_("El cuestionario necesita al menos una pregunta."))
     for number, question in enumerate(questions, start=1):
@@ -56,7 +85,15 @@ def publish_revision(quiz: Quiz, pass_mark: int, questions: list[dict]) -> QuizR
     latest = db.session.scalar(
         select(func.max(QuizRevision.number)).where(QuizRevision.quiz_id == quiz.id)
     )
-    revision = QuizRevision(quiz=quiz, number=(latest or 0) + 1, pass_mark=int(pass_mark))
+    revision = QuizRevision(
+        quiz=quiz,
+        number=(latest or 0) + 1,
+        pass_mark=int(pass_mark),
+        max_attempts=max_attempts,
+        shuffle_choices=shuffle_choices,
+        pool_size=pool_size,
+        published_by_id=published_by_id,
+    )
     for position, question in enumerate(questions, start=1):
         revision.questions.append(
             RevisionQuestion(

@@ -5,7 +5,7 @@ from __future__ import annotations
 import random
 import secrets
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
@@ -33,11 +33,30 @@ def open_attempt(user_id: int, quiz_id: int) -> Attempt | None:
     )
 
 
+class NoAttemptsLeft(Exception):
+    """The person used every attempt the quiz allows."""
+
+
+def attempts_left(user_id: int, revision: QuizRevision) -> int | None:
+    """How many more attempts the person may submit; None when unlimited."""
+    if revision.max_attempts is None:
+        return None
+    used = db.session.scalar(
+        select(func.count(Attempt.id)).where(
+            Attempt.user_id == user_id,
+            Attempt.quiz_id == revision.quiz_id,
+            Attempt.submitted_at.is_not(None),
+        )
+    )
+    return max(0, revision.max_attempts - used)
+
+
 def start_attempt(user_id: int, quiz_id: int) -> Attempt:
     """Return the open attempt, or start one on the newest revision with shuffled choices.
 
     Flushes. Two simultaneous starts end with one open attempt (a partial unique index).
-    Raises LookupError when the quiz has no published revision.
+    Raises LookupError when the quiz has no published revision, NoAttemptsLeft when the
+    person has used every attempt allowed.
     """
     existing = open_attempt(user_id, quiz_id)
     if existing is not None:
@@ -45,10 +64,18 @@ def start_attempt(user_id: int, quiz_id: int) -> Attempt:
     revision = latest_revision(quiz_id)
     if revision is None:
         raise LookupError("quiz has no published revision")
+    if attempts_left(user_id, revision) == 0:
+        raise NoAttemptsLeft()
+    questions = list(revision.questions)
+    if revision.pool_size and revision.pool_size < len(questions):
+        # Draw a different set each attempt, shown in the revision's own order.
+        drawn = set(_shuffler.sample(range(len(questions)), revision.pool_size))
+        questions = [question for index, question in enumerate(questions) if index in drawn]
     attempt = Attempt(user_id=user_id, quiz_id=quiz_id, revision_id=revision.id, started_at=utcnow())
-    for position, question in enumerate(revision.questions, start=1):
+    for position, question in enumerate(questions, start=1):
         choice_ids = [choice.id for choice in question.choices]
-        if question.kind != "true_false":  # "Verdadero, Falso" reads best in its usual order
+        # "Verdadero, Falso" reads best in its usual order.
+        if revision.shuffle_choices and question.kind != "true_false":
             _shuffler.shuffle(choice_ids)
         attempt.questions.append(
             AttemptQuestion(

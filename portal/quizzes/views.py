@@ -15,6 +15,7 @@ from portal.learning.views import unlocked_row_or_redirect
 from portal.quizzes import service
 from portal.quizzes.forms import answers_from, field_name, quiz_form_for
 from portal.quizzes.grading import InvalidAnswers
+from portal.quizzes.revisions import latest_revision
 
 bp = Blueprint("quizzes", __name__)
 
@@ -39,9 +40,12 @@ def quiz(slug: str):
         return row
     attempt = service.open_attempt(current_user.id, row.quiz_id)
     if attempt is None:
+        revision = latest_revision(row.quiz_id)
         return render_template(
             "quizzes/intro.html",
             row=row,
+            revision=revision,
+            attempts_left=service.attempts_left(current_user.id, revision),
             attempts=service.submitted_attempts(current_user.id, row.quiz_id),
             form=ButtonForm(),
         )
@@ -58,7 +62,11 @@ def start(slug: str):
     path, row = quiz_row_or_response(slug)
     if isinstance(row, Response):
         return row
-    service.start_attempt(current_user.id, row.quiz_id)
+    try:
+        service.start_attempt(current_user.id, row.quiz_id)
+    except service.NoAttemptsLeft:
+        flash(_("Ya usó todos los intentos que permite este cuestionario. Consulte a capacitación."), "error")
+        return redirect(url_for("quizzes.quiz", slug=slug))
     db.session.commit()
     return redirect(url_for("quizzes.quiz", slug=slug))
 

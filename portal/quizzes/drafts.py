@@ -1,0 +1,103 @@
+"""The trainers' working copy of a quiz, and publishing it as a new revision."""
+
+from __future__ import annotations
+
+import copy
+import json
+
+from portal import audit
+from portal.extensions import db
+from portal.models.quiz import Quiz, QuizRevision
+from portal.quizzes.exchange import optional_settings
+from portal.quizzes.revisions import latest_revision, publish_revision, question_problems, settings_problems
+
+EMPTY_DRAFT = {"pass_mark": 80, "max_attempts": None, "shuffle": True, "pool_size": None, "questions": []}
+
+
+def revision_as_draft(revision: QuizRevision | None) -> dict:
+    if revision is None:
+        return copy.deepcopy(EMPTY_DRAFT)
+    settings = {**EMPTY_DRAFT, **optional_settings(revision), "pass_mark": revision.pass_mark}
+    return {
+        **settings,
+        "questions": [
+            {
+                "kind": question.kind,
+                "prompt": question.prompt,
+                "explanation": question.explanation,
+                "choices": [{"text": choice.text, "correct": choice.correct} for choice in question.choices],
+            }
+            for question in revision.questions
+        ],
+    }
+
+
+def draft_of(quiz: Quiz) -> dict:
+    """The working copy: the saved draft, or else the newest revision's content."""
+    if quiz.draft:
+        return {**EMPTY_DRAFT, **json.loads(quiz.draft)}
+    return revision_as_draft(latest_revision(quiz.id))
+
+
+def save_draft(quiz: Quiz, draft: dict) -> None:
+    """Store the working copy (flushes). Learners keep using the published revision."""
+    quiz.draft = json.dumps(draft, ensure_ascii=False)
+    db.session.flush()
+
+
+def has_unpublished_changes(quiz: Quiz) -> bool:
+    return quiz.draft is not None and draft_of(quiz) != revision_as_draft(latest_revision(quiz.id))
+
+
+def append_questions(quiz: Quiz, questions: list[dict]) -> dict:
+    """Add questions (exchange-format dicts) at the end of the draft; return the new draft."""
+    draft = draft_of(quiz)
+    draft["questions"].extend(copy.deepcopy(questions))
+    save_draft(quiz, draft)
+    return draft
+
+
+def draft_problems(draft: dict) -> dict:
+    """{"settings": {field: problem}, "questions": {index: [problems]}}; empty when publishable."""
+    problems: dict = {}
+    settings = settings_problems(
+        draft.get("pass_mark"), draft.get("max_attempts"), draft.get("pool_size"), len(draft["questions"])
+    )
+    if settings:
+        problems["settings"] = settings
+    questions = {
+        index: found
+        for index, question in enumerate(draft["questions"])
+        if (found := question_problems(question))
+    }
+    if questions:
+        problems["questions"] = questions
+    return problems
+
+
+def publish_draft(quiz: Quiz, actor_id: int | None) -> QuizRevision:
+    """Freeze the draft as the next revision and forget the draft (flushes, audits).
+
+    People mid-attempt finish on the revision they started; new attempts get this one.
+    Raises ValueError when the draft cannot be published.
+    """
+    draft = draft_of(quiz)
+    revision = publish_revision(
+        quiz,
+        draft["pass_mark"],
+        draft["questions"],
+        max_attempts=draft.get("max_attempts"),
+        shuffle_choices=draft.get("shuffle", True),
+        pool_size=draft.get("pool_size"),
+        published_by_id=actor_id,
+    )
+    quiz.draft = None
+    audit.record(
+        "quiz.published",
+        actor_id=actor_id,
+        module=quiz.module.slug,
+        revision=revision.number,
+        questions=len(draft["questions"]),
+    )
+    db.session.flush()
+    return revision
