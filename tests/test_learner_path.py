@@ -165,3 +165,14 @@ def test_overdue_person_sees_it(client, login_as):
 
     login_as(due_date=date.today() - timedelta(days=3))
     assert "plazo vencido hace 3 días" in client.get("/").get_data(as_text=True)
+
+
+def test_quiz_introduction_shows_the_pass_mark_and_past_attempts(app, client, login_as):
+    login_as()
+    intro = client.get(f"/modulos/{SLUGS[0]}/quiz").get_data(as_text=True)
+    assert "al menos el 80 % de respuestas correctas" in intro
+    assert "Comenzar el cuestionario" in intro and "le quedan 3 por leer" in intro
+    attempt_id = start_quiz(client, SLUGS[0])
+    client.post(f"/modulos/{SLUGS[0]}/quiz/intentos/{attempt_id}", data=answers_for(app, attempt_id, right=False))
+    again = client.get(f"/modulos/{SLUGS[0]}/quiz").get_data(as_text=True)
+    assert "Sus intentos" in again and "No aprobado" in again and "Comenzar un nuevo intento" in again
