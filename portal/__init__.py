@@ -56,11 +56,13 @@ def register_blueprints(app: Flask) -> None:
     from portal.learning.views import bp as learning_bp
     from portal.quizzes.views import bp as quizzes_bp
     from portal.security import add_security_headers
+    from portal.training.views import bp as training_bp
 
     app.register_blueprint(health_bp)
     app.register_blueprint(auth_bp)
     app.register_blueprint(learning_bp)
     app.register_blueprint(quizzes_bp, url_prefix="/modulos")
+    app.register_blueprint(training_bp, url_prefix="/capacitacion")
     app.before_request(enforce_declared_access)
     app.after_request(add_security_headers)
 

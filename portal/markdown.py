@@ -19,9 +19,12 @@ ALLOWED_TAGS = {
 ALLOWED_ATTRIBUTES = {"a": {"href", "title"}, "img": {"src", "alt", "title"}, "th": {"align"}, "td": {"align"}}
 
 
-def _same_site_images_only(tag, attribute, value):
+UPLOADS_PREFIX = "/medios/"
+
+
+def _portal_images_only(tag, attribute, value):
     # Images come from the portal's own uploads; a remote src would leak who reads what.
-    if tag == "img" and attribute == "src" and not (value.startswith("/") and not value.startswith("//")):
+    if tag == "img" and attribute == "src" and not value.startswith(UPLOADS_PREFIX):
         return None
     return value
 
@@ -48,7 +51,7 @@ def render_markdown(source: str) -> Markup:
         tags=ALLOWED_TAGS,
         attributes=ALLOWED_ATTRIBUTES,
         url_schemes={"http", "https", "mailto"},
-        attribute_filter=_same_site_images_only,
+        attribute_filter=_portal_images_only,
         link_rel="noopener noreferrer",
     )
     return Markup(cleaned)  # noqa: S704 - sanitised by nh3 just above

@@ -183,11 +183,11 @@ def test_lesson_headings_start_below_the_page_title():
 def test_lesson_markdown_is_sanitised():
     html = str(render_markdown(
         "# Título\n\n[clic](javascript:alert(1)) <script>alert(1)</script>\n\n"
-        "![x](https://tracker.example/p.png) ![y](/uploads/ok.png)\n\n> cita"
+        "![x](https://tracker.example/p.png) ![y](/medios/ok.png)\n\n> cita"
     ))
     assert "<h2>Título</h2>" in html and "<h1>" not in html
     assert "<script>" not in html and "javascript:" not in html.replace("[clic](javascript:", "")
     assert 'href="javascript' not in html
     assert "tracker.example" not in html
-    assert 'src="/uploads/ok.png"' in html
+    assert 'src="/medios/ok.png"' in html
     assert "<blockquote>" in html

@@ -12,6 +12,7 @@ from flask import (
     flash,
     redirect,
     render_template,
+    send_from_directory,
     url_for,
 )
 from flask_babel import format_date, get_timezone
@@ -28,6 +29,7 @@ from portal.learning.forms import CommitmentForm
 from portal.learning.progress import LOCKED
 from portal.markdown import render_markdown
 from portal.rut import format_rut
+from portal.training.uploads import upload_folder
 
 bp = Blueprint("learning", __name__)
 
@@ -198,6 +200,15 @@ def certificate():
         mimetype="application/pdf",
         headers={"Content-Disposition": f'attachment; filename="{filename}"'},
     )
+
+
+@bp.get("/medios/<name>")
+@signed_in
+def media(name: str):
+    """Lesson images uploaded by trainers, for signed-in people only."""
+    response = send_from_directory(upload_folder(current_app.instance_path), name, max_age=86400)
+    response.headers["Content-Security-Policy"] = "default-src 'none'"
+    return response
 
 
 @bp.get("/verificar/<code>")

@@ -1,0 +1,1 @@
+"""The trainers' area (/capacitacion): modules, lessons, quiz drafts, preview, statistics."""

@@ -1,0 +1,168 @@
+"""Trainers' changes to modules and lessons (flush, never commit; the view commits)."""
+
+from __future__ import annotations
+
+import difflib
+from dataclasses import dataclass
+
+from sqlalchemy import func, select
+
+from portal import audit
+from portal.extensions import db
+from portal.models.curriculum import Lesson, Module
+from portal.models.quiz import Quiz, QuizRevision
+from portal.quizzes.drafts import revision_as_draft
+
+
+def modules_in_order() -> list[Module]:
+    return list(db.session.scalars(select(Module).order_by(Module.position, Module.id)))
+
+
+def create_module(slug: str, title: str, summary: str, required: bool, actor_id: int) -> Module:
+    """A new, unpublished module at the end of the path, with an empty quiz draft."""
+    last = db.session.scalar(select(func.max(Module.position))) or 0
+    module = Module(slug=slug, title=title.strip(), summary=(summary or "").strip(),
+                    required=required, published=False, position=last + 1)
+    db.session.add(module)
+    db.session.add(Quiz(module=module))
+    db.session.flush()
+    audit.record("content.module_created", actor_id=actor_id, module=slug)
+    return module
+
+
+def move_module(module: Module, direction: int) -> bool:
+    """Swap the module with its neighbour above (-1) or below (+1); False at either end."""
+    modules = modules_in_order()
+    index = modules.index(module)
+    other = index + direction
+    if not 0 <= other < len(modules):
+        return False
+    # Renumber the whole path so equal or sparse positions never make a move ambiguous.
+    modules[index], modules[other] = modules[other], modules[index]
+    for position, item in enumerate(modules, start=1):
+        item.position = position
+    db.session.flush()
+    return True
+
+
+def publishing_problem(module: Module) -> str | None:
+    """Why the module cannot be shown to learners yet (Spanish), or None."""
+    from flask_babel import gettext as _
+
+    from portal.quizzes.drafts import draft_of
+    from portal.quizzes.revisions import latest_revision
+
+    if not module.lessons:
+        return _("Agregue al menos una lección antes de publicar el módulo.")
+    quiz = module.quiz
+    if quiz is not None and latest_revision(quiz.id) is None and draft_of(quiz)["questions"]:
+        return _("El cuestionario tiene preguntas sin publicar: publique el cuestionario antes que el módulo.")
+    return None
+
+
+def set_published(module: Module, published: bool, actor_id: int) -> None:
+    module.published = published
+    audit.record(
+        "content.module_published" if published else "content.module_unpublished",
+        actor_id=actor_id,
+        module=module.slug,
+    )
+    db.session.flush()
+
+
+def add_lesson(module: Module, title: str, body_md: str) -> Lesson:
+    lesson = Lesson(module=module, position=len(module.lessons) + 1, title=title.strip(), body_md=body_md)
+    db.session.add(lesson)
+    db.session.flush()
+    return lesson
+
+
+def _renumber_lessons(module: Module, ordered: list[Lesson]) -> None:
+    # (module_id, position) is unique: park every lesson on a negative number first.
+    for index, lesson in enumerate(ordered, start=1):
+        lesson.position = -index
+    db.session.flush()
+    for index, lesson in enumerate(ordered, start=1):
+        lesson.position = index
+    db.session.flush()
+
+
+def move_lesson(module: Module, lesson: Lesson, direction: int) -> bool:
+    lessons = list(module.lessons)
+    index = lessons.index(lesson)
+    other = index + direction
+    if not 0 <= other < len(lessons):
+        return False
+    lessons[index], lessons[other] = lessons[other], lessons[index]
+    _renumber_lessons(module, lessons)
+    db.session.expire(module, ["lessons"])
+    return True
+
+
+def delete_lesson(module: Module, lesson: Lesson, actor_id: int) -> None:
+    remaining = [item for item in module.lessons if item.id != lesson.id]
+    audit.record("content.lesson_deleted", actor_id=actor_id, module=module.slug, lesson=lesson.title)
+    module.lessons.remove(lesson)
+    db.session.flush()
+    _renumber_lessons(module, remaining)
+
+
+def revisions_of(quiz: Quiz) -> list[QuizRevision]:
+    return list(
+        db.session.scalars(
+            select(QuizRevision).where(QuizRevision.quiz_id == quiz.id).order_by(QuizRevision.number.desc())
+        )
+    )
+
+
+@dataclass(frozen=True)
+class QuestionChange:
+    #: "added", "removed", "changed" or "same"
+    status: str
+    before: dict | None
+    after: dict | None
+
+
+@dataclass(frozen=True)
+class RevisionComparison:
+    settings: list[tuple[str, object, object]]
+    questions: list[QuestionChange]
+
+    @property
+    def changed_count(self) -> int:
+        return sum(1 for change in self.questions if change.status != "same")
+
+
+def _question_key(question: dict) -> str:
+    return question["prompt"].strip().casefold()
+
+
+def compare_revisions(old: QuizRevision, new: QuizRevision) -> RevisionComparison:
+    """What changed from `old` to `new`: settings, and each question added, removed or edited.
+
+    Questions are matched in order with difflib on their prompts, then a pair of
+    replaced questions counts as "changed" (an edit) rather than removed plus added.
+    """
+    before, after = revision_as_draft(old), revision_as_draft(new)
+    settings = [
+        (name, before[name], after[name])
+        for name in ("pass_mark", "max_attempts", "shuffle", "pool_size")
+        if before[name] != after[name]
+    ]
+    old_questions, new_questions = before["questions"], after["questions"]
+    matcher = difflib.SequenceMatcher(
+        a=[_question_key(q) for q in old_questions], b=[_question_key(q) for q in new_questions], autojunk=False
+    )
+    changes: list[QuestionChange] = []
+    for tag, a_start, a_end, b_start, b_end in matcher.get_opcodes():
+        if tag == "equal":
+            for old_q, new_q in zip(old_questions[a_start:a_end], new_questions[b_start:b_end], strict=True):
+                changes.append(QuestionChange("same" if old_q == new_q else "changed", old_q, new_q))
+            continue
+        olds, news = old_questions[a_start:a_end], new_questions[b_start:b_end]
+        paired = min(len(olds), len(news)) if tag == "replace" else 0
+        for old_q, new_q in zip(olds[:paired], news[:paired], strict=True):
+            changes.append(QuestionChange("changed", old_q, new_q))
+        changes.extend(QuestionChange("removed", old_q, None) for old_q in olds[paired:])
+        changes.extend(QuestionChange("added", None, new_q) for new_q in news[paired:])
+    return RevisionComparison(settings=settings, questions=changes)
