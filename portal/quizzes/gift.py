@@ -21,6 +21,7 @@ from flask_babel import gettext as _
 from flask_babel import ngettext
 
 from portal import audit
+from portal.extensions import db
 from portal.models.curriculum import Module
 from portal.models.quiz import MULTIPLE, SINGLE, TRUE_FALSE, Quiz
 from portal.quizzes.drafts import append_questions
@@ -47,7 +48,9 @@ _ESCAPES = {
     "~": "\ue07e",
     "n": "\ue00a",
 }
-_RESTORE = str.maketrans({placeholder: ("\n" if char == "n" else char) for char, placeholder in _ESCAPES.items()})
+_RESTORE = str.maketrans(
+    {placeholder: ("\n" if char == "n" else char) for char, placeholder in _ESCAPES.items()}
+)
 _ESCAPE_PATTERN = re.compile(r"\\(.)")
 _FORMAT_PATTERN = re.compile(r"\[(" + "|".join(TEXT_FORMATS) + r")\]")
 _WEIGHT_PATTERN = re.compile(r"\s*%(-?\d+(?:[.,]\d+)?)%")
@@ -88,7 +91,8 @@ def decode_gift(data: bytes) -> str:
         line = data[: error.start].count(b"\n") + 1
         raise GiftDecodeError(
             _(
-                "El archivo no está en UTF-8 (línea %(line)d). Guárdelo como texto UTF-8 e inténtelo de nuevo.",
+                "El archivo no está en UTF-8 (línea %(line)d). Guárdelo como texto UTF-8 e "
+                "inténtelo de nuevo.",
                 line=line,
             )
         ) from None
@@ -111,8 +115,6 @@ def import_gift(
     quiz = module.quiz
     if quiz is None:
         quiz = Quiz(module=module)
-        from portal.extensions import db
-
         db.session.add(quiz)
         db.session.flush()
     append_questions(quiz, report.questions)
@@ -131,31 +133,43 @@ def summary_lines(report: GiftReport, *, dry_run: bool) -> list[str]:
     """The outcome of a (possibly simulated) successful import, as lines of Spanish text."""
     count = len(report.questions)
     if dry_run:
-        lines = [ngettext(
-            "Se importaría %(num)d pregunta al borrador del cuestionario.",
-            "Se importarían %(num)d preguntas al borrador del cuestionario.",
-            count,
-        )]
+        lines = [
+            ngettext(
+                "Se importaría %(num)d pregunta al borrador del cuestionario.",
+                "Se importarían %(num)d preguntas al borrador del cuestionario.",
+                count,
+            )
+        ]
     else:
-        lines = [ngettext(
-            "Se importó %(num)d pregunta al borrador del cuestionario.",
-            "Se importaron %(num)d preguntas al borrador del cuestionario.",
-            count,
-        )]
+        lines = [
+            ngettext(
+                "Se importó %(num)d pregunta al borrador del cuestionario.",
+                "Se importaron %(num)d preguntas al borrador del cuestionario.",
+                count,
+            )
+        ]
     if report.skipped:
-        lines.append(ngettext(
-            "Se omitió %(num)d pregunta de un tipo que el portal no admite:",
-            "Se omitieron %(num)d preguntas de tipos que el portal no admite:",
-            len(report.skipped),
-        ))
-        lines.extend(_("  línea %(line)d: %(text)s", line=line, text=text) for line, text in report.skipped)
+        lines.append(
+            ngettext(
+                "Se omitió %(num)d pregunta de un tipo que el portal no admite:",
+                "Se omitieron %(num)d preguntas de tipos que el portal no admite:",
+                len(report.skipped),
+            )
+        )
+        lines.extend(
+            _("  línea %(line)d: %(text)s", line=line, text=text) for line, text in report.skipped
+        )
     if report.notices:
         lines.append(_("Avisos:"))
-        lines.extend(_("  línea %(line)d: %(text)s", line=line, text=text) for line, text in report.notices)
+        lines.extend(
+            _("  línea %(line)d: %(text)s", line=line, text=text) for line, text in report.notices
+        )
     if dry_run:
         lines.append(_("Simulación: no se guardó nada."))
     elif count:
-        lines.append(_("Las personas siguen viendo la versión publicada hasta que se publique el borrador."))
+        lines.append(
+            _("Las personas siguen viendo la versión publicada hasta que se publique el borrador.")
+        )
     return lines
 
 
@@ -175,7 +189,6 @@ class _Block:
 
 @dataclass
 class _Answer:
-    line: int
     marker: str
     weight: float | None
     text: str
@@ -195,6 +208,8 @@ def parse_gift(text: str) -> GiftReport:
         _parse_question(block, report)
     if not report.questions and not report.skipped and not report.errors:
         report.errors.append((1, _("El archivo no contiene preguntas.")))
+    for messages in (report.skipped, report.notices, report.errors):
+        messages.sort(key=lambda message: message[0])
     return report
 
 
@@ -220,10 +235,16 @@ def _blocks(text: str, report: GiftReport) -> list[_Block]:
             current.append((number, ""))
         elif stripped.startswith("$CATEGORY:"):
             category = stripped.removeprefix("$CATEGORY:").strip()
-            report.notices.append((number, _(
-                "Se ignoró la categoría «%(category)s»: las preguntas se agregan al cuestionario del módulo.",
-                category=category,
-            )))
+            report.notices.append(
+                (
+                    number,
+                    _(
+                        "Se ignoró la categoría «%(category)s»: las preguntas se agregan al "
+                        "cuestionario del módulo.",
+                        category=category,
+                    ),
+                )
+            )
             current.append((number, ""))
         else:
             current.append((number, _ESCAPE_PATTERN.sub(_protect, line)))
@@ -244,7 +265,7 @@ def _split_format(text: str, default: str) -> tuple[str, str]:
     stripped = text.lstrip()
     match = _FORMAT_PATTERN.match(stripped)
     if match:
-        return match.group(1), stripped[match.end():]
+        return match.group(1), stripped[match.end() :]
     return default, text
 
 
@@ -258,13 +279,27 @@ def _plain(text: str, text_format: str) -> str:
     return "\n".join(line for line in lines if line)
 
 
-def _label(name: str | None, question_text: str) -> str:
+def _label(name: str | None, question_text: str, text_format: str) -> str:
     """How messages refer to a question: its GIFT name, or the start of its text."""
     if name:
         return name
-    text = " ".join(_restore(question_text).split())
-    text = _FORMAT_PATTERN.sub("", text, count=1).strip()
+    text = " ".join(_plain(question_text, text_format).split())
     return text if len(text) <= LABEL_LENGTH else text[: LABEL_LENGTH - 1].rstrip() + "…"
+
+
+@dataclass
+class _Parsed:
+    """A question's answers as the portal represents them, before the prompt is added."""
+
+    kind: str
+    choices: list[dict]
+    #: Built from the right answers' feedback; a general feedback replaces it.
+    explanation: str = ""
+    #: Per-answer feedback texts used in `explanation`, and present in all.
+    feedback_used: int = 0
+    feedback_present: int = 0
+    html: bool = False
+    messages: list[str] = field(default_factory=list)
 
 
 def _parse_question(block: _Block, report: GiftReport) -> None:
@@ -272,55 +307,81 @@ def _parse_question(block: _Block, report: GiftReport) -> None:
     errors_before = len(report.errors)
 
     def error(position: int | None, message: str) -> None:
-        report.errors.append((block.start if position is None else block.line_at(position), message))
+        report.errors.append(
+            (block.start if position is None else block.line_at(position), message)
+        )
 
-    body = 0
+    body = len(text) - len(text.lstrip())
     name = None
-    if text.startswith("::"):
-        end = text.find("::", 2)
+    if text.startswith("::", body):
+        end = text.find("::", body + 2)
         if end == -1:
-            error(0, _("El nombre de la pregunta empieza con «::» pero no termina con «::»."))
+            error(body, _("El nombre de la pregunta empieza con «::» pero no termina con «::»."))
             return
-        name = " ".join(_restore(text[2:end]).split()) or None
+        name = " ".join(_restore(text[body + 2 : end]).split()) or None
         body = end + 2
 
-    braces = [(match.start(), match.group()) for match in re.finditer(r"[{}]", text) if match.start() >= body]
+    stray_close = _(
+        "Hay una llave de cierre «}» sin su llave de apertura «{». Si es parte del texto, "
+        "escríbala «\\}»."
+    )
+    braces = [
+        (match.start(), match.group())
+        for match in re.finditer(r"[{}]", text)
+        if match.start() >= body
+    ]
     if not braces:
-        error(None, _(
-            "La pregunta no tiene respuestas: escríbalas entre llaves, por ejemplo {=correcta ~incorrecta}."
-        ))
+        error(
+            None,
+            _(
+                "La pregunta no tiene respuestas: escríbalas entre llaves, por ejemplo "
+                "{=correcta ~incorrecta}."
+            ),
+        )
         return
-    position, brace = braces[0]
+    open_position, brace = braces[0]
     if brace == "}":
-        error(position, _("Hay una llave de cierre «}» sin su llave de apertura «{». Si es parte del texto, escríbala «\\}»."))
+        error(open_position, stray_close)
         return
     if len(braces) == 1:
-        error(position, _("Falta la llave de cierre «}» del bloque de respuestas que empieza en esta línea."))
+        error(
+            open_position,
+            _("Falta la llave de cierre «}» del bloque de respuestas que empieza en esta línea."),
+        )
         return
     close_position, brace = braces[1]
     if brace == "{":
-        error(close_position, _(
-            "Se abre una llave «{» dentro del bloque de respuestas. Si es parte del texto, escríbala «\\{»."
-        ))
+        error(
+            close_position,
+            _(
+                "Se abre una llave «{» dentro del bloque de respuestas. Si es parte del texto, "
+                "escríbala «\\{»."
+            ),
+        )
         return
     if len(braces) > 2:
         extra, brace = braces[2]
         if brace == "{":
-            error(extra, _(
-                "La pregunta tiene más de un bloque de respuestas. ¿Falta una línea en blanco entre dos preguntas?"
-            ))
+            error(
+                extra,
+                _(
+                    "La pregunta tiene más de un bloque de respuestas. ¿Falta una línea en "
+                    "blanco entre dos preguntas?"
+                ),
+            )
         else:
-            error(extra, _("Hay una llave de cierre «}» sin su llave de apertura «{». Si es parte del texto, escríbala «\\}»."))
+            error(extra, stray_close)
         return
 
-    open_position = position
-    before, answers_text, after = text[body:open_position], text[open_position + 1 : close_position], text[close_position + 1 :]
-    label = _label(name, before + (BLANK + after if after.strip() else ""))
+    before = text[body:open_position]
+    answers_text = text[open_position + 1 : close_position]
+    after = text[close_position + 1 :]
     question_format, question_text = _split_format(before, "moodle")
-    if after.strip():
+    if after.strip():  # Missing word: the answers go where the blank is.
         question_text = question_text + BLANK + after
-    general_at = answers_text.rfind("####")
+    label = _label(name, question_text, question_format)
     general = ""
+    general_at = answers_text.rfind("####")
     if general_at != -1:
         general = answers_text[general_at + 4 :]
         answers_text = answers_text[:general_at]
@@ -329,15 +390,15 @@ def _parse_question(block: _Block, report: GiftReport) -> None:
     head = answers_text.strip()
 
     if not head:
-        report.skipped.append((block.start, _("ensayo (respuesta abierta) «%(label)s»", label=label)))
+        report.skipped.append(
+            (block.start, _("ensayo (respuesta abierta) «%(label)s»", label=label))
+        )
         return
     if head.startswith("#"):
         report.skipped.append((block.start, _("numérica «%(label)s»", label=label)))
         return
     if "~" in head:
-        question, dropped, notes = _multiple_choice(answers_text, offset, block, report, question_format, label)
-        if question is None:
-            return
+        parsed = _multiple_choice(answers_text, offset, block, report, question_format, label)
     elif head.startswith("=") and "->" in head:
         report.skipped.append((block.start, _("emparejamiento «%(label)s»", label=label)))
         return
@@ -345,111 +406,156 @@ def _parse_question(block: _Block, report: GiftReport) -> None:
         report.skipped.append((block.start, _("respuesta corta «%(label)s»", label=label)))
         return
     else:
-        question, dropped, notes = _true_false(answers_text, offset, block, report, question_format)
-        if question is None:
-            return
+        parsed = _true_false(answers_text, offset, block, report, question_format)
+    if parsed is None:
+        return
 
     prompt = _plain(question_text, question_format)
     if not prompt:
         error(None, _("La pregunta no tiene enunciado."))
-        return
-    general = _plain(general, general_format)
-    if general:
-        question["explanation"] = general
-        dropped += question.pop("_feedback_count")
-    else:
-        question.pop("_feedback_count")
-    question = {"kind": question["kind"], "prompt": prompt, "explanation": question["explanation"],
-                "choices": question["choices"]}
     if len(report.errors) > errors_before:
         return
+    general = _plain(general, general_format)
+    explanation = general or parsed.explanation
+    dropped = parsed.feedback_present - (0 if general else parsed.feedback_used)
+    question = {
+        "kind": parsed.kind,
+        "prompt": prompt,
+        "explanation": explanation,
+        "choices": parsed.choices,
+    }
     problems = question_problems(question)
     if problems:
         for problem in problems:
             error(None, problem)
         return
 
-    uses_html = question_format == "html" or general_format == "html" or notes.pop("html", False)
-    if uses_html:
-        report.notices.append((block.start, _("«%(label)s»: el texto HTML se convirtió a texto simple.", label=label)))
+    if "html" in (question_format, general_format) or parsed.html:
+        report.notices.append(
+            (block.start, _("«%(label)s»: el texto HTML se convirtió a texto simple.", label=label))
+        )
     if question_format == "markdown":
-        report.notices.append((block.start, _(
-            "«%(label)s»: el texto Markdown se importó tal cual; el portal muestra los enunciados como texto simple.",
-            label=label,
-        )))
-    for note in notes.get("messages", []):
-        report.notices.append((block.start, _("«%(label)s»: %(note)s", label=label, note=note)))
+        report.notices.append(
+            (
+                block.start,
+                _(
+                    "«%(label)s»: el texto Markdown se importó tal cual; el portal muestra los "
+                    "enunciados como texto simple.",
+                    label=label,
+                ),
+            )
+        )
+    for message in parsed.messages:
+        report.notices.append(
+            (block.start, _("«%(label)s»: %(message)s", label=label, message=message))
+        )
     if dropped:
-        report.notices.append((block.start, ngettext(
-            "«%(label)s»: el portal no muestra comentarios por alternativa; se descartó %(num)d comentario.",
-            "«%(label)s»: el portal no muestra comentarios por alternativa; se descartaron %(num)d comentarios.",
-            dropped,
-            label=label,
-        )))
+        report.notices.append(
+            (
+                block.start,
+                ngettext(
+                    "«%(label)s»: el portal no muestra comentarios por alternativa; se descartó "
+                    "%(num)d comentario.",
+                    "«%(label)s»: el portal no muestra comentarios por alternativa; se "
+                    "descartaron %(num)d comentarios.",
+                    dropped,
+                    label=label,
+                ),
+            )
+        )
     report.questions.append(question)
 
 
 def _true_false(
     answers_text: str, offset: int, block: _Block, report: GiftReport, question_format: str
-) -> tuple[dict | None, int, dict]:
+) -> _Parsed | None:
     """{T}, {TRUE}, {F}, {FALSE}, optionally {T#feedback if wrong#feedback if right}."""
     parts = answers_text.split("#")
     words = parts[0].split(None, 1)
     line = block.line_at(offset + len(answers_text) - len(answers_text.lstrip()))
     word = words[0].upper() if words else ""
     if word not in TRUE_WORDS | FALSE_WORDS:
-        report.errors.append((line, _(
-            "No se reconocen las respuestas «%(text)s»: cada alternativa empieza con «=» (correcta) "
-            "o «~» (incorrecta), y una pregunta de verdadero o falso lleva {T} o {F}.",
-            text=" ".join(_restore(parts[0]).split()),
-        )))
-        return None, 0, {}
+        report.errors.append(
+            (
+                line,
+                _(
+                    "No se reconocen las respuestas «%(text)s»: cada alternativa empieza con "
+                    "«=» (correcta) o «~» (incorrecta), y una pregunta de verdadero o falso "
+                    "lleva {T} o {F}.",
+                    text=" ".join(_restore(parts[0]).split()),
+                ),
+            )
+        )
+        return None
     if len(words) > 1:
-        report.errors.append((line, _(
-            "Una pregunta de verdadero o falso lleva solo T, TRUE, F o FALSE entre llaves; sobra «%(extra)s».",
-            extra=" ".join(_restore(words[1]).split()),
-        )))
-        return None, 0, {}
+        report.errors.append(
+            (
+                line,
+                _(
+                    "Una pregunta de verdadero o falso lleva solo T, TRUE, F o FALSE entre llaves; "
+                    "sobra «%(extra)s».",
+                    extra=" ".join(_restore(words[1]).split()),
+                ),
+            )
+        )
+        return None
     if len(parts) > 3:
-        report.errors.append((line, _(
-            "Una pregunta de verdadero o falso admite a lo más dos comentarios "
-            "({T#si responde mal#si responde bien}); escriba «\\#» si el signo es parte del texto."
-        )))
-        return None, 0, {}
-    notes: dict = {}
+        report.errors.append(
+            (
+                line,
+                _(
+                    "Una pregunta de verdadero o falso admite a lo más dos comentarios "
+                    "({T#si responde mal#si responde bien}); escriba «\\#» si el signo es parte "
+                    "del texto."
+                ),
+            )
+        )
+        return None
+    uses_html = False
     feedback = []
     for part in parts[1:]:
         part_format, part_text = _split_format(part, question_format)
-        notes["html"] = notes.get("html", False) or part_format == "html"
+        uses_html = uses_html or part_format == "html"
         feedback.append(_plain(part_text, part_format))
     wrong_feedback = feedback[0] if feedback else ""
     right_feedback = feedback[1] if len(feedback) > 1 else ""
     truth = word in TRUE_WORDS
+    # The right answer's feedback explains best; Moodle's examples often give only the
+    # wrong answer's ("No, he's buried in Grant's tomb."), which explains the truth too.
     explanation = right_feedback or wrong_feedback
-    present = sum(1 for text in (wrong_feedback, right_feedback) if text)
-    question = {
-        "kind": TRUE_FALSE,
-        "explanation": explanation,
-        "choices": [{"text": "Verdadero", "correct": truth}, {"text": "Falso", "correct": not truth}],
-        # Feedback that a general feedback would replace; the rest is dropped already.
-        "_feedback_count": 1 if explanation else 0,
-    }
-    return question, present - (1 if explanation else 0), notes
+    return _Parsed(
+        kind=TRUE_FALSE,
+        choices=[{"text": "Verdadero", "correct": truth}, {"text": "Falso", "correct": not truth}],
+        explanation=explanation,
+        feedback_used=1 if explanation else 0,
+        feedback_present=sum(1 for text in feedback if text),
+        html=uses_html,
+    )
 
 
 def _multiple_choice(
-    answers_text: str, offset: int, block: _Block, report: GiftReport, question_format: str, label: str
-) -> tuple[dict | None, int, dict]:
+    answers_text: str,
+    offset: int,
+    block: _Block,
+    report: GiftReport,
+    question_format: str,
+    label: str,
+) -> _Parsed | None:
     """{=right ~wrong ~wrong} (single choice) or {~%50%a ~%50%b ~%-100%c} (weights)."""
     errors_before = len(report.errors)
     markers = list(re.finditer(r"[=~]", answers_text))
     lead = answers_text[: markers[0].start()]
     if lead.strip():
-        report.errors.append((block.line_at(offset + len(lead) - len(lead.lstrip())), _(
-            "Hay texto antes de la primera alternativa: «%(text)s». Cada alternativa empieza con «=» "
-            "(correcta) o «~» (incorrecta).",
-            text=" ".join(_restore(lead).split()),
-        )))
+        report.errors.append(
+            (
+                block.line_at(offset + len(lead) - len(lead.lstrip())),
+                _(
+                    "Hay texto antes de la primera alternativa: «%(text)s». Cada alternativa "
+                    "empieza con «=» (correcta) o «~» (incorrecta).",
+                    text=" ".join(_restore(lead).split()),
+                ),
+            )
+        )
     answers: list[_Answer] = []
     for index, marker in enumerate(markers):
         end = markers[index + 1].start() if index + 1 < len(markers) else len(answers_text)
@@ -459,18 +565,28 @@ def _multiple_choice(
         if segment.lstrip().startswith("%"):
             match = _WEIGHT_PATTERN.match(segment)
             if match is None:
-                report.errors.append((line, _(
-                    "El peso de la alternativa «%(text)s» está mal escrito: use un número entre signos "
-                    "de porcentaje, por ejemplo «~%%50%%».",
-                    text=" ".join(_restore(segment).split()),
-                )))
+                report.errors.append(
+                    (
+                        line,
+                        _(
+                            "El peso de la alternativa «%(text)s» está mal escrito: use un "
+                            "número entre signos de porcentaje, por ejemplo «~%%50%%».",
+                            text=" ".join(_restore(segment).split()),
+                        ),
+                    )
+                )
                 continue
             weight = float(match.group(1).replace(",", "."))
             if not -100 <= weight <= 100:
-                report.errors.append((line, _(
-                    "El peso %(weight)s %% está fuera del rango permitido (de -100 a 100).",
-                    weight=match.group(1),
-                )))
+                report.errors.append(
+                    (
+                        line,
+                        _(
+                            "El peso %(weight)s %% está fuera del rango permitido (de -100 a 100).",
+                            weight=match.group(1),
+                        ),
+                    )
+                )
                 continue
             segment = segment[match.end() :]
         choice, _hash, feedback = segment.partition("#")
@@ -480,62 +596,87 @@ def _multiple_choice(
         if not choice_text:
             report.errors.append((line, _("Hay una alternativa sin texto.")))
             continue
-        answers.append(_Answer(
-            line=line,
-            marker=marker.group(),
-            weight=weight,
-            text=choice_text,
-            feedback=_plain(feedback, feedback_format),
-            html="html" in (choice_format, feedback_format),
-        ))
+        answers.append(
+            _Answer(
+                marker=marker.group(),
+                weight=weight,
+                text=choice_text,
+                feedback=_plain(feedback, feedback_format),
+                html="html" in (choice_format, feedback_format),
+            )
+        )
     if len(report.errors) > errors_before:
-        return None, 0, {}
+        return None
     if len(answers) < 2:
-        report.errors.append((block.start, _("Una pregunta de alternativas necesita al menos dos alternativas.")))
-        return None, 0, {}
+        report.errors.append(
+            (block.start, _("Una pregunta de alternativas necesita al menos dos alternativas."))
+        )
+        return None
 
     messages = []
     if any(answer.plainly_right for answer in answers):
-        # Moodle: a bare "=" makes it a single-choice question; other positive weights are
-        # partial credit, which the portal does not give.
-        right = [answer for answer in answers if answer.plainly_right or answer.weight == 100]
+        # Moodle: a bare "=" makes a single-choice question; other positive weights give
+        # partial credit there, which the portal does not.
+        right = {
+            index
+            for index, answer in enumerate(answers)
+            if answer.plainly_right or answer.weight == 100
+        }
         if len(right) > 1:
-            report.skipped.append((block.start, _(
-                "selección única con varias respuestas correctas «%(label)s»", label=label
-            )))
-            return None, 0, {}
+            report.skipped.append(
+                (
+                    block.start,
+                    _("selección única con varias respuestas correctas «%(label)s»", label=label),
+                )
+            )
+            return None
         kind = SINGLE
-        for answer in answers:
-            if answer not in right and answer.weight is not None and answer.weight > 0:
-                messages.append(_(
-                    "la alternativa «%(text)s» daba crédito parcial (%(weight)s %%); se importó como incorrecta.",
-                    text=answer.text,
-                    weight=f"{answer.weight:g}",
-                ))
+        messages.extend(
+            _(
+                "la alternativa «%(text)s» daba crédito parcial (%(weight)s %%); se importó "
+                "como incorrecta.",
+                text=answer.text,
+                weight=f"{answer.weight:g}",
+            )
+            for index, answer in enumerate(answers)
+            if index not in right and answer.weight is not None and answer.weight > 0
+        )
     else:
-        right = [answer for answer in answers if answer.weight is not None and answer.weight > 0]
+        right = {
+            index
+            for index, answer in enumerate(answers)
+            if answer.weight is not None and answer.weight > 0
+        }
         if not right:
-            report.errors.append((block.start, _(
-                "Ninguna alternativa es correcta: marque la correcta con «=» o dé pesos positivos, "
-                "por ejemplo «~%%50%%»."
-            )))
-            return None, 0, {}
+            report.errors.append(
+                (
+                    block.start,
+                    _(
+                        "Ninguna alternativa es correcta: marque la correcta con «=» o dé pesos "
+                        "positivos, por ejemplo «~%50%»."
+                    ),
+                )
+            )
+            return None
         kind = SINGLE if len(right) == 1 else MULTIPLE
-        total = sum(answer.weight for answer in right)
+        total = sum(answers[index].weight for index in right)
         if abs(total - 100) > WEIGHT_TOLERANCE:
-            messages.append(_(
-                "los pesos positivos suman %(total)s %%, no 100 %%; se importaron como correctas "
-                "las alternativas con peso positivo.",
-                total=f"{total:g}",
-            ))
-    explanation = " ".join(answer.feedback for answer in right if answer.feedback)
-    used = sum(1 for answer in right if answer.feedback)
-    present = sum(1 for answer in answers if answer.feedback)
-    question = {
-        "kind": kind,
-        "explanation": explanation,
-        "choices": [{"text": answer.text, "correct": answer in right} for answer in answers],
-        "_feedback_count": used,
-    }
-    notes = {"html": any(answer.html for answer in answers), "messages": messages}
-    return question, present - used, notes
+            messages.append(
+                _(
+                    "los pesos positivos suman %(total)s %%, no 100 %%; se importaron como "
+                    "correctas las alternativas con peso positivo.",
+                    total=f"{total:g}",
+                )
+            )
+    right_feedback = [answers[index].feedback for index in sorted(right) if answers[index].feedback]
+    return _Parsed(
+        kind=kind,
+        choices=[
+            {"text": answer.text, "correct": index in right} for index, answer in enumerate(answers)
+        ],
+        explanation=" ".join(right_feedback),
+        feedback_used=len(right_feedback),
+        feedback_present=sum(1 for answer in answers if answer.feedback),
+        html=any(answer.html for answer in answers),
+        messages=messages,
+    )
