@@ -72,9 +72,7 @@ def register_template_helpers(app: Flask) -> None:
 
     app.jinja_env.filters["date_cl"] = lambda value: format_date(value, "dd-MM-yyyy") if value else ""
     app.jinja_env.filters["date_long"] = lambda value: format_date(value, "long") if value else ""
-    app.jinja_env.filters["datetime_cl"] = (
-        lambda value: format_datetime(value, "dd-MM-yyyy HH:mm") if value else ""
-    )
+    app.jinja_env.filters["datetime_cl"] = lambda value: format_datetime(value, "dd-MM-yyyy HH:mm") if value else ""
     app.jinja_env.filters["rut"] = format_rut
 
     @app.context_processor
@@ -83,13 +81,20 @@ def register_template_helpers(app: Flask) -> None:
 
 
 def register_error_handlers(app: Flask) -> None:
+    # Lambdas: the text is translated when the error happens, inside a request.
     messages = {
-        400: (lambda: _("Solicitud no válida"), lambda: _("No pudimos procesar lo que se envió. Vuelva atrás e intente de nuevo.")),
+        400: (
+            lambda: _("Solicitud no válida"),
+            lambda: _("No pudimos procesar lo que se envió. Vuelva atrás e intente de nuevo."),
+        ),
         403: (lambda: _("Acceso denegado"), lambda: _("No tiene permiso para ver esta página.")),
         404: (lambda: _("Página no encontrada"), lambda: _("La página que busca no existe o fue movida.")),
         405: (lambda: _("Acción no permitida"), lambda: _("Esta dirección no acepta esa acción.")),
         413: (lambda: _("Archivo demasiado grande"), lambda: _("Lo que envió supera el tamaño permitido.")),
-        500: (lambda: _("Error del servidor"), lambda: _("Ocurrió un error inesperado. Ya quedó registrado; intente de nuevo en unos minutos.")),
+        500: (
+            lambda: _("Error del servidor"),
+            lambda: _("Ocurrió un error inesperado. Ya quedó registrado; intente de nuevo en unos minutos."),
+        ),
     }
 
     def render_error(error):

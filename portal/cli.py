@@ -9,6 +9,7 @@ import click
 from email_validator import EmailNotValidError, validate_email
 from flask import current_app
 from flask.cli import AppGroup
+from flask_babel import gettext as _
 from sqlalchemy import func, select
 
 from portal import audit
@@ -18,6 +19,13 @@ from portal.extensions import db
 from portal.models.curriculum import Module
 from portal.models.user import ROLES, Department, User
 from portal.quizzes.exchange import ModuleFormatError, export_module, import_module
+from portal.quizzes.gift import (
+    GiftDecodeError,
+    GiftImportError,
+    decode_gift,
+    import_gift,
+    summary_lines,
+)
 from portal.rut import InvalidRut, normalize_rut
 
 MIN_PASSWORD_LENGTH = 12
@@ -42,13 +50,11 @@ def register_commands(app) -> None:
             created = seed_content()
         except ModuleFormatError as error:
             db.session.rollback()
-            raise click.ClickException("El contenido por defecto no es válido: " + "; ".join(error.problems))
+            raise click.ClickException("El contenido por defecto no es válido: " + "; ".join(error.problems)) from None
         if created:
             audit.record("content.seeded", modules=created)
         db.session.commit()
-        click.echo(
-            f"Módulos creados: {', '.join(created)}." if created else "El contenido ya estaba cargado."
-        )
+        click.echo(f"Módulos creados: {', '.join(created)}." if created else "El contenido ya estaba cargado.")
 
     @app.cli.command("seed-demo")
     @click.option("--only-if-empty", is_flag=True, help="Do nothing when any account exists.")
@@ -63,7 +69,7 @@ def register_commands(app) -> None:
             summary = seed_demo(current_app.config)
         except DemoRefused as refusal:
             db.session.rollback()
-            raise click.ClickException(str(refusal))
+            raise click.ClickException(str(refusal)) from None
         db.session.commit()
         click.echo(summary)
 
@@ -82,7 +88,7 @@ def register_commands(app) -> None:
             rut = normalize_rut(rut)
         except InvalidRut as error:
             message = "el dígito verificador no corresponde" if error.reason == "check_digit" else "formato no válido"
-            raise click.BadParameter(f"RUT no válido: {message}.", param_hint="--rut")
+            raise click.BadParameter(f"RUT no válido: {message}.", param_hint="--rut") from None
         if db.session.scalar(select(User.id).where(User.rut == rut)):
             raise click.BadParameter(f"ya existe una cuenta con el RUT {rut}.", param_hint="--rut")
         if not full_name.strip():
@@ -91,15 +97,16 @@ def register_commands(app) -> None:
             try:
                 email = validate_email(email, check_deliverability=False).normalized.lower()
             except EmailNotValidError as error:
-                raise click.BadParameter(f"correo no válido: {error}", param_hint="--email")
+                raise click.BadParameter(f"correo no válido: {error}", param_hint="--email") from None
             if db.session.scalar(select(User.id).where(func.lower(User.email) == email)):
                 raise click.BadParameter(f"el correo {email} ya pertenece a otra cuenta.", param_hint="--email")
         if len(password) < MIN_PASSWORD_LENGTH:
             raise click.BadParameter(
                 f"la contraseña debe tener al menos {MIN_PASSWORD_LENGTH} caracteres.", param_hint="--password"
             )
-        user = User(rut=rut, full_name=" ".join(full_name.split()), email=email or None,
-                    password_hash=hash_password(password))
+        user = User(
+            rut=rut, full_name=" ".join(full_name.split()), email=email or None, password_hash=hash_password(password)
+        )
         user.set_roles(roles)
         if department:
             user.department = find_or_create_department(department)
@@ -131,17 +138,54 @@ def register_commands(app) -> None:
         try:
             data = json.loads(file.read_text(encoding="utf-8"))
         except (UnicodeDecodeError, json.JSONDecodeError) as error:
-            raise click.ClickException(f"{file} no es un JSON válido: {error}")
+            raise click.ClickException(f"{file} no es un JSON válido: {error}") from None
         try:
             module = import_module(data, published=False)
         except ModuleFormatError as error:
             db.session.rollback()
-            raise click.ClickException("No se importó nada:\n- " + "\n- ".join(error.problems))
+            raise click.ClickException("No se importó nada:\n- " + "\n- ".join(error.problems)) from None
         audit.record("content.module_imported", module=module.slug, via="cli")
         db.session.commit()
         click.echo(f"Módulo «{module.title}» importado como borrador (no publicado).")
 
     app.cli.add_command(modules)
+
+    quizzes = AppGroup("quizzes", help="Add questions to a module's quiz.")
+
+    @quizzes.command("import-gift")
+    @click.argument("file", type=click.Path(path_type=Path))
+    @click.option("--module", "slug", required=True, help="Slug of the receiving module.")
+    @click.option("--dry-run", is_flag=True, help="Only check the file; store nothing.")
+    def import_gift_command(file: Path, slug: str, dry_run: bool):
+        """Append the questions of a Moodle GIFT file to a module's draft quiz (not published)."""
+        module = db.session.scalar(select(Module).where(Module.slug == slug))
+        if module is None:
+            raise click.ClickException(_("No existe un módulo con el identificador «%(slug)s».", slug=slug))
+        try:
+            text = decode_gift(file.read_bytes())
+        except FileNotFoundError:
+            raise click.ClickException(_("No existe el archivo %(file)s.", file=file)) from None
+        except IsADirectoryError:
+            raise click.ClickException(_("%(file)s es una carpeta, no un archivo.", file=file)) from None
+        except PermissionError:
+            raise click.ClickException(_("No hay permiso para leer %(file)s.", file=file)) from None
+        except OSError as error:
+            raise click.ClickException(_("No se pudo leer %(file)s: %(reason)s", file=file, reason=error)) from None
+        except GiftDecodeError as error:
+            raise click.ClickException(f"{file}: {error}") from None
+        try:
+            report = import_gift(module, text, actor_id=None, via="cli", dry_run=dry_run)
+        except GiftImportError as error:
+            db.session.rollback()
+            lines = [_("El archivo tiene errores; no se importó nada:")]
+            lines += [_("línea %(line)d: %(text)s", line=number, text=text) for number, text in error.report.errors]
+            raise click.ClickException("\n".join(lines)) from None
+        if not dry_run:
+            db.session.commit()
+        click.echo(_("Módulo «%(title)s».", title=module.title))
+        click.echo("\n".join(summary_lines(report, dry_run=dry_run)))
+
+    app.cli.add_command(quizzes)
 
 
 def find_or_create_department(name: str) -> Department:

@@ -54,8 +54,6 @@ def load_settings(app, test_config: dict | None = None) -> None:
 
     if app.config["ENV"] == "production":
         if app.config["SECRET_KEY"] in (DEFAULT_SECRET_KEY, "", None):
-            raise RuntimeError(
-                "PORTAL_ENV=production needs PORTAL_SECRET_KEY set to a long random value."
-            )
+            raise RuntimeError("PORTAL_ENV=production needs PORTAL_SECRET_KEY set to a long random value.")
         if app.debug:
             raise RuntimeError("PORTAL_ENV=production refuses to run with debug mode on.")

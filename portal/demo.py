@@ -34,16 +34,68 @@ DEPARTMENTS = (
 )
 
 FIRST_NAMES = (
-    "Javiera", "Matías", "Constanza", "Benjamín", "Francisca", "Vicente", "Valentina", "Joaquín",
-    "Catalina", "Tomás", "Fernanda", "Sebastián", "Daniela", "Cristóbal", "Antonia", "Ignacio",
-    "Josefa", "Felipe", "Macarena", "Diego", "Carolina", "Nicolás", "Paula", "Héctor",
-    "Marcela", "Luis", "Ximena", "Raúl", "Ñusta", "Gonzalo",
+    "Javiera",
+    "Matías",
+    "Constanza",
+    "Benjamín",
+    "Francisca",
+    "Vicente",
+    "Valentina",
+    "Joaquín",
+    "Catalina",
+    "Tomás",
+    "Fernanda",
+    "Sebastián",
+    "Daniela",
+    "Cristóbal",
+    "Antonia",
+    "Ignacio",
+    "Josefa",
+    "Felipe",
+    "Macarena",
+    "Diego",
+    "Carolina",
+    "Nicolás",
+    "Paula",
+    "Héctor",
+    "Marcela",
+    "Luis",
+    "Ximena",
+    "Raúl",
+    "Ñusta",
+    "Gonzalo",
 )
 SURNAMES = (
-    "González", "Muñoz", "Rojas", "Díaz", "Pérez", "Soto", "Contreras", "Silva", "Martínez",
-    "Sepúlveda", "Morales", "Rodríguez", "López", "Fuentes", "Hernández", "Torres", "Araya",
-    "Flores", "Espinoza", "Valenzuela", "Castillo", "Tapia", "Reyes", "Gutiérrez", "Castro",
-    "Pizarro", "Álvarez", "Vásquez", "Sánchez", "Núñez",
+    "González",
+    "Muñoz",
+    "Rojas",
+    "Díaz",
+    "Pérez",
+    "Soto",
+    "Contreras",
+    "Silva",
+    "Martínez",
+    "Sepúlveda",
+    "Morales",
+    "Rodríguez",
+    "López",
+    "Fuentes",
+    "Hernández",
+    "Torres",
+    "Araya",
+    "Flores",
+    "Espinoza",
+    "Valenzuela",
+    "Castillo",
+    "Tapia",
+    "Reyes",
+    "Gutiérrez",
+    "Castro",
+    "Pizarro",
+    "Álvarez",
+    "Vásquez",
+    "Sánchez",
+    "Núñez",
 )
 EMPLOYMENT_MIX = ("planta", "contrata", "contrata", "codigo_trabajo", "honorarios")
 
@@ -75,8 +127,9 @@ def _take_quiz(user_id: int, quiz_id: int, passing: bool) -> None:
     quizzes.submit_attempt(attempt, _answers(attempt, passing))
 
 
-def give_progress(user: User, modules: list[Module], modules_done: int, rng: random.Random,
-                  sign: bool, institution_name: str) -> None:
+def give_progress(
+    user: User, modules: list[Module], modules_done: int, rng: random.Random, sign: bool, institution_name: str
+) -> None:
     """Walk `user` through the first `modules_done` modules (and partly into the next)."""
     for index, module in enumerate(modules):
         if index > modules_done:
@@ -113,17 +166,21 @@ def seed_demo(config) -> str:
     today = date.today()
 
     for email, name, roles, number in DEMO_ACCOUNTS:
-        user = User(rut=demo_rut(number), full_name=name, email=email, password_hash=password_hash,
-                    department=departments[3] if ADMIN in roles else departments[0],
-                    employment_type="planta", start_date=today,
-                    due_date=today + timedelta(days=config["ONBOARDING_DAYS"]))
+        user = User(
+            rut=demo_rut(number),
+            full_name=name,
+            email=email,
+            password_hash=password_hash,
+            department=departments[3] if ADMIN in roles else departments[0],
+            employment_type="planta",
+            start_date=today,
+            due_date=today + timedelta(days=config["ONBOARDING_DAYS"]),
+        )
         user.set_roles(roles)
         db.session.add(user)
     db.session.flush()
 
-    modules = list(
-        db.session.scalars(select(Module).where(Module.published.is_(True)).order_by(Module.position))
-    )
+    modules = list(db.session.scalars(select(Module).where(Module.published.is_(True)).order_by(Module.position)))
     staff_count = 30
     for index in range(staff_count):
         first = FIRST_NAMES[index]
@@ -147,8 +204,9 @@ def seed_demo(config) -> str:
         db.session.add(user)
         db.session.flush()
         modules_done = rng.choice((0, 0, 1, 2, 3, 4, 5, len(modules), len(modules), len(modules)))
-        give_progress(user, modules, modules_done, rng, sign=rng.random() < 0.8,
-                      institution_name=config["INSTITUTION_NAME"])
+        give_progress(
+            user, modules, modules_done, rng, sign=rng.random() < 0.8, institution_name=config["INSTITUTION_NAME"]
+        )
     db.session.flush()
     return (
         f"Datos de demostración creados: {len(DEPARTMENTS)} departamentos, "

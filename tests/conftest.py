@@ -153,15 +153,25 @@ class Person:
 def make_user(app):
     """Create an account and return its id and credentials."""
 
-    def build(full_name="María José Pérez Soto", email="auto", roles=(STAFF,), active=True,
-              due_date="auto", with_password=True, department=None) -> Person:
+    def build(
+        full_name="María José Pérez Soto",
+        email="auto",
+        roles=(STAFF,),
+        active=True,
+        due_date="auto",
+        with_password=True,
+        department=None,
+    ) -> Person:
         number = next(_rut_counter)
         rut = f"{number}-{check_digit(number)}"
         if email == "auto":
             email = f"persona{number}@muni.test"
         with app.app_context():
             user = User(
-                rut=rut, full_name=full_name, email=email, active=active,
+                rut=rut,
+                full_name=full_name,
+                email=email,
+                active=active,
                 password_hash=PASSWORD_HASH if with_password else None,
                 start_date=date.today(),
                 due_date=date.today() + timedelta(days=30) if due_date == "auto" else due_date,

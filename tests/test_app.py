@@ -40,7 +40,6 @@ def test_error_pages_are_in_spanish(make_app, login_as):
         return "nunca"
 
     client = app.test_client()
-    from tests.conftest import login
 
     not_found = client.get("/no-existe")
     assert not_found.status_code == 404 and "Página no encontrada" in not_found.get_data(as_text=True)
@@ -90,10 +89,13 @@ def test_default_database_is_sqlite_in_the_instance_folder(monkeypatch):
     assert app.config["SQLALCHEMY_DATABASE_URI"].endswith("/instance/portal.sqlite3")
 
 
-@pytest.mark.parametrize("overrides,message", [
-    ({}, "PORTAL_SECRET_KEY"),
-    ({"SECRET_KEY": "x" * 40, "DEBUG": True}, "debug"),
-])
+@pytest.mark.parametrize(
+    "overrides,message",
+    [
+        ({}, "PORTAL_SECRET_KEY"),
+        ({"SECRET_KEY": "x" * 40, "DEBUG": True}, "debug"),
+    ],
+)
 def test_production_refuses_unsafe_settings(tmp_path, overrides, message):
     with pytest.raises(RuntimeError, match=message):
         create_app({"ENV": "production", "DATABASE_URL": f"sqlite:///{tmp_path}/p.sqlite3", **overrides})
@@ -110,9 +112,7 @@ def test_sqlite_runs_with_wal_foreign_keys_and_busy_timeout(app, backend):
 
 def test_dates_are_shown_the_chilean_way(app):
     with app.test_request_context():
-        rendered = render_template_string(
-            "{{ d|date_cl }} | {{ d|date_long }}", d=date(2026, 3, 5)
-        )
+        rendered = render_template_string("{{ d|date_cl }} | {{ d|date_long }}", d=date(2026, 3, 5))
     assert rendered == "05-03-2026 | 5 de marzo de 2026"
 
 

@@ -29,9 +29,12 @@ def test_seed_demo_creates_accounts_staff_and_varied_progress(app, runner, clien
         assert len({user.department_id for user in users}) >= 5
         certificates = db.session.scalar(select(func.count(Certificate.id)))
         assert 3 <= certificates < 30
-        assert db.session.scalar(
-            select(func.count(Certificate.id)).where(Certificate.user_id == by_email["funcionario@demo.cl"].id)
-        ) == 0
+        assert (
+            db.session.scalar(
+                select(func.count(Certificate.id)).where(Certificate.user_id == by_email["funcionario@demo.cl"].id)
+            )
+            == 0
+        )
     for email in ("funcionario@demo.cl", "capacitador@demo.cl", "rrhh@demo.cl", "admin@demo.cl"):
         browser = app.test_client()
         assert login(browser, email, "induccion-demo").status_code == 302
@@ -57,10 +60,26 @@ def test_seed_demo_is_refused_in_production(make_app):
 
 
 def test_users_create_makes_an_account_that_can_sign_in(app, runner, client):
-    result = runner.invoke(args=[
-        "users", "create", "--rut", "11.111.111-1", "--name", "Ana  Admin", "--email", "Ana@Muni.CL",
-        "--role", "admin", "--role", "hr", "--password", "una-clave-bien-larga", "--department", "Informática",
-    ])
+    result = runner.invoke(
+        args=[
+            "users",
+            "create",
+            "--rut",
+            "11.111.111-1",
+            "--name",
+            "Ana  Admin",
+            "--email",
+            "Ana@Muni.CL",
+            "--role",
+            "admin",
+            "--role",
+            "hr",
+            "--password",
+            "una-clave-bien-larga",
+            "--department",
+            "Informática",
+        ]
+    )
     assert result.exit_code == 0, result.output
     with app.app_context():
         user = db.session.scalar(select(User).where(User.rut == "11111111-1"))
@@ -69,13 +88,16 @@ def test_users_create_makes_an_account_that_can_sign_in(app, runner, client):
     assert login(client, "11111111-1", "una-clave-bien-larga").status_code == 302
 
 
-@pytest.mark.parametrize("args,message", [
-    (["--rut", "11.111.111-2"], "dígito verificador"),
-    (["--rut", "xyz"], "RUT no válido"),
-    (["--email", "no-es-correo"], "correo no válido"),
-    (["--password", "corta"], "al menos 12"),
-    (["--role", "jefe"], "jefe"),
-])
+@pytest.mark.parametrize(
+    "args,message",
+    [
+        (["--rut", "11.111.111-2"], "dígito verificador"),
+        (["--rut", "xyz"], "RUT no válido"),
+        (["--email", "no-es-correo"], "correo no válido"),
+        (["--password", "corta"], "al menos 12"),
+        (["--role", "jefe"], "jefe"),
+    ],
+)
 def test_users_create_refuses_bad_input_clearly(app, runner, args, message):
     base = {"--rut": "11.111.111-1", "--name": "Ana", "--role": "staff", "--password": "una-clave-bien-larga"}
     for flag, value in zip(args[::2], args[1::2], strict=True):
@@ -127,14 +149,28 @@ def test_modules_export_of_an_unknown_module_fails(runner, tmp_path):
 
 def test_modules_import_lists_every_problem_and_writes_nothing(app, runner, tmp_path):
     bad = tmp_path / "bad.json"
-    bad.write_text(json.dumps({
-        "slug": "roto", "title": "Roto", "lessons": [],
-        "quiz": {"pass_mark": 80, "questions": [
-            {"kind": "single", "prompt": "¿?", "explanation": "", "choices": [
-                {"text": "a", "correct": True}, {"text": "b", "correct": True}]},
-            {"kind": "multiple", "prompt": "", "choices": [{"text": "a", "correct": False}]},
-        ]},
-    }), encoding="utf-8")
+    bad.write_text(
+        json.dumps(
+            {
+                "slug": "roto",
+                "title": "Roto",
+                "lessons": [],
+                "quiz": {
+                    "pass_mark": 80,
+                    "questions": [
+                        {
+                            "kind": "single",
+                            "prompt": "¿?",
+                            "explanation": "",
+                            "choices": [{"text": "a", "correct": True}, {"text": "b", "correct": True}],
+                        },
+                        {"kind": "multiple", "prompt": "", "choices": [{"text": "a", "correct": False}]},
+                    ],
+                },
+            }
+        ),
+        encoding="utf-8",
+    )
     result = runner.invoke(args=["modules", "import", str(bad)])
     assert result.exit_code != 0
     assert "al menos una lección" in result.output

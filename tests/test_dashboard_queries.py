@@ -38,10 +38,17 @@ def extra_module(number):
         "title": f"Módulo extra {number}",
         "summary": "Para medir.",
         "lessons": [{"title": f"Página {i}", "body_md": "Texto."} for i in range(3)],
-        "quiz": {"pass_mark": 80, "questions": [{
-            "kind": "true_false", "prompt": "¿Sí?", "explanation": "Porque sí.",
-            "choices": [{"text": "Verdadero", "correct": True}, {"text": "Falso", "correct": False}],
-        }]},
+        "quiz": {
+            "pass_mark": 80,
+            "questions": [
+                {
+                    "kind": "true_false",
+                    "prompt": "¿Sí?",
+                    "explanation": "Porque sí.",
+                    "choices": [{"text": "Verdadero", "correct": True}, {"text": "Falso", "correct": False}],
+                }
+            ],
+        },
     }
 
 

@@ -24,9 +24,7 @@ from portal.quizzes.grading import InvalidAnswers, QuestionKey, grade, unanswere
 from portal.rut import InvalidRut, check_digit, format_rut, normalize_rut
 
 
-@pytest.mark.parametrize(
-    "typed", ["12.345.678-5", "12345678-5", "123456785", " 12 345 678 5 ", "12.345.678-5\n"]
-)
+@pytest.mark.parametrize("typed", ["12.345.678-5", "12345678-5", "123456785", " 12 345 678 5 ", "12.345.678-5\n"])
 def test_rut_spellings_normalise_to_one_form(typed):
     assert normalize_rut(typed) == "12345678-5"
 
@@ -39,14 +37,17 @@ def test_rut_check_digit_k_and_zero():
     assert check_digit(1_000_013) == "0"
 
 
-@pytest.mark.parametrize("typed,reason", [
-    ("12.345.678-4", "check_digit"),
-    ("12345678", "check_digit"),
-    ("abc", "shape"),
-    ("", "shape"),
-    ("0-0", "check_digit"),
-    ("1234567890-1", "shape"),
-])
+@pytest.mark.parametrize(
+    "typed,reason",
+    [
+        ("12.345.678-4", "check_digit"),
+        ("12345678", "check_digit"),
+        ("abc", "shape"),
+        ("", "shape"),
+        ("0-0", "check_digit"),
+        ("1234567890-1", "shape"),
+    ],
+)
 def test_bad_ruts_are_refused_with_a_reason(typed, reason):
     with pytest.raises(InvalidRut) as caught:
         normalize_rut(typed)
@@ -149,12 +150,27 @@ def test_status_of_a_person():
     assert onboarding_status(everything, date(2026, 11, 1), today) == COMPLETED
 
 
-@pytest.mark.parametrize("target", [
-    "//evil.example", "///evil.example", "/\\evil.example", "\\\\evil.example", "https://evil.example/",
-    "http:/evil.example", "javascript:alert(1)", "/\t/evil.example", "/\n/evil.example",
-    "/\r\n/evil.example", " //evil.example", "evil.example", "//portal@evil.example",
-    "https://portal.cl@evil.example", "@evil.example", "/%09/evil.example\x00",
-])
+@pytest.mark.parametrize(
+    "target",
+    [
+        "//evil.example",
+        "///evil.example",
+        "/\\evil.example",
+        "\\\\evil.example",
+        "https://evil.example/",
+        "http:/evil.example",
+        "javascript:alert(1)",
+        "/\t/evil.example",
+        "/\n/evil.example",
+        "/\r\n/evil.example",
+        " //evil.example",
+        "evil.example",
+        "//portal@evil.example",
+        "https://portal.cl@evil.example",
+        "@evil.example",
+        "/%09/evil.example\x00",
+    ],
+)
 def test_next_refuses_anything_but_a_local_path(target):
     assert safe_next_path(target) is None
 
@@ -181,10 +197,12 @@ def test_lesson_headings_start_below_the_page_title():
 
 
 def test_lesson_markdown_is_sanitised():
-    html = str(render_markdown(
-        "# Título\n\n[clic](javascript:alert(1)) <script>alert(1)</script>\n\n"
-        "![x](https://tracker.example/p.png) ![y](/medios/ok.png)\n\n> cita"
-    ))
+    html = str(
+        render_markdown(
+            "# Título\n\n[clic](javascript:alert(1)) <script>alert(1)</script>\n\n"
+            "![x](https://tracker.example/p.png) ![y](/medios/ok.png)\n\n> cita"
+        )
+    )
     assert "<h2>Título</h2>" in html and "<h1>" not in html
     assert "<script>" not in html and "javascript:" not in html.replace("[clic](javascript:", "")
     assert 'href="javascript' not in html

@@ -7,11 +7,11 @@ import re
 from pypdf import PdfReader
 from sqlalchemy import select
 
+from portal.demo import demo_rut
 from portal.extensions import db
 from portal.models.progress import Certificate, Commitment
 from portal.models.quiz import Attempt
 from portal.models.user import User
-from portal.demo import demo_rut
 from portal.rut import format_rut
 from tests.conftest import login
 from tests.helpers import SLUGS, answers_for, complete_module, pass_quiz, read_all_lessons, start_quiz

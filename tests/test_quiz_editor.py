@@ -18,7 +18,9 @@ from tests.helpers import SLUGS, answers_for, start_quiz
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
 
 
-def question_form(prompt, kind="single", choices=(("Sí", True), ("No", False)), explanation="Porque sí.", true_answer=None):
+def question_form(
+    prompt, kind="single", choices=(("Sí", True), ("No", False)), explanation="Porque sí.", true_answer=None
+):
     data = {"kind": kind, "prompt": prompt, "explanation": explanation}
     if true_answer is not None:
         data["true_answer"] = true_answer
@@ -38,20 +40,30 @@ def trainer(app, make_user):
 
 
 def build_module(trainer, slug="buen-trato", questions=5):
-    response = trainer.post("/capacitacion/modulos/nuevo", data={
-        "slug": slug, "title": "Buen trato", "summary": "Cómo tratamos a las personas.", "required": "y"})
+    response = trainer.post(
+        "/capacitacion/modulos/nuevo",
+        data={"slug": slug, "title": "Buen trato", "summary": "Cómo tratamos a las personas.", "required": "y"},
+    )
     assert response.status_code == 302, response.get_data(as_text=True)
     for number in (1, 2):
-        assert trainer.post(f"/capacitacion/modulos/{slug}/lecciones/nueva", data={
-            "title": f"Página {number}", "body_md": f"### Parte {number}\n\nTexto de la página {number}."}).status_code == 302
+        assert (
+            trainer.post(
+                f"/capacitacion/modulos/{slug}/lecciones/nueva",
+                data={"title": f"Página {number}", "body_md": f"### Parte {number}\n\nTexto de la página {number}."},
+            ).status_code
+            == 302
+        )
     for number in range(1, questions + 1):
         if number == 5:
             data = question_form(f"Afirmación {number}", kind="true_false", true_answer="true", choices=())
         elif number == 4:
-            data = question_form(f"Pregunta {number}", kind="multiple",
-                                 choices=(("A", True), ("B", True), ("C", False)))
+            data = question_form(
+                f"Pregunta {number}", kind="multiple", choices=(("A", True), ("B", True), ("C", False))
+            )
         else:
-            data = question_form(f"Pregunta {number}", choices=(("Correcta", True), ("Incorrecta", False), ("Otra", False)))
+            data = question_form(
+                f"Pregunta {number}", choices=(("Correcta", True), ("Incorrecta", False), ("Otra", False))
+            )
         response = trainer.post(f"/capacitacion/modulos/{slug}/cuestionario/preguntas/nueva", data=data)
         assert response.status_code == 302, response.get_data(as_text=True)
     assert trainer.post(f"/capacitacion/modulos/{slug}/cuestionario/publicar").status_code == 302
@@ -92,8 +104,10 @@ def test_trainer_builds_publishes_and_improves_a_module_without_moving_results(a
 
     edit = trainer.get("/capacitacion/modulos/buen-trato/cuestionario/preguntas/1").get_data(as_text=True)
     assert "Pregunta 1" in edit and 'value="Correcta"' in edit
-    response = trainer.post("/capacitacion/modulos/buen-trato/cuestionario/preguntas/1", data=question_form(
-        "¿Pregunta 1 reformulada?", choices=(("Nueva correcta", True), ("Nueva incorrecta", False))))
+    response = trainer.post(
+        "/capacitacion/modulos/buen-trato/cuestionario/preguntas/1",
+        data=question_form("¿Pregunta 1 reformulada?", choices=(("Nueva correcta", True), ("Nueva incorrecta", False))),
+    )
     assert response.status_code == 302
     # Saved in the draft only: learners still get the published revision.
     assert "reformulada" not in client.get("/modulos/buen-trato/quiz").get_data(as_text=True)
@@ -112,7 +126,9 @@ def test_trainer_builds_publishes_and_improves_a_module_without_moving_results(a
     assert "reformulada" not in mid_page and "Pregunta 1" in mid_page
     mid_client.post(f"/modulos/buen-trato/quiz/intentos/{open_attempt}", data=answers_for(app, open_attempt))
     with app.app_context():
-        attempts = {a.id: a for a in db.session.scalars(select(Attempt).where(Attempt.id.in_([first, second, open_attempt])))}
+        attempts = {
+            a.id: a for a in db.session.scalars(select(Attempt).where(Attempt.id.in_([first, second, open_attempt])))
+        }
         numbers = {a.id: db.session.get(QuizRevision, a.revision_id).number for a in attempts.values()}
         assert numbers == {first: 1, open_attempt: 1, second: 2}
         assert attempts[open_attempt].passed and attempts[first].score == 80
@@ -120,14 +136,17 @@ def test_trainer_builds_publishes_and_improves_a_module_without_moving_results(a
         assert actions.count("quiz.published") == 2 and "content.module_published" in actions
 
 
-@pytest.mark.parametrize("data,message", [
-    (question_form("", choices=(("a", True), ("b", False))), "Escriba el enunciado"),
-    (question_form("¿?", choices=(("a", False), ("b", False))), "Marque al menos una alternativa correcta"),
-    (question_form("¿?", choices=(("a", True), ("b", True))), "exactamente una alternativa correcta"),
-    (question_form("¿?", choices=(("solo una", True),)), "al menos dos alternativas"),
-    (question_form("¿?", kind="true_false", choices=()), "verdadera o falsa"),
-    (question_form("¿?", kind="multiple", choices=(("a", True), ("b", True))), "agregue al menos una incorrecta"),
-])
+@pytest.mark.parametrize(
+    "data,message",
+    [
+        (question_form("", choices=(("a", True), ("b", False))), "Escriba el enunciado"),
+        (question_form("¿?", choices=(("a", False), ("b", False))), "Marque al menos una alternativa correcta"),
+        (question_form("¿?", choices=(("a", True), ("b", True))), "exactamente una alternativa correcta"),
+        (question_form("¿?", choices=(("solo una", True),)), "al menos dos alternativas"),
+        (question_form("¿?", kind="true_false", choices=()), "verdadera o falsa"),
+        (question_form("¿?", kind="multiple", choices=(("a", True), ("b", True))), "agregue al menos una incorrecta"),
+    ],
+)
 def test_unusable_questions_are_refused_next_to_the_field(app, trainer, data, message):
     page = trainer.post(f"/capacitacion/modulos/{SLUGS[1]}/cuestionario/preguntas/nueva", data=data)
     html = page.get_data(as_text=True)
@@ -141,11 +160,13 @@ def test_unusable_questions_are_refused_next_to_the_field(app, trainer, data, me
 
 def test_settings_pool_and_attempts_limit(app, trainer, make_user):
     build_module(trainer, questions=5)
-    response = trainer.post("/capacitacion/modulos/buen-trato/cuestionario", data={
-        "pass_mark": "60", "max_attempts": "2", "pool_size": "9"})
+    response = trainer.post(
+        "/capacitacion/modulos/buen-trato/cuestionario", data={"pass_mark": "60", "max_attempts": "2", "pool_size": "9"}
+    )
     assert "no se pueden sacar 9" in response.get_data(as_text=True)
-    trainer.post("/capacitacion/modulos/buen-trato/cuestionario", data={
-        "pass_mark": "60", "max_attempts": "2", "pool_size": "3"})
+    trainer.post(
+        "/capacitacion/modulos/buen-trato/cuestionario", data={"pass_mark": "60", "max_attempts": "2", "pool_size": "3"}
+    )
     trainer.post("/capacitacion/modulos/buen-trato/cuestionario/publicar")
 
     learner = make_user()
@@ -208,8 +229,10 @@ def test_module_needs_a_lesson_before_publishing(app, trainer):
 
 def test_preview_records_nothing(app, trainer):
     build_module(trainer)
-    trainer.post("/capacitacion/modulos/buen-trato/cuestionario/preguntas/nueva",
-                 data=question_form("Pregunta del borrador", choices=(("Sí", True), ("No", False))))
+    trainer.post(
+        "/capacitacion/modulos/buen-trato/cuestionario/preguntas/nueva",
+        data=question_form("Pregunta del borrador", choices=(("Sí", True), ("No", False))),
+    )
     page = trainer.get("/capacitacion/modulos/buen-trato/vista-previa/cuestionario").get_data(as_text=True)
     assert "Pregunta del borrador" in page
     lesson = trainer.get("/capacitacion/modulos/buen-trato/vista-previa/lecciones/1").get_data(as_text=True)
@@ -229,8 +252,10 @@ def test_preview_records_nothing(app, trainer):
 
 def test_revisions_list_and_comparison(app, trainer):
     build_module(trainer)
-    trainer.post("/capacitacion/modulos/buen-trato/cuestionario/preguntas/2", data=question_form(
-        "Pregunta 2 mejorada", choices=(("Correcta", True), ("Incorrecta", False))))
+    trainer.post(
+        "/capacitacion/modulos/buen-trato/cuestionario/preguntas/2",
+        data=question_form("Pregunta 2 mejorada", choices=(("Correcta", True), ("Incorrecta", False))),
+    )
     trainer.post("/capacitacion/modulos/buen-trato/cuestionario/preguntas/3/eliminar")
     trainer.post("/capacitacion/modulos/buen-trato/cuestionario", data={"pass_mark": "90"})
     trainer.post("/capacitacion/modulos/buen-trato/cuestionario/publicar")
@@ -245,36 +270,42 @@ def test_lesson_preview_is_sanitised_and_not_saved(app, trainer):
     with app.app_context():
         lesson_id = db.session.scalar(select(Module).where(Module.slug == "buen-trato")).lessons[0].id
     url = f"/capacitacion/modulos/buen-trato/lecciones/{lesson_id}"
-    page = trainer.post(url, data={"title": "Página 1", "body_md": "**hola** <script>alert(1)</script>", "action": "preview"})
+    page = trainer.post(
+        url, data={"title": "Página 1", "body_md": "**hola** <script>alert(1)</script>", "action": "preview"}
+    )
     html = page.get_data(as_text=True)
     assert "<strong>hola</strong>" in html and "<script>alert(1)" not in html
     with app.app_context():
         assert "hola" not in db.session.scalar(select(Module).where(Module.slug == "buen-trato")).lessons[0].body_md
 
 
-MALICIOUS_LESSON = "\n\n".join([
-    "<script>alert('x')</script>",
-    '<img src="/medios/a.png" onerror="alert(1)">',
-    "[clic](javascript:alert(1))",
-    "[dato](data:text/html;base64,PHNjcmlwdD5hbGVydCgxKTwvc2NyaXB0Pg==)",
-    "<svg onload=alert(1)><circle r=1 /></svg>",
-    '<iframe src="https://evil.example"></iframe>',
-    '<p style="background:url(https://evil.example/x)">estilo</p>',
-    "<style>body{display:none}</style>",
-    '<a href="https://ok.example" onclick="steal()">enlace con evento</a>',
-    "![remota](https://tracker.example/pixel.png)",
-    "![propia](/medios/abc.png)",
-    "### Título seguro\n\n- uno\n- dos\n\n> cita\n\n*énfasis* y **fuerte** y [enlace](https://www.leychile.cl)",
-    "| a | b |\n|---|---|\n| 1 | 2 |",
-])
+MALICIOUS_LESSON = "\n\n".join(
+    [
+        "<script>alert('x')</script>",
+        '<img src="/medios/a.png" onerror="alert(1)">',
+        "[clic](javascript:alert(1))",
+        "[dato](data:text/html;base64,PHNjcmlwdD5hbGVydCgxKTwvc2NyaXB0Pg==)",
+        "<svg onload=alert(1)><circle r=1 /></svg>",
+        '<iframe src="https://evil.example"></iframe>',
+        '<p style="background:url(https://evil.example/x)">estilo</p>',
+        "<style>body{display:none}</style>",
+        '<a href="https://ok.example" onclick="steal()">enlace con evento</a>',
+        "![remota](https://tracker.example/pixel.png)",
+        "![propia](/medios/abc.png)",
+        "### Título seguro\n\n- uno\n- dos\n\n> cita\n\n*énfasis* y **fuerte** y [enlace](https://www.leychile.cl)",
+        "| a | b |\n|---|---|\n| 1 | 2 |",
+    ]
+)
 
 
 def test_lessons_never_carry_active_content(app, trainer, make_user):
     build_module(trainer)
     with app.app_context():
         lesson_id = db.session.scalar(select(Module).where(Module.slug == "buen-trato")).lessons[0].id
-    trainer.post(f"/capacitacion/modulos/buen-trato/lecciones/{lesson_id}", data={
-        "title": "Página 1", "body_md": MALICIOUS_LESSON, "action": "save"})
+    trainer.post(
+        f"/capacitacion/modulos/buen-trato/lecciones/{lesson_id}",
+        data={"title": "Página 1", "body_md": MALICIOUS_LESSON, "action": "save"},
+    )
     learner = make_user()
     client = app.test_client()
     login(client, learner.email)
@@ -287,20 +318,37 @@ def test_lessons_never_carry_active_content(app, trainer, make_user):
         assert not re.search(r"(href|src)=\"(javascript|data):", tag), tag
         assert "style=" not in tag and "evil.example" not in tag and "tracker.example" not in tag, tag
         assert not tag.startswith(("<script", "<svg", "<iframe", "<style", "<object", "<embed")), tag
-    for kept in ("<h2>Título seguro</h2>", "<li>uno</li>", "<blockquote>", "<em>énfasis</em>",
-                 "<strong>fuerte</strong>", 'href="https://www.leychile.cl"', "<table>", 'src="/medios/abc.png"'):
+    for kept in (
+        "<h2>Título seguro</h2>",
+        "<li>uno</li>",
+        "<blockquote>",
+        "<em>énfasis</em>",
+        "<strong>fuerte</strong>",
+        'href="https://www.leychile.cl"',
+        "<table>",
+        'src="/medios/abc.png"',
+    ):
         assert kept in body, kept
 
 
 def test_image_upload_checks_content_not_name(app, trainer):
-    bad = trainer.post("/capacitacion/imagenes", data={"file": (io.BytesIO(b"<svg onload=alert(1)>"), "foto.png"),
-                                                       "back": "/capacitacion/"}, follow_redirects=True)
+    bad = trainer.post(
+        "/capacitacion/imagenes",
+        data={"file": (io.BytesIO(b"<svg onload=alert(1)>"), "foto.png"), "back": "/capacitacion/"},
+        follow_redirects=True,
+    )
     assert "no es una imagen PNG, JPEG o WebP" in bad.get_data(as_text=True)
-    big = trainer.post("/capacitacion/imagenes", data={"file": (io.BytesIO(PNG + b"0" * 3 * 1024 * 1024), "x.png"),
-                                                       "back": "/capacitacion/"}, follow_redirects=True)
+    big = trainer.post(
+        "/capacitacion/imagenes",
+        data={"file": (io.BytesIO(PNG + b"0" * 3 * 1024 * 1024), "x.png"), "back": "/capacitacion/"},
+        follow_redirects=True,
+    )
     assert "supera los 2 MB" in big.get_data(as_text=True) or big.status_code == 413
-    good = trainer.post("/capacitacion/imagenes", data={"file": (io.BytesIO(PNG), "../../evil.exe"),
-                                                        "back": "/capacitacion/"}, follow_redirects=True)
+    good = trainer.post(
+        "/capacitacion/imagenes",
+        data={"file": (io.BytesIO(PNG), "../../evil.exe"), "back": "/capacitacion/"},
+        follow_redirects=True,
+    )
     match = re.search(r"\(/medios/([0-9a-f]{32}\.png)\)", good.get_data(as_text=True))
     assert match, good.get_data(as_text=True)[:2000]
     with trainer.get(f"/medios/{match.group(1)}") as served:
@@ -313,8 +361,9 @@ def test_module_json_round_trip_from_the_browser(app, trainer):
     exported = trainer.get(f"/capacitacion/modulos/{SLUGS[2]}/exportar")
     data = json.loads(exported.data)
     data["slug"] = "transparencia-2"
-    imported = trainer.post("/capacitacion/importar", data={
-        "file": (io.BytesIO(json.dumps(data, ensure_ascii=False).encode()), "m.json")})
+    imported = trainer.post(
+        "/capacitacion/importar", data={"file": (io.BytesIO(json.dumps(data, ensure_ascii=False).encode()), "m.json")}
+    )
     assert imported.status_code == 302
     again = json.loads(trainer.get("/capacitacion/modulos/transparencia-2/exportar").data)
     assert again == data
@@ -375,3 +424,28 @@ def test_anonymous_visitors_are_sent_to_sign_in(client):
     for method, url in TRAINING_URLS:
         response = client.open(url, method=method)
         assert response.status_code == 302 and "/login" in response.headers["Location"], (method, url)
+
+
+def test_gift_upload_from_the_browser_adds_to_the_draft(app, trainer):
+    gift = (
+        "$CATEGORY: $course$/Inducción\n\n"
+        "::Plazo:: La Ley 20.285 regula el acceso a la información pública. {T}\n\n"
+        "::Regalo:: Un proveedor le ofrece un regalo. ¿Qué corresponde hacer? "
+        "{=Rechazarlo con cortesía #Así se resguarda la probidad. ~Aceptarlo ~Aceptarlo si es barato}\n\n"
+        "::Corta:: ¿Capital de Chile? {=Santiago}\n"
+    )
+    page = trainer.post(
+        f"/capacitacion/modulos/{SLUGS[5]}/cuestionario/gift",
+        data={"file": (io.BytesIO(gift.encode("utf-8-sig")), "banco.gift")},
+    )
+    html = page.get_data(as_text=True)
+    assert page.status_code == 200 and "Se agregaron 2 preguntas al borrador" in html
+    assert "Línea 7" in html  # the short-answer question is listed, not silently dropped
+    quiz = trainer.get(f"/capacitacion/modulos/{SLUGS[5]}/cuestionario").get_data(as_text=True)
+    assert "Rechazarlo con cortesía" in quiz and "cambios sin publicar" in quiz
+    broken = trainer.post(
+        f"/capacitacion/modulos/{SLUGS[5]}/cuestionario/gift",
+        data={"file": (io.BytesIO(b"::Roto:: Pregunta {=a ~b\n"), "roto.gift")},
+    )
+    assert broken.status_code == 422 and "no se importó ninguna pregunta" in broken.get_data(as_text=True)
+    assert "Línea 1" in broken.get_data(as_text=True)

@@ -46,7 +46,9 @@ def test_fifty_simultaneous_submissions_grade_once(app, make_user):
         thread.join(timeout=120)
 
     assert len(statuses) == workers
-    assert set(statuses) == {302}, [body[:300] for body, status in zip(bodies, statuses) if status != 302][:2]
+    assert set(statuses) == {302}, [body[:300] for body, status in zip(bodies, statuses, strict=True) if status != 302][
+        :2
+    ]
     with app.app_context():
         attempts = list(db.session.scalars(select(Attempt).where(Attempt.user_id == person.id)))
         assert len(attempts) == 1 and attempts[0].passed and attempts[0].score == 100
@@ -110,7 +112,10 @@ def test_another_persons_attempt_is_not_found(app, make_user):
     assert owner_client.get(url).status_code == 200
     assert intruder_client.get(url).status_code == 404
     open_id = start_quiz(owner_client, SLUG)
-    assert intruder_client.post(f"/modulos/{SLUG}/quiz/intentos/{open_id}", data=answers_for(app, open_id)).status_code == 404
+    assert (
+        intruder_client.post(f"/modulos/{SLUG}/quiz/intentos/{open_id}", data=answers_for(app, open_id)).status_code
+        == 404
+    )
     with app.app_context():
         assert db.session.get(Attempt, open_id).submitted_at is None
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+
 import segno
 from fpdf import FPDF
 
@@ -90,4 +91,3 @@ def certificate_pdf(data: CertificateData) -> bytes:
     pdf.set_font("Helvetica", "", 9)
     pdf.cell(205, 6, f"{labels['verify']}: {data.verify_url}")
     return bytes(pdf.output())
-

@@ -86,9 +86,7 @@ def path_progress(modules: Sequence[ModuleFacts], commitment_signed: bool) -> Pa
     return PathProgress(states, steps_done, steps_total, modules_done, commitment_signed)
 
 
-def onboarding_status(
-    progress: PathProgress, due_date: date | None, today: date
-) -> str:
+def onboarding_status(progress: PathProgress, due_date: date | None, today: date) -> str:
     """Return NOT_STARTED, STATUS_IN_PROGRESS, COMPLETED or OVERDUE (past due, not completed)."""
     if progress.completed:
         return COMPLETED

@@ -61,9 +61,7 @@ def learner_path(user_id: int) -> LearnerPath:
 
     Runs a fixed number of queries whatever the number of modules, lessons or attempts.
     """
-    lesson_counts = (
-        select(Lesson.module_id, func.count(Lesson.id).label("n")).group_by(Lesson.module_id).subquery()
-    )
+    lesson_counts = select(Lesson.module_id, func.count(Lesson.id).label("n")).group_by(Lesson.module_id).subquery()
     modules = db.session.execute(
         select(Module, func.coalesce(lesson_counts.c.n, 0), Quiz.id)
         .outerjoin(lesson_counts, lesson_counts.c.module_id == Module.id)
@@ -185,7 +183,7 @@ def new_certificate_code() -> str:
 
 
 def group_code(code: str) -> str:
-    """"ABCD-EFGH-..." for reading aloud and typing."""
+    """ "ABCD-EFGH-..." for reading aloud and typing."""
     return "-".join(code[index : index + 4] for index in range(0, len(code), 4))
 
 
@@ -193,9 +191,7 @@ def normalize_code(text: str) -> str:
     return "".join(char for char in (text or "").upper() if char.isalnum())
 
 
-def sign_commitment(
-    user: User, path: LearnerPath, typed_name: str, text: str
-) -> tuple[Commitment, Certificate]:
+def sign_commitment(user: User, path: LearnerPath, typed_name: str, text: str) -> tuple[Commitment, Certificate]:
     """Store the signed declaration and issue the certificate (flushes).
 
     Raises CommitmentRefused when modules are pending, it was already signed, or the

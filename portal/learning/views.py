@@ -70,12 +70,8 @@ def module(slug: str):
     if isinstance(row, Response):
         return row
     read = service.read_lesson_ids(current_user.id, row.module.id)
-    next_unread = next(
-        (number for number, item in enumerate(row.module.lessons, start=1) if item.id not in read), None
-    )
-    return render_template(
-        "learning/module.html", path=path, row=row, read=read, next_unread=next_unread
-    )
+    next_unread = next((number for number, item in enumerate(row.module.lessons, start=1) if item.id not in read), None)
+    return render_template("learning/module.html", path=path, row=row, read=read, next_unread=next_unread)
 
 
 @bp.get("/modulos/<slug>/lecciones/<int:number>")
@@ -134,9 +130,7 @@ def commitment():
     form = CommitmentForm()
     if form.validate_on_submit():
         try:
-            commitment, certificate = service.sign_commitment(
-                current_user, path, form.full_name.data, text
-            )
+            commitment, certificate = service.sign_commitment(current_user, path, form.full_name.data, text)
         except service.CommitmentRefused as refusal:
             form.full_name.errors.append(str(refusal))
         else:

@@ -14,12 +14,8 @@ from portal.models.types import UTCDateTime, utcnow
 class LessonView(db.Model):
     """The person marked the lesson as read (first time only)."""
 
-    user_id: Mapped[int] = mapped_column(
-        ForeignKey("user_account.id", ondelete="CASCADE"), primary_key=True
-    )
-    lesson_id: Mapped[int] = mapped_column(
-        ForeignKey("lesson.id", ondelete="CASCADE"), primary_key=True, index=True
-    )
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"), primary_key=True)
+    lesson_id: Mapped[int] = mapped_column(ForeignKey("lesson.id", ondelete="CASCADE"), primary_key=True, index=True)
     viewed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
@@ -27,9 +23,7 @@ class Commitment(db.Model):
     """The values commitment as signed: the exact text, its hash and the typed name."""
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    user_id: Mapped[int] = mapped_column(
-        ForeignKey("user_account.id", ondelete="CASCADE"), index=True
-    )
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"), index=True)
     signed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     #: The name as the person typed it.
     signed_name: Mapped[str] = mapped_column(String(200))
@@ -41,9 +35,7 @@ class Commitment(db.Model):
 
 class Certificate(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
-    user_id: Mapped[int] = mapped_column(
-        ForeignKey("user_account.id", ondelete="CASCADE"), index=True
-    )
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"), index=True)
     commitment_id: Mapped[int] = mapped_column(ForeignKey("commitment.id"))
     #: 128 random bits in base32, without separators; shown grouped for reading.
     code: Mapped[str] = mapped_column(String(32), unique=True)

@@ -72,9 +72,7 @@ class RevisionQuestion(db.Model):
     __table_args__ = (UniqueConstraint("revision_id", "position"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    revision_id: Mapped[int] = mapped_column(
-        ForeignKey("quiz_revision.id", ondelete="CASCADE"), index=True
-    )
+    revision_id: Mapped[int] = mapped_column(ForeignKey("quiz_revision.id", ondelete="CASCADE"), index=True)
     position: Mapped[int] = mapped_column(Integer)
     #: One of QUESTION_KINDS.
     kind: Mapped[str] = mapped_column(String(20))
@@ -93,9 +91,7 @@ class RevisionChoice(db.Model):
     __table_args__ = (UniqueConstraint("question_id", "position"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    question_id: Mapped[int] = mapped_column(
-        ForeignKey("revision_question.id", ondelete="CASCADE"), index=True
-    )
+    question_id: Mapped[int] = mapped_column(ForeignKey("revision_question.id", ondelete="CASCADE"), index=True)
     position: Mapped[int] = mapped_column(Integer)
     text: Mapped[str] = mapped_column(Text)
     correct: Mapped[bool] = mapped_column(Boolean, default=False)
@@ -145,9 +141,7 @@ class Attempt(db.Model):
 class AttemptQuestion(db.Model):
     """A question as drawn for one attempt, with the order its choices were shown in."""
 
-    attempt_id: Mapped[int] = mapped_column(
-        ForeignKey("attempt.id", ondelete="CASCADE"), primary_key=True
-    )
+    attempt_id: Mapped[int] = mapped_column(ForeignKey("attempt.id", ondelete="CASCADE"), primary_key=True)
     question_id: Mapped[int] = mapped_column(ForeignKey("revision_question.id"), primary_key=True)
     position: Mapped[int] = mapped_column(Integer)
     #: Choice ids, comma-separated, in the shuffled order the person saw.
@@ -165,8 +159,6 @@ class AttemptQuestion(db.Model):
 class AttemptAnswer(db.Model):
     """A choice the person ticked in a submitted attempt."""
 
-    attempt_id: Mapped[int] = mapped_column(
-        ForeignKey("attempt.id", ondelete="CASCADE"), primary_key=True
-    )
+    attempt_id: Mapped[int] = mapped_column(ForeignKey("attempt.id", ondelete="CASCADE"), primary_key=True)
     choice_id: Mapped[int] = mapped_column(ForeignKey("revision_choice.id"), primary_key=True)
     question_id: Mapped[int] = mapped_column(ForeignKey("revision_question.id"), index=True)

@@ -66,9 +66,7 @@ def draft_problems(draft: dict) -> dict:
     if settings:
         problems["settings"] = settings
     questions = {
-        index: found
-        for index, question in enumerate(draft["questions"])
-        if (found := question_problems(question))
+        index: found for index, question in enumerate(draft["questions"]) if (found := question_problems(question))
     }
     if questions:
         problems["questions"] = questions

@@ -34,14 +34,15 @@ def export_module(module: Module) -> dict:
     }
     revision = latest_revision(module.quiz.id) if module.quiz else None
     if revision is not None:
-        data["quiz"] = {"pass_mark": revision.pass_mark, **optional_settings(revision), "questions": [
+        data["quiz"] = {
+            "pass_mark": revision.pass_mark,
+            **optional_settings(revision),
+            "questions": [
                 {
                     "kind": question.kind,
                     "prompt": question.prompt,
                     "explanation": question.explanation,
-                    "choices": [
-                        {"text": choice.text, "correct": choice.correct} for choice in question.choices
-                    ],
+                    "choices": [{"text": choice.text, "correct": choice.correct} for choice in question.choices],
                 }
                 for question in revision.questions
             ],

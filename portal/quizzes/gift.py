@@ -48,9 +48,7 @@ _ESCAPES = {
     "~": "\ue07e",
     "n": "\ue00a",
 }
-_RESTORE = str.maketrans(
-    {placeholder: ("\n" if char == "n" else char) for char, placeholder in _ESCAPES.items()}
-)
+_RESTORE = str.maketrans({placeholder: ("\n" if char == "n" else char) for char, placeholder in _ESCAPES.items()})
 _ESCAPE_PATTERN = re.compile(r"\\(.)")
 _FORMAT_PATTERN = re.compile(r"\[(" + "|".join(TEXT_FORMATS) + r")\]")
 _WEIGHT_PATTERN = re.compile(r"\s*%(-?\d+(?:[.,]\d+)?)%")
@@ -91,8 +89,7 @@ def decode_gift(data: bytes) -> str:
         line = data[: error.start].count(b"\n") + 1
         raise GiftDecodeError(
             _(
-                "El archivo no está en UTF-8 (línea %(line)d). Guárdelo como texto UTF-8 e "
-                "inténtelo de nuevo.",
+                "El archivo no está en UTF-8 (línea %(line)d). Guárdelo como texto UTF-8 e inténtelo de nuevo.",
                 line=line,
             )
         ) from None
@@ -156,20 +153,14 @@ def summary_lines(report: GiftReport, *, dry_run: bool) -> list[str]:
                 len(report.skipped),
             )
         )
-        lines.extend(
-            _("  línea %(line)d: %(text)s", line=line, text=text) for line, text in report.skipped
-        )
+        lines.extend(_("  línea %(line)d: %(text)s", line=line, text=text) for line, text in report.skipped)
     if report.notices:
         lines.append(_("Avisos:"))
-        lines.extend(
-            _("  línea %(line)d: %(text)s", line=line, text=text) for line, text in report.notices
-        )
+        lines.extend(_("  línea %(line)d: %(text)s", line=line, text=text) for line, text in report.notices)
     if dry_run:
         lines.append(_("Simulación: no se guardó nada."))
     elif count:
-        lines.append(
-            _("Las personas siguen viendo la versión publicada hasta que se publique el borrador.")
-        )
+        lines.append(_("Las personas siguen viendo la versión publicada hasta que se publique el borrador."))
     return lines
 
 
@@ -208,6 +199,7 @@ def parse_gift(text: str) -> GiftReport:
         _parse_question(block, report)
     if not report.questions and not report.skipped and not report.errors:
         report.errors.append((1, _("El archivo no contiene preguntas.")))
+    report.errors = list(dict.fromkeys(report.errors))  # "{~ ~}" has two empty alternatives
     for messages in (report.skipped, report.notices, report.errors):
         messages.sort(key=lambda message: message[0])
     return report
@@ -239,8 +231,7 @@ def _blocks(text: str, report: GiftReport) -> list[_Block]:
                 (
                     number,
                     _(
-                        "Se ignoró la categoría «%(category)s»: las preguntas se agregan al "
-                        "cuestionario del módulo.",
+                        "Se ignoró la categoría «%(category)s»: las preguntas se agregan al cuestionario del módulo.",
                         category=category,
                     ),
                 )
@@ -307,9 +298,7 @@ def _parse_question(block: _Block, report: GiftReport) -> None:
     errors_before = len(report.errors)
 
     def error(position: int | None, message: str) -> None:
-        report.errors.append(
-            (block.start if position is None else block.line_at(position), message)
-        )
+        report.errors.append((block.start if position is None else block.line_at(position), message))
 
     body = len(text) - len(text.lstrip())
     name = None
@@ -321,22 +310,12 @@ def _parse_question(block: _Block, report: GiftReport) -> None:
         name = " ".join(_restore(text[body + 2 : end]).split()) or None
         body = end + 2
 
-    stray_close = _(
-        "Hay una llave de cierre «}» sin su llave de apertura «{». Si es parte del texto, "
-        "escríbala «\\}»."
-    )
-    braces = [
-        (match.start(), match.group())
-        for match in re.finditer(r"[{}]", text)
-        if match.start() >= body
-    ]
+    stray_close = _("Hay una llave de cierre «}» sin su llave de apertura «{». Si es parte del texto, escríbala «\\}».")
+    braces = [(match.start(), match.group()) for match in re.finditer(r"[{}]", text) if match.start() >= body]
     if not braces:
         error(
             None,
-            _(
-                "La pregunta no tiene respuestas: escríbalas entre llaves, por ejemplo "
-                "{=correcta ~incorrecta}."
-            ),
+            _("La pregunta no tiene respuestas: escríbalas entre llaves, por ejemplo {=correcta ~incorrecta}."),
         )
         return
     open_position, brace = braces[0]
@@ -353,10 +332,7 @@ def _parse_question(block: _Block, report: GiftReport) -> None:
     if brace == "{":
         error(
             close_position,
-            _(
-                "Se abre una llave «{» dentro del bloque de respuestas. Si es parte del texto, "
-                "escríbala «\\{»."
-            ),
+            _("Se abre una llave «{» dentro del bloque de respuestas. Si es parte del texto, escríbala «\\{»."),
         )
         return
     if len(braces) > 2:
@@ -364,10 +340,7 @@ def _parse_question(block: _Block, report: GiftReport) -> None:
         if brace == "{":
             error(
                 extra,
-                _(
-                    "La pregunta tiene más de un bloque de respuestas. ¿Falta una línea en "
-                    "blanco entre dos preguntas?"
-                ),
+                _("La pregunta tiene más de un bloque de respuestas. ¿Falta una línea en blanco entre dos preguntas?"),
             )
         else:
             error(extra, stray_close)
@@ -390,9 +363,7 @@ def _parse_question(block: _Block, report: GiftReport) -> None:
     head = answers_text.strip()
 
     if not head:
-        report.skipped.append(
-            (block.start, _("ensayo (respuesta abierta) «%(label)s»", label=label))
-        )
+        report.skipped.append((block.start, _("ensayo (respuesta abierta) «%(label)s»", label=label)))
         return
     if head.startswith("#"):
         report.skipped.append((block.start, _("numérica «%(label)s»", label=label)))
@@ -431,9 +402,7 @@ def _parse_question(block: _Block, report: GiftReport) -> None:
         return
 
     if "html" in (question_format, general_format) or parsed.html:
-        report.notices.append(
-            (block.start, _("«%(label)s»: el texto HTML se convirtió a texto simple.", label=label))
-        )
+        report.notices.append((block.start, _("«%(label)s»: el texto HTML se convirtió a texto simple.", label=label)))
     if question_format == "markdown":
         report.notices.append(
             (
@@ -446,16 +415,13 @@ def _parse_question(block: _Block, report: GiftReport) -> None:
             )
         )
     for message in parsed.messages:
-        report.notices.append(
-            (block.start, _("«%(label)s»: %(message)s", label=label, message=message))
-        )
+        report.notices.append((block.start, _("«%(label)s»: %(message)s", label=label, message=message)))
     if dropped:
         report.notices.append(
             (
                 block.start,
                 ngettext(
-                    "«%(label)s»: el portal no muestra comentarios por alternativa; se descartó "
-                    "%(num)d comentario.",
+                    "«%(label)s»: el portal no muestra comentarios por alternativa; se descartó %(num)d comentario.",
                     "«%(label)s»: el portal no muestra comentarios por alternativa; se "
                     "descartaron %(num)d comentarios.",
                     dropped,
@@ -492,8 +458,7 @@ def _true_false(
             (
                 line,
                 _(
-                    "Una pregunta de verdadero o falso lleva solo T, TRUE, F o FALSE entre llaves; "
-                    "sobra «%(extra)s».",
+                    "Una pregunta de verdadero o falso lleva solo T, TRUE, F o FALSE entre llaves; sobra «%(extra)s».",
                     extra=" ".join(_restore(words[1]).split()),
                 ),
             )
@@ -608,20 +573,14 @@ def _multiple_choice(
     if len(report.errors) > errors_before:
         return None
     if len(answers) < 2:
-        report.errors.append(
-            (block.start, _("Una pregunta de alternativas necesita al menos dos alternativas."))
-        )
+        report.errors.append((block.start, _("Una pregunta de alternativas necesita al menos dos alternativas.")))
         return None
 
     messages = []
     if any(answer.plainly_right for answer in answers):
         # Moodle: a bare "=" makes a single-choice question; other positive weights give
         # partial credit there, which the portal does not.
-        right = {
-            index
-            for index, answer in enumerate(answers)
-            if answer.plainly_right or answer.weight == 100
-        }
+        right = {index for index, answer in enumerate(answers) if answer.plainly_right or answer.weight == 100}
         if len(right) > 1:
             report.skipped.append(
                 (
@@ -633,8 +592,7 @@ def _multiple_choice(
         kind = SINGLE
         messages.extend(
             _(
-                "la alternativa «%(text)s» daba crédito parcial (%(weight)s %%); se importó "
-                "como incorrecta.",
+                "la alternativa «%(text)s» daba crédito parcial (%(weight)s %%); se importó como incorrecta.",
                 text=answer.text,
                 weight=f"{answer.weight:g}",
             )
@@ -642,11 +600,7 @@ def _multiple_choice(
             if index not in right and answer.weight is not None and answer.weight > 0
         )
     else:
-        right = {
-            index
-            for index, answer in enumerate(answers)
-            if answer.weight is not None and answer.weight > 0
-        }
+        right = {index for index, answer in enumerate(answers) if answer.weight is not None and answer.weight > 0}
         if not right:
             report.errors.append(
                 (
@@ -671,9 +625,7 @@ def _multiple_choice(
     right_feedback = [answers[index].feedback for index in sorted(right) if answers[index].feedback]
     return _Parsed(
         kind=kind,
-        choices=[
-            {"text": answer.text, "correct": index in right} for index, answer in enumerate(answers)
-        ],
+        choices=[{"text": answer.text, "correct": index in right} for index, answer in enumerate(answers)],
         explanation=" ".join(right_feedback),
         feedback_used=len(right_feedback),
         feedback_present=sum(1 for answer in answers if answer.feedback),

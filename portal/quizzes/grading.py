@@ -52,9 +52,7 @@ def unanswered(questions: Iterable[QuestionKey], answers: Mapping[int, Iterable[
     return [question.id for question in questions if not set(answers.get(question.id, ()))]
 
 
-def grade(
-    questions: Iterable[QuestionKey], answers: Mapping[int, Iterable[int]], pass_mark: int
-) -> GradeResult:
+def grade(questions: Iterable[QuestionKey], answers: Mapping[int, Iterable[int]], pass_mark: int) -> GradeResult:
     """Grade all-or-nothing per question: right when exactly the right choices were picked.
 
     Passing needs correct/total >= pass_mark %, compared in integers so 4 of 5 passes at 80.
@@ -65,8 +63,7 @@ def grade(
         raise ValueError("a quiz needs at least one question to be graded")
     check_answers(questions, answers)
     per_question = {
-        question.id: set(answers.get(question.id, ())) == set(question.correct_ids)
-        for question in questions
+        question.id: set(answers.get(question.id, ())) == set(question.correct_ids) for question in questions
     }
     correct = sum(per_question.values())
     total = len(questions)

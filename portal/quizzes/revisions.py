@@ -82,9 +82,7 @@ def publish_revision(
         problems = question_problems(question)
         if problems:
             raise ValueError(_("Pregunta %(n)d: %(problems)s", n=number, problems=" ".join(problems)))
-    latest = db.session.scalar(
-        select(func.max(QuizRevision.number)).where(QuizRevision.quiz_id == quiz.id)
-    )
+    latest = db.session.scalar(select(func.max(QuizRevision.number)).where(QuizRevision.quiz_id == quiz.id))
     revision = QuizRevision(
         quiz=quiz,
         number=(latest or 0) + 1,
@@ -115,8 +113,5 @@ def publish_revision(
 def latest_revision(quiz_id: int) -> QuizRevision | None:
     """The revision new attempts use: the highest number."""
     return db.session.scalar(
-        select(QuizRevision)
-        .where(QuizRevision.quiz_id == quiz_id)
-        .order_by(QuizRevision.number.desc())
-        .limit(1)
+        select(QuizRevision).where(QuizRevision.quiz_id == quiz_id).order_by(QuizRevision.number.desc()).limit(1)
     )

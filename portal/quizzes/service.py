@@ -27,9 +27,7 @@ _shuffler = random.Random(secrets.randbits(64))
 def open_attempt(user_id: int, quiz_id: int) -> Attempt | None:
     """The person's unsubmitted attempt at this quiz, if any."""
     return db.session.scalar(
-        select(Attempt).where(
-            Attempt.user_id == user_id, Attempt.quiz_id == quiz_id, Attempt.submitted_at.is_(None)
-        )
+        select(Attempt).where(Attempt.user_id == user_id, Attempt.quiz_id == quiz_id, Attempt.submitted_at.is_(None))
     )
 
 
@@ -102,9 +100,7 @@ def attempt_for_user(attempt_id: int, user_id: int) -> Attempt | None:
         select(Attempt)
         .where(Attempt.id == attempt_id, Attempt.user_id == user_id)
         .options(
-            selectinload(Attempt.questions)
-            .joinedload(AttemptQuestion.question)
-            .selectinload(RevisionQuestion.choices),
+            selectinload(Attempt.questions).joinedload(AttemptQuestion.question).selectinload(RevisionQuestion.choices),
             selectinload(Attempt.revision),
         )
     )
@@ -159,9 +155,7 @@ def submit_attempt(attempt: Attempt, answers: dict[int, list[int]]) -> GradeResu
 
 
 def chosen_choice_ids(attempt_id: int) -> set[int]:
-    return set(
-        db.session.scalars(select(AttemptAnswer.choice_id).where(AttemptAnswer.attempt_id == attempt_id))
-    )
+    return set(db.session.scalars(select(AttemptAnswer.choice_id).where(AttemptAnswer.attempt_id == attempt_id)))
 
 
 def submitted_attempts(user_id: int, quiz_id: int) -> list[Attempt]:

@@ -276,9 +276,7 @@ class RevisionStats:
     def worst_question(self) -> QuestionStats | None:
         """The question with the lowest share correct (first by position on a tie)."""
         answered = [q for q in self.questions if q.answered]
-        return min(
-            answered, key=lambda q: (Fraction(q.correct, q.answered), q.position), default=None
-        )
+        return min(answered, key=lambda q: (Fraction(q.correct, q.answered), q.position), default=None)
 
     @property
     def most_chosen_wrong(self) -> WrongAnswer | None:
@@ -355,9 +353,7 @@ def discrimination(pairs: Sequence[tuple[int, int]]) -> float | None:
     return numerator / math.sqrt(spread_x * spread_y)
 
 
-def _flags(
-    answered: int, correct: int, r: float | None, thresholds: FlagThresholds
-) -> dict[str, bool]:
+def _flags(answered: int, correct: int, r: float | None, thresholds: FlagThresholds) -> dict[str, bool]:
     if answered < thresholds.min_answers:
         return {TOO_EASY: False, TOO_HARD: False, NEGATIVE_DISCRIMINATION: False}
     return {
@@ -389,7 +385,12 @@ def compute_revision_stats(
     for row in sorted(choices, key=lambda r: (r.question_position, r.choice_position or 0)):
         question = questions.setdefault(
             row.question_id,
-            {"position": row.question_position, "kind": row.kind, "prompt": row.prompt, "choices": []},
+            {
+                "position": row.question_position,
+                "kind": row.kind,
+                "prompt": row.prompt,
+                "choices": [],
+            },
         )
         if row.choice_id is not None:
             question["choices"].append(row)
@@ -405,8 +406,7 @@ def compute_revision_stats(
         x = 1 if row.is_correct else 0
         draws_by_question[row.question_id].append((row.attempt_id, x))
 
-    drawn = {(attempt_id, question_id) for question_id, items in draws_by_question.items()
-             for attempt_id, _ in items}
+    drawn = {(attempt_id, question_id) for question_id, items in draws_by_question.items() for attempt_id, _ in items}
     picked: dict[int, int] = defaultdict(int)
     answered_something: dict[int, set[int]] = defaultdict(set)
     for row in picks:
@@ -458,9 +458,7 @@ def compute_revision_stats(
     )
 
 
-def module_rollup(
-    *, module_id: int, slug: str, title: str, position: int, stats: RevisionStats
-) -> ModuleRollup:
+def module_rollup(*, module_id: int, slug: str, title: str, position: int, stats: RevisionStats) -> ModuleRollup:
     """Summarise a module from the statistics of its newest revision."""
     return ModuleRollup(
         module_id=module_id,
@@ -589,9 +587,7 @@ def statistics_for_revisions(
     }
 
 
-def revision_statistics(
-    revision_id: int, thresholds: FlagThresholds = DEFAULT_THRESHOLDS
-) -> RevisionStats | None:
+def revision_statistics(revision_id: int, thresholds: FlagThresholds = DEFAULT_THRESHOLDS) -> RevisionStats | None:
     """Statistics of one published revision (three queries); None if it does not exist."""
     return statistics_for_revisions([revision_id], thresholds).get(revision_id)
 
@@ -620,9 +616,7 @@ def module_rollups(thresholds: FlagThresholds = DEFAULT_THRESHOLDS) -> list[Modu
     ).all()
     stats = statistics_for_revisions([row[4] for row in modules], thresholds)
     return worst_first(
-        module_rollup(
-            module_id=module_id, slug=slug, title=title, position=position, stats=stats[revision_id]
-        )
+        module_rollup(module_id=module_id, slug=slug, title=title, position=position, stats=stats[revision_id])
         for module_id, slug, title, position, revision_id in modules
         if revision_id in stats
     )

@@ -22,6 +22,7 @@ from wtforms.validators import DataRequired, Length, NumberRange, Optional, Rege
 from portal.models.quiz import MULTIPLE, SINGLE, TRUE_FALSE
 
 CHOICE_ROWS = 6
+MAX_CHOICES = 20
 
 
 class ModuleForm(FlaskForm):
@@ -30,7 +31,10 @@ class ModuleForm(FlaskForm):
         validators=[
             DataRequired(_l("Escriba un identificador.")),
             Length(max=80),
-            Regexp(r"^[a-z0-9]+(-[a-z0-9]+)*$", message=_l("Use minúsculas sin tildes, números y guiones, por ejemplo «buen-trato».")),
+            Regexp(
+                r"^[a-z0-9]+(-[a-z0-9]+)*$",
+                message=_l("Use minúsculas sin tildes, números y guiones, por ejemplo «buen-trato»."),
+            ),
         ],
     )
     title = StringField(_l("Título"), validators=[DataRequired(_l("Escriba un título.")), Length(max=200)])
@@ -39,7 +43,9 @@ class ModuleForm(FlaskForm):
 
 
 class LessonForm(FlaskForm):
-    title = StringField(_l("Título de la lección"), validators=[DataRequired(_l("Escriba un título.")), Length(max=200)])
+    title = StringField(
+        _l("Título de la lección"), validators=[DataRequired(_l("Escriba un título.")), Length(max=200)]
+    )
     body_md = TextAreaField(
         _l("Contenido (Markdown)"),
         validators=[DataRequired(_l("La lección no puede quedar vacía.")), Length(max=50_000)],
@@ -50,7 +56,10 @@ class LessonForm(FlaskForm):
 class QuizSettingsForm(FlaskForm):
     pass_mark = IntegerField(
         _l("Nota de aprobación (%)"),
-        validators=[DataRequired(_l("Indique la nota de aprobación.")), NumberRange(1, 100, _l("Debe estar entre 1 y 100."))],
+        validators=[
+            DataRequired(_l("Indique la nota de aprobación.")),
+            NumberRange(1, 100, _l("Debe estar entre 1 y 100.")),
+        ],
     )
     max_attempts = IntegerField(
         _l("Intentos permitidos (vacío = ilimitados)"),
@@ -86,7 +95,7 @@ class QuestionForm(FlaskForm):
         choices=[SelectChoice("true", _l("Verdadero")), SelectChoice("false", _l("Falso"))],
         validators=[Optional()],
     )
-    choices = FieldList(FormField(ChoiceRow), min_entries=CHOICE_ROWS, max_entries=CHOICE_ROWS)
+    choices = FieldList(FormField(ChoiceRow), min_entries=CHOICE_ROWS, max_entries=MAX_CHOICES)
 
     def load(self, question: dict) -> None:
         """Fill the form from an exchange-format question."""
@@ -98,6 +107,8 @@ class QuestionForm(FlaskForm):
             true_correct = question["choices"][0 if first_is_true else 1]["correct"]
             self.true_answer.data = "true" if true_correct else "false"
         else:
+            while len(self.choices.entries) < len(question["choices"]):
+                self.choices.append_entry()  # imported questions may have more than six
             for row, choice in zip(self.choices.entries, question["choices"], strict=False):
                 row.form.text.data = choice["text"]
                 row.form.correct.data = choice["correct"]
@@ -145,9 +156,14 @@ class QuestionForm(FlaskForm):
         elif right == 0:
             problem = _l("Marque al menos una alternativa correcta.")
         elif question["kind"] == SINGLE and right > 1:
-            problem = _l("Una pregunta de selección única tiene exactamente una alternativa correcta; marque solo una o cámbiela a selección múltiple.")
+            problem = _l(
+                "Una pregunta de selección única tiene exactamente una alternativa correcta; "
+                "marque solo una o cámbiela a selección múltiple."
+            )
         elif question["kind"] == MULTIPLE and right == len(question["choices"]):
-            problem = _l("Si todas las alternativas son correctas, la pregunta no mide nada: agregue al menos una incorrecta.")
+            problem = _l(
+                "Si todas las alternativas son correctas, la pregunta no mide nada: agregue al menos una incorrecta."
+            )
         if any(row.form.correct.data and not (row.form.text.data or "").strip() for row in self.choices.entries):
             problem = _l("Hay una alternativa marcada como correcta pero sin texto.")
         if problem:

@@ -21,8 +21,14 @@ def modules_in_order() -> list[Module]:
 def create_module(slug: str, title: str, summary: str, required: bool, actor_id: int) -> Module:
     """A new, unpublished module at the end of the path, with an empty quiz draft."""
     last = db.session.scalar(select(func.max(Module.position))) or 0
-    module = Module(slug=slug, title=title.strip(), summary=(summary or "").strip(),
-                    required=required, published=False, position=last + 1)
+    module = Module(
+        slug=slug,
+        title=title.strip(),
+        summary=(summary or "").strip(),
+        required=required,
+        published=False,
+        position=last + 1,
+    )
     db.session.add(module)
     db.session.add(Quiz(module=module))
     db.session.flush()

@@ -74,7 +74,9 @@ def direction_from_form() -> int:
 def index():
     """Every module in path order, with its state and actions."""
     modules = service.modules_in_order()
-    pending = {module.id for module in modules if module.quiz is not None and drafts.has_unpublished_changes(module.quiz)}
+    pending = {
+        module.id for module in modules if module.quiz is not None and drafts.has_unpublished_changes(module.quiz)
+    }
     return render_template(
         "training/index.html", modules=modules, pending=pending, form=ButtonForm(), upload=UploadForm()
     )
@@ -175,8 +177,9 @@ def new_lesson(slug: str):
             db.session.commit()
             flash(_("Lección agregada."), "success")
             return redirect(url_for("training.module", slug=slug))
-    return render_template("training/lesson_form.html", module=module, form=form, lesson=None,
-                           preview=preview, upload=UploadForm())
+    return render_template(
+        "training/lesson_form.html", module=module, form=form, lesson=None, preview=preview, upload=UploadForm()
+    )
 
 
 @bp.route("/modulos/<slug>/lecciones/<int:lesson_id>", methods=["GET", "POST"])
@@ -197,8 +200,9 @@ def edit_lesson(slug: str, lesson_id: int):
             db.session.commit()
             flash(_("Lección guardada."), "success")
             return redirect(url_for("training.module", slug=slug))
-    return render_template("training/lesson_form.html", module=module, form=form, lesson=lesson,
-                           preview=preview, upload=UploadForm())
+    return render_template(
+        "training/lesson_form.html", module=module, form=form, lesson=lesson, preview=preview, upload=UploadForm()
+    )
 
 
 @bp.post("/modulos/<slug>/lecciones/<int:lesson_id>/mover")
@@ -235,16 +239,23 @@ def upload_image():
         name = save_image(
             form.file.data.stream,
             current_app.instance_path,
-            {"too_big": _("La imagen supera los 2 MB."),
-             "not_image": _("El archivo no es una imagen PNG, JPEG o WebP.")},
+            {
+                "too_big": _("La imagen supera los 2 MB."),
+                "not_image": _("El archivo no es una imagen PNG, JPEG o WebP."),
+            },
         )
     except RejectedUpload as rejection:
         flash(str(rejection), "error")
         return redirect(back)
     audit.record("content.image_uploaded", actor_id=current_user.id, file=name)
     db.session.commit()
-    flash(_("Imagen subida. Péguela en la lección con: %(markdown)s",
-            markdown=f"![Descripción de la imagen]({url_for('learning.media', name=name)})"), "success")
+    flash(
+        _(
+            "Imagen subida. Péguela en la lección con: %(markdown)s",
+            markdown=f"![Descripción de la imagen]({url_for('learning.media', name=name)})",
+        ),
+        "success",
+    )
     return redirect(back)
 
 
@@ -258,10 +269,14 @@ def quiz(slug: str):
     module = module_or_404(slug)
     quiz = quiz_of(module)
     draft = drafts.draft_of(quiz)
-    form = QuizSettingsForm(data={
-        "pass_mark": draft["pass_mark"], "max_attempts": draft["max_attempts"],
-        "shuffle": draft["shuffle"], "pool_size": draft["pool_size"],
-    })
+    form = QuizSettingsForm(
+        data={
+            "pass_mark": draft["pass_mark"],
+            "max_attempts": draft["max_attempts"],
+            "shuffle": draft["shuffle"],
+            "pool_size": draft["pool_size"],
+        }
+    )
     if form.validate_on_submit():
         pool = form.pool_size.data
         if pool is not None and pool > len(draft["questions"]):
@@ -269,8 +284,12 @@ def quiz(slug: str):
                 _("El cuestionario tiene %(n)d preguntas; no se pueden sacar %(m)d.", n=len(draft["questions"]), m=pool)
             )
         else:
-            draft.update(pass_mark=form.pass_mark.data, max_attempts=form.max_attempts.data,
-                         shuffle=form.shuffle.data, pool_size=pool)
+            draft.update(
+                pass_mark=form.pass_mark.data,
+                max_attempts=form.max_attempts.data,
+                shuffle=form.shuffle.data,
+                pool_size=pool,
+            )
             drafts.save_draft(quiz, draft)
             db.session.commit()
             flash(_("Configuración guardada en el borrador."), "success")
@@ -384,7 +403,14 @@ def publish_quiz(slug: str):
         return redirect(url_for("training.quiz", slug=slug))
     revision = drafts.publish_draft(quiz, current_user.id)
     db.session.commit()
-    flash(_("Versión %(n)d publicada. Los nuevos intentos usan esta versión; los intentos en curso terminan en la suya.", n=revision.number), "success")
+    flash(
+        _(
+            "Versión %(n)d publicada. Los nuevos intentos usan esta versión; "
+            "los intentos en curso terminan en la suya.",
+            n=revision.number,
+        ),
+        "success",
+    )
     return redirect(url_for("training.quiz", slug=slug))
 
 
@@ -392,7 +418,7 @@ def publish_quiz(slug: str):
 @trainer_only
 def import_gift(slug: str):
     """Add the questions of a Moodle GIFT file to the draft."""
-    from portal.quizzes.gift import GiftImportError
+    from portal.quizzes.gift import GiftDecodeError, GiftImportError, decode_gift
     from portal.quizzes.gift import import_gift as run_import
 
     module = module_or_404(slug)
@@ -400,14 +426,13 @@ def import_gift(slug: str):
     if not form.validate_on_submit():
         flash(_("Elija un archivo GIFT (.txt o .gift)."), "error")
         return redirect(url_for("training.quiz", slug=slug))
-    raw = form.file.data.read(2 * 1024 * 1024 + 1)
     try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        flash(_("El archivo debe estar en UTF-8."), "error")
+        text = decode_gift(form.file.data.read(2 * 1024 * 1024))
+    except GiftDecodeError as error:
+        flash(str(error), "error")
         return redirect(url_for("training.quiz", slug=slug))
     try:
-        report = run_import(quiz_of(module), text, actor_id=current_user.id, via="web", dry_run=False)
+        report = run_import(module, text, actor_id=current_user.id, via="web", dry_run=False)
     except GiftImportError as failure:
         db.session.rollback()
         return render_template("training/gift_report.html", module=module, report=failure.report, imported=False), 422
@@ -433,8 +458,9 @@ def revisions(slug: str):
     if a in numbers and b in numbers:
         older, newer = numbers[a], numbers[b]
         comparison = service.compare_revisions(older, newer)
-    return render_template("training/revisions.html", module=module, revisions=found,
-                           comparison=comparison, older=older, newer=newer)
+    return render_template(
+        "training/revisions.html", module=module, revisions=found, comparison=comparison, older=older, newer=newer
+    )
 
 
 # --- Preview --------------------------------------------------------------------------
@@ -455,8 +481,14 @@ def preview_lesson(slug: str, number: int):
     if not 1 <= number <= len(module.lessons):
         abort(404)
     lesson = module.lessons[number - 1]
-    return render_template("training/preview_lesson.html", module=module, lesson=lesson, number=number,
-                           total=len(module.lessons), body=render_markdown(lesson.body_md))
+    return render_template(
+        "training/preview_lesson.html",
+        module=module,
+        lesson=lesson,
+        number=number,
+        total=len(module.lessons),
+        body=render_markdown(lesson.body_md),
+    )
 
 
 def preview_keys(draft: dict) -> list[QuestionKey]:
@@ -493,8 +525,16 @@ def preview_quiz(slug: str):
         missing = [key.id for key in keys if not answers.get(key.id)]
         if not missing:
             result = grade(keys, answers, draft["pass_mark"])
-    return render_template("training/preview_quiz.html", module=module, draft=draft, keys=keys,
-                           answers=answers, result=result, missing=missing, buttons=ButtonForm())
+    return render_template(
+        "training/preview_quiz.html",
+        module=module,
+        draft=draft,
+        keys=keys,
+        answers=answers,
+        result=result,
+        missing=missing,
+        buttons=ButtonForm(),
+    )
 
 
 # --- Exchange -------------------------------------------------------------------------
@@ -505,8 +545,11 @@ def preview_quiz(slug: str):
 def export(slug: str):
     module = module_or_404(slug)
     body = json.dumps(export_module(module), ensure_ascii=False, indent=2) + "\n"
-    return Response(body, mimetype="application/json",
-                    headers={"Content-Disposition": f'attachment; filename="modulo-{module.slug}.json"'})
+    return Response(
+        body,
+        mimetype="application/json",
+        headers={"Content-Disposition": f'attachment; filename="modulo-{module.slug}.json"'},
+    )
 
 
 @bp.post("/importar")
@@ -548,5 +591,10 @@ def statistics(slug: str):
     found = service.revisions_of(quiz)
     number = request.args.get("version", type=int)
     revision: QuizRevision | None = next((r for r in found if r.number == number), found[0] if found else None)
-    return render_template("training/statistics.html", module=module, revisions=found, revision=revision,
-                           stats=stats.revision_statistics(revision.id) if revision else None)
+    return render_template(
+        "training/statistics.html",
+        module=module,
+        revisions=found,
+        revision=revision,
+        stats=stats.revision_statistics(revision.id) if revision else None,
+    )

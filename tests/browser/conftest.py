@@ -25,9 +25,7 @@ def browser_type_launch_args(browser_type_launch_args):
                 "(apt-get install chromium) to run the browser tests",
                 pytrace=False,
             )
-        pytest.skip(
-            "Debian's chromium is not installed (apt-get install chromium); browser tests skipped"
-        )
+        pytest.skip("Debian's chromium is not installed (apt-get install chromium); browser tests skipped")
     return {
         **browser_type_launch_args,
         "executable_path": str(CHROMIUM),

@@ -156,7 +156,7 @@ def answer_with_keyboard(page: Page, question: dict, wanted: set[str]) -> None:
     checked = set(
         page.evaluate(
             "name => [...document.getElementsByName(name)].filter(i => i.checked)"
-            ".map(i => document.querySelector(`label[for=\"${i.id}\"]`).textContent.trim())",
+            '.map(i => document.querySelector(`label[for="${i.id}"]`).textContent.trim())',
             name,
         )
     )
@@ -370,9 +370,7 @@ def test_learner_pages_pass_axe(page: Page, live_server, make_user):
     page.get_by_label("Contraseña").fill("no-es-la-clave")
     page.get_by_role("button", name="Ingresar").click()
     expect(page.get_by_role("alert")).to_contain_text("No pudimos iniciar su sesión")
-    expect(page.locator("#password-error")).to_have_text(
-        "El RUT, correo o contraseña no son correctos."
-    )
+    expect(page.locator("#password-error")).to_have_text("El RUT, correo o contraseña no son correctos.")
     assert_no_axe_violations(page, "the login page after a failed sign-in")
 
     sign_in(page, base, person.rut)
