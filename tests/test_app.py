@@ -125,3 +125,12 @@ def test_responses_carry_protective_headers(client, login_as):
     assert client.get("/").headers["Cache-Control"] == "no-store"
     cookie = client.get_cookie("portal_session")
     assert cookie.http_only and cookie.same_site == "Lax"
+
+
+def test_migrations_build_exactly_the_models_schema(app):
+    from alembic.autogenerate import compare_metadata
+    from alembic.migration import MigrationContext
+
+    with app.app_context(), db.engine.connect() as connection:
+        differences = compare_metadata(MigrationContext.configure(connection), db.metadata)
+    assert differences == []

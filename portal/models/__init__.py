@@ -12,6 +12,7 @@ from portal.models.quiz import (
     RevisionChoice,
     RevisionQuestion,
 )
+from portal.models.staff import PasswordToken, Reminder
 from portal.models.user import AuthSession, Department, User, UserRole
 
 __all__ = [
@@ -26,7 +27,9 @@ __all__ = [
     "Lesson",
     "LessonView",
     "Module",
+    "PasswordToken",
     "Quiz",
+    "Reminder",
     "QuizRevision",
     "RevisionChoice",
     "RevisionQuestion",
