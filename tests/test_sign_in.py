@@ -156,3 +156,44 @@ def test_forged_post_without_csrf_token_is_refused(make_app, make_user):
     assert response.status_code == 302
     assert browser.post("/logout").status_code == 400  # no token: still signed in
     assert browser.get("/").status_code == 200
+
+
+def test_a_password_link_works_once_and_ends_other_sessions(app, make_user):
+    from portal.auth.tokens import SET_PASSWORD_LIFETIME, issue_token
+    from portal.models.staff import SET_PASSWORD
+    from portal.models.user import User
+
+    person = make_user()
+    old_browser = app.test_client()
+    login(old_browser, person.email)
+    with app.app_context():
+        raw = issue_token(db.session.get(User, person.id), SET_PASSWORD, SET_PASSWORD_LIFETIME)
+        db.session.commit()
+    client = app.test_client()
+    assert "Crear contraseña" in client.get(f"/clave/{raw}").get_data(as_text=True)
+    mismatch = client.post(f"/clave/{raw}", data={"password": "una frase larga y mía", "confirm": "otra cosa distinta"})
+    assert "no coinciden" in mismatch.get_data(as_text=True)
+    short = client.post(f"/clave/{raw}", data={"password": "corta", "confirm": "corta"})
+    assert "al menos 12 caracteres" in short.get_data(as_text=True)
+    done = client.post(f"/clave/{raw}", data={"password": "una frase larga y mía", "confirm": "una frase larga y mía"})
+    assert done.status_code == 302
+    assert client.get(f"/clave/{raw}").status_code == 404  # single use
+    assert old_browser.get("/").status_code == 302  # the other session ended
+    assert login(client, person.email, "una frase larga y mía").status_code == 302
+
+
+def test_an_expired_or_unknown_password_link_is_refused(app, make_user):
+    from datetime import timedelta
+
+    from portal.auth.tokens import issue_token
+    from portal.models.staff import RESET_PASSWORD
+    from portal.models.user import User
+
+    person = make_user()
+    with app.app_context():
+        raw = issue_token(db.session.get(User, person.id), RESET_PASSWORD, timedelta(seconds=-1))
+        db.session.commit()
+    client = app.test_client()
+    assert client.get(f"/clave/{raw}").status_code == 404
+    assert client.post(f"/clave/{raw}", data={"password": "x" * 20, "confirm": "x" * 20}).status_code == 404
+    assert client.get("/clave/no-existe").status_code == 404

@@ -6,9 +6,10 @@ from flask_login import current_user
 
 from portal import audit
 from portal.auth.access import public, signed_in
-from portal.auth.forms import LoginForm
-from portal.auth.service import authenticate, safe_next_path
+from portal.auth.forms import LoginForm, SetPasswordForm
+from portal.auth.service import authenticate, hash_password, safe_next_path
 from portal.auth.sessions import end_session, start_session
+from portal.auth.tokens import redeem_token, usable_token
 from portal.extensions import db
 
 bp = Blueprint("auth", __name__)
@@ -48,3 +49,22 @@ def logout():
     db.session.commit()
     flash(_("Cerró su sesión."), "info")
     return redirect(url_for("auth.login"))
+
+
+@bp.route("/clave/<token>", methods=["GET", "POST"])
+@public
+def set_password(token: str):
+    """Set a password from a one-time link (new accounts and forgotten passwords)."""
+    found = usable_token(token)
+    if found is None:
+        return render_template("auth/link_invalid.html"), 404
+    form = SetPasswordForm()
+    if form.validate_on_submit():
+        if redeem_token(found, hash_password(form.password.data)):
+            audit.record("auth.password_set", actor_id=found.user_id, purpose=found.purpose)
+            db.session.commit()
+            flash(_("Su contraseña quedó guardada. Ya puede ingresar."), "success")
+            return redirect(url_for("auth.login"))
+        db.session.rollback()
+        return render_template("auth/link_invalid.html"), 404
+    return render_template("auth/set_password.html", form=form, person=found.user)
