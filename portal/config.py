@@ -25,6 +25,17 @@ class Defaults:
     #: Absolute address used in certificates' QR codes; falls back to the request's host.
     BASE_URL: str | None = None
     ONBOARDING_DAYS = 30
+    #: Months a completed onboarding stays valid; None means it never needs renewing.
+    RENEWAL_MONTHS: int | None = None
+    #: Days before the same person can be reminded again.
+    REMINDER_INTERVAL_DAYS = 7
+    SMTP_HOST = "127.0.0.1"
+    SMTP_PORT = 25
+    SMTP_USERNAME: str | None = None
+    SMTP_PASSWORD: str | None = None
+    SMTP_STARTTLS = False
+    SMTP_TIMEOUT = 10
+    MAIL_SENDER = "Portal de Inducción <induccion@localhost>"
     DEMO_PASSWORD = DEFAULT_DEMO_PASSWORD
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"

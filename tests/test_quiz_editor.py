@@ -449,3 +449,22 @@ def test_gift_upload_from_the_browser_adds_to_the_draft(app, trainer):
     )
     assert broken.status_code == 422 and "no se importó ninguna pregunta" in broken.get_data(as_text=True)
     assert "Línea 1" in broken.get_data(as_text=True)
+
+
+def test_statistics_pages_show_aggregates_without_names(app, trainer, make_user):
+    learner = make_user(full_name="Camila Valenzuela Tapia", email="camila.v@muni.test")
+    client = app.test_client()
+    login(client, learner.email)
+    from tests.helpers import read_all_lessons
+
+    read_all_lessons(client, app, SLUGS[0])
+    attempt_id = start_quiz(client, SLUGS[0])
+    client.post(f"/modulos/{SLUGS[0]}/quiz/intentos/{attempt_id}", data=answers_for(app, attempt_id, wrong_questions=2))
+    page = trainer.get(f"/capacitacion/modulos/{SLUGS[0]}/estadisticas")
+    html = page.get_data(as_text=True)
+    assert page.status_code == 200
+    assert "Correcta" in html and "Cómo leer estas cifras" in html
+    index = trainer.get("/capacitacion/").get_data(as_text=True)
+    assert "¿Qué valor se entiende peor?" in index and "Misión y Visión" in index
+    for private in ("Camila", "Valenzuela", "camila.v@muni.test", learner.rut):
+        assert private not in html and private not in index.split("Capacitación: módulos")[1]

@@ -28,6 +28,7 @@ from portal.models.curriculum import Lesson, Module
 from portal.models.quiz import Quiz, QuizRevision
 from portal.models.user import TRAINER
 from portal.quizzes import drafts
+from portal.quizzes import statistics as stats
 from portal.quizzes.exchange import ModuleFormatError, export_module, import_module
 from portal.quizzes.grading import QuestionKey, grade
 from portal.quizzes.revisions import latest_revision
@@ -78,7 +79,12 @@ def index():
         module.id for module in modules if module.quiz is not None and drafts.has_unpublished_changes(module.quiz)
     }
     return render_template(
-        "training/index.html", modules=modules, pending=pending, form=ButtonForm(), upload=UploadForm()
+        "training/index.html",
+        modules=modules,
+        pending=pending,
+        rollups=stats.worst_first(stats.module_rollups()),
+        form=ButtonForm(),
+        upload=UploadForm(),
     )
 
 
@@ -583,8 +589,6 @@ def import_json():
 @trainer_only
 def statistics(slug: str):
     """Aggregated answers per question of a published revision; no names."""
-    from portal.quizzes import statistics as stats
-
     module = module_or_404(slug)
     quiz = quiz_of(module)
     db.session.commit()

@@ -1,0 +1,1 @@
+"""HR's area (/rrhh): staff, due dates, completion reports, exports and reminders."""
