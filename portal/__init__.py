@@ -55,6 +55,7 @@ def register_blueprints(app: Flask) -> None:
     from portal.health import bp as health_bp
     from portal.learning.views import bp as learning_bp
     from portal.quizzes.views import bp as quizzes_bp
+    from portal.reports.views import bp as reports_bp
     from portal.security import add_security_headers
     from portal.training.views import bp as training_bp
 
@@ -63,6 +64,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(learning_bp)
     app.register_blueprint(quizzes_bp, url_prefix="/modulos")
     app.register_blueprint(training_bp, url_prefix="/capacitacion")
+    app.register_blueprint(reports_bp, url_prefix="/rrhh")
     app.before_request(enforce_declared_access)
     app.after_request(add_security_headers)
 

@@ -1,0 +1,251 @@
+"""The completion report: each person's status and progress, computed in SQL from facts."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from datetime import date
+
+from sqlalchemy import String, and_, case, cast, distinct, exists, func, or_, select
+
+from portal.extensions import db
+from portal.learning.progress import COMPLETED, IN_PROGRESS, NOT_STARTED, OVERDUE
+from portal.models.curriculum import Lesson, Module
+from portal.models.progress import Commitment, LessonView
+from portal.models.quiz import Attempt, Quiz, QuizRevision
+from portal.models.user import Department, User
+
+STATUSES = (NOT_STARTED, IN_PROGRESS, COMPLETED, OVERDUE)
+PAGE_SIZE = 50
+SORTS = ("nombre", "departamento", "ingreso", "plazo", "avance", "estado")
+
+
+@dataclass(frozen=True)
+class ReportFilters:
+    department_id: int | None = None
+    employment_type: str | None = None
+    status: str | None = None
+    start_from: date | None = None
+    start_to: date | None = None
+    text: str = ""
+    sort: str = "nombre"
+    descending: bool = False
+    page: int = 1
+
+    def as_details(self) -> dict:
+        """The filters for an audit record: only what was set."""
+        return {
+            name: (value.isoformat() if isinstance(value, date) else value)
+            for name, value in self.__dict__.items()
+            if value not in (None, "", False) and name not in ("page",)
+        }
+
+
+@dataclass(frozen=True)
+class PersonRow:
+    id: int
+    full_name: str
+    rut: str
+    email: str | None
+    department: str | None
+    employment_type: str | None
+    start_date: date | None
+    due_date: date | None
+    steps_done: int
+    steps_total: int
+    status: str
+    completed_at: object | None
+
+    @property
+    def percent(self) -> int:
+        return min(100, self.steps_done * 100 // self.steps_total) if self.steps_total else 0
+
+
+@dataclass(frozen=True)
+class DepartmentRow:
+    name: str
+    people: int
+    completed: int
+
+    @property
+    def percent(self) -> int:
+        return self.completed * 100 // self.people if self.people else 0
+
+
+@dataclass
+class Report:
+    rows: list[PersonRow]
+    total: int
+    page: int
+    pages: int
+    totals: dict[str, int] = field(default_factory=dict)
+    departments: list[DepartmentRow] = field(default_factory=list)
+
+
+def steps_total() -> int:
+    """Steps of the path that count: lessons of required published modules, their quizzes, the commitment."""
+    lessons = db.session.scalar(
+        select(func.count(Lesson.id)).join(Module).where(Module.required.is_(True), Module.published.is_(True))
+    )
+    quizzes = db.session.scalar(
+        select(func.count(Quiz.id))
+        .join(Module)
+        .where(
+            Module.required.is_(True),
+            Module.published.is_(True),
+            exists().where(QuizRevision.quiz_id == Quiz.id),
+        )
+    )
+    return (lessons or 0) + (quizzes or 0) + 1
+
+
+def _person_columns(today: date):
+    """Columns per person: steps done, activity, completion, and the derived status."""
+    counted_module = and_(Module.required.is_(True), Module.published.is_(True))
+    lessons_read = (
+        select(LessonView.user_id, func.count().label("n"))
+        .join(Lesson, Lesson.id == LessonView.lesson_id)
+        .join(Module, Module.id == Lesson.module_id)
+        .where(counted_module)
+        .group_by(LessonView.user_id)
+        .subquery()
+    )
+    quizzes_passed = (
+        select(Attempt.user_id, func.count(distinct(Attempt.quiz_id)).label("n"))
+        .join(Quiz, Quiz.id == Attempt.quiz_id)
+        .join(Module, Module.id == Quiz.module_id)
+        .where(Attempt.passed.is_(True), counted_module)
+        .group_by(Attempt.user_id)
+        .subquery()
+    )
+    any_activity = select(Attempt.user_id, func.count().label("n")).group_by(Attempt.user_id).subquery()
+    any_reading = select(LessonView.user_id, func.count().label("n")).group_by(LessonView.user_id).subquery()
+    signed = (
+        select(Commitment.user_id, func.max(Commitment.signed_at).label("signed_at"))
+        .group_by(Commitment.user_id)
+        .subquery()
+    )
+    steps_done = (
+        func.coalesce(lessons_read.c.n, 0)
+        + func.coalesce(quizzes_passed.c.n, 0)
+        + case((signed.c.signed_at.is_not(None), 1), else_=0)
+    )
+    status = case(
+        (signed.c.signed_at.is_not(None), COMPLETED),
+        (and_(User.due_date.is_not(None), User.due_date < today), OVERDUE),
+        (or_(any_activity.c.n > 0, any_reading.c.n > 0), IN_PROGRESS),
+        else_=NOT_STARTED,
+    )
+    joins = (
+        (lessons_read, lessons_read.c.user_id == User.id),
+        (quizzes_passed, quizzes_passed.c.user_id == User.id),
+        (any_activity, any_activity.c.user_id == User.id),
+        (any_reading, any_reading.c.user_id == User.id),
+        (signed, signed.c.user_id == User.id),
+    )
+    return steps_done.label("steps_done"), status.label("status"), signed.c.signed_at.label("completed_at"), joins
+
+
+def _base_query(filters: ReportFilters, today: date, *, with_status_filter: bool = True):
+    steps_done, status, completed_at, joins = _person_columns(today)
+    query = (
+        select(
+            User.id,
+            User.full_name,
+            User.rut,
+            User.email,
+            Department.name.label("department"),
+            User.employment_type,
+            User.start_date,
+            User.due_date,
+            steps_done,
+            status,
+            completed_at,
+        )
+        .outerjoin(Department, Department.id == User.department_id)
+        .where(User.active.is_(True))
+    )
+    for subquery, condition in joins:
+        query = query.outerjoin(subquery, condition)
+    if filters.department_id:
+        query = query.where(User.department_id == filters.department_id)
+    if filters.employment_type:
+        query = query.where(User.employment_type == filters.employment_type)
+    if filters.start_from:
+        query = query.where(User.start_date >= filters.start_from)
+    if filters.start_to:
+        query = query.where(User.start_date <= filters.start_to)
+    text = " ".join(filters.text.split()).lower()
+    if text:
+        pattern = "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        compact = "".join(ch for ch in text if ch.isalnum())
+        conditions = [
+            func.lower(User.full_name).like(pattern, escape="\\"),
+            func.lower(func.coalesce(User.email, "")).like(pattern, escape="\\"),
+        ]
+        if compact:  # "12.345.678-5" and "123456785" both find 12345678-5
+            conditions.append(func.replace(func.lower(cast(User.rut, String)), "-", "").like(f"%{compact}%"))
+        query = query.where(or_(*conditions))
+    if with_status_filter and filters.status:
+        query = query.where(status == filters.status)
+    return query, status, steps_done
+
+
+def _ordering(filters: ReportFilters, status, steps_done):
+    columns = {
+        "nombre": func.lower(User.full_name),
+        "departamento": func.lower(func.coalesce(Department.name, "")),
+        "ingreso": User.start_date,
+        "plazo": User.due_date,
+        "avance": steps_done,
+        "estado": status,
+    }
+    column = columns.get(filters.sort, columns["nombre"])
+    primary = column.desc() if filters.descending else column.asc()
+    return [primary, func.lower(User.full_name), User.id]
+
+
+def report_rows(filters: ReportFilters, today: date, total_steps: int):
+    """Every matching person, in order, as PersonRow; streamed for exports."""
+    query, status, steps_done = _base_query(filters, today)
+    result = db.session.execute(
+        query.order_by(*_ordering(filters, status, steps_done)).execution_options(yield_per=500)
+    )
+    for row in result:
+        yield PersonRow(**row._asdict(), steps_total=total_steps)
+
+
+def completion_report(filters: ReportFilters, today: date) -> Report:
+    """One page of people plus totals by status and completion by department.
+
+    A fixed number of queries, whatever the number of people.
+    """
+    total_steps = steps_total()
+    query, status, steps_done = _base_query(filters, today)
+    total = db.session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    pages = max(1, -(-total // PAGE_SIZE))
+    page = min(max(1, filters.page), pages)
+    rows = [
+        PersonRow(**row._asdict(), steps_total=total_steps)
+        for row in db.session.execute(
+            query.order_by(*_ordering(filters, status, steps_done)).limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE)
+        )
+    ]
+    unfiltered, _, _ = _base_query(filters, today, with_status_filter=False)
+    people = unfiltered.subquery()
+    totals = dict.fromkeys(STATUSES, 0)
+    totals.update(db.session.execute(select(people.c.status, func.count()).group_by(people.c.status)).all())
+    by_department = db.session.execute(
+        select(
+            func.coalesce(people.c.department, ""),
+            func.count(),
+            func.sum(case((people.c.status == COMPLETED, 1), else_=0)),
+        )
+        .group_by(people.c.department)
+        .order_by(func.lower(func.coalesce(people.c.department, "")))
+    ).all()
+    departments = [DepartmentRow(name or "", count, completed or 0) for name, count, completed in by_department]
+    return Report(rows=rows, total=total, page=page, pages=pages, totals=totals, departments=departments)
+
+
+def with_page(filters: ReportFilters, page: int) -> ReportFilters:
+    return replace(filters, page=page)
