@@ -17,7 +17,7 @@ from portal.auth.service import hash_password
 from portal.content import load_curriculum
 from portal.extensions import db
 from portal.models.curriculum import Module
-from portal.models.user import ROLES, Department, User
+from portal.models.user import ROLES, User
 from portal.quizzes.exchange import ModuleFormatError, export_module, import_module
 from portal.quizzes.gift import (
     GiftDecodeError,
@@ -26,6 +26,7 @@ from portal.quizzes.gift import (
     import_gift,
     summary_lines,
 )
+from portal.reports.people import find_or_create_department
 from portal.rut import InvalidRut, normalize_rut
 
 MIN_PASSWORD_LENGTH = 12
@@ -187,11 +188,86 @@ def register_commands(app) -> None:
 
     app.cli.add_command(quizzes)
 
+    staff = AppGroup("staff", help="Import staff from HR's files.")
 
-def find_or_create_department(name: str) -> Department:
-    name = " ".join(name.split())
-    department = db.session.scalar(select(Department).where(Department.name == name))
-    if department is None:
-        department = Department(name=name)
-        db.session.add(department)
-    return department
+    @staff.command("import")
+    @click.argument("file", type=click.Path(path_type=Path))
+    @click.option("--dry-run", is_flag=True, help="Only check the file and show the preview; store nothing.")
+    @click.option("--skip-invalid", is_flag=True, help="Import the valid rows and leave the invalid ones out.")
+    def import_staff_command(file: Path, dry_run: bool, skip_invalid: bool):
+        """Create or update accounts from a CSV or XLSX file (columns rut, nombre, correo, departamento...)."""
+        from sqlalchemy.exc import IntegrityError
+
+        from portal.reports import staff_import as importer
+        from portal.rut import format_rut
+
+        try:
+            with file.open("rb") as handle:
+                data = handle.read(importer.MAX_FILE_BYTES + 1)
+        except FileNotFoundError:
+            raise click.ClickException(_("No existe el archivo %(file)s.", file=file)) from None
+        except IsADirectoryError:
+            raise click.ClickException(_("%(file)s es una carpeta, no un archivo.", file=file)) from None
+        except PermissionError:
+            raise click.ClickException(_("No hay permiso para leer %(file)s.", file=file)) from None
+        except OSError as error:
+            raise click.ClickException(_("No se pudo leer %(file)s: %(reason)s", file=file, reason=error)) from None
+        try:
+            preview = importer.build_preview(importer.load_table(data, file.name))
+        except importer.ImportFileError as error:
+            raise click.ClickException(f"{file}: " + " ".join(error.problems)) from None
+        click.echo("\n".join(importer.summary_lines(preview)))
+        if preview.invalid and not skip_invalid:
+            lines = [_("El archivo tiene filas con errores; no se importó nada:")]
+            lines += importer.invalid_lines(preview)
+            lines.append(_("Corríjalas, o use --skip-invalid para importar solo las filas válidas."))
+            raise click.ClickException("\n".join(lines))
+        if preview.invalid:
+            click.echo(_("Se omiten estas filas con errores:"))
+            click.echo("\n".join("  " + line for line in importer.invalid_lines(preview)))
+        if dry_run:
+            click.echo(_("Prueba (--dry-run): no se guardó nada."))
+            return
+        if not preview.has_work:
+            click.echo(_("No hay cambios que importar."))
+            return
+        try:
+            result = importer.apply_import(
+                preview, actor_id=None, via="cli", file_name=file.name, skip_invalid=skip_invalid
+            )
+            db.session.commit()
+        except IntegrityError:
+            db.session.rollback()
+            raise click.ClickException(
+                _("Alguien modificó las mismas cuentas mientras se importaba; no se guardó nada. Repita el comando.")
+            ) from None
+        click.echo(
+            _(
+                "Importación lista: %(created)d personas nuevas, %(updated)d actualizadas, %(skipped)d filas omitidas.",
+                created=len(result.created),
+                updated=result.updated,
+                skipped=result.skipped,
+            )
+        )
+        groups = (
+            (
+                [person for person in result.created if not person.has_email],
+                _("Personas sin correo: entrégueles en persona su enlace para crear la contraseña:"),
+            ),
+            (
+                [person for person in result.created if person.has_email],
+                _("Personas con correo (el envío automático aún no está disponible; entrégueles también su enlace):"),
+            ),
+        )
+        for people, heading in groups:
+            if people:
+                click.echo(heading)
+                for person in people:
+                    link = importer.set_password_link(person.token)
+                    click.echo(f"  {person.full_name} ({format_rut(person.rut)}): {link}")
+        if result.created:
+            click.echo(_("Cada enlace sirve una sola vez y vence en %(days)d días.", days=importer.LINK_DAYS))
+            if not current_app.config.get("BASE_URL"):
+                click.echo(_("Defina PORTAL_BASE_URL para que los enlaces muestren la dirección completa del portal."))
+
+    app.cli.add_command(staff)

@@ -8,12 +8,13 @@ from datetime import date, timedelta
 from sqlalchemy import select
 
 from portal.auth.service import hash_password
-from portal.cli import find_or_create_department, seed_content
+from portal.cli import seed_content
 from portal.learning import service as learning
 from portal.models.curriculum import Module
 from portal.models.quiz import MULTIPLE
 from portal.models.user import ADMIN, HR, STAFF, TRAINER, User
 from portal.quizzes import service as quizzes
+from portal.reports.people import find_or_create_department
 from portal.rut import check_digit
 
 DEMO_ACCOUNTS = (

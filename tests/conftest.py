@@ -165,7 +165,7 @@ def make_user(app):
         number = next(_rut_counter)
         rut = f"{number}-{check_digit(number)}"
         if email == "auto":
-            email = f"persona{number}@muni.test"
+            email = f"persona{number}@muni.cl"
         with app.app_context():
             user = User(
                 rut=rut,

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+from email_validator import EmailNotValidError, validate_email
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import DateField, SelectField, StringField
+from wtforms import DateField, IntegerField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import Length, Optional
+from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
 
 from portal.learning.progress import COMPLETED, IN_PROGRESS, NOT_STARTED, OVERDUE
 from portal.reports.service import SORTS, ReportFilters
+from portal.rut import InvalidRut, normalize_rut
 
 STATUS_LABELS = {
     NOT_STARTED: _l("No iniciado"),
@@ -85,3 +87,54 @@ class ReportFilterForm(FlaskForm):
             descending=self.sentido.data == "desc",
             page=max(1, page),
         )
+
+
+class PersonForm(FlaskForm):
+    """One person's data as HR keeps it."""
+
+    rut = StringField(_l("RUT"), validators=[DataRequired(_l("Escriba el RUT.")), Length(max=20)])
+    full_name = StringField(_l("Nombre completo"), validators=[DataRequired(_l("Escriba el nombre.")), Length(max=200)])
+    email = StringField(
+        _l("Correo electrónico (opcional)"),
+        validators=[Optional(), Length(max=254)],
+        render_kw={"autocomplete": "off", "spellcheck": "false"},
+    )
+    department = StringField(
+        _l("Departamento"), validators=[Optional(), Length(max=120)], render_kw={"list": "departamentos"}
+    )
+    employment_type = SelectField(
+        _l("Calidad jurídica"),
+        choices=[SelectChoice("", _l("Sin indicar"))]
+        + [SelectChoice(key, label) for key, label in EMPLOYMENT_LABELS.items()],
+        validators=[Optional()],
+    )
+    start_date = DateField(_l("Fecha de ingreso"), validators=[Optional()])
+    due_date = DateField(
+        _l("Plazo para completar la inducción (vacío = ingreso + días configurados)"), validators=[Optional()]
+    )
+
+    def validate_rut(self, field):
+        try:
+            field.data = normalize_rut(field.data)
+        except InvalidRut as error:
+            raise ValidationError(
+                _l("El dígito verificador del RUT no corresponde.")
+                if error.reason == "check_digit"
+                else _l("Escriba un RUT válido, por ejemplo 12.345.678-5.")
+            ) from None
+
+    def validate_email(self, field):
+        if not field.data:
+            field.data = None
+            return
+        try:
+            field.data = validate_email(field.data.strip(), check_deliverability=False).normalized.lower()
+        except EmailNotValidError:
+            raise ValidationError(_l("Escriba un correo válido, por ejemplo nombre@municipalidad.cl.")) from None
+
+
+class DueDateShiftForm(FlaskForm):
+    days = IntegerField(
+        _l("Mover el plazo (días; negativo para adelantarlo)"),
+        validators=[DataRequired(_l("Indique cuántos días.")), NumberRange(-365, 365, _l("Entre -365 y 365 días."))],
+    )

@@ -4,17 +4,24 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from flask import Blueprint, abort, current_app, render_template, request
-from flask_babel import get_timezone
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import get_timezone, ngettext
+from flask_babel import gettext as _
+from flask_login import current_user
 from sqlalchemy import select
 
+from portal import audit
 from portal.auth.access import roles_required
+from portal.auth.tokens import SET_PASSWORD_LIFETIME, issue_token
 from portal.extensions import db
 from portal.learning import service as learning
+from portal.learning.progress import COMPLETED
 from portal.models.quiz import Attempt
+from portal.models.staff import SET_PASSWORD
 from portal.models.user import HR, Department, User
-from portal.reports import service
-from portal.reports.forms import EMPLOYMENT_LABELS, STATUS_LABELS, ReportFilterForm
+from portal.reports import people, service
+from portal.reports.forms import EMPLOYMENT_LABELS, STATUS_LABELS, DueDateShiftForm, PersonForm, ReportFilterForm
+from portal.rut import format_rut
 
 bp = Blueprint("reports", __name__)
 hr_only = roles_required(HR)
@@ -51,6 +58,14 @@ def report():
         status_labels=STATUS_LABELS,
         employment_labels=EMPLOYMENT_LABELS,
         can_export="reports.export_csv" in current_app.view_functions,
+        extra_links=[
+            (endpoint, label)
+            for endpoint, label in (
+                ("reports.import_staff", _("Importar personal")),
+                ("reports.reminders", _("Recordatorios")),
+            )
+            if endpoint in current_app.view_functions
+        ],
     )
 
 
@@ -80,3 +95,112 @@ def person(user_id: int):
         employment_labels=EMPLOYMENT_LABELS,
         group_code=learning.group_code,
     )
+
+
+def person_or_404(user_id: int) -> User:
+    user = db.session.get(User, user_id)
+    if user is None:
+        abort(404)
+    return user
+
+
+def render_person_form(form: PersonForm, person: User | None, link: str | None = None):
+    return render_template(
+        "reports/person_form.html", form=form, person=person, departments=departments_in_order(), link=link
+    )
+
+
+def save_from_form(form: PersonForm, person: User | None):
+    """Save the person; on a RUT or email conflict, put the message next to the field."""
+    data = {name: field.data for name, field in form._fields.items() if name != "csrf_token"}
+    try:
+        return people.save_person(
+            person, data, onboarding_days=current_app.config["ONBOARDING_DAYS"], actor_id=current_user.id
+        )
+    except people.PersonConflict as conflict:
+        db.session.rollback()
+        getattr(form, conflict.field).errors.append(str(conflict))
+        return None
+
+
+@bp.route("/personas/nueva", methods=["GET", "POST"])
+@hr_only
+def new_person():
+    """Add one person; shows the one-time link to set their password."""
+    form = PersonForm()
+    if form.validate_on_submit():
+        user = save_from_form(form, None)
+        if user is not None:
+            raw = issue_token(user, SET_PASSWORD, SET_PASSWORD_LIFETIME)
+            db.session.commit()
+            flash(_("Persona agregada."), "success")
+            return render_template(
+                "reports/person_created.html", person=user, link=url_for("auth.set_password", token=raw, _external=True)
+            )
+    return render_person_form(form, None)
+
+
+@bp.route("/personas/<int:user_id>/editar", methods=["GET", "POST"])
+@hr_only
+def edit_person(user_id: int):
+    person = person_or_404(user_id)
+    form = PersonForm(obj=person, department=person.department.name if person.department else "")
+    if request.method == "GET":
+        form.rut.data = format_rut(person.rut)
+    if form.validate_on_submit() and save_from_form(form, person) is not None:
+        db.session.commit()
+        flash(_("Datos guardados."), "success")
+        return redirect(url_for("reports.person", user_id=person.id))
+    return render_person_form(form, person)
+
+
+@bp.post("/personas/<int:user_id>/activacion")
+@hr_only
+def set_active(user_id: int):
+    """Deactivate someone who left (their records stay) or reactivate them."""
+    person = person_or_404(user_id)
+    active = request.form.get("active") == "1"
+    if not active and person.id == current_user.id:
+        flash(_("No puede desactivar su propia cuenta."), "error")
+        return redirect(url_for("reports.person", user_id=person.id))
+    people.set_active(person, active, current_user.id)
+    db.session.commit()
+    flash(_("Cuenta reactivada.") if active else _("Cuenta desactivada: la persona ya no puede ingresar."), "success")
+    return redirect(url_for("reports.person", user_id=person.id))
+
+
+@bp.post("/personas/<int:user_id>/enlace")
+@hr_only
+def password_link(user_id: int):
+    """A new one-time link to set the password, for HR to hand over in person."""
+    person = person_or_404(user_id)
+    raw = issue_token(person, SET_PASSWORD, SET_PASSWORD_LIFETIME)
+    audit.record("staff.password_link_issued", actor_id=current_user.id, user_id=person.id)
+    db.session.commit()
+    return render_template(
+        "reports/person_created.html",
+        person=person,
+        link=url_for("auth.set_password", token=raw, _external=True),
+        reissued=True,
+    )
+
+
+@bp.route("/plazos", methods=["GET", "POST"])
+@hr_only
+def shift_due_dates():
+    """Move the due dates of everyone matching the report's filters who has not finished."""
+    filters_form = filter_form()
+    filters = filters_form.to_filters()
+    matching = [
+        row for row in service.report_rows(filters, local_today(), service.steps_total()) if row.status != COMPLETED
+    ]
+    form = DueDateShiftForm()
+    if form.validate_on_submit():
+        moved = people.shift_due_dates([row.id for row in matching], form.days.data, current_user.id)
+        db.session.commit()
+        flash(
+            ngettext("Se movió el plazo de %(num)s persona.", "Se movió el plazo de %(num)s personas.", moved),
+            "success",
+        )
+        return redirect(url_for("reports.report", **request.args))
+    return render_template("reports/due_dates.html", form=form, people=matching, args=request.args)

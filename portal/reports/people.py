@@ -1,0 +1,84 @@
+"""HR's changes to people: add, edit, deactivate, move due dates (flush, never commit)."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from flask_babel import gettext as _
+from sqlalchemy import delete, func, select
+
+from portal import audit
+from portal.extensions import db
+from portal.models.user import STAFF, AuthSession, Department, User
+
+
+class PersonConflict(ValueError):
+    """The RUT or email belongs to someone else; `field` names which."""
+
+    def __init__(self, field: str, message: str):
+        super().__init__(message)
+        self.field = field
+
+
+def find_or_create_department(name: str) -> Department:
+    """The department with this name (spacing normalised), created when new (flushes)."""
+    name = " ".join(name.split())
+    department = db.session.scalar(select(Department).where(func.lower(Department.name) == name.lower()))
+    if department is None:
+        department = Department(name=name)
+        db.session.add(department)
+        db.session.flush()
+    return department
+
+
+def default_due_date(start: date | None, onboarding_days: int) -> date | None:
+    return start + timedelta(days=onboarding_days) if start else None
+
+
+def save_person(user: User | None, data: dict, *, onboarding_days: int, actor_id: int | None) -> User:
+    """Create (user=None) or update a person from cleaned form data. Raises PersonConflict."""
+    taken_rut = db.session.scalar(select(User.id).where(User.rut == data["rut"]))
+    if taken_rut is not None and (user is None or taken_rut != user.id):
+        raise PersonConflict("rut", _("Ya existe una persona con ese RUT."))
+    if data.get("email"):
+        taken_email = db.session.scalar(select(User.id).where(func.lower(User.email) == data["email"]))
+        if taken_email is not None and (user is None or taken_email != user.id):
+            raise PersonConflict("email", _("Ese correo ya pertenece a otra persona."))
+    created = user is None
+    if created:
+        user = User(active=True)
+        user.set_roles([STAFF])
+        db.session.add(user)
+    user.rut = data["rut"]
+    user.full_name = " ".join(data["full_name"].split())
+    user.email = data.get("email") or None
+    user.department = find_or_create_department(data["department"]) if data.get("department") else None
+    user.employment_type = data.get("employment_type") or None
+    user.start_date = data.get("start_date")
+    user.due_date = data.get("due_date") or default_due_date(user.start_date, onboarding_days)
+    db.session.flush()
+    audit.record("staff.created" if created else "staff.updated", actor_id=actor_id, user_id=user.id)
+    return user
+
+
+def set_active(user: User, active: bool, actor_id: int | None) -> None:
+    """Deactivate someone who left (records stay; their sessions end) or bring them back."""
+    user.active = active
+    if not active:
+        db.session.execute(delete(AuthSession).where(AuthSession.user_id == user.id))
+    db.session.flush()
+    audit.record("staff.reactivated" if active else "staff.deactivated", actor_id=actor_id, user_id=user.id)
+
+
+def shift_due_dates(user_ids: list[int], days: int, actor_id: int | None) -> int:
+    """Move the due dates of these people by `days`; people without one get none. Returns the count."""
+    if not user_ids:
+        return 0
+    # Date arithmetic differs between SQLite and PostgreSQL; move them in Python instead.
+    moved = 0
+    for user in db.session.scalars(select(User).where(User.id.in_(user_ids), User.due_date.is_not(None))):
+        user.due_date += timedelta(days=days)
+        moved += 1
+    db.session.flush()
+    audit.record("staff.due_dates_moved", actor_id=actor_id, people=moved, days=days)
+    return moved

@@ -1,0 +1,118 @@
+"""HR adds, edits and deactivates people, and moves due dates."""
+
+import re
+from datetime import date, timedelta
+
+from sqlalchemy import select
+
+from portal.extensions import db
+from portal.models.audit import AuditEvent
+from portal.models.user import HR, STAFF, User
+from tests.conftest import PASSWORD, login
+
+
+def hr_client(app, make_user):
+    person = make_user(full_name="Patricia Contreras", roles=(STAFF, HR))
+    client = app.test_client()
+    login(client, person.email)
+    return client, person
+
+
+def test_hr_adds_a_person_without_email_who_then_sets_a_password(app, make_user):
+    client, _ = hr_client(app, make_user)
+    response = client.post(
+        "/rrhh/personas/nueva",
+        data={
+            "rut": "18.765.432-7",
+            "full_name": "  Juan   Pérez Soto ",
+            "email": "",
+            "department": "Aseo y Ornato",
+            "employment_type": "honorarios",
+            "start_date": "2026-11-02",
+        },
+    )
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200 and "no tiene correo" in html
+    link = re.search(r"http://localhost(/clave/[\w-]+)", html).group(1)
+    with app.app_context():
+        juan = db.session.scalar(select(User).where(User.rut == "18765432-7"))
+        assert juan.full_name == "Juan Pérez Soto" and juan.email is None
+        assert juan.department.name == "Aseo y Ornato" and juan.employment_type == "honorarios"
+        assert juan.due_date == date(2026, 11, 2) + timedelta(days=30)
+        assert juan.password_hash is None and juan.roles == {"staff"}
+    newcomer = app.test_client()
+    newcomer.post(link, data={"password": "mi frase secreta larga", "confirm": "mi frase secreta larga"})
+    assert login(newcomer, "18765432-7", "mi frase secreta larga").status_code == 302
+
+
+def test_bad_or_taken_data_is_refused_next_to_the_field(app, make_user):
+    client, _ = hr_client(app, make_user)
+    other = make_user(email="tomado@muni.cl")
+    bad_rut = client.post("/rrhh/personas/nueva", data={"rut": "18.765.432-1", "full_name": "Ana"})
+    assert "dígito verificador" in bad_rut.get_data(as_text=True)
+    assert 'value="Ana"' in bad_rut.get_data(as_text=True)
+    taken = client.post("/rrhh/personas/nueva", data={"rut": other.rut, "full_name": "Ana"})
+    assert "Ya existe una persona con ese RUT" in taken.get_data(as_text=True)
+    email = client.post(
+        "/rrhh/personas/nueva", data={"rut": "18.765.432-7", "full_name": "Ana", "email": "TOMADO@muni.cl"}
+    )
+    assert "ya pertenece a otra persona" in email.get_data(as_text=True)
+    invalid = client.post("/rrhh/personas/nueva", data={"rut": "18.765.432-7", "full_name": "Ana", "email": "ana@"})
+    assert "Escriba un correo válido" in invalid.get_data(as_text=True)
+    with app.app_context():
+        assert db.session.scalar(select(User).where(User.rut == "18765432-7")) is None
+
+
+def test_editing_keeps_progress_and_moves_the_due_date(app, make_user):
+    client, _ = hr_client(app, make_user)
+    person = make_user(full_name="Luis Tapia")
+    page = client.get(f"/rrhh/personas/{person.id}/editar").get_data(as_text=True)
+    assert 'value="Luis Tapia"' in page
+    response = client.post(
+        f"/rrhh/personas/{person.id}/editar",
+        data={"rut": person.rut, "full_name": "Luis Tapia Araya", "email": person.email, "due_date": "2027-01-15"},
+    )
+    assert response.status_code == 302
+    with app.app_context():
+        user = db.session.get(User, person.id)
+        assert user.full_name == "Luis Tapia Araya" and user.due_date == date(2027, 1, 15)
+
+
+def test_deactivating_someone_who_left_ends_their_sessions_and_keeps_records(app, make_user):
+    client, hr = hr_client(app, make_user)
+    person = make_user()
+    their_browser = app.test_client()
+    login(their_browser, person.email)
+    client.post(f"/rrhh/personas/{person.id}/activacion", data={"active": "0"})
+    assert their_browser.get("/").status_code == 302
+    assert login(app.test_client(), person.email, PASSWORD).status_code == 200  # refused
+    assert client.get(f"/rrhh/personas/{person.id}").status_code == 200
+    assert person.full_name not in client.get("/rrhh/").get_data(as_text=True)
+    client.post(f"/rrhh/personas/{person.id}/activacion", data={"active": "1"})
+    assert login(app.test_client(), person.email, PASSWORD).status_code == 302
+    refused = client.post(f"/rrhh/personas/{hr.id}/activacion", data={"active": "0"}, follow_redirects=True)
+    assert "No puede desactivar su propia cuenta" in refused.get_data(as_text=True)
+    with app.app_context():
+        actions = [e.action for e in db.session.scalars(select(AuditEvent))]
+        assert "staff.deactivated" in actions and "staff.reactivated" in actions
+
+
+def test_moving_due_dates_of_the_filtered_people(app, make_user):
+    client, _ = hr_client(app, make_user)
+    late = make_user(full_name="Tardía Uno", due_date=date.today() - timedelta(days=2))
+    on_time = make_user(full_name="A Tiempo", due_date=date.today() + timedelta(days=20))
+    page = client.get("/rrhh/plazos?estado=overdue").get_data(as_text=True)
+    assert "Tardía Uno" in page and "A Tiempo" not in page
+    bad = client.post("/rrhh/plazos?estado=overdue", data={"days": "900"})
+    assert "Entre -365 y 365" in bad.get_data(as_text=True)
+    client.post("/rrhh/plazos?estado=overdue", data={"days": "10"})
+    with app.app_context():
+        assert db.session.get(User, late.id).due_date == date.today() + timedelta(days=8)
+        assert db.session.get(User, on_time.id).due_date == date.today() + timedelta(days=20)
+
+
+def test_a_new_password_link_can_be_issued(app, make_user):
+    client, _ = hr_client(app, make_user)
+    person = make_user(email=None)
+    html = client.post(f"/rrhh/personas/{person.id}/enlace").get_data(as_text=True)
+    assert "/clave/" in html and "no tiene correo" in html
