@@ -188,6 +188,94 @@ def register_commands(app) -> None:
 
     app.cli.add_command(quizzes)
 
+    reminders_cli = AppGroup("reminders", help="E-mail reminders to people whose onboarding is not complete.")
+
+    @reminders_cli.command("send")
+    @click.option("--dry-run", is_flag=True, help="List who would be reminded; send and record nothing.")
+    def send_reminders_command(dry_run: bool):
+        """Daily job: remind everyone not completed whose due date is past or within 3 days."""
+        from flask_babel import ngettext
+
+        from portal.reports import reminders
+        from portal.reports.views import local_today
+
+        if not current_app.config.get("BASE_URL"):
+            if current_app.config["ENV"] == "production" and not dry_run:
+                raise click.ClickException(
+                    _("Configure PORTAL_BASE_URL: los correos deben enlazar a la dirección pública del portal.")
+                )
+            warning = _("Aviso: PORTAL_BASE_URL no está configurada; los correos enlazan a %(url)s.")
+            click.echo(warning % {"url": reminders.portal_url()}, err=True)
+        today = local_today()
+        candidates = reminders.daily_candidates(today)
+        remindable = [candidate for candidate in candidates if candidate.remindable]
+
+        def describe(person) -> str:
+            return _(
+                "%(name)s <%(email)s>, plazo %(due)s, avance %(percent)s %%",
+                name=person.full_name,
+                email=person.email or "-",
+                due=person.due_date.strftime("%d-%m-%Y"),
+                percent=person.percent,
+            )
+
+        def why(candidate) -> str:
+            return f"{candidate.person.full_name} ({reminders.reason_text(candidate)})"
+
+        if dry_run:
+            db.session.rollback()
+            for candidate in candidates:
+                if candidate.remindable:
+                    click.echo(_("Se recordaría a: %(person)s.", person=describe(candidate.person)))
+                else:
+                    click.echo(_("Se omite: %(person)s.", person=why(candidate)))
+            click.echo(
+                _(
+                    "Simulación: se recordaría a %(count)s persona(s) y se omitiría(n) %(skipped)s. "
+                    "No se envió ni registró nada.",
+                    count=len(remindable),
+                    skipped=len(candidates) - len(remindable),
+                )
+            )
+            return
+        if not remindable:
+            db.session.rollback()
+            click.echo(_("No hay a quién recordar hoy; %(skipped)s persona(s) omitida(s).", skipped=len(candidates)))
+            return
+        result = reminders.send_reminders(
+            candidates,
+            today=today,
+            link=reminders.portal_url(),
+            actor_id=None,
+            via="cli",
+            filters={"rule": f"due_within_{reminders.DAILY_WINDOW_DAYS}_days_or_overdue"},
+        )
+        for outcome in result.sent:
+            click.echo(_("Enviado: %(person)s.", person=describe(outcome.person)))
+        for candidate in result.skipped:
+            click.echo(_("Omitido: %(person)s.", person=why(candidate)))
+        for outcome in result.failed:
+            error = outcome.error
+            click.echo(_("No enviado: %(person)s: %(error)s", person=describe(outcome.person), error=error), err=True)
+        click.echo(
+            _(
+                "Recordatorios: %(sent)s enviado(s), %(failed)s no enviado(s), %(skipped)s omitido(s).",
+                sent=len(result.sent),
+                failed=len(result.failed),
+                skipped=len(result.skipped),
+            )
+        )
+        if result.failed:
+            raise click.ClickException(
+                ngettext(
+                    "%(num)s recordatorio no se pudo enviar.",
+                    "%(num)s recordatorios no se pudieron enviar.",
+                    len(result.failed),
+                )
+            )
+
+    app.cli.add_command(reminders_cli)
+
     staff = AppGroup("staff", help="Import staff from HR's files.")
 
     @staff.command("import")
@@ -243,7 +331,8 @@ def register_commands(app) -> None:
             ) from None
         click.echo(
             _(
-                "Importación lista: %(created)d personas nuevas, %(updated)d actualizadas, %(skipped)d filas omitidas.",
+                "Importación lista. Personas nuevas: %(created)d; cuentas actualizadas: %(updated)d; "
+                "filas omitidas: %(skipped)d.",
                 created=len(result.created),
                 updated=result.updated,
                 skipped=result.skipped,

@@ -30,6 +30,7 @@ from portal.learning.progress import LOCKED
 from portal.markdown import render_markdown
 from portal.rut import format_rut
 from portal.training.uploads import upload_folder
+from portal.urls import public_url
 
 bp = Blueprint("learning", __name__)
 
@@ -148,10 +149,7 @@ def commitment():
 
 
 def verification_url(code: str) -> str:
-    base = current_app.config.get("BASE_URL")
-    if base:
-        return base.rstrip("/") + url_for("learning.verify", code=code)
-    return url_for("learning.verify", code=code, _external=True)
+    return public_url("learning.verify", code=code)
 
 
 @bp.get("/certificado")

@@ -22,6 +22,7 @@ from portal.models.user import HR, Department, User
 from portal.reports import people, service
 from portal.reports.forms import EMPLOYMENT_LABELS, STATUS_LABELS, DueDateShiftForm, PersonForm, ReportFilterForm
 from portal.rut import format_rut
+from portal.urls import public_url
 
 bp = Blueprint("reports", __name__)
 hr_only = roles_required(HR)
@@ -59,12 +60,8 @@ def report():
         employment_labels=EMPLOYMENT_LABELS,
         can_export="reports.export_csv" in current_app.view_functions,
         extra_links=[
-            (endpoint, label)
-            for endpoint, label in (
-                ("reports.import_staff", _("Importar personal")),
-                ("reports.reminders", _("Recordatorios")),
-            )
-            if endpoint in current_app.view_functions
+            ("reports.import_staff", _("Importar personal")),
+            ("reports.reminders_page", _("Enviar recordatorios")),
         ],
     )
 
@@ -135,7 +132,7 @@ def new_person():
             db.session.commit()
             flash(_("Persona agregada."), "success")
             return render_template(
-                "reports/person_created.html", person=user, link=url_for("auth.set_password", token=raw, _external=True)
+                "reports/person_created.html", person=user, link=public_url("auth.set_password", token=raw)
             )
     return render_person_form(form, None)
 
@@ -180,7 +177,7 @@ def password_link(user_id: int):
     return render_template(
         "reports/person_created.html",
         person=person,
-        link=url_for("auth.set_password", token=raw, _external=True),
+        link=public_url("auth.set_password", token=raw),
         reissued=True,
     )
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+from pathlib import Path
 
 import pytest
 from playwright.sync_api import Page, expect
@@ -12,6 +13,7 @@ from sqlalchemy import select
 from portal.extensions import db
 from portal.models.curriculum import Module
 from portal.models.user import STAFF, TRAINER
+from portal.quizzes import drafts
 from portal.quizzes import service as quizzes
 from tests.browser.test_learner_browser import (
     DESKTOP,
@@ -30,6 +32,7 @@ from tests.browser.test_learner_browser import (
 pytestmark = pytest.mark.browser
 
 FIRST_MODULE = "mision-y-vision"
+BROKEN_MODULE = "transparencia"
 GIFT_MODULE = "inclusion"
 EDITOR = "/capacitacion"
 TRAINER_NAME = "Patricia Elena Contreras Díaz"
@@ -67,13 +70,24 @@ def take_first_quiz(app, user_id: int, wrong: int) -> None:
         db.session.commit()
 
 
+def break_a_draft_question(app, slug: str, number: int) -> None:
+    """Leave question `number` of the module's draft without a right answer (imports can do that)."""
+    with app.app_context():
+        quiz = db.session.scalar(select(Module).where(Module.slug == slug)).quiz
+        draft = drafts.draft_of(quiz)
+        for choice in draft["questions"][number - 1]["choices"]:
+            choice["correct"] = False
+        drafts.save_draft(quiz, draft)
+        db.session.commit()
+
+
 def upload(page: Page, label: str, name: str, mime: str, body: bytes) -> None:
     page.get_by_label(label).set_input_files({"name": name, "mimeType": mime, "buffer": body})
 
 
 def module_order(page: Page) -> list[str]:
     """The module titles of the editor's list, top to bottom."""
-    return [text.strip() for text in page.locator("table.table tbody th[scope=row] a").all_inner_texts()]
+    return [text.strip() for text in page.locator("tbody tr[id^=modulo-] th[scope=row] a").all_inner_texts()]
 
 
 def axe_at_both_sizes(page: Page, label: str) -> None:
@@ -147,7 +161,10 @@ def test_editor_pages_pass_axe(page: Page, live_server, make_user):
     expect(page.get_by_role("button", name="Subir Compromiso")).to_be_visible()
     expect(page.get_by_role("button", name="Importar módulo")).to_be_visible()
     rollup = page.get_by_role("region", name="Módulos, del menos comprendido al más comprendido")
-    expect(rollup.get_by_role("row").filter(has_text="Misión y Visión")).to_contain_text("3")
+    first_row = rollup.get_by_role("row").nth(1)
+    expect(first_row.get_by_role("rowheader")).to_contain_text("Misión y Visión")
+    expect(first_row.get_by_role("cell").nth(0)).to_have_text("1")  # priority: the only one with attempts
+    expect(first_row.get_by_role("cell").nth(1)).to_have_text("3")  # attempts
     axe_at_both_sizes(page, "the module list")
 
     # An exchange file that is no module: the list of problems, nothing stored.
@@ -174,7 +191,9 @@ def test_editor_pages_pass_axe(page: Page, live_server, make_user):
     expect(page.get_by_role("heading", level=1)).to_have_text("Misión y Visión")
     expect(page.get_by_role("navigation", name="Secciones del módulo")).to_be_visible()
     expect(page.get_by_role("button", name="Retirar módulo")).to_be_visible()
-    expect(page.get_by_role("link", name="Agregar lección")).to_be_visible()
+    lessons = page.get_by_role("region", name="Lecciones", exact=True)
+    expect(lessons.get_by_role("link", name="Agregar lección")).to_be_visible()
+    expect(lessons.get_by_role("button", name="Bajar Nuestra misión y nuestra visión", exact=True)).to_be_visible()
     expect(page.get_by_role("button", name="Guardar cambios")).to_be_visible()
     assert_no_axe_violations(page, "the module page")
 
@@ -207,6 +226,7 @@ def test_editor_pages_pass_axe(page: Page, live_server, make_user):
     expect(page.get_by_role("button", name="Bajar pregunta 1", exact=True)).to_be_visible()
     expect(page.get_by_role("button", name="Eliminar pregunta 1", exact=True)).to_be_visible()
     questions = page.locator("ol.questions > li").count()
+    expect(page.get_by_role("region", name=f"{questions} preguntas", exact=True)).to_be_visible()
     axe_at_both_sizes(page, "the quiz draft")
     page.get_by_label("Preguntas por intento (vacío = todas)").fill("99")
     page.get_by_role("button", name="Guardar configuración").click()
@@ -214,6 +234,26 @@ def test_editor_pages_pass_axe(page: Page, live_server, make_user):
         f"El cuestionario tiene {questions} preguntas; no se pueden sacar 99."
     )
     assert_no_axe_violations(page, "the quiz draft with a settings error")
+
+    # A draft question without a right answer: listed, linked and marked; publishing is refused.
+    break_a_draft_question(app, BROKEN_MODULE, 2)
+    page.goto(f"{base}{EDITOR}/modulos/{BROKEN_MODULE}/cuestionario")
+    problems = page.get_by_role("alert")
+    expect(problems).to_contain_text("No se puede publicar todavía:")
+    expect(problems).to_contain_text("Ninguna alternativa está marcada como correcta.")
+    expect(page.locator("#pregunta-2")).to_have_class(re.compile(r"\bhas-error\b"))
+    publish = page.get_by_role("button", name="Publicar nueva versión")
+    expect(publish).to_have_attribute("aria-disabled", "true")
+    assert_no_axe_violations(page, "the quiz draft with a broken question")
+    problems.get_by_role("link", name="Pregunta 2").click()
+    expect(page).to_have_url(re.compile(r"/cuestionario#pregunta-2$"))
+    # aria-disabled, not disabled: it stays focusable and says why when pressed anyway.
+    publish.focus()
+    page.keyboard.press("Enter")
+    expect(page.locator(".flashes [role=alert]")).to_have_text(
+        "El borrador tiene problemas que impiden publicarlo; están marcados abajo."
+    )
+    assert_no_axe_violations(page, "the quiz draft after a refused publication")
 
     # The question editor: new, sent without a right answer, and an existing question.
     page.goto(f"{base}{EDITOR}/modulos/{FIRST_MODULE}/cuestionario/preguntas/nueva")
@@ -321,7 +361,7 @@ def test_editor_pages_pass_axe(page: Page, live_server, make_user):
         page.get_by_role("link", name="Exportar JSON").click()
     download = download_info.value
     assert download.suggested_filename == f"modulo-{FIRST_MODULE}.json"
-    exported = json.loads(open(download.path(), encoding="utf-8").read())
+    exported = json.loads(Path(download.path()).read_text(encoding="utf-8"))
     assert exported["slug"] == FIRST_MODULE and exported["lessons"]
 
 

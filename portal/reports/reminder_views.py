@@ -1,0 +1,89 @@
+"""HR's reminder pages: choose people with the report's filters, preview the message, send.
+
+Routes live on the reports blueprint (/rrhh); importing this module registers them.
+"""
+
+from __future__ import annotations
+
+from flask import current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from flask_wtf import FlaskForm
+
+from portal.reports import reminders
+from portal.reports.forms import STATUS_LABELS
+from portal.reports.views import bp, filter_form, hr_only, local_today
+
+#: Query parameters that are not filters.
+NOT_FILTERS = ("pagina", "ejemplo")
+
+
+class SendRemindersForm(FlaskForm):
+    """Only the CSRF token: the people come from the filters in the URL and the ticked boxes."""
+
+
+def filter_args() -> dict[str, str]:
+    return {key: value for key, value in request.args.items() if value and key not in NOT_FILTERS}
+
+
+@bp.get("/recordatorios")
+@hr_only
+def reminders_page():
+    """People matching the filters who have not completed onboarding, and a preview of the message."""
+    form = filter_form()
+    filters = form.to_filters()
+    today = local_today()
+    candidates = reminders.candidates_for(filters, today)
+    remindable = [candidate for candidate in candidates if candidate.remindable]
+    wanted = request.args.get("ejemplo", type=int)
+    example = next((c for c in candidates if c.person.id == wanted), None) or next(iter(remindable or candidates), None)
+    preview = reminders.compose(example.person, today, reminders.portal_url()) if example else None
+    return render_template(
+        "reports/reminders.html",
+        form=form,
+        send_form=SendRemindersForm(),
+        candidates=candidates,
+        remindable_count=len(remindable),
+        example=example,
+        preview=preview,
+        args=filter_args(),
+        status_labels=STATUS_LABELS,
+        interval_days=current_app.config["REMINDER_INTERVAL_DAYS"],
+        reasons=reminders,
+    )
+
+
+@bp.post("/recordatorios")
+@hr_only
+def send_reminders():
+    """Send to the ticked people, recomputed from the filters; show what happened."""
+    args = filter_args()
+    back = url_for("reports.reminders_page", **args)
+    if not SendRemindersForm().validate_on_submit():
+        flash(_("El formulario venció. Revise la lista y vuelva a enviar."), "error")
+        return redirect(back)
+    chosen = set(request.form.getlist("persona", type=int))
+    if not chosen:
+        flash(_("Marque al menos una persona para enviarle un recordatorio."), "error")
+        return redirect(back)
+    filters = filter_form().to_filters()
+    today = local_today()
+    # Posted ids only narrow the server's own list: nobody outside the filters is reminded.
+    selected = [c for c in reminders.candidates_for(filters, today) if c.person.id in chosen]
+    if not any(candidate.remindable for candidate in selected):
+        flash(_("Ninguna de las personas marcadas se puede recordar ahora."), "error")
+        return redirect(back)
+    result = reminders.send_reminders(
+        selected,
+        today=today,
+        link=reminders.portal_url(),
+        actor_id=current_user.id,
+        via="web",
+        filters=filters.as_details(),
+    )
+    return render_template(
+        "reports/reminders_sent.html",
+        result=result,
+        args=args,
+        reasons=reminders,
+    )

@@ -1,0 +1,257 @@
+"""Reminder e-mails to people whose onboarding is not complete: whom, what, sending, records.
+
+Rules:
+
+- Only people who have not completed onboarding are candidates.
+- A candidate cannot be reminded without an e-mail address, nor when a reminder to them was
+  *sent* (status "sent") less than REMINDER_INTERVAL_DAYS ago; failed attempts do not count.
+- The daily command (``flask reminders send``) picks everyone not completed whose due date
+  has passed or falls within the next DAILY_WINDOW_DAYS days; people without a due date are
+  left to HR's page.
+- Every attempt becomes a Reminder row, committed right after the message is handed to the
+  server (a sent e-mail cannot be taken back, so a later failure must not undo its record),
+  and no database transaction is held open while talking to the SMTP server.
+- One "reminders.sent" audit event per batch, with counts and filters, never addresses.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+
+from flask import current_app
+from flask_babel import format_date, format_datetime, ngettext
+from flask_babel import gettext as _
+from sqlalchemy import func, select
+
+from portal import audit
+from portal.extensions import db
+from portal.learning.progress import COMPLETED
+from portal.mail import Mailer, MailError, build_message
+from portal.models.staff import Reminder
+from portal.models.types import utcnow
+from portal.reports.service import PersonRow, ReportFilters, report_rows, steps_total
+from portal.urls import public_url
+
+SENT = "sent"
+FAILED = "failed"
+#: Why a candidate is not reminded.
+NO_EMAIL = "no_email"
+RECENT = "recent"
+#: The daily command reminds people whose due date is at most this many days away (or past).
+DAILY_WINDOW_DAYS = 3
+
+
+@dataclass(frozen=True)
+class Candidate:
+    person: PersonRow
+    #: When the last reminder within the interval was sent, if any.
+    last_sent_at: datetime | None = None
+    #: None when the person can be reminded; NO_EMAIL or RECENT otherwise.
+    reason: str | None = None
+
+    @property
+    def remindable(self) -> bool:
+        return self.reason is None
+
+    @property
+    def next_allowed_at(self) -> datetime | None:
+        return self.last_sent_at + interval() if self.last_sent_at else None
+
+
+@dataclass(frozen=True)
+class Outcome:
+    person: PersonRow
+    status: str
+    error: str | None = None
+
+
+@dataclass
+class BatchResult:
+    sent: list[Outcome] = field(default_factory=list)
+    failed: list[Outcome] = field(default_factory=list)
+    skipped: list[Candidate] = field(default_factory=list)
+
+    @property
+    def attempted(self) -> int:
+        return len(self.sent) + len(self.failed)
+
+
+def interval() -> timedelta:
+    return timedelta(days=int(current_app.config["REMINDER_INTERVAL_DAYS"]))
+
+
+def recent_reminders(now: datetime | None = None) -> dict[int, datetime]:
+    """user id -> time of the last reminder sent to them within the interval."""
+    cutoff = (now or utcnow()) - interval()
+    rows = db.session.execute(
+        select(Reminder.user_id, func.max(Reminder.created_at))
+        .where(Reminder.status == SENT, Reminder.created_at > cutoff)
+        .group_by(Reminder.user_id)
+    )
+    return {user_id: sent_at for user_id, sent_at in rows}
+
+
+def _classify(people: list[PersonRow], now: datetime | None = None) -> list[Candidate]:
+    recent = recent_reminders(now)
+    candidates = []
+    for person in people:
+        if not person.email:
+            candidates.append(Candidate(person, recent.get(person.id), NO_EMAIL))
+        elif person.id in recent:
+            candidates.append(Candidate(person, recent[person.id], RECENT))
+        else:
+            candidates.append(Candidate(person))
+    return candidates
+
+
+def candidates_for(filters: ReportFilters, today: date, now: datetime | None = None) -> list[Candidate]:
+    """Everyone the report's filters match who has not completed onboarding, in the report's order."""
+    people = [row for row in report_rows(filters, today, steps_total()) if row.status != COMPLETED]
+    return _classify(people, now)
+
+
+def daily_candidates(today: date, now: datetime | None = None) -> list[Candidate]:
+    """The daily command's people: not completed, due date past or within DAILY_WINDOW_DAYS days."""
+    limit = today + timedelta(days=DAILY_WINDOW_DAYS)
+    people = [
+        row
+        for row in report_rows(ReportFilters(sort="plazo"), today, steps_total())
+        if row.status != COMPLETED and row.due_date is not None and row.due_date <= limit
+    ]
+    return _classify(people, now)
+
+
+def portal_url() -> str:
+    """Absolute address of the dashboard."""
+    return public_url("learning.dashboard")
+
+
+def compose(person: PersonRow, today: date, link: str) -> tuple[str, str]:
+    """Subject and plain-text body of one person's reminder."""
+    institution = current_app.config["INSTITUTION_NAME"]
+    overdue = person.due_date is not None and person.due_date < today
+    subject = (
+        _("Recordatorio: el plazo de su inducción ya venció") if overdue else _("Recordatorio: complete su inducción")
+    )
+    paragraphs = [
+        _("Hola, %(name)s:", name=person.full_name),
+        _(
+            "Le escribimos del Portal de Inducción de %(institution)s para recordarle que su inducción "
+            "aún no está completa. Su avance es de %(percent)s %% (%(done)s de %(total)s pasos).",
+            institution=institution,
+            percent=person.percent,
+            done=person.steps_done,
+            total=person.steps_total,
+        ),
+    ]
+    if person.due_date is not None:
+        due = person.due_date.strftime("%d-%m-%Y")
+        days = (person.due_date - today).days
+        if overdue:
+            paragraphs.append(
+                _(
+                    "El plazo para completarla venció el %(date)s. Le pedimos completarla lo antes posible.",
+                    date=due,
+                )
+            )
+        elif days == 0:
+            paragraphs.append(_("El plazo para completarla vence hoy, %(date)s.", date=due))
+        else:
+            paragraphs.append(
+                ngettext(
+                    "El plazo para completarla vence el %(date)s (queda %(num)s día).",
+                    "El plazo para completarla vence el %(date)s (quedan %(num)s días).",
+                    days,
+                    date=due,
+                )
+            )
+    paragraphs.append(
+        (_("Puede comenzarla aquí:") if person.steps_done == 0 else _("Puede continuar donde la dejó:")) + "\n" + link
+    )
+    paragraphs.append(_("Si tiene dudas o no puede ingresar, comuníquese con Recursos Humanos."))
+    paragraphs.append(_("Saludos cordiales,") + "\n" + _("Recursos Humanos") + "\n" + institution)
+    paragraphs.append("-- \n" + _("Este es un mensaje automático del Portal de Inducción."))
+    return subject, "\n\n".join(paragraphs) + "\n"
+
+
+def _last_sent_within_interval(user_id: int, now: datetime) -> datetime | None:
+    return db.session.scalar(
+        select(func.max(Reminder.created_at)).where(
+            Reminder.user_id == user_id, Reminder.status == SENT, Reminder.created_at > now - interval()
+        )
+    )
+
+
+def send_reminders(
+    candidates: list[Candidate],
+    *,
+    today: date,
+    link: str,
+    actor_id: int | None,
+    via: str,
+    filters: dict | None = None,
+) -> BatchResult:
+    """Send one message to each remindable candidate; record every attempt; audit the batch.
+
+    Commits: the transaction in progress first (so none stays open while the SMTP server
+    is slow), then each Reminder row as soon as its message has been handed over, then the
+    audit event. After a connection-level failure (server unreachable, login refused) the
+    remaining people are not tried; each is recorded as failed with that error.
+    """
+    result = BatchResult(skipped=[candidate for candidate in candidates if not candidate.remindable])
+    db.session.commit()
+    broken: MailError | None = None
+    with Mailer() as mailer:
+        for candidate in candidates:
+            if not candidate.remindable:
+                continue
+            person = candidate.person
+            if broken is None:
+                # Someone else (another HR tab, the daily job) may have reminded them meanwhile.
+                last_sent_at = _last_sent_within_interval(person.id, utcnow())
+                db.session.commit()
+                if last_sent_at is not None:
+                    result.skipped.append(Candidate(person, last_sent_at, RECENT))
+                    continue
+                subject, body = compose(person, today, link)
+                message = build_message(
+                    person.email, subject, body, to_name=person.full_name, headers={"Auto-Submitted": "auto-generated"}
+                )
+                try:
+                    mailer.send(message)
+                    outcome = Outcome(person, SENT)
+                except MailError as error:
+                    outcome = Outcome(person, FAILED, str(error))
+                    if error.connection_failed:
+                        broken = error
+            else:
+                outcome = Outcome(person, FAILED, _("No se intentó: %(error)s", error=broken))
+            db.session.add(Reminder(user_id=person.id, sent_by_id=actor_id, status=outcome.status, error=outcome.error))
+            db.session.commit()
+            (result.sent if outcome.status == SENT else result.failed).append(outcome)
+    if result.attempted:
+        audit.record(
+            "reminders.sent",
+            actor_id=actor_id,
+            sent=len(result.sent),
+            failed=len(result.failed),
+            skipped=len(result.skipped),
+            via=via,
+            filters=filters or {},
+        )
+        db.session.commit()
+    return result
+
+
+def reason_text(candidate: Candidate) -> str:
+    """Why a candidate is not reminded, as a phrase (for the command line)."""
+    if candidate.reason == NO_EMAIL:
+        return _("sin correo electrónico")
+    if candidate.reason == RECENT:
+        return _(
+            "recordatorio enviado el %(sent)s; se podrá enviar otro desde el %(next)s",
+            sent=format_datetime(candidate.last_sent_at, "dd-MM-yyyy HH:mm"),
+            next=format_date(candidate.next_allowed_at, "dd-MM-yyyy"),
+        )
+    return ""

@@ -1,0 +1,131 @@
+"""HR imports staff from a CSV or XLSX file: upload, review the preview, confirm.
+
+Nothing is written until HR confirms. The preview page carries the file's recognised columns
+back in a signed, compressed hidden field (see staff_import.pack_ticket), so any worker on any
+host can handle the confirmation; it re-reads and re-validates the rows against the database
+and applies them in one transaction.
+"""
+
+from __future__ import annotations
+
+from flask import flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, FileRequired
+from sqlalchemy.exc import IntegrityError
+from wtforms import HiddenField
+
+from portal.auth.access import roles_required
+from portal.extensions import db
+from portal.models.user import HR
+from portal.reports import staff_import as importer
+from portal.reports.forms import EMPLOYMENT_LABELS
+from portal.reports.views import bp
+
+ACCEPTED_TYPES = ".csv,.txt,.xlsx,text/csv,application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+class StaffFileForm(FlaskForm):
+    file = FileField(
+        _l("Archivo CSV o Excel (.xlsx)"),
+        validators=[FileRequired(_l("Elija el archivo con las personas."))],
+        render_kw={"accept": ACCEPTED_TYPES},
+    )
+
+
+class ConfirmImportForm(FlaskForm):
+    #: The signed table (staff_import.pack_ticket).
+    ticket = HiddenField()
+    #: Preview.fingerprint as shown; a different one at confirmation means the data moved on.
+    fingerprint = HiddenField()
+    #: "1" when HR chose to import only the valid rows.
+    skip_invalid = HiddenField()
+
+
+def render_upload(form: StaffFileForm, problems=(), status: int = 200):
+    return (
+        render_template("reports/import_upload.html", form=form, problems=list(problems)),
+        status,
+    )
+
+
+def render_preview(preview: importer.Preview, ticket: str, file_name: str, *, changed: bool = False, status=200):
+    confirm = ConfirmImportForm(formdata=None)
+    confirm.ticket.data = ticket
+    confirm.fingerprint.data = preview.fingerprint
+    confirm.skip_invalid.data = "1" if preview.invalid else ""
+    return (
+        render_template(
+            "reports/import_preview.html",
+            preview=preview,
+            file_name=file_name,
+            confirm=confirm,
+            changed=changed,
+            describe=importer.describe_value,
+            employment_labels=EMPLOYMENT_LABELS,
+        ),
+        status,
+    )
+
+
+@bp.route("/personas/importar", methods=["GET", "POST"])
+@roles_required(HR)
+def import_staff():
+    """Upload a file and see what importing it would do; nothing is stored."""
+    form = StaffFileForm()
+    if request.method == "GET":
+        return render_upload(form)
+    if not form.validate_on_submit():
+        return render_upload(form, status=422)
+    upload = form.file.data
+    file_name = importer.safe_file_name(upload.filename)
+    data = upload.read(importer.MAX_FILE_BYTES + 1)
+    try:
+        table = importer.load_table(data, file_name)
+        preview = importer.build_preview(table)
+        ticket = importer.pack_ticket(table, preview.columns, user_id=current_user.id, file_name=file_name)
+    except importer.ImportFileError as error:
+        return render_upload(form, error.problems, status=422)
+    return render_preview(preview, ticket, file_name)
+
+
+@bp.post("/personas/importar/confirmar")
+@roles_required(HR)
+def confirm_staff_import():
+    """Re-read the reviewed file, re-validate it and apply it in one transaction."""
+    form = ConfirmImportForm()
+    try:
+        if not form.validate_on_submit():
+            raise importer.InvalidTicket("form did not validate")
+        table, file_name = importer.unpack_ticket(form.ticket.data, user_id=current_user.id)
+        preview = importer.build_preview(table)
+    except (importer.InvalidTicket, importer.ImportFileError):
+        flash(_("La revisión del archivo venció o no es válida. Súbalo otra vez."), "error")
+        return redirect(url_for("reports.import_staff"))
+    skip_invalid = form.skip_invalid.data == "1"
+    if preview.fingerprint != form.fingerprint.data or (preview.invalid and not skip_invalid):
+        return render_preview(preview, form.ticket.data, file_name, changed=True, status=409)
+    if not preview.has_work:
+        flash(_("No había cambios que importar; no se guardó nada."), "info")
+        return redirect(url_for("reports.import_staff"))
+    try:
+        result = importer.apply_import(
+            preview, actor_id=current_user.id, via="web", file_name=file_name, skip_invalid=skip_invalid
+        )
+        db.session.commit()
+    except IntegrityError:
+        # Someone created or changed one of these accounts at the same moment: show the new state.
+        db.session.rollback()
+        preview = importer.build_preview(table)
+        return render_preview(preview, form.ticket.data, file_name, changed=True, status=409)
+    people = [(person, importer.set_password_link(person.token)) for person in result.created]
+    return render_template(
+        "reports/import_done.html",
+        result=result,
+        file_name=file_name,
+        without_email=[(person, link) for person, link in people if not person.has_email],
+        with_email=[(person, link) for person, link in people if person.has_email],
+        link_days=importer.LINK_DAYS,
+    )

@@ -1,0 +1,486 @@
+"""HR reminders by e-mail, through a real SMTP server on 127.0.0.1 (aiosmtpd), from the browser and the CLI."""
+
+from __future__ import annotations
+
+import json
+import socket
+from datetime import datetime, timedelta
+from email import message_from_bytes, policy
+from zoneinfo import ZoneInfo
+
+import pytest
+from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import AuthResult
+from sqlalchemy import func, select
+
+from portal.extensions import db
+from portal.mail import Mailer, MailError, build_message, send_mail
+from portal.models.audit import AuditEvent
+from portal.models.progress import Commitment
+from portal.models.staff import Reminder
+from portal.models.user import HR, STAFF, TRAINER, Department, User
+from portal.rut import check_digit
+from tests.conftest import PASSWORD_HASH, login
+
+TODAY = datetime.now(ZoneInfo("America/Santiago")).date()
+BASE_URL = "https://induccion.muni.test"
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+class Inbox:
+    """Accepts everything and keeps (envelope recipients, parsed message)."""
+
+    def __init__(self):
+        self.messages = []
+
+    async def handle_DATA(self, server, session, envelope):
+        self.messages.append((envelope.rcpt_tos, message_from_bytes(envelope.content, policy=policy.default)))
+        return "250 OK"
+
+    def to(self, address):
+        return [message for recipients, message in self.messages if address in recipients]
+
+
+class Refusing(Inbox):
+    """Refuses the addresses in `refused` (all when None) with 550; accepts the others."""
+
+    def __init__(self, refused=None):
+        super().__init__()
+        self.refused = refused
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        if self.refused is None or address in self.refused:
+            return "550 mailbox unavailable"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+
+@pytest.fixture
+def smtp_server():
+    """Start an SMTP server with a handler; returns its port. Stopped after the test."""
+    controllers = []
+
+    def start(handler, **smtp_options) -> int:
+        controller = Controller(handler, hostname="127.0.0.1", port=free_port(), **smtp_options)
+        controller.start()
+        controllers.append(controller)
+        return controller.port
+
+    yield start
+    for controller in controllers:
+        controller.stop()
+
+
+@pytest.fixture
+def inbox():
+    return Inbox()
+
+
+@pytest.fixture
+def mail_app(make_app, smtp_server, inbox):
+    """An app whose SMTP server is a local Inbox."""
+    return make_app(SMTP_HOST="127.0.0.1", SMTP_PORT=smtp_server(inbox))
+
+
+_numbers = iter(range(15_000_000, 16_000_000, 7))
+
+
+def add_person(name, *, due, department=None, email="auto", completed=False):
+    number = next(_numbers)
+    user = User(
+        rut=f"{number}-{check_digit(number)}",
+        full_name=name,
+        email=f"p{number}@muni.test" if email == "auto" else email,
+        due_date=due,
+        start_date=TODAY - timedelta(days=20),
+        department=department,
+        employment_type="contrata",
+    )
+    user.set_roles([STAFF])
+    db.session.add(user)
+    db.session.flush()
+    if completed:
+        db.session.add(Commitment(user_id=user.id, signed_name=name, text="t", text_sha256="0" * 64))
+    return user
+
+
+@pytest.fixture
+def people(mail_app):
+    """Finanzas: Carla (overdue), Bruno (due in 10 days), Diego (overdue, no e-mail), Ana (completed).
+    Obras: Elena (overdue)."""
+    with mail_app.app_context():
+        finanzas, obras = Department(name="Finanzas"), Department(name="Obras")
+        db.session.add_all([finanzas, obras])
+        made = {
+            "carla": add_person("Carla Soto Fuentes", due=TODAY - timedelta(days=3), department=finanzas),
+            "bruno": add_person("Bruno Díaz", due=TODAY + timedelta(days=10), department=finanzas),
+            "diego": add_person("Diego Rojas", due=TODAY - timedelta(days=2), department=finanzas, email=None),
+            "ana": add_person("Ana Pérez", due=TODAY - timedelta(days=1), department=finanzas, completed=True),
+            "elena": add_person("Elena Muñoz", due=TODAY - timedelta(days=5), department=obras),
+        }
+        db.session.commit()
+        ids = {key: user.id for key, user in made.items()}
+        ids.update({f"{key}_email": user.email for key, user in made.items()})
+        ids.update(finanzas=finanzas.id, obras=obras.id)
+        return ids
+
+
+def sign_in(app, roles):
+    """A browser signed in as a new person with `roles`; returns (browser, user id)."""
+    with app.app_context():
+        number = next(_numbers)
+        user = User(
+            rut=f"{number}-{check_digit(number)}", full_name="Patricia Contreras", email=f"rrhh{number}@muni.test"
+        )
+        user.set_roles(roles)
+        user.password_hash = PASSWORD_HASH
+        # HR's own account has no due date, so it never shows up among the overdue.
+        db.session.add(user)
+        db.session.commit()
+        user_id, email = user.id, user.email
+    browser = app.test_client()
+    assert login(browser, email).status_code == 302
+    return browser, user_id
+
+
+@pytest.fixture
+def hr(mail_app):
+    return sign_in(mail_app, (STAFF, HR))
+
+
+def reminders_of(app, user_id):
+    with app.app_context():
+        return [
+            (row.status, row.sent_by_id, row.error)
+            for row in db.session.scalars(select(Reminder).where(Reminder.user_id == user_id).order_by(Reminder.id))
+        ]
+
+
+def audit_events(app):
+    with app.app_context():
+        return [
+            (event.actor_id, json.loads(event.details))
+            for event in db.session.scalars(select(AuditEvent).where(AuditEvent.action == "reminders.sent"))
+        ]
+
+
+def finanzas_overdue(people):
+    return {"departamento": people["finanzas"], "estado": "overdue"}
+
+
+def post_send(browser, filters, ids):
+    query = "&".join(f"{key}={value}" for key, value in filters.items())
+    return browser.post(f"/rrhh/recordatorios?{query}", data={"persona": ids})
+
+
+def body_of(message) -> str:
+    return message.get_body(preferencelist=("plain",)).get_content().replace("\r\n", "\n")
+
+
+# --- The HR page -------------------------------------------------------------------------------------------------
+
+
+def test_page_lists_people_not_completed_with_filters_and_marks_who_cannot_be_reminded(mail_app, people, hr):
+    browser, _ = hr
+    page = browser.get("/rrhh/recordatorios", query_string=finanzas_overdue(people)).get_data(as_text=True)
+    assert "Carla Soto Fuentes" in page and "Diego Rojas" in page
+    assert "Bruno Díaz" not in page  # not overdue
+    assert "Elena Muñoz" not in page  # another department
+    assert "Ana Pérez" not in page  # completed
+    assert f'name="persona" value="{people["carla"]}"' in page
+    assert f'name="persona" value="{people["diego"]}"' not in page
+    assert "No se puede: sin correo" in page
+    # The preview: subject and body for one example person, with an absolute link.
+    assert "Recordatorio: el plazo de su inducción ya venció" in page
+    assert "Hola, Carla Soto Fuentes:" in page
+    assert (TODAY - timedelta(days=3)).strftime("%d-%m-%Y") in page
+    assert "http://localhost/" in page
+    # The send form posts the same filters.
+    assert f'action="/rrhh/recordatorios?departamento={people["finanzas"]}&amp;estado=overdue"' in page
+
+
+def test_preview_can_show_another_person(mail_app, people, hr):
+    browser, _ = hr
+    page = browser.get("/rrhh/recordatorios", query_string={"ejemplo": people["bruno"]}).get_data(as_text=True)
+    assert "Hola, Bruno Díaz:" in page
+    assert "Recordatorio: complete su inducción" in page
+    assert "quedan 10 días" in page
+
+
+def test_hr_sends_reminders_through_smtp(mail_app, people, hr, inbox):
+    browser, hr_id = hr
+    response = post_send(browser, finanzas_overdue(people), [people["carla"]])
+    assert response.status_code == 200
+    page = response.get_data(as_text=True)
+    assert "Resultado del envío de recordatorios" in page and "Carla Soto Fuentes" in page
+
+    assert len(inbox.messages) == 1
+    recipients, message = inbox.messages[0]
+    assert recipients == [people["carla_email"]]
+    assert message["To"].addresses[0].addr_spec == people["carla_email"]
+    assert message["To"].addresses[0].display_name == "Carla Soto Fuentes"
+    assert message["Subject"] == "Recordatorio: el plazo de su inducción ya venció"
+    assert message["From"] == "Portal de Inducción <induccion@localhost>"
+    assert message["Message-ID"] and message["Auto-Submitted"] == "auto-generated"
+    body = body_of(message)
+    assert "Hola, Carla Soto Fuentes:" in body
+    assert "Municipalidad de Prueba" in body
+    assert "Su avance es de 0 %" in body
+    assert f"venció el {(TODAY - timedelta(days=3)).strftime('%d-%m-%Y')}" in body
+    assert "http://localhost/\n" in body
+
+    assert reminders_of(mail_app, people["carla"]) == [("sent", hr_id, None)]
+    assert reminders_of(mail_app, people["diego"]) == []
+    events = audit_events(mail_app)
+    assert len(events) == 1
+    actor, details = events[0]
+    assert actor == hr_id
+    assert details["sent"] == 1 and details["failed"] == 0 and details["via"] == "web"
+    assert details["filters"]["status"] == "overdue" and details["filters"]["department_id"] == people["finanzas"]
+    assert "@" not in json.dumps(details)
+
+
+def test_link_uses_base_url_when_configured(make_app, smtp_server, inbox, people):
+    app = make_app(SMTP_HOST="127.0.0.1", SMTP_PORT=smtp_server(inbox), BASE_URL=BASE_URL + "/")
+    browser, _ = sign_in(app, (STAFF, HR))
+    post_send(browser, finanzas_overdue(people), [people["carla"]])
+    assert f"{BASE_URL}/\n" in body_of(inbox.messages[0][1])
+
+
+def test_posted_ids_outside_the_filters_are_ignored(mail_app, people, hr, inbox):
+    browser, _ = hr
+    response = post_send(browser, finanzas_overdue(people), [people["carla"], people["elena"], people["ana"]])
+    assert response.status_code == 200
+    assert [recipients for recipients, _ in inbox.messages] == [[people["carla_email"]]]
+    assert reminders_of(mail_app, people["elena"]) == []
+    assert reminders_of(mail_app, people["ana"]) == []
+
+
+def test_people_without_email_cannot_be_reminded(mail_app, people, hr, inbox):
+    browser, _ = hr
+    response = post_send(browser, finanzas_overdue(people), [people["diego"]])
+    assert response.status_code == 302
+    page = browser.get(response.headers["Location"]).get_data(as_text=True)
+    assert "Ninguna de las personas marcadas se puede recordar ahora." in page
+    assert inbox.messages == [] and reminders_of(mail_app, people["diego"]) == []
+    assert audit_events(mail_app) == []
+
+
+def test_sending_with_nobody_ticked_sends_nothing(mail_app, people, hr, inbox):
+    browser, _ = hr
+    response = post_send(browser, finanzas_overdue(people), [])
+    assert response.status_code == 302
+    assert "Marque al menos una persona" in browser.get(response.headers["Location"]).get_data(as_text=True)
+    assert inbox.messages == []
+
+
+def test_nobody_is_reminded_twice_within_the_interval(mail_app, people, hr, inbox):
+    browser, _ = hr
+    filters = finanzas_overdue(people)
+    post_send(browser, filters, [people["carla"]])
+    assert len(inbox.to(people["carla_email"])) == 1
+
+    page = browser.get("/rrhh/recordatorios", query_string=filters).get_data(as_text=True)
+    assert f'name="persona" value="{people["carla"]}"' not in page
+    assert "Recordatorio enviado el" in page
+    next_date = (TODAY + timedelta(days=7)).strftime("%d-%m-%Y")
+    assert next_date in page or (TODAY + timedelta(days=6)).strftime("%d-%m-%Y") in page
+
+    # A stale form that still posts her id: she is skipped, not mailed.
+    response = post_send(browser, filters, [people["carla"]])
+    assert response.status_code == 302
+    assert len(inbox.to(people["carla_email"])) == 1
+
+    with mail_app.app_context():
+        for reminder in db.session.scalars(select(Reminder).where(Reminder.user_id == people["carla"])):
+            reminder.created_at -= timedelta(days=8)  # the interval is 7 days
+        db.session.commit()
+    page = browser.get("/rrhh/recordatorios", query_string=filters).get_data(as_text=True)
+    assert f'name="persona" value="{people["carla"]}"' in page
+    post_send(browser, filters, [people["carla"]])
+    assert len(inbox.to(people["carla_email"])) == 2
+    assert [status for status, _, _ in reminders_of(mail_app, people["carla"])] == ["sent", "sent"]
+
+
+def test_a_refused_recipient_is_recorded_and_shown_and_others_still_go(make_app, smtp_server, people):
+    handler = Refusing(refused={people["carla_email"]})
+    app = make_app(SMTP_HOST="127.0.0.1", SMTP_PORT=smtp_server(handler))
+    browser, hr_id = sign_in(app, (STAFF, HR))
+    response = post_send(browser, {"estado": "overdue"}, [people["carla"], people["elena"]])
+    assert response.status_code == 200
+    page = response.get_data(as_text=True)
+    assert "1 recordatorio no se pudo enviar." in page
+    assert "550 mailbox unavailable" in page
+
+    [(status, sent_by, error)] = reminders_of(app, people["carla"])
+    assert status == "failed" and sent_by == hr_id and "550 mailbox unavailable" in error
+    assert reminders_of(app, people["elena"]) == [("sent", hr_id, None)]
+    assert [recipients for recipients, _ in handler.messages] == [[people["elena_email"]]]
+    [(_, details)] = audit_events(app)
+    assert details["sent"] == 1 and details["failed"] == 1
+
+    # A failed attempt does not count for the interval: she can be reminded at once.
+    page = browser.get("/rrhh/recordatorios", query_string={"estado": "overdue"}).get_data(as_text=True)
+    assert f'name="persona" value="{people["carla"]}"' in page
+
+
+def test_an_unreachable_server_is_recorded_as_failed_for_everyone(make_app, people):
+    app = make_app(SMTP_HOST="127.0.0.1", SMTP_PORT=free_port())  # nothing listens there
+    browser, _ = sign_in(app, (STAFF, HR))
+    response = post_send(browser, {"estado": "overdue"}, [people["carla"], people["elena"]])
+    assert response.status_code == 200
+    page = response.get_data(as_text=True)
+    assert "2 recordatorios no se pudieron enviar." in page
+    assert "No se pudo conectar con el servidor de correo 127.0.0.1:" in page
+    for key in ("carla", "elena"):
+        [(status, _, error)] = reminders_of(app, people[key])
+        assert status == "failed" and "No se pudo conectar" in error
+    [(_, details)] = audit_events(app)
+    assert details["sent"] == 0 and details["failed"] == 2
+
+
+@pytest.mark.parametrize("roles", [(STAFF,), (STAFF, TRAINER)])
+def test_staff_and_trainers_cannot_use_reminders(mail_app, people, inbox, roles):
+    browser, _ = sign_in(mail_app, roles)
+    assert browser.get("/rrhh/recordatorios").status_code == 403
+    assert post_send(browser, {"estado": "overdue"}, [people["carla"]]).status_code == 403
+    assert inbox.messages == [] and reminders_of(mail_app, people["carla"]) == []
+
+
+# --- The daily command -----------------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def daily_people(mail_app):
+    with mail_app.app_context():
+        made = {
+            "overdue": add_person("Olga Atrasada", due=TODAY - timedelta(days=4)),
+            "soon": add_person("Sergio Pronto", due=TODAY + timedelta(days=3)),
+            "later": add_person("Laura Después", due=TODAY + timedelta(days=4)),
+            "undated": add_person("Ulises Sinplazo", due=None),
+            "done": add_person("Daniela Lista", due=TODAY - timedelta(days=4), completed=True),
+            "nomail": add_person("Nelson Sincorreo", due=TODAY - timedelta(days=1), email=None),
+        }
+        db.session.commit()
+        return {key: (user.id, user.email) for key, user in made.items()}
+
+
+def reminder_count(app):
+    with app.app_context():
+        return db.session.scalar(select(func.count(Reminder.id)))
+
+
+def test_cli_dry_run_lists_and_sends_nothing(mail_app, daily_people, inbox):
+    result = mail_app.test_cli_runner().invoke(args=["reminders", "send", "--dry-run"])
+    assert result.exit_code == 0, result.output
+    assert "Se recordaría a: Olga Atrasada" in result.output
+    assert "Se recordaría a: Sergio Pronto" in result.output
+    assert "Se omite: Nelson Sincorreo (sin correo electrónico)" in result.output
+    for name in ("Laura Después", "Ulises Sinplazo", "Daniela Lista"):
+        assert name not in result.output
+    assert "No se envió ni registró nada" in result.output
+    assert inbox.messages == [] and reminder_count(mail_app) == 0 and audit_events(mail_app) == []
+
+
+def test_cli_reminds_overdue_and_soon_due_once_per_interval(make_app, smtp_server, inbox, daily_people):
+    app = make_app(SMTP_HOST="127.0.0.1", SMTP_PORT=smtp_server(inbox), BASE_URL=BASE_URL)
+    runner = app.test_cli_runner()
+    result = runner.invoke(args=["reminders", "send"])
+    assert result.exit_code == 0, result.output
+    assert "Recordatorios: 2 enviado(s), 0 no enviado(s), 1 omitido(s)." in result.output
+    assert sorted(recipients[0] for recipients, _ in inbox.messages) == sorted(
+        [daily_people["overdue"][1], daily_people["soon"][1]]
+    )
+    soon = body_of(inbox.to(daily_people["soon"][1])[0])
+    assert "Hola, Sergio Pronto:" in soon
+    assert f"vence el {(TODAY + timedelta(days=3)).strftime('%d-%m-%Y')} (quedan 3 días)" in soon
+    assert f"{BASE_URL}/\n" in soon
+    assert reminders_of(app, daily_people["overdue"][0]) == [("sent", None, None)]
+    [(actor, details)] = audit_events(app)
+    assert actor is None and details["via"] == "cli" and details["sent"] == 2 and details["skipped"] == 1
+
+    again = runner.invoke(args=["reminders", "send"])
+    assert again.exit_code == 0, again.output
+    assert "No hay a quién recordar hoy" in again.output
+    assert len(inbox.messages) == 2 and reminder_count(app) == 2
+
+
+def test_cli_without_base_url_warns_and_links_to_the_local_address(mail_app, daily_people, inbox):
+    result = mail_app.test_cli_runner().invoke(args=["reminders", "send"])
+    assert result.exit_code == 0, result.output
+    assert "PORTAL_BASE_URL no está configurada" in result.output
+    assert "http://127.0.0.1:5000/\n" in body_of(inbox.messages[0][1])
+
+
+def test_cli_exits_non_zero_when_the_server_refuses(make_app, smtp_server, daily_people):
+    app = make_app(SMTP_HOST="127.0.0.1", SMTP_PORT=smtp_server(Refusing()), BASE_URL=BASE_URL)
+    result = app.test_cli_runner().invoke(args=["reminders", "send"])
+    assert result.exit_code != 0
+    assert "550 mailbox unavailable" in result.output
+    assert "2 recordatorios no se pudieron enviar." in result.output
+    assert [status for status, _, _ in reminders_of(app, daily_people["overdue"][0])] == ["failed"]
+
+
+def test_cli_exits_non_zero_when_the_server_is_unreachable(make_app, daily_people):
+    app = make_app(SMTP_HOST="127.0.0.1", SMTP_PORT=free_port(), BASE_URL=BASE_URL)
+    result = app.test_cli_runner().invoke(args=["reminders", "send"])
+    assert result.exit_code != 0
+    assert "No se pudo conectar con el servidor de correo" in result.output
+    assert reminder_count(app) == 2
+
+
+def test_cli_in_production_needs_base_url(make_app, daily_people):
+    app = make_app(ENV="production", SECRET_KEY="a-real-secret-for-this-test-only-0123456789")
+    result = app.test_cli_runner().invoke(args=["reminders", "send"])
+    assert result.exit_code != 0 and "PORTAL_BASE_URL" in result.output
+    assert reminder_count(app) == 0
+
+
+# --- portal.mail on its own ----------------------------------------------------------------------------------
+
+
+def test_send_mail_returns_the_message_id(mail_app, inbox):
+    with mail_app.app_context():
+        message_id = send_mail("alguien@muni.test", "Asunto con tildes: ñandú", "Cuerpo\n", to_name="Ñuño Álvarez")
+    [(recipients, message)] = inbox.messages
+    assert recipients == ["alguien@muni.test"] and message["Message-ID"] == message_id
+    assert message["Subject"] == "Asunto con tildes: ñandú"
+    assert message["To"].addresses[0].display_name == "Ñuño Álvarez"
+    assert body_of(message) == "Cuerpo\n"
+
+
+def test_mail_errors_carry_the_server_answer(make_app, smtp_server):
+    app = make_app(SMTP_HOST="127.0.0.1", SMTP_PORT=smtp_server(Refusing()))
+    with app.app_context(), Mailer() as mailer:
+        with pytest.raises(MailError) as refused:
+            mailer.send(build_message("nadie@muni.test", "Asunto", "Cuerpo"))
+        assert refused.value.code == 550 and refused.value.reply == "mailbox unavailable"
+        assert not refused.value.connection_failed
+        assert "nadie@muni.test" in str(refused.value) and "550 mailbox unavailable" in str(refused.value)
+    closed = make_app(SMTP_HOST="127.0.0.1", SMTP_PORT=free_port())
+    with closed.app_context(), pytest.raises(MailError) as unreachable:
+        send_mail("alguien@muni.test", "Asunto", "Cuerpo")
+    assert unreachable.value.connection_failed and unreachable.value.code is None
+
+
+def test_smtp_login_is_used_when_configured(make_app, smtp_server, inbox):
+    def authenticator(server, session, envelope, mechanism, auth_data):
+        # handled=False: aiosmtpd answers 535 itself when the credentials are wrong.
+        return AuthResult(success=(auth_data.login, auth_data.password) == (b"portal", b"secreto"), handled=False)
+
+    port = smtp_server(inbox, authenticator=authenticator, auth_require_tls=False)
+    good = make_app(SMTP_HOST="127.0.0.1", SMTP_PORT=port, SMTP_USERNAME="portal", SMTP_PASSWORD="secreto")
+    with good.app_context():
+        send_mail("alguien@muni.test", "Asunto", "Cuerpo")
+    assert len(inbox.messages) == 1
+    bad = make_app(SMTP_HOST="127.0.0.1", SMTP_PORT=port, SMTP_USERNAME="portal", SMTP_PASSWORD="otra")
+    with bad.app_context(), pytest.raises(MailError) as refused:
+        send_mail("alguien@muni.test", "Asunto", "Cuerpo")
+    assert refused.value.code == 535 and refused.value.connection_failed
+    assert "usuario o la contraseña" in str(refused.value)
+    assert len(inbox.messages) == 1
