@@ -27,6 +27,7 @@ from portal.quizzes.gift import (
     summary_lines,
 )
 from portal.reports.people import find_or_create_department
+from portal.reports.welcome import send_welcome_links
 from portal.rut import InvalidRut, normalize_rut
 
 MIN_PASSWORD_LENGTH = 12
@@ -188,6 +189,90 @@ def register_commands(app) -> None:
 
     app.cli.add_command(quizzes)
 
+    report_cli = AppGroup("report", help="Export the completion report.")
+
+    @report_cli.command("export")
+    @click.option("--format", "file_format", required=True, help="csv or xlsx.")
+    @click.option("--output", required=True, type=click.Path(path_type=Path), help="File to write (overwritten).")
+    @click.option("--department", default=None, help="Only people of this department (its name).")
+    @click.option("--status", default=None, help="not_started, in_progress, completed or overdue.")
+    @click.option("--employment-type", default=None, help="planta, contrata, codigo_trabajo or honorarios.")
+    @click.option("--search", default="", help="Text to find in the name, RUT or e-mail.")
+    def export_report_command(file_format, output: Path, department, status, employment_type, search):
+        """Write the completion list (the report's columns, ordered by name) to a CSV or XLSX file."""
+        from flask_babel import get_timezone, ngettext
+
+        from portal.models.user import Department
+        from portal.reports import exports, service
+        from portal.reports.forms import EMPLOYMENT_LABELS
+        from portal.reports.views import local_today
+
+        file_format = file_format.strip().lower()
+        if file_format not in exports.FORMATS:
+            raise click.ClickException(_("Formato no válido: «%(value)s». Use csv o xlsx.", value=file_format))
+        department_id = None
+        if department is not None:
+            name = " ".join(department.split())
+            department_id = db.session.scalar(select(Department.id).where(func.lower(Department.name) == name.lower()))
+            if department_id is None:
+                known = ", ".join(db.session.scalars(select(Department.name).order_by(Department.name))) or "-"
+                raise click.ClickException(
+                    _("No existe el departamento «%(name)s». Departamentos: %(known)s.", name=name, known=known)
+                )
+        if status is not None and status.strip().lower() not in service.STATUSES:
+            raise click.ClickException(
+                _("Estado no válido: «%(value)s». Use uno de: %(valid)s.", value=status, valid=", ".join(service.STATUSES))
+            )
+        if employment_type is not None and employment_type.strip().lower() not in EMPLOYMENT_LABELS:
+            raise click.ClickException(
+                _(
+                    "Calidad jurídica no válida: «%(value)s». Use una de: %(valid)s.",
+                    value=employment_type,
+                    valid=", ".join(EMPLOYMENT_LABELS),
+                )
+            )
+        filters = service.ReportFilters(
+            department_id=department_id,
+            employment_type=employment_type.strip().lower() if employment_type else None,
+            status=status.strip().lower() if status else None,
+            text=(search or "").strip(),
+        )
+        try:
+            handle = output.open("wb")
+        except IsADirectoryError:
+            raise click.ClickException(_("%(file)s es una carpeta, no un archivo.", file=output)) from None
+        except FileNotFoundError:
+            raise click.ClickException(_("No existe la carpeta donde guardar %(file)s.", file=output)) from None
+        except PermissionError:
+            raise click.ClickException(_("No hay permiso para escribir %(file)s.", file=output)) from None
+        except OSError as error:
+            raise click.ClickException(_("No se pudo escribir %(file)s: %(reason)s", file=output, reason=error)) from None
+        rows = service.report_rows(filters, local_today(), service.steps_total())
+        write = exports.write_csv if file_format == "csv" else exports.write_xlsx
+        try:
+            with handle:
+                count = write(rows, handle, get_timezone())
+            audit.record(
+                "report.exported", format=file_format, filters=filters.as_details(), rows=count, via="cli", file=str(output)
+            )
+            db.session.commit()
+        except OSError as error:
+            db.session.rollback()
+            output.unlink(missing_ok=True)
+            raise click.ClickException(_("No se pudo escribir %(file)s: %(reason)s", file=output, reason=error)) from None
+        except BaseException:
+            # No half-written file and no file without its audit record.
+            db.session.rollback()
+            output.unlink(missing_ok=True)
+            raise
+        click.echo(
+            ngettext(
+                "Se exportó %(num)s persona a %(file)s.", "Se exportaron %(num)s personas a %(file)s.", count, file=output
+            )
+        )
+
+    app.cli.add_command(report_cli)
+
     reminders_cli = AppGroup("reminders", help="E-mail reminders to people whose onboarding is not complete.")
 
     @reminders_cli.command("send")
@@ -338,22 +423,36 @@ def register_commands(app) -> None:
                 skipped=result.skipped,
             )
         )
-        groups = (
-            (
-                [person for person in result.created if not person.has_email],
-                _("Personas sin correo: entrégueles en persona su enlace para crear la contraseña:"),
-            ),
-            (
-                [person for person in result.created if person.has_email],
-                _("Personas con correo (el envío automático aún no está disponible; entrégueles también su enlace):"),
-            ),
-        )
-        for people, heading in groups:
-            if people:
-                click.echo(heading)
-                for person in people:
-                    link = importer.set_password_link(person.token)
-                    click.echo(f"  {person.full_name} ({format_rut(person.rut)}): {link}")
+        without_email = [person for person in result.created if not person.has_email]
+        if without_email:
+            click.echo(_("Personas sin correo: entrégueles en persona su enlace para crear la contraseña:"))
+            for person in without_email:
+                link = importer.set_password_link(person.token)
+                click.echo(f"  {person.full_name} ({format_rut(person.rut)}): {link}")
+        with_email = [
+            (person, importer.set_password_link(person.token)) for person in result.created if person.has_email
+        ]
+        if with_email:
+            delivery = send_welcome_links(
+                ((person.email, person.full_name, link) for person, link in with_email), importer.LINK_DAYS
+            )
+            failed = [(person, link) for person, link in with_email if delivery[person.email]]
+            click.echo(
+                _(
+                    "Correos de bienvenida enviados: %(sent)d de %(total)d.",
+                    sent=len(with_email) - len(failed),
+                    total=len(with_email),
+                )
+            )
+            for person, link in failed:
+                click.echo(
+                    _(
+                        "  No enviado a %(name)s (%(reason)s); entréguele este enlace: %(link)s",
+                        name=person.full_name,
+                        reason=delivery[person.email],
+                        link=link,
+                    )
+                )
         if result.created:
             click.echo(_("Cada enlace sirve una sola vez y vence en %(days)d días.", days=importer.LINK_DAYS))
             if not current_app.config.get("BASE_URL"):

@@ -11,6 +11,7 @@ from datetime import date, timedelta
 
 import flask_migrate
 import pytest
+from aiosmtpd.controller import Controller
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 from werkzeug.security import generate_password_hash
@@ -20,6 +21,7 @@ from portal.cli import seed_content
 from portal.extensions import db
 from portal.models.user import STAFF, User
 from portal.rut import check_digit
+from tests.smtp import Inbox, free_port
 
 POSTGRESQL_URL = os.environ.get("PORTAL_TEST_POSTGRESQL_URL")
 BACKENDS = ["sqlite"] + (["postgresql"] if POSTGRESQL_URL else [])
@@ -210,6 +212,33 @@ def csrf_token_from(html: str) -> str:
     )
     assert match, "page has no CSRF token"
     return match.group(1)
+
+
+@pytest.fixture
+def smtp_server():
+    """Start an SMTP server with a handler; returns its port. Stopped after the test."""
+    controllers = []
+
+    def start(handler, **smtp_options) -> int:
+        controller = Controller(handler, hostname="127.0.0.1", port=free_port(), **smtp_options)
+        controller.start()
+        controllers.append(controller)
+        return controller.port
+
+    yield start
+    for controller in controllers:
+        controller.stop()
+
+
+@pytest.fixture
+def inbox():
+    return Inbox()
+
+
+@pytest.fixture
+def mail_app(make_app, smtp_server, inbox):
+    """An app whose SMTP server is a local Inbox."""
+    return make_app(SMTP_HOST="127.0.0.1", SMTP_PORT=smtp_server(inbox))
 
 
 def pytest_configure(config):

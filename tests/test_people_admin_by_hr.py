@@ -116,3 +116,29 @@ def test_a_new_password_link_can_be_issued(app, make_user):
     person = make_user(email=None)
     html = client.post(f"/rrhh/personas/{person.id}/enlace").get_data(as_text=True)
     assert "/clave/" in html and "no tiene correo" in html
+
+
+def test_new_people_with_email_receive_their_link_by_mail(make_app, smtp_server, inbox, make_user):
+    app = make_app(SMTP_HOST="127.0.0.1", SMTP_PORT=smtp_server(inbox), BASE_URL="https://induccion.muni.cl")
+    client, _ = hr_client(app, make_user)
+    html = client.post(
+        "/rrhh/personas/nueva", data={"rut": "18.765.432-7", "full_name": "Rosa Tapia", "email": "rosa.tapia@muni.cl"}
+    ).get_data(as_text=True)
+    assert "Se le envió este enlace a rosa.tapia@muni.cl" in html
+    [(recipients, message)] = inbox.messages
+    assert recipients == ["rosa.tapia@muni.cl"]
+    body = message.get_content()
+    assert "Rosa Tapia" in body and "https://induccion.muni.cl/clave/" in body
+    link = re.search(r"https://induccion\.muni\.cl(/clave/[\w-]+)", body).group(1)
+    assert link in html
+
+
+def test_a_failed_welcome_mail_is_shown_not_swallowed(make_app, make_user):
+    from tests.smtp import free_port
+
+    app = make_app(SMTP_HOST="127.0.0.1", SMTP_PORT=free_port())  # nothing listens there
+    client, _ = hr_client(app, make_user)
+    html = client.post(
+        "/rrhh/personas/nueva", data={"rut": "18.765.432-7", "full_name": "Rosa Tapia", "email": "rosa.tapia@muni.cl"}
+    ).get_data(as_text=True)
+    assert "No se pudo enviar el correo" in html and "/clave/" in html

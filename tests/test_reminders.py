@@ -3,13 +3,10 @@
 from __future__ import annotations
 
 import json
-import socket
 from datetime import datetime, timedelta
-from email import message_from_bytes, policy
 from zoneinfo import ZoneInfo
 
 import pytest
-from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult
 from sqlalchemy import func, select
 
@@ -21,70 +18,10 @@ from portal.models.staff import Reminder
 from portal.models.user import HR, STAFF, TRAINER, Department, User
 from portal.rut import check_digit
 from tests.conftest import PASSWORD_HASH, login
+from tests.smtp import Refusing, free_port
 
 TODAY = datetime.now(ZoneInfo("America/Santiago")).date()
 BASE_URL = "https://induccion.muni.test"
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-class Inbox:
-    """Accepts everything and keeps (envelope recipients, parsed message)."""
-
-    def __init__(self):
-        self.messages = []
-
-    async def handle_DATA(self, server, session, envelope):
-        self.messages.append((envelope.rcpt_tos, message_from_bytes(envelope.content, policy=policy.default)))
-        return "250 OK"
-
-    def to(self, address):
-        return [message for recipients, message in self.messages if address in recipients]
-
-
-class Refusing(Inbox):
-    """Refuses the addresses in `refused` (all when None) with 550; accepts the others."""
-
-    def __init__(self, refused=None):
-        super().__init__()
-        self.refused = refused
-
-    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
-        if self.refused is None or address in self.refused:
-            return "550 mailbox unavailable"
-        envelope.rcpt_tos.append(address)
-        return "250 OK"
-
-
-@pytest.fixture
-def smtp_server():
-    """Start an SMTP server with a handler; returns its port. Stopped after the test."""
-    controllers = []
-
-    def start(handler, **smtp_options) -> int:
-        controller = Controller(handler, hostname="127.0.0.1", port=free_port(), **smtp_options)
-        controller.start()
-        controllers.append(controller)
-        return controller.port
-
-    yield start
-    for controller in controllers:
-        controller.stop()
-
-
-@pytest.fixture
-def inbox():
-    return Inbox()
-
-
-@pytest.fixture
-def mail_app(make_app, smtp_server, inbox):
-    """An app whose SMTP server is a local Inbox."""
-    return make_app(SMTP_HOST="127.0.0.1", SMTP_PORT=smtp_server(inbox))
 
 
 _numbers = iter(range(15_000_000, 16_000_000, 7))

@@ -525,7 +525,7 @@ def test_cli_skip_invalid_imports_the_valid_rows_and_prints_links(app, runner, t
     assert result.exit_code == 0, result.output
     assert "línea 6: fecha de ingreso no reconocida «el lunes»" in result.output
     assert "Personas nuevas: 3; cuentas actualizadas: 0; filas omitidas: 1." in result.output
-    without_email = result.output[result.output.index("Personas sin correo") : result.output.index("Personas con")]
+    without_email = result.output[result.output.index("Personas sin correo") : result.output.index("Correos de bienvenida")]
     assert "Héctor Bravo (12.345.678-5): http://127.0.0.1:5000/clave/" in without_email
     assert "Carla Díaz" in without_email and "Rosa" not in without_email
     with app.app_context():
@@ -547,3 +547,16 @@ def test_cli_refuses_a_missing_file_or_column(runner, tmp_path):
     assert missing.exit_code != 0 and "No existe el archivo" in missing.output
     no_rut = runner.invoke(args=["staff", "import", write(tmp_path, "x.csv", b"nombre\nAna\n")])
     assert no_rut.exit_code != 0 and "Falta la columna «rut»" in no_rut.output
+
+
+def test_cli_import_mails_links_to_people_with_email(make_app, smtp_server, tmp_path):
+    from tests.smtp import Inbox
+
+    inbox = Inbox()
+    app = make_app(SMTP_HOST="127.0.0.1", SMTP_PORT=smtp_server(inbox), BASE_URL="https://induccion.muni.cl")
+    csv_text = "rut;nombre;correo\n12.345.678-5;Héctor Bravo;\n19.234.876-5;Pedro Álvarez;pedro@muni.cl\n"
+    result = app.test_cli_runner().invoke(args=["staff", "import", write(tmp_path, "a.csv", csv_text.encode())])
+    assert result.exit_code == 0, result.output
+    assert "Correos de bienvenida enviados: 1 de 1." in result.output
+    [(recipients, message)] = inbox.messages
+    assert recipients == ["pedro@muni.cl"] and "https://induccion.muni.cl/clave/" in message.get_content()

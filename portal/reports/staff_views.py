@@ -23,6 +23,7 @@ from portal.models.user import HR
 from portal.reports import staff_import as importer
 from portal.reports.forms import EMPLOYMENT_LABELS
 from portal.reports.views import bp
+from portal.reports.welcome import send_welcome_links
 
 ACCEPTED_TYPES = ".csv,.txt,.xlsx,text/csv,application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -121,6 +122,9 @@ def confirm_staff_import():
         preview = importer.build_preview(table)
         return render_preview(preview, form.ticket.data, file_name, changed=True, status=409)
     people = [(person, importer.set_password_link(person.token)) for person in result.created]
+    delivery = send_welcome_links(
+        ((person.email, person.full_name, link) for person, link in people if person.has_email), importer.LINK_DAYS
+    )
     return render_template(
         "reports/import_done.html",
         result=result,
@@ -128,4 +132,5 @@ def confirm_staff_import():
         without_email=[(person, link) for person, link in people if not person.has_email],
         with_email=[(person, link) for person, link in people if person.has_email],
         link_days=importer.LINK_DAYS,
+        delivery=delivery,
     )

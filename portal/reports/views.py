@@ -21,6 +21,7 @@ from portal.models.staff import SET_PASSWORD
 from portal.models.user import HR, Department, User
 from portal.reports import people, service
 from portal.reports.forms import EMPLOYMENT_LABELS, STATUS_LABELS, DueDateShiftForm, PersonForm, ReportFilterForm
+from portal.reports.welcome import send_welcome_links
 from portal.rut import format_rut
 from portal.urls import public_url
 
@@ -130,9 +131,19 @@ def new_person():
         if user is not None:
             raw = issue_token(user, SET_PASSWORD, SET_PASSWORD_LIFETIME)
             db.session.commit()
+            link = public_url("auth.set_password", token=raw)
+            mail_problem = None
+            if user.email:
+                mail_problem = send_welcome_links([(user.email, user.full_name, link)], SET_PASSWORD_LIFETIME.days)[
+                    user.email
+                ]
             flash(_("Persona agregada."), "success")
             return render_template(
-                "reports/person_created.html", person=user, link=public_url("auth.set_password", token=raw)
+                "reports/person_created.html",
+                person=user,
+                link=link,
+                mailed=user.email and not mail_problem,
+                mail_problem=mail_problem,
             )
     return render_person_form(form, None)
 

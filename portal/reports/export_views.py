@@ -1,0 +1,63 @@
+"""HR's downloads of the completion list (CSV and XLSX), with the report page's filters and order.
+
+Routes live on the reports blueprint (/rrhh); importing this module registers them. Each download is
+a disclosure of personal data, so the audit event is committed before the first byte is sent.
+"""
+
+from __future__ import annotations
+
+from flask import Response, stream_with_context
+from flask_babel import get_timezone
+from flask_login import current_user
+
+from portal import audit
+from portal.extensions import db
+from portal.reports import exports, service
+from portal.reports.views import bp, filter_form, hr_only, local_today
+
+
+def _download(body, extension: str, today, size: int | None = None) -> Response:
+    response = Response(body, mimetype=exports.MIMETYPES[extension])
+    response.headers.set("Content-Disposition", "attachment", filename=exports.file_name(extension, today))
+    response.headers["Cache-Control"] = "no-store"
+    if size is not None:
+        response.content_length = size
+    return response
+
+
+@bp.get("/exportar.csv")
+@hr_only
+def export_csv():
+    """The filtered list as CSV, streamed from the database a few rows at a time."""
+    filters = filter_form().to_filters()
+    today = local_today()
+    total_steps = service.steps_total()
+    audit.record("report.exported", actor_id=current_user.id, format="csv", filters=filters.as_details(), via="web")
+    db.session.commit()
+    # report_rows runs its query when the response is iterated: keep the request (and session) alive.
+    rows = service.report_rows(filters, today, total_steps)
+    return _download(stream_with_context(exports.csv_chunks(rows, get_timezone())), "csv", today)
+
+
+@bp.get("/exportar.xlsx")
+@hr_only
+def export_xlsx():
+    """The filtered list as an Excel workbook, built in a temporary file and then streamed."""
+    filters = filter_form().to_filters()
+    today = local_today()
+    rows = service.report_rows(filters, today, service.steps_total())
+    file, size, count = exports.xlsx_file(rows, get_timezone())
+    try:
+        audit.record(
+            "report.exported",
+            actor_id=current_user.id,
+            format="xlsx",
+            filters=filters.as_details(),
+            rows=count,
+            via="web",
+        )
+        db.session.commit()
+    except BaseException:
+        file.close()
+        raise
+    return _download(exports.file_chunks(file), "xlsx", today, size)

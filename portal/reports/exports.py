@@ -1,0 +1,276 @@
+"""The completion list as CSV and XLSX files for HR: columns, cell safety and streaming writers.
+
+Both writers take any iterable of `PersonRow` (normally `service.report_rows`, which streams from the
+database with `yield_per`) and never hold the whole list: the CSV writer yields bytes a few rows at a
+time, and the XLSX writer uses openpyxl's write-only mode, which serialises each row as it arrives.
+
+Text that a spreadsheet could take for a formula (starting with =, +, -, @, tab or carriage return) is
+neutralised: in CSV it gets a leading apostrophe; in XLSX it is stored as a plain text cell (never a
+formula) with Excel's "quote prefix" so it stays text even if someone edits the cell.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+import tempfile
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import suppress
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, tzinfo
+from typing import IO
+
+from flask_babel import lazy_gettext as _l
+from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.styles import Font
+from openpyxl.utils import get_column_letter
+
+from portal.reports.forms import EMPLOYMENT_LABELS, STATUS_LABELS
+from portal.reports.service import PersonRow
+from portal.rut import format_rut
+
+FORMATS = ("csv", "xlsx")
+MIMETYPES = {
+    "csv": "text/csv; charset=utf-8",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+}
+CSV_DELIMITER = ";"  # Excel in es-CL uses the comma as decimal separator and ";" between fields
+CSV_ROWS_PER_CHUNK = 200
+XLSX_DATE_FORMAT = "DD-MM-YYYY"
+XLSX_SHEET_TITLE = "Inducción"
+#: The finished XLSX stays in memory up to this size, then moves to a temporary file on disk.
+XLSX_SPOOL_BYTES = 4 * 1024 * 1024
+FILE_CHUNK_BYTES = 64 * 1024
+
+#: Characters a spreadsheet may read as the start of a formula (OWASP "CSV injection").
+FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
+#: Control characters that are not valid in XLSX (XML) text, NUL included; tab, LF and CR are kept.
+_CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+
+TEXT, DATE, NUMBER = "text", "date", "number"
+
+
+@dataclass(frozen=True)
+class Column:
+    header: object  # a lazy Spanish string
+    kind: str  # TEXT, DATE or NUMBER
+    width: int  # XLSX column width, in characters
+    value: Callable[[PersonRow, tzinfo], object]
+
+
+def _completed_on(row: PersonRow, tz: tzinfo) -> date | None:
+    """The local (Chilean) calendar day on which the person signed the commitment."""
+    moment = row.completed_at
+    if moment is None:
+        return None
+    if isinstance(moment, datetime):
+        if moment.tzinfo is None:  # stored in UTC
+            moment = moment.replace(tzinfo=UTC)
+        return moment.astimezone(tz).date()
+    return moment
+
+
+def _label(labels: dict, key: str | None) -> str | None:
+    if not key:
+        return None
+    return str(labels[key]) if key in labels else key
+
+
+COLUMNS: tuple[Column, ...] = (
+    Column(_l("RUT"), TEXT, 14, lambda row, tz: format_rut(row.rut)),
+    Column(_l("Nombre"), TEXT, 34, lambda row, tz: row.full_name),
+    Column(_l("Correo"), TEXT, 32, lambda row, tz: row.email),
+    Column(_l("Departamento"), TEXT, 26, lambda row, tz: row.department),
+    Column(_l("Calidad jurídica"), TEXT, 20, lambda row, tz: _label(EMPLOYMENT_LABELS, row.employment_type)),
+    Column(_l("Fecha de ingreso"), DATE, 16, lambda row, tz: row.start_date),
+    Column(_l("Plazo"), DATE, 12, lambda row, tz: row.due_date),
+    Column(_l("Estado"), TEXT, 13, lambda row, tz: _label(STATUS_LABELS, row.status)),
+    Column(_l("Avance (%)"), NUMBER, 11, lambda row, tz: row.percent),
+    Column(_l("Completado el"), DATE, 15, _completed_on),
+)
+
+
+def headers() -> list[str]:
+    return [str(column.header) for column in COLUMNS]
+
+
+def row_values(row: PersonRow, tz: tzinfo = UTC) -> list:
+    """One person's typed values in column order: str, date, int or None."""
+    return [column.value(row, tz) for column in COLUMNS]
+
+
+def clean_text(value) -> str:
+    """The text without NUL and other control characters that files cannot carry."""
+    return _CONTROL_CHARACTERS.sub("", str(value))
+
+
+def looks_like_formula(text: str) -> bool:
+    return text.startswith(FORMULA_TRIGGERS)
+
+
+def csv_text(value) -> str:
+    """A text cell for CSV: cleaned, with a leading apostrophe when a spreadsheet could run it."""
+    text = clean_text(value)
+    return "'" + text if looks_like_formula(text) else text
+
+
+def _csv_cell(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, date):
+        return value.strftime("%d-%m-%Y")
+    if isinstance(value, int | float):
+        return str(value)
+    return csv_text(value)
+
+
+def csv_chunks(rows: Iterable[PersonRow], tz: tzinfo = UTC, rows_per_chunk: int = CSV_ROWS_PER_CHUNK):
+    """Yield the CSV file as bytes: BOM and header first, then a few rows at a time.
+
+    UTF-8 with BOM, ";" between fields and CRLF line ends, as Excel in es-CL expects. Only one chunk
+    (at most `rows_per_chunk` rows) is in memory at any moment; `rows` is consumed lazily.
+    """
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, delimiter=CSV_DELIMITER, lineterminator="\r\n", quoting=csv.QUOTE_MINIMAL)
+
+    def drain() -> bytes:
+        data = buffer.getvalue().encode("utf-8")
+        buffer.seek(0)
+        buffer.truncate()
+        return data
+
+    buffer.write("\ufeff")
+    writer.writerow([csv_text(header) for header in headers()])
+    yield drain()
+    pending = 0
+    for row in rows:
+        writer.writerow([_csv_cell(value) for value in row_values(row, tz)])
+        pending += 1
+        if pending >= rows_per_chunk:
+            yield drain()
+            pending = 0
+    if pending:
+        yield drain()
+
+
+class CountingIterator:
+    """Wraps an iterable and counts what went through (for the audit record)."""
+
+    def __init__(self, iterable: Iterable):
+        self._iterator = iter(iterable)
+        self.count = 0
+
+    def __iter__(self):
+        return self
+
+    def __next__(self):
+        item = next(self._iterator)
+        self.count += 1
+        return item
+
+
+def write_csv(rows: Iterable[PersonRow], target: IO[bytes], tz: tzinfo = UTC) -> int:
+    """Write the CSV file to an open binary file; return the number of people written."""
+    counted = CountingIterator(rows)
+    for chunk in csv_chunks(counted, tz):
+        target.write(chunk)
+    return counted.count
+
+
+def _xlsx_text(worksheet, value) -> WriteOnlyCell:
+    """A cell that is always a string, never a formula, whatever the text starts with."""
+    text = clean_text(value)
+    cell = WriteOnlyCell(worksheet, value=text)
+    cell.data_type = "s"  # openpyxl would otherwise store "=..." as a formula
+    if looks_like_formula(text):
+        cell.quotePrefix = True  # Excel keeps it as text even when the cell is edited
+    return cell
+
+
+def _xlsx_cell(worksheet, column: Column, value):
+    if value is None:
+        return None
+    if column.kind == DATE:
+        cell = WriteOnlyCell(worksheet, value=value)
+        cell.number_format = XLSX_DATE_FORMAT
+        return cell
+    if column.kind == NUMBER:
+        return value
+    return _xlsx_text(worksheet, value)
+
+
+def write_xlsx(rows: Iterable[PersonRow], target, tz: tzinfo = UTC) -> int:
+    """Write the workbook to a path or a seekable binary file; return the number of people written.
+
+    Write-only mode: each row goes to openpyxl's temporary file as it is appended, so memory stays flat.
+    The header row is bold and frozen, with an autofilter over the whole table.
+    """
+    workbook = Workbook(write_only=True)
+    worksheet = workbook.create_sheet(XLSX_SHEET_TITLE)
+    # Views and column widths are written before the first row: set them now.
+    worksheet.freeze_panes = "A2"
+    for index, column in enumerate(COLUMNS, 1):
+        worksheet.column_dimensions[get_column_letter(index)].width = column.width
+    bold = Font(bold=True)
+    count = 0
+    try:
+        header_cells = []
+        for header in headers():
+            cell = _xlsx_text(worksheet, header)
+            cell.font = bold
+            header_cells.append(cell)
+        worksheet.append(header_cells)
+        for row in rows:
+            values = row_values(row, tz)
+            worksheet.append([_xlsx_cell(worksheet, column, value) for column, value in zip(COLUMNS, values, strict=True)])
+            count += 1
+        # The autofilter is written after the rows, when the sheet is closed: it can be set last.
+        worksheet.auto_filter.ref = f"A1:{get_column_letter(len(COLUMNS))}{count + 1}"
+        workbook.save(target)
+    except BaseException:
+        _discard_sheet_file(worksheet)
+        raise
+    return count
+
+
+def _discard_sheet_file(worksheet) -> None:
+    """After a failure, close and delete openpyxl's temporary file for the sheet (best effort)."""
+    writer = getattr(worksheet, "_writer", None)
+    if writer is None:
+        return
+    with suppress(Exception):
+        if not worksheet.closed:
+            worksheet.close()
+    with suppress(Exception):
+        writer.cleanup()
+
+
+def xlsx_file(rows: Iterable[PersonRow], tz: tzinfo = UTC) -> tuple[IO[bytes], int, int]:
+    """Build the workbook in a spooled temporary file; return (file at position 0, size, people).
+
+    The caller owns the file and must close it (`file_chunks` does so when it finishes).
+    """
+    spool = tempfile.SpooledTemporaryFile(max_size=XLSX_SPOOL_BYTES)
+    try:
+        count = write_xlsx(rows, spool, tz)
+        size = spool.tell()
+        spool.seek(0)
+    except BaseException:
+        spool.close()
+        raise
+    return spool, size, count
+
+
+def file_chunks(file: IO[bytes], chunk_size: int = FILE_CHUNK_BYTES) -> Iterator[bytes]:
+    """Yield a file's bytes and close it at the end, or when the download is abandoned."""
+    try:
+        while chunk := file.read(chunk_size):
+            yield chunk
+    finally:
+        file.close()
+
+
+def file_name(extension: str, today: date) -> str:
+    return f"induccion-{today.isoformat()}.{extension}"
