@@ -221,7 +221,11 @@ def register_commands(app) -> None:
                 )
         if status is not None and status.strip().lower() not in service.STATUSES:
             raise click.ClickException(
-                _("Estado no válido: «%(value)s». Use uno de: %(valid)s.", value=status, valid=", ".join(service.STATUSES))
+                _(
+                    "Estado no válido: «%(value)s». Use uno de: %(valid)s.",
+                    value=status,
+                    valid=", ".join(service.STATUSES),
+                )
             )
         if employment_type is not None and employment_type.strip().lower() not in EMPLOYMENT_LABELS:
             raise click.ClickException(
@@ -246,20 +250,29 @@ def register_commands(app) -> None:
         except PermissionError:
             raise click.ClickException(_("No hay permiso para escribir %(file)s.", file=output)) from None
         except OSError as error:
-            raise click.ClickException(_("No se pudo escribir %(file)s: %(reason)s", file=output, reason=error)) from None
+            raise click.ClickException(
+                _("No se pudo escribir %(file)s: %(reason)s", file=output, reason=error)
+            ) from None
         rows = service.report_rows(filters, local_today(), service.steps_total())
         write = exports.write_csv if file_format == "csv" else exports.write_xlsx
         try:
             with handle:
                 count = write(rows, handle, get_timezone())
             audit.record(
-                "report.exported", format=file_format, filters=filters.as_details(), rows=count, via="cli", file=str(output)
+                "report.exported",
+                format=file_format,
+                filters=filters.as_details(),
+                rows=count,
+                via="cli",
+                file=str(output),
             )
             db.session.commit()
         except OSError as error:
             db.session.rollback()
             output.unlink(missing_ok=True)
-            raise click.ClickException(_("No se pudo escribir %(file)s: %(reason)s", file=output, reason=error)) from None
+            raise click.ClickException(
+                _("No se pudo escribir %(file)s: %(reason)s", file=output, reason=error)
+            ) from None
         except BaseException:
             # No half-written file and no file without its audit record.
             db.session.rollback()
@@ -267,7 +280,10 @@ def register_commands(app) -> None:
             raise
         click.echo(
             ngettext(
-                "Se exportó %(num)s persona a %(file)s.", "Se exportaron %(num)s personas a %(file)s.", count, file=output
+                "Se exportó %(num)s persona a %(file)s.",
+                "Se exportaron %(num)s personas a %(file)s.",
+                count,
+                file=output,
             )
         )
 

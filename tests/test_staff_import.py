@@ -525,7 +525,8 @@ def test_cli_skip_invalid_imports_the_valid_rows_and_prints_links(app, runner, t
     assert result.exit_code == 0, result.output
     assert "línea 6: fecha de ingreso no reconocida «el lunes»" in result.output
     assert "Personas nuevas: 3; cuentas actualizadas: 0; filas omitidas: 1." in result.output
-    without_email = result.output[result.output.index("Personas sin correo") : result.output.index("Correos de bienvenida")]
+    output = result.output
+    without_email = output[output.index("Personas sin correo") : output.index("Correos de bienvenida")]
     assert "Héctor Bravo (12.345.678-5): http://127.0.0.1:5000/clave/" in without_email
     assert "Carla Díaz" in without_email and "Rosa" not in without_email
     with app.app_context():

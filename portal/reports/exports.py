@@ -224,7 +224,9 @@ def write_xlsx(rows: Iterable[PersonRow], target, tz: tzinfo = UTC) -> int:
         worksheet.append(header_cells)
         for row in rows:
             values = row_values(row, tz)
-            worksheet.append([_xlsx_cell(worksheet, column, value) for column, value in zip(COLUMNS, values, strict=True)])
+            worksheet.append(
+                [_xlsx_cell(worksheet, column, value) for column, value in zip(COLUMNS, values, strict=True)]
+            )
             count += 1
         # The autofilter is written after the rows, when the sheet is closed: it can be set last.
         worksheet.auto_filter.ref = f"A1:{get_column_letter(len(COLUMNS))}{count + 1}"
