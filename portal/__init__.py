@@ -57,7 +57,7 @@ def register_blueprints(app: Flask) -> None:
     from portal.quizzes.views import bp as quizzes_bp
 
     # These modules add their routes to the HR blueprint, so they load before it is registered.
-    from portal.reports import reminder_views, staff_views  # noqa: F401
+    from portal.reports import export_views, reminder_views, staff_views  # noqa: F401
     from portal.reports.views import bp as reports_bp
     from portal.security import add_security_headers
     from portal.training.views import bp as training_bp

@@ -213,9 +213,12 @@ def register_commands(app) -> None:
         department_id = None
         if department is not None:
             name = " ".join(department.split())
-            department_id = db.session.scalar(select(Department.id).where(func.lower(Department.name) == name.lower()))
+            # Compared in Python: SQLite's lower() leaves "Ñ" and accented capitals alone.
+            departments = db.session.execute(select(Department.name, Department.id).order_by(Department.name)).all()
+            matches = [id_ for name_, id_ in departments if " ".join(name_.split()).casefold() == name.casefold()]
+            department_id = matches[0] if matches else None
             if department_id is None:
-                known = ", ".join(db.session.scalars(select(Department.name).order_by(Department.name))) or "-"
+                known = ", ".join(name_ for name_, _id in departments) or "-"
                 raise click.ClickException(
                     _("No existe el departamento «%(name)s». Departamentos: %(known)s.", name=name, known=known)
                 )

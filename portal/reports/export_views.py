@@ -60,4 +60,6 @@ def export_xlsx():
     except BaseException:
         file.close()
         raise
-    return _download(exports.file_chunks(file), "xlsx", today, size)
+    response = _download(exports.file_chunks(file), "xlsx", today, size)
+    response.call_on_close(file.close)  # also when the body is never read (HEAD, client gone early)
+    return response

@@ -59,7 +59,6 @@ def report():
         args=args,
         status_labels=STATUS_LABELS,
         employment_labels=EMPLOYMENT_LABELS,
-        can_export="reports.export_csv" in current_app.view_functions,
         extra_links=[
             ("reports.import_staff", _("Importar personal")),
             ("reports.reminders_page", _("Enviar recordatorios")),

@@ -1,0 +1,450 @@
+"""HR's CSV and XLSX exports of the completion list, from the browser and from the CLI."""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import io
+import json
+import zipfile
+from datetime import UTC, date, datetime, timedelta
+
+import pytest
+from openpyxl import load_workbook
+from sqlalchemy import select
+
+from portal.extensions import db
+from portal.models.audit import AuditEvent
+from portal.models.curriculum import Lesson, Module
+from portal.models.progress import Commitment, LessonView
+from portal.models.types import utcnow
+from portal.models.user import HR, STAFF, TRAINER, Department, User
+from portal.reports import exports, service
+from portal.reports.service import PersonRow
+from portal.rut import check_digit, format_rut
+from tests.conftest import login
+
+TODAY = date.today()
+HEADERS = [
+    "RUT",
+    "Nombre",
+    "Correo",
+    "Departamento",
+    "Calidad jurídica",
+    "Fecha de ingreso",
+    "Plazo",
+    "Estado",
+    "Avance (%)",
+    "Completado el",
+]
+# 02:00 UTC on 10 March 2024 is still 9 March in Santiago: the export shows the local day.
+SIGNED_AT = datetime(2024, 3, 10, 2, 0, tzinfo=UTC)
+INJECTIONS = ['=HYPERLINK("http://x")', "+1", "-2", "@SUM(A1)"]
+
+
+def rut(number: int) -> str:
+    return f"{number}-{check_digit(number)}"
+
+
+def add_person(name, number, department, *, start, due, employment="contrata", email=True, active=True) -> User:
+    user = User(
+        rut=rut(number),
+        full_name=name,
+        email=f"p{number}@muni.test" if email else None,
+        department=department,
+        employment_type=employment,
+        start_date=start,
+        due_date=due,
+        active=active,
+    )
+    user.set_roles([STAFF])
+    db.session.add(user)
+    db.session.flush()
+    return user
+
+
+def read_first_lesson(user: User) -> None:
+    lesson = db.session.scalar(select(Lesson).join(Module).order_by(Module.position, Lesson.position).limit(1))
+    db.session.add(LessonView(user_id=user.id, lesson_id=lesson.id, viewed_at=utcnow()))
+
+
+@pytest.fixture
+def people(app):
+    """Four active people (HR herself is added by the `hr` fixture) and one who left."""
+    with app.app_context():
+        finanzas, obras = Department(name="Finanzas"), Department(name="Obras")
+        db.session.add_all([finanzas, obras])
+        ana = add_person(
+            "Ana Pérez", 10_000_001, finanzas, start=date(2024, 1, 15), due=TODAY + timedelta(10), employment="planta"
+        )
+        read_first_lesson(ana)
+        db.session.add(
+            Commitment(user_id=ana.id, signed_name=ana.full_name, text="t", text_sha256="0" * 64, signed_at=SIGNED_AT)
+        )
+        bruno = add_person("Bruno Díaz", 10_000_002, finanzas, start=date(2024, 2, 1), due=TODAY + timedelta(10))
+        read_first_lesson(bruno)
+        add_person(
+            "Carla Soto",
+            10_000_003,
+            obras,
+            start=date(2023, 12, 1),
+            due=TODAY - timedelta(3),
+            employment="honorarios",
+            email=False,
+        )
+        add_person(
+            "Gabriel Inactivo", 10_000_004, obras, start=date(2024, 1, 1), due=TODAY - timedelta(3), active=False
+        )
+        db.session.commit()
+        return {"finanzas": finanzas.id, "obras": obras.id, "steps": service.steps_total()}
+
+
+@pytest.fixture
+def hr(app, make_user):
+    person = make_user(full_name="Patricia Contreras", roles=(STAFF, HR), email="rrhh@muni.test", due_date=None)
+    browser = app.test_client()
+    assert login(browser, person.email).status_code == 302
+    return browser
+
+
+def csv_table(data: bytes) -> list[list[str]]:
+    """Parse a downloaded CSV as Excel es-CL would: UTF-8 with BOM, ';', CRLF."""
+    assert data.startswith(codecs.BOM_UTF8)
+    text = data.decode("utf-8-sig")
+    assert text.endswith("\r\n") and "\n" not in text.replace("\r\n", "")
+    return list(csv.reader(io.StringIO(text, newline=""), delimiter=";"))
+
+
+def xlsx_sheet(data: bytes):
+    return load_workbook(io.BytesIO(data)).active
+
+
+def export_events(app) -> list[dict]:
+    with app.app_context():
+        events = db.session.scalars(
+            select(AuditEvent).where(AuditEvent.action == "report.exported").order_by(AuditEvent.id)
+        )
+        return [{**json.loads(event.details), "actor_id": event.actor_id} for event in events]
+
+
+def expected_rows(people) -> list[list[str]]:
+    steps = people["steps"]
+    return [
+        [
+            format_rut(rut(10_000_001)),
+            "Ana Pérez",
+            "p10000001@muni.test",
+            "Finanzas",
+            "Planta",
+            "15-01-2024",
+            (TODAY + timedelta(10)).strftime("%d-%m-%Y"),
+            "Completado",
+            str(2 * 100 // steps),
+            "09-03-2024",
+        ],
+        [
+            format_rut(rut(10_000_002)),
+            "Bruno Díaz",
+            "p10000002@muni.test",
+            "Finanzas",
+            "Contrata",
+            "01-02-2024",
+            (TODAY + timedelta(10)).strftime("%d-%m-%Y"),
+            "En curso",
+            str(100 // steps),
+            "",
+        ],
+        [
+            format_rut(rut(10_000_003)),
+            "Carla Soto",
+            "",
+            "Obras",
+            "Honorarios",
+            "01-12-2023",
+            (TODAY - timedelta(3)).strftime("%d-%m-%Y"),
+            "Atrasado",
+            "0",
+            "",
+        ],
+    ]
+
+
+# --- CSV from the browser ---------------------------------------------------------------------------
+
+
+def test_csv_download_has_headers_rows_and_excel_friendly_encoding(app, people, hr):
+    response = hr.get("/rrhh/exportar.csv")
+
+    assert response.status_code == 200
+    assert response.mimetype == "text/csv"
+    assert response.headers["Content-Disposition"] == f"attachment; filename=induccion-{TODAY.isoformat()}.csv"
+    assert response.headers["Cache-Control"] == "no-store"
+    table = csv_table(response.get_data())
+    assert table[0] == HEADERS
+    assert table[1:4] == expected_rows(people)
+    # HR herself is in the list (no department, not started); whoever left is not.
+    assert [row[1] for row in table[1:]] == ["Ana Pérez", "Bruno Díaz", "Carla Soto", "Patricia Contreras"]
+    assert table[4][2:] == ["rrhh@muni.test", "", "", TODAY.strftime("%d-%m-%Y"), "", "No iniciado", "0", ""]
+
+
+def test_csv_export_is_audited_with_its_filters_before_streaming(app, people, hr):
+    response = hr.get("/rrhh/exportar.csv", query_string={"departamento": people["finanzas"]}, buffered=False)
+    # The event is committed when the response starts, before any row is sent.
+    (event,) = export_events(app)
+    assert event["format"] == "csv" and event["via"] == "web" and event["actor_id"] is not None
+    assert event["filters"] == {"department_id": people["finanzas"], "sort": "nombre"}
+    body = response.get_data()
+    response.close()
+    assert [row[1] for row in csv_table(body)[1:]] == ["Ana Pérez", "Bruno Díaz"]
+
+
+@pytest.mark.parametrize(
+    ("query", "names"),
+    [
+        ({"estado": "overdue"}, ["Carla Soto"]),
+        ({"estado": "in_progress"}, ["Bruno Díaz"]),
+        ({"q": "bruno"}, ["Bruno Díaz"]),
+        ({"q": "10.000.003"}, ["Carla Soto"]),
+        ({"calidad": "planta"}, ["Ana Pérez"]),
+        ({"orden": "avance", "sentido": "asc"}, ["Carla Soto", "Patricia Contreras", "Bruno Díaz", "Ana Pérez"]),
+        ({"orden": "ingreso", "sentido": "desc"}, ["Patricia Contreras", "Bruno Díaz", "Ana Pérez", "Carla Soto"]),
+    ],
+)
+def test_both_formats_apply_the_report_filters_and_order(app, people, hr, query, names):
+    table = csv_table(hr.get("/rrhh/exportar.csv", query_string=query).get_data())
+    assert [row[1] for row in table[1:]] == names
+    sheet = xlsx_sheet(hr.get("/rrhh/exportar.xlsx", query_string=query).get_data())
+    assert [row[1] for row in sheet.iter_rows(min_row=2, values_only=True)] == names
+
+
+# --- XLSX from the browser --------------------------------------------------------------------------
+
+
+def test_xlsx_download_has_typed_cells_frozen_header_and_autofilter(app, people, hr):
+    response = hr.get("/rrhh/exportar.xlsx")
+
+    assert response.status_code == 200
+    assert response.mimetype == exports.MIMETYPES["xlsx"]
+    assert response.headers["Content-Disposition"] == f"attachment; filename=induccion-{TODAY.isoformat()}.xlsx"
+    assert response.headers["Cache-Control"] == "no-store"
+    assert int(response.headers["Content-Length"]) == len(response.get_data())
+    sheet = xlsx_sheet(response.get_data())
+    rows = list(sheet.iter_rows(values_only=True))
+    assert list(rows[0]) == HEADERS
+    assert len(rows) == 5  # header + Ana, Bruno, Carla, Patricia
+    assert sheet.freeze_panes == "A2"
+    assert sheet.auto_filter.ref == "A1:J5"
+    assert sheet.column_dimensions["B"].width >= 30
+
+    ana = rows[1]
+    assert ana[:5] == (format_rut(rut(10_000_001)), "Ana Pérez", "p10000001@muni.test", "Finanzas", "Planta")
+    assert ana[5] == datetime(2024, 1, 15)  # openpyxl reads date cells back as datetimes
+    assert ana[6] == datetime.combine(TODAY + timedelta(10), datetime.min.time())
+    assert ana[7] == "Completado"
+    assert ana[8] == 2 * 100 // people["steps"] and isinstance(ana[8], int)
+    assert ana[9] == datetime(2024, 3, 9)
+    carla = rows[3]
+    assert carla[1] == "Carla Soto" and carla[2] is None and carla[7] == "Atrasado" and carla[9] is None
+    for cell in sheet[2][5:7] + (sheet[2][9],):
+        assert cell.is_date and cell.number_format == "DD-MM-YYYY"
+    assert sheet["I2"].data_type == "n"
+
+    (event,) = export_events(app)
+    assert event == {
+        "format": "xlsx",
+        "filters": {"sort": "nombre"},
+        "rows": 4,
+        "via": "web",
+        "actor_id": event["actor_id"],
+    }
+    assert event["actor_id"] is not None
+
+
+def test_empty_export_still_has_the_header(app, hr):
+    table = csv_table(hr.get("/rrhh/exportar.csv", query_string={"q": "nadie"}).get_data())
+    assert table == [HEADERS]
+    sheet = xlsx_sheet(hr.get("/rrhh/exportar.xlsx", query_string={"q": "nadie"}).get_data())
+    assert [list(row) for row in sheet.iter_rows(values_only=True)] == [HEADERS]
+    assert sheet.auto_filter.ref == "A1:J1"
+
+
+# --- Formula injection ------------------------------------------------------------------------------
+
+
+def test_names_that_look_like_formulas_arrive_as_inert_text(app, make_user, hr):
+    for name in INJECTIONS:
+        make_user(full_name=name)
+
+    table = csv_table(hr.get("/rrhh/exportar.csv").get_data())
+    names = {row[1] for row in table[1:]}
+    assert names == {"'" + name for name in INJECTIONS} | {"Patricia Contreras"}
+
+    data = hr.get("/rrhh/exportar.xlsx").get_data()
+    sheet = xlsx_sheet(data)
+    cells = {cell.value: cell for cell in sheet["B"][1:]}
+    assert set(cells) == set(INJECTIONS) | {"Patricia Contreras"}
+    for name in INJECTIONS:
+        # Decision: the XLSX keeps the literal text, as a string cell (never a formula) marked "quote prefix".
+        assert cells[name].data_type == "s"
+        assert cells[name].quotePrefix
+    assert not cells["Patricia Contreras"].quotePrefix
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        assert "<f>" not in archive.read("xl/worksheets/sheet1.xml").decode()
+    # Progress stays a number even though "-2" is text.
+    assert all(isinstance(row[8], int) for row in sheet.iter_rows(min_row=2, values_only=True))
+
+
+def person_row(name: str, **changes) -> PersonRow:
+    values = {
+        "id": 1,
+        "full_name": name,
+        "rut": "12345678-5",
+        "email": None,
+        "department": None,
+        "employment_type": None,
+        "start_date": date(2024, 5, 2),
+        "due_date": None,
+        "steps_done": 0,
+        "steps_total": 10,
+        "status": "not_started",
+        "completed_at": None,
+    }
+    return PersonRow(**(values | changes))
+
+
+def test_writers_strip_nul_and_control_characters_and_guard_tab_and_cr(app, tmp_path):
+    rows = [person_row("Ana\x00 Soto\x07"), person_row("\tTab"), person_row("\rCR"), person_row("\x00=1+1")]
+    with app.app_context():
+        table = csv_table(b"".join(exports.csv_chunks(rows)))
+        path = tmp_path / "x.xlsx"
+        assert exports.write_xlsx(rows, path) == 4
+    assert [row[1] for row in table[1:]] == ["Ana Soto", "'\tTab", "'\rCR", "'=1+1"]
+    assert table[1][0] == "12.345.678-5" and table[1][5] == "02-05-2024"
+    sheet = load_workbook(path).active
+    names = [cell.value for cell in sheet["B"][1:]]
+    # XML turns a lone CR into LF when the file is read back; it is a text cell either way.
+    assert names[:2] + names[3:] == ["Ana Soto", "\tTab", "=1+1"] and names[2].lstrip("\r\n") == "CR"
+    assert all(cell.data_type == "s" for cell in sheet["B"][1:])
+
+
+# --- Streaming --------------------------------------------------------------------------------------
+
+
+def test_csv_writer_is_a_generator_that_yields_before_reading_all_rows(app):
+    consumed = []
+
+    def source():
+        for number in range(1000):
+            consumed.append(number)
+            yield person_row(f"Persona {number}")
+
+    with app.app_context():
+        chunks = exports.csv_chunks(source(), rows_per_chunk=10)
+        header = next(chunks)
+        assert header.startswith(codecs.BOM_UTF8) and header.endswith(b"\r\n")
+        assert header.decode("utf-8-sig").startswith("RUT;Nombre;")
+        assert consumed == []  # the header goes out before any person is read
+        first = next(chunks)
+        assert first.count(b"\r\n") == 10 and len(consumed) == 10
+        rest = list(chunks)
+    assert len(consumed) == 1000 and len(rest) == 99
+
+
+def test_xlsx_temporary_file_is_closed_once_streamed(app):
+    with app.app_context():
+        file, size, count = exports.xlsx_file([person_row("Ana")])
+        assert count == 1 and size > 0
+        data = b"".join(exports.file_chunks(file, chunk_size=100))
+    assert file.closed and len(data) == size
+    assert xlsx_sheet(data)["B2"].value == "Ana"
+
+
+# --- Access -----------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("roles", [(STAFF,), (STAFF, TRAINER)], ids=["staff", "trainer"])
+def test_staff_and_trainers_cannot_export(app, people, login_as, client, roles):
+    login_as(*roles)
+    for url in ("/rrhh/exportar.csv", "/rrhh/exportar.xlsx"):
+        assert client.get(url).status_code == 403
+    assert export_events(app) == []
+
+
+def test_anonymous_visitors_are_sent_to_sign_in(app, client):
+    for url in ("/rrhh/exportar.csv", "/rrhh/exportar.xlsx"):
+        response = client.get(url)
+        assert response.status_code == 302 and "/login" in response.headers["Location"]
+
+
+# --- CLI --------------------------------------------------------------------------------------------
+
+
+def test_cli_writes_a_csv_file_and_records_the_export(app, people, runner, tmp_path):
+    output = tmp_path / "avance.csv"
+    result = runner.invoke(args=["report", "export", "--format", "csv", "--output", str(output)])
+
+    assert result.exit_code == 0, result.output
+    assert f"Se exportaron 3 personas a {output}." in result.output
+    table = csv_table(output.read_bytes())
+    assert table[0] == HEADERS and table[1:] == expected_rows(people)
+    (event,) = export_events(app)
+    assert event == {
+        "format": "csv",
+        "filters": {"sort": "nombre"},
+        "rows": 3,
+        "via": "cli",
+        "file": str(output),
+        "actor_id": None,
+    }
+
+
+def test_cli_writes_a_filtered_xlsx_file(app, people, runner, tmp_path):
+    output = tmp_path / "avance.xlsx"
+    args = ["report", "export", "--format", "XLSX", "--output", str(output), "--department", "  obras "]
+    result = runner.invoke(args=args + ["--status", "overdue", "--employment-type", "honorarios", "--search", "carla"])
+
+    assert result.exit_code == 0, result.output
+    assert f"Se exportó 1 persona a {output}." in result.output
+    sheet = load_workbook(output).active
+    rows = list(sheet.iter_rows(values_only=True))
+    assert list(rows[0]) == HEADERS
+    assert [row[1] for row in rows[1:]] == ["Carla Soto"]
+    assert rows[1][5] == datetime(2023, 12, 1) and rows[1][8] == 0
+    assert sheet.freeze_panes == "A2" and sheet.auto_filter.ref == "A1:J2"
+    (event,) = export_events(app)
+    assert event["via"] == "cli" and event["format"] == "xlsx" and event["rows"] == 1
+    assert event["filters"] == {
+        "department_id": people["obras"],
+        "status": "overdue",
+        "employment_type": "honorarios",
+        "text": "carla",
+        "sort": "nombre",
+    }
+
+
+@pytest.mark.parametrize(
+    ("options", "message"),
+    [
+        (["--format", "pdf"], "Formato no válido"),
+        (["--format", "csv", "--department", "Bodega"], "No existe el departamento «Bodega». Departamentos: Finanzas"),
+        (["--format", "csv", "--status", "done"], "Estado no válido: «done»"),
+        (["--format", "xlsx", "--employment-type", "planta_fija"], "Calidad jurídica no válida"),
+    ],
+)
+def test_cli_refuses_bad_options_in_spanish(app, people, runner, tmp_path, options, message):
+    output = tmp_path / "avance.out"
+    result = runner.invoke(args=["report", "export", "--output", str(output), *options])
+    assert result.exit_code != 0
+    assert message in result.output
+    assert not output.exists()
+    assert export_events(app) == []
+
+
+def test_cli_refuses_an_unwritable_path(app, people, runner, tmp_path):
+    missing = tmp_path / "no-existe" / "avance.csv"
+    result = runner.invoke(args=["report", "export", "--format", "csv", "--output", str(missing)])
+    assert result.exit_code != 0 and "No existe la carpeta" in result.output
+    result = runner.invoke(args=["report", "export", "--format", "xlsx", "--output", str(tmp_path)])
+    assert result.exit_code != 0 and "es una carpeta" in result.output
+    assert not missing.parent.exists()
+    assert export_events(app) == []
