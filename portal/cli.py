@@ -478,3 +478,61 @@ def register_commands(app) -> None:
                 click.echo(_("Defina PORTAL_BASE_URL para que los enlaces muestren la dirección completa del portal."))
 
     app.cli.add_command(staff)
+
+    @app.cli.command("backup")
+    @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+    def backup_command(file: Path):
+        """Copy the SQLite database consistently, even while the portal is serving."""
+        from portal.backup import BackupError, backup
+
+        try:
+            backup(current_app.config["SQLALCHEMY_DATABASE_URI"], file)
+        except BackupError as error:
+            raise click.ClickException(str(error)) from None
+        click.echo(_("Copia guardada y verificada en %(file)s.", file=file))
+
+    @app.cli.command("restore")
+    @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+    @click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+    def restore_command(file: Path, yes: bool):
+        """Put a backup back after checking it (stop the portal first)."""
+        from portal.backup import BackupError, restore
+
+        if not yes:
+            click.confirm(
+                _("Esto reemplaza todos los datos actuales por los de %(file)s. ¿Continuar?", file=file), abort=True
+            )
+        db.session.remove()
+        db.engine.dispose()
+        try:
+            restore(current_app.config["SQLALCHEMY_DATABASE_URI"], file)
+        except BackupError as error:
+            raise click.ClickException(str(error)) from None
+        click.echo(_("Base de datos restaurada desde %(file)s.", file=file))
+
+    audit_cli = AppGroup("audit", help="The audit log.")
+
+    @audit_cli.command("verify")
+    def audit_verify_command():
+        """Recompute the hash chain and name the first row that was altered."""
+        verify_audit_chain()
+
+    app.cli.add_command(audit_cli)
+
+
+def verify_audit_chain() -> None:
+    from portal.audit import first_broken_event
+    from portal.models.audit import AuditEvent
+
+    broken = first_broken_event()
+    if broken is not None:
+        raise click.ClickException(
+            _(
+                "La cadena de auditoría está alterada desde el evento %(id)d (%(action)s, %(when)s).",
+                id=broken.id,
+                action=broken.action,
+                when=broken.occurred_at.isoformat(),
+            )
+        )
+    count = db.session.scalar(select(func.count(AuditEvent.id)))
+    click.echo(_("Cadena de auditoría íntegra: %(count)d eventos verificados.", count=count))
