@@ -16,6 +16,7 @@ from portal import audit
 from portal.auth.service import hash_password
 from portal.content import load_curriculum
 from portal.extensions import db
+from portal.messages import rut_error_message
 from portal.models.curriculum import Module
 from portal.models.user import ROLES, User
 from portal.quizzes.exchange import ModuleFormatError, export_module, import_module
@@ -89,8 +90,7 @@ def register_commands(app) -> None:
         try:
             rut = normalize_rut(rut)
         except InvalidRut as error:
-            message = "el dígito verificador no corresponde" if error.reason == "check_digit" else "formato no válido"
-            raise click.BadParameter(f"RUT no válido: {message}.", param_hint="--rut") from None
+            raise click.BadParameter(f"RUT no válido: {rut_error_message(error)}.", param_hint="--rut") from None
         if db.session.scalar(select(User.id).where(User.rut == rut)):
             raise click.BadParameter(f"ya existe una cuenta con el RUT {rut}.", param_hint="--rut")
         if not full_name.strip():

@@ -6,7 +6,8 @@ import re
 
 
 class InvalidRut(ValueError):
-    """The text is not a RUT (reason "shape"), or its check digit does not match ("check_digit")."""
+    """The text is not a RUT (reason "shape"), its check digit does not match ("check_digit"),
+    or it is a placeholder such as 11.111.111-1 typed to get past a form ("placeholder")."""
 
     def __init__(self, reason: str):
         super().__init__(reason)
@@ -40,6 +41,8 @@ def normalize_rut(value: str) -> str:
     number = int(match.group(1))
     if number == 0 or check_digit(number) != match.group(2):
         raise InvalidRut("check_digit")
+    if len(set(match.group(1).lstrip("0"))) == 1:
+        raise InvalidRut("placeholder")
     return f"{number}-{match.group(2)}"
 
 

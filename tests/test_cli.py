@@ -65,7 +65,7 @@ def test_users_create_makes_an_account_that_can_sign_in(app, runner, client):
             "users",
             "create",
             "--rut",
-            "11.111.111-1",
+            "13.579.246-2",
             "--name",
             "Ana  Admin",
             "--email",
@@ -82,16 +82,16 @@ def test_users_create_makes_an_account_that_can_sign_in(app, runner, client):
     )
     assert result.exit_code == 0, result.output
     with app.app_context():
-        user = db.session.scalar(select(User).where(User.rut == "11111111-1"))
+        user = db.session.scalar(select(User).where(User.rut == "13579246-2"))
         assert user.full_name == "Ana Admin" and user.email == "ana@muni.cl"
         assert user.roles == {"admin", "hr"} and user.department.name == "Informática"
-    assert login(client, "11111111-1", "una-clave-bien-larga").status_code == 302
+    assert login(client, "13579246-2", "una-clave-bien-larga").status_code == 302
 
 
 @pytest.mark.parametrize(
     "args,message",
     [
-        (["--rut", "11.111.111-2"], "dígito verificador"),
+        (["--rut", "13.579.246-3"], "dígito verificador"),
         (["--rut", "xyz"], "RUT no válido"),
         (["--email", "no-es-correo"], "correo no válido"),
         (["--password", "corta"], "al menos 12"),
@@ -99,7 +99,7 @@ def test_users_create_makes_an_account_that_can_sign_in(app, runner, client):
     ],
 )
 def test_users_create_refuses_bad_input_clearly(app, runner, args, message):
-    base = {"--rut": "11.111.111-1", "--name": "Ana", "--role": "staff", "--password": "una-clave-bien-larga"}
+    base = {"--rut": "13.579.246-2", "--name": "Ana", "--role": "staff", "--password": "una-clave-bien-larga"}
     for flag, value in zip(args[::2], args[1::2], strict=True):
         base[flag] = value
     argv = ["users", "create"]
@@ -117,7 +117,7 @@ def test_users_create_refuses_a_taken_rut_or_email(app, runner, make_user):
     common = ["--name", "Otra", "--role", "staff", "--password", "una-clave-bien-larga"]
     taken_rut = runner.invoke(args=["users", "create", "--rut", person.rut, *common])
     assert taken_rut.exit_code != 0 and "ya existe" in taken_rut.output
-    taken_email = runner.invoke(args=["users", "create", "--rut", "11.111.111-1", "--email", "TOMADA@muni.cl", *common])
+    taken_email = runner.invoke(args=["users", "create", "--rut", "13.579.246-2", "--email", "TOMADA@muni.cl", *common])
     assert taken_email.exit_code != 0 and "ya pertenece" in taken_email.output
 
 

@@ -31,7 +31,7 @@ def test_rut_spellings_normalise_to_one_form(typed):
 
 def test_rut_check_digit_k_and_zero():
     assert check_digit(6) == "K"
-    assert normalize_rut("6-k") == "6-K"
+    assert normalize_rut("10.000.013-k") == "10000013-K"
     assert check_digit(11_111_111) == "1"
     assert check_digit(7_654_321) == "6"
     assert check_digit(1_000_013) == "0"
@@ -56,7 +56,7 @@ def test_bad_ruts_are_refused_with_a_reason(typed, reason):
 
 def test_rut_display_form():
     assert format_rut("12345678-5") == "12.345.678-5"
-    assert format_rut("6-K") == "6-K"
+    assert format_rut("10000013-K") == "10.000.013-K"
 
 
 def question(qid, kind, right, wrong):

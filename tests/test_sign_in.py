@@ -39,7 +39,7 @@ def test_wrong_password_unknown_account_and_bad_rut_get_one_message(client, make
     answers = [
         login(client, person.email, "otra-clave-incorrecta"),
         login(client, "nadie@muni.test"),
-        login(client, "11.111.111-1"),  # valid RUT, no account
+        login(client, "13.579.246-2"),  # valid RUT, no account
         login(client, "12.345.678-9"),  # wrong check digit
     ]
     for response in answers:

@@ -186,7 +186,7 @@ def test_every_invalid_row_is_reported_with_its_line_and_reason(app, make_user):
 
     reasons = {row.line: row.reason for row in preview.invalid}
     assert reasons == {
-        2: "RUT «12.345.678-9»: el dígito verificador no corresponde",
+        2: "RUT «12.345.678-9»: el dígito verificador del RUT no corresponde",
         3: "el RUT 16.234.567-2 se repite en la línea 5",
         4: "fecha de ingreso no reconocida «31-02-2025» (use dd-mm-aaaa)",
         5: "el RUT 16.234.567-2 se repite en la línea 3",
@@ -204,7 +204,7 @@ def test_repeated_email_and_bad_rut_shape_are_reported(app):
         preview = preview_of(data.encode())
 
     assert {row.line: row.reason for row in preview.invalid} == {
-        2: "RUT «xyz» con formato no válido",
+        2: "RUT «xyz»: el RUT no tiene un formato válido; escríbalo como 12.345.678-5",
         3: "el correo misma@muni.cl se repite en la línea 4",
         4: "el correo misma@muni.cl se repite en la línea 3",
     }
@@ -502,7 +502,7 @@ def test_cli_refuses_a_file_with_invalid_rows_and_lists_them(app, runner, tmp_pa
     result = runner.invoke(args=["staff", "import", write(tmp_path, "errores.csv", errors_csv())])
     assert result.exit_code != 0
     assert "no se importó nada" in result.output
-    assert "línea 2: RUT «12.345.678-9»: el dígito verificador no corresponde" in result.output
+    assert "línea 2: RUT «12.345.678-9»: el dígito verificador del RUT no corresponde" in result.output
     assert "línea 7: falta el nombre" in result.output
     assert "--skip-invalid" in result.output
     with app.app_context():

@@ -10,6 +10,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
 
 from portal.learning.progress import COMPLETED, IN_PROGRESS, NOT_STARTED, OVERDUE
+from portal.messages import rut_error_message
 from portal.reports.service import SORTS, ReportFilters
 from portal.rut import InvalidRut, normalize_rut
 
@@ -117,11 +118,7 @@ class PersonForm(FlaskForm):
         try:
             field.data = normalize_rut(field.data)
         except InvalidRut as error:
-            raise ValidationError(
-                _l("El dígito verificador del RUT no corresponde.")
-                if error.reason == "check_digit"
-                else _l("Escriba un RUT válido, por ejemplo 12.345.678-5.")
-            ) from None
+            raise ValidationError(rut_error_message(error).capitalize() + ".") from None
 
     def validate_email(self, field):
         if not field.data:

@@ -43,6 +43,7 @@ from sqlalchemy import func, select
 from portal import audit
 from portal.auth.tokens import SET_PASSWORD_LIFETIME, issue_token
 from portal.extensions import db
+from portal.messages import rut_error_message
 from portal.models.staff import SET_PASSWORD
 from portal.models.user import STAFF, Department, User
 from portal.reports.forms import EMPLOYMENT_LABELS
@@ -458,10 +459,7 @@ def _parse_row(line: int, cells: list[str], columns: Columns) -> ParsedRow:
         try:
             row.rut = normalize_rut(rut_text)
         except InvalidRut as error:
-            if error.reason == "check_digit":
-                row.reasons.append(_("RUT «%(rut)s»: el dígito verificador no corresponde", rut=rut_text))
-            else:
-                row.reasons.append(_("RUT «%(rut)s» con formato no válido", rut=rut_text))
+            row.reasons.append(_("RUT «%(rut)s»: %(problem)s", rut=rut_text, problem=rut_error_message(error)))
     if not row.name:
         row.reasons.append(_("falta el nombre"))
     elif len(row.name) > MAX_NAME_LENGTH:
