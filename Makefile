@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 FLASK := $(BIN)/flask --app portal
 
-.PHONY: run test install install-test migrate seed lint clean messages
+.PHONY: run test install install-test migrate seed lint security clean messages bench
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is needed (set PYTHON=...)")'
@@ -34,8 +34,16 @@ run: seed
 test: install-test
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
+# HR report and exports with 10,000 generated people (bench/); BENCH_ARGS="--database-url ..." for PostgreSQL.
+bench: install-test
+	$(BIN)/python -m bench.report $(BENCH_ARGS)
+
 lint: install-test
 	$(BIN)/ruff check portal tests
+
+# Static security scan of the application; medium and high findings fail the build.
+security: install-test
+	$(BIN)/bandit -q -r portal -c pyproject.toml -ll
 
 clean:
 	rm -rf $(VENV) .pytest_cache test-artifacts

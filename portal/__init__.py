@@ -10,7 +10,7 @@ from flask_babel import format_date, format_datetime
 from flask_babel import gettext as _
 
 from portal.config import load_settings
-from portal.extensions import babel, csrf, db, login_manager, migrate
+from portal.extensions import babel, csrf, db, limiter, login_manager, migrate
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
 
@@ -21,6 +21,9 @@ def create_app(test_config: dict | None = None, instance_path: str | None = None
     load_settings(app, test_config)
     os.makedirs(app.instance_path, exist_ok=True)
 
+    from portal.security import init_request_security
+
+    init_request_security(app)
     register_extensions(app)
     register_blueprints(app)
     register_template_helpers(app)
@@ -42,6 +45,7 @@ def register_extensions(app: Flask) -> None:
             configure_sqlite(db.engine, app.config["SQLITE_BUSY_TIMEOUT"])
     migrate.init_app(app, db, directory=str(MIGRATIONS_DIR), render_as_batch=True)
     csrf.init_app(app)
+    limiter.init_app(app)
     babel.init_app(app, locale_selector=lambda: app.config["BABEL_DEFAULT_LOCALE"])
 
     from portal.auth.sessions import init_login_manager
@@ -50,6 +54,8 @@ def register_extensions(app: Flask) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
+    from portal.admin.views import bp as admin_bp
+    from portal.admin.views import branding_bp
     from portal.auth.access import enforce_declared_access
     from portal.auth.views import bp as auth_bp
     from portal.health import bp as health_bp
@@ -59,7 +65,7 @@ def register_blueprints(app: Flask) -> None:
     # These modules add their routes to the HR blueprint, so they load before it is registered.
     from portal.reports import export_views, reminder_views, staff_views  # noqa: F401
     from portal.reports.views import bp as reports_bp
-    from portal.security import add_security_headers
+    from portal.security import add_security_headers, refuse_nul_bytes
     from portal.training.views import bp as training_bp
 
     app.register_blueprint(health_bp)
@@ -68,21 +74,30 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(quizzes_bp, url_prefix="/modulos")
     app.register_blueprint(training_bp, url_prefix="/capacitacion")
     app.register_blueprint(reports_bp, url_prefix="/rrhh")
+    app.register_blueprint(admin_bp, url_prefix="/admin")
+    app.register_blueprint(branding_bp)
+    app.before_request(refuse_nul_bytes)
     app.before_request(enforce_declared_access)
     app.after_request(add_security_headers)
 
 
 def register_template_helpers(app: Flask) -> None:
     from portal.rut import format_rut
+    from portal.settings import effective
+
+    def display_rut(value):
+        # Anonymised accounts hold a placeholder such as "ANON-12" that is not a RUT.
+        return format_rut(value) if value and value[0].isdigit() else value
 
     app.jinja_env.filters["date_cl"] = lambda value: format_date(value, "dd-MM-yyyy") if value else ""
     app.jinja_env.filters["date_long"] = lambda value: format_date(value, "long") if value else ""
     app.jinja_env.filters["datetime_cl"] = lambda value: format_datetime(value, "dd-MM-yyyy HH:mm") if value else ""
-    app.jinja_env.filters["rut"] = format_rut
+    app.jinja_env.filters["rut"] = display_rut
 
     @app.context_processor
     def institution():
-        return {"institution_name": app.config["INSTITUTION_NAME"]}
+        # Settings an administrator changed win over the configuration (one query per request).
+        return {"institution_name": effective("INSTITUTION_NAME"), "institution_logo": effective("LOGO")}
 
 
 def register_error_handlers(app: Flask) -> None:

@@ -106,6 +106,11 @@ def register_commands(app) -> None:
             raise click.BadParameter(
                 f"la contraseña debe tener al menos {MIN_PASSWORD_LENGTH} caracteres.", param_hint="--password"
             )
+        from portal.auth.passwords import password_problem
+
+        problem = password_problem(password, rut=rut, email=email, full_name=full_name)
+        if problem:
+            raise click.BadParameter(problem, param_hint="--password")
         user = User(
             rut=rut, full_name=" ".join(full_name.split()), email=email or None, password_hash=hash_password(password)
         )

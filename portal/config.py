@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import sys
 from pathlib import Path
 
 DEFAULT_SECRET_KEY = "dev-insecure-change-me"
@@ -38,12 +39,30 @@ class Defaults:
     MAIL_SENDER = "Portal de Inducción <induccion@localhost>"
     DEMO_PASSWORD = DEFAULT_DEMO_PASSWORD
     SESSION_COOKIE_HTTPONLY = True
+    #: None means "on when BASE_URL is https:// or ENV is production"; resolved in load_settings().
+    SESSION_COOKIE_SECURE: bool | None = None
     SESSION_COOKIE_SAMESITE = "Lax"
     SESSION_COOKIE_NAME = "portal_session"
     #: Flask-Login's "remember me" cookie would outlive a logout; the portal never sets it.
     REMEMBER_COOKIE_DURATION = 0
     WTF_CSRF_TIME_LIMIT = None
     MAX_CONTENT_LENGTH = 5 * 1024 * 1024
+    #: Minutes without any request after which a signed-in session is refused.
+    SESSION_IDLE_MINUTES = 30
+    #: Number of reverse proxies in front of the portal; 0 ignores X-Forwarded-* headers entirely.
+    PROXY_COUNT = 0
+    #: Host names the portal answers to (comma-separated in the environment); empty means any.
+    TRUSTED_HOSTS: list[str] | None = None
+    #: Throttling of sign-in and password-reset requests (Flask-Limiter). Windows only, never a lock.
+    RATELIMIT_ENABLED = True
+    #: "memory://" counts per process; use e.g. "redis://127.0.0.1:6379/0" with several workers.
+    RATELIMIT_STORAGE_URL = "memory://"
+    RATELIMIT_HEADERS_ENABLED = False
+    SIGN_IN_LIMIT_PER_ADDRESS = "20 per minute"
+    #: Failed sign-ins per typed login (normalised RUT or lower-case email), existing account or not.
+    SIGN_IN_LIMIT_PER_ACCOUNT = "10 per 15 minutes"
+    PASSWORD_RESET_LIMIT_PER_ADDRESS = "10 per 15 minutes"
+    PASSWORD_RESET_LIMIT_PER_ACCOUNT = "3 per hour"
 
 
 def load_settings(app, test_config: dict | None = None) -> None:
@@ -61,10 +80,43 @@ def load_settings(app, test_config: dict | None = None) -> None:
         database = Path(app.instance_path) / "portal.sqlite3"
         app.config["DATABASE_URL"] = f"sqlite:///{database}"
     app.config["SQLALCHEMY_DATABASE_URI"] = app.config["DATABASE_URL"]
-    app.config.setdefault("SESSION_COOKIE_SECURE", str(app.config.get("BASE_URL") or "").startswith("https://"))
+    production = app.config["ENV"] == "production"
+    if app.config.get("SESSION_COOKIE_SECURE") is None:
+        app.config["SESSION_COOKIE_SECURE"] = production or str(app.config.get("BASE_URL") or "").startswith("https://")
+    app.config["TRUSTED_HOSTS"] = _host_list(app.config.get("TRUSTED_HOSTS"))
+    app.config["PROXY_COUNT"] = int(app.config.get("PROXY_COUNT") or 0)
+    if app.config["PROXY_COUNT"] < 0:
+        raise RuntimeError("PORTAL_PROXY_COUNT must be 0 or a positive number of proxies.")
+    app.config["SESSION_IDLE_MINUTES"] = float(app.config.get("SESSION_IDLE_MINUTES") or 30)
+    # Flask-Limiter reads RATELIMIT_STORAGE_URI; the portal's setting keeps the URL spelling of its siblings.
+    app.config.setdefault("RATELIMIT_STORAGE_URI", app.config.get("RATELIMIT_STORAGE_URL") or "memory://")
 
-    if app.config["ENV"] == "production":
+    if production:
         if app.config["SECRET_KEY"] in (DEFAULT_SECRET_KEY, "", None):
             raise RuntimeError("PORTAL_ENV=production needs PORTAL_SECRET_KEY set to a long random value.")
         if app.debug:
             raise RuntimeError("PORTAL_ENV=production refuses to run with debug mode on.")
+        if not app.config["TRUSTED_HOSTS"]:
+            app.logger.warning(
+                "PORTAL_TRUSTED_HOSTS is not set: the portal answers to any Host header. "
+                "Set it to the portal's host name(s), e.g. induccion.muni.cl."
+            )
+    if (
+        app.config["RATELIMIT_ENABLED"]
+        and str(app.config["RATELIMIT_STORAGE_URI"]).startswith("memory://")
+        and (production or "gunicorn" in sys.modules)
+    ):
+        app.logger.warning(
+            "Sign-in throttling counts in memory, separately in each worker process; "
+            "set PORTAL_RATELIMIT_STORAGE_URL (e.g. redis://127.0.0.1:6379/0) so all workers share the counters."
+        )
+
+
+def _host_list(value) -> list[str] | None:
+    """ "a.cl, b.cl" or ["a.cl", "b.cl"] -> ["a.cl", "b.cl"]; empty -> None (no check)."""
+    if not value:
+        return None
+    if isinstance(value, str):
+        value = value.split(",")
+    hosts = [str(host).strip().lower() for host in value if str(host).strip()]
+    return hosts or None

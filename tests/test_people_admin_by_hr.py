@@ -142,3 +142,22 @@ def test_a_failed_welcome_mail_is_shown_not_swallowed(make_app, make_user):
         "/rrhh/personas/nueva", data={"rut": "18.765.432-7", "full_name": "Rosa Tapia", "email": "rosa.tapia@muni.cl"}
     ).get_data(as_text=True)
     assert "No se pudo enviar el correo" in html and "/clave/" in html
+
+
+def test_an_anonymised_person_can_no_longer_be_changed_by_hr(app, make_user):
+    from portal.admin.service import anonymise
+
+    client, hr = hr_client(app, make_user)
+    person = make_user(active=False)
+    with app.app_context():
+        anonymise(db.session.get(User, person.id), hr.id)
+        db.session.commit()
+    page = client.get(f"/rrhh/personas/{person.id}")
+    assert page.status_code == 200 and "Persona anonimizada" in page.get_data(as_text=True)
+    for method, url in (("GET", "editar"), ("POST", "activacion"), ("POST", "enlace")):
+        response = client.open(
+            f"/rrhh/personas/{person.id}/{url}", method=method, data={"active": "1"}, follow_redirects=True
+        )
+        assert response.status_code == 200 and "fue anonimizada" in response.get_data(as_text=True), url
+    with app.app_context():
+        assert db.session.get(User, person.id).active is False

@@ -2,8 +2,10 @@
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import HiddenField, PasswordField, StringField
+from wtforms import HiddenField, PasswordField, StringField, ValidationError
 from wtforms.validators import DataRequired, EqualTo, Length
+
+from portal.auth.passwords import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH, password_problem
 
 
 class LoginForm(FlaskForm):
@@ -20,15 +22,26 @@ class LoginForm(FlaskForm):
     next = HiddenField()
 
 
-MIN_PASSWORD_LENGTH = 12
+class ForgotPasswordForm(FlaskForm):
+    login = StringField(
+        _l("RUT o correo electrónico"),
+        validators=[DataRequired(_l("Escriba su RUT o su correo.")), Length(max=254)],
+        render_kw={"autocomplete": "username", "autocapitalize": "none", "spellcheck": "false"},
+    )
 
 
 class SetPasswordForm(FlaskForm):
+    """New password for `person` (the account the link belongs to), checked against the policy."""
+
     password = PasswordField(
         _l("Nueva contraseña"),
         validators=[
             DataRequired(_l("Escriba una contraseña.")),
-            Length(min=MIN_PASSWORD_LENGTH, max=1024, message=_l("Use al menos 12 caracteres; una frase corta sirve.")),
+            Length(
+                min=MIN_PASSWORD_LENGTH,
+                max=MAX_PASSWORD_LENGTH,
+                message=_l("Use al menos 12 caracteres; una frase corta sirve."),
+            ),
         ],
         render_kw={"autocomplete": "new-password"},
     )
@@ -40,6 +53,23 @@ class SetPasswordForm(FlaskForm):
         ],
         render_kw={"autocomplete": "new-password"},
     )
+
+    def __init__(self, *args, person=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.person = person
+
+    def validate_password(self, field):
+        if field.errors:  # too short or too long: already said
+            return
+        person = self.person
+        problem = password_problem(
+            field.data or "",
+            rut=getattr(person, "rut", None),
+            email=getattr(person, "email", None),
+            full_name=getattr(person, "full_name", None),
+        )
+        if problem:
+            raise ValidationError(problem)
 
 
 class ButtonForm(FlaskForm):

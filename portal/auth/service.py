@@ -34,6 +34,20 @@ def find_user_by_login(login: str) -> User | None:
     return db.session.scalar(select(User).where(func.lower(User.email) == login.lower()))
 
 
+def normalized_login(login: str | None) -> str:
+    """The account identifier as typed, in one spelling: a RUT as "12345678-5", an email lower-case.
+
+    Used to count attempts per account whether or not the account exists.
+    """
+    login = " ".join((login or "").split()).lower()
+    if login and "@" not in login and looks_like_rut(login):
+        try:
+            return normalize_rut(login).lower()
+        except InvalidRut:
+            return re.sub(r"[\s.\-]", "", login)
+    return login
+
+
 def authenticate(login: str, password: str) -> User | None:
     """Return the active account matching login and password, or None for any failure."""
     user = find_user_by_login(login)

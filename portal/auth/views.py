@@ -1,22 +1,64 @@
-"""Sign-in and sign-out pages."""
+"""Sign-in, sign-out and password pages."""
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+import hashlib
+
+from flask import Blueprint, current_app, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from portal import audit
 from portal.auth.access import public, signed_in
-from portal.auth.forms import LoginForm, SetPasswordForm
-from portal.auth.service import authenticate, hash_password, safe_next_path
+from portal.auth.forms import ForgotPasswordForm, LoginForm, SetPasswordForm
+from portal.auth.service import (
+    authenticate,
+    find_user_by_login,
+    hash_password,
+    normalized_login,
+    safe_next_path,
+)
 from portal.auth.sessions import end_session, start_session
-from portal.auth.tokens import redeem_token, usable_token
-from portal.extensions import db
+from portal.auth.tokens import RESET_PASSWORD_LIFETIME, issue_token, redeem_token, usable_token
+from portal.extensions import db, limiter
+from portal.mail import MailError, send_mail
+from portal.models.staff import RESET_PASSWORD
+from portal.settings import effective
+from portal.urls import public_url
 
 bp = Blueprint("auth", __name__)
 
 
+# Throttling. Limits are time windows (Flask-Limiter), never a permanent lock: waiting always
+# helps, so nobody can lock a colleague out for good by typing their RUT with wrong passwords.
+
+
+def _typed_login_key() -> str:
+    """The rate-limit key of the account typed in the form, hashed so no RUT or email is stored."""
+    typed = normalized_login(request.form.get("login"))
+    return "login:" + hashlib.sha256(typed.encode("utf-8")).hexdigest()[:32]
+
+
+def _no_login_typed() -> bool:
+    return not normalized_login(request.form.get("login"))
+
+
+def _setting(name: str):
+    return lambda: current_app.config[name]
+
+
+def _sign_in_failed(_response) -> bool:
+    return bool(g.get("sign_in_failed"))
+
+
 @bp.route("/login", methods=["GET", "POST"])
 @public
+@limiter.limit(_setting("SIGN_IN_LIMIT_PER_ADDRESS"), methods=["POST"])
+@limiter.limit(
+    _setting("SIGN_IN_LIMIT_PER_ACCOUNT"),
+    key_func=_typed_login_key,
+    methods=["POST"],
+    exempt_when=_no_login_typed,
+    deduct_when=_sign_in_failed,  # only wrong credentials count, known account or not
+)
 def login():
     """Sign in with RUT or email and password."""
     form = LoginForm()
@@ -31,6 +73,7 @@ def login():
             audit.record("auth.login", actor_id=user.id)
             db.session.commit()
             return redirect(safe_next_path(form.next.data) or url_for("learning.dashboard"))
+        g.sign_in_failed = True
         audit.record("auth.login_failed", login=form.login.data.strip()[:254])
         db.session.commit()
         # One message whatever went wrong, so the form never reveals which accounts exist.
@@ -51,6 +94,60 @@ def logout():
     return redirect(url_for("auth.login"))
 
 
+@bp.route("/clave/olvido", methods=["GET", "POST"])
+@public
+@limiter.limit(_setting("PASSWORD_RESET_LIMIT_PER_ADDRESS"), methods=["POST"])
+@limiter.limit(
+    _setting("PASSWORD_RESET_LIMIT_PER_ACCOUNT"),
+    key_func=_typed_login_key,
+    methods=["POST"],
+    exempt_when=_no_login_typed,
+)
+def forgot_password():
+    """Ask for a password link by RUT or email. The answer never says whether the account exists."""
+    form = ForgotPasswordForm()
+    if form.validate_on_submit():
+        _send_reset_link(form.login.data)
+        hours = int(RESET_PASSWORD_LIFETIME.total_seconds() // 3600)
+        return render_template("auth/forgot_password_sent.html", hours=hours)
+    return render_template("auth/forgot_password.html", form=form)
+
+
+def _send_reset_link(login: str) -> None:
+    """Mail a one-time link when the account exists, is active and has an email; audit either way."""
+    user = find_user_by_login(login)
+    if user is None:
+        outcome = "unknown_account"
+    elif not user.active:
+        outcome = "inactive"
+    elif not user.email:
+        outcome = "no_email"
+    else:
+        outcome = "sent"
+        raw = issue_token(user, RESET_PASSWORD, RESET_PASSWORD_LIFETIME)
+        db.session.commit()  # the link must work before the mail arrives; no lock held while mailing
+        hours = int(RESET_PASSWORD_LIFETIME.total_seconds() // 3600)
+        body = _(
+            "Hola, %(name)s:\n\n"
+            "Recibimos una solicitud para restablecer su contraseña del Portal de Inducción de %(institution)s. "
+            "Para elegir una nueva, abra este enlace (sirve una sola vez y vence en %(hours)s horas):\n\n"
+            "%(link)s\n\n"
+            "Si no fue usted, ignore este mensaje: su contraseña actual sigue funcionando.\n",
+            name=user.first_name,
+            institution=effective("INSTITUTION_NAME"),
+            hours=hours,
+            link=public_url("auth.set_password", token=raw),
+        )
+        try:
+            send_mail(user.email, _("Restablecer su contraseña"), body, to_name=user.full_name)
+        except MailError as error:
+            outcome = "mail_failed"
+            current_app.logger.warning("password reset mail for account %s failed: %s", user.id, error)
+    # No email or typed login in the details: the audit log is read by more people than HR.
+    audit.record("auth.password_reset_requested", user_id=user.id if user else None, outcome=outcome)
+    db.session.commit()
+
+
 @bp.route("/clave/<token>", methods=["GET", "POST"])
 @public
 def set_password(token: str):
@@ -58,7 +155,7 @@ def set_password(token: str):
     found = usable_token(token)
     if found is None:
         return render_template("auth/link_invalid.html"), 404
-    form = SetPasswordForm()
+    form = SetPasswordForm(person=found.user)
     if form.validate_on_submit():
         if redeem_token(found, hash_password(form.password.data)):
             audit.record("auth.password_set", actor_id=found.user_id, purpose=found.purpose)
@@ -67,4 +164,12 @@ def set_password(token: str):
             return redirect(url_for("auth.login"))
         db.session.rollback()
         return render_template("auth/link_invalid.html"), 404
-    return render_template("auth/set_password.html", form=form, person=found.user)
+    return render_template(
+        "auth/set_password.html", form=form, person=found.user, resetting=found.purpose == RESET_PASSWORD
+    )
+
+
+@bp.app_errorhandler(429)
+def too_many_attempts(_error):
+    """The same page whatever limit was reached, so it says nothing about any account."""
+    return render_template("auth/too_many_attempts.html"), 429

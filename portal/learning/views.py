@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import datetime
 
 from flask import (
@@ -20,6 +21,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from portal import audit
+from portal.admin.personal_data import personal_data
 from portal.auth.access import public, signed_in
 from portal.auth.forms import ButtonForm
 from portal.extensions import db
@@ -29,6 +31,7 @@ from portal.learning.forms import CommitmentForm
 from portal.learning.progress import LOCKED
 from portal.markdown import render_markdown
 from portal.rut import format_rut
+from portal.settings import effective
 from portal.training.uploads import upload_folder
 from portal.urls import public_url
 
@@ -127,7 +130,7 @@ def commitment():
         return render_template("learning/commitment_signed.html", path=path)
     if not path.progress.modules_done:
         return render_template("learning/commitment_locked.html", path=path)
-    text = service.commitment_text(current_user, current_app.config["INSTITUTION_NAME"])
+    text = service.commitment_text(current_user, effective("INSTITUTION_NAME"))
     form = CommitmentForm()
     if form.validate_on_submit():
         try:
@@ -163,7 +166,7 @@ def certificate():
     issued = path.certificate.issued_at.astimezone(get_timezone()).date()
     grouped = service.group_code(path.certificate.code)
     data = CertificateData(
-        institution=current_app.config["INSTITUTION_NAME"],
+        institution=effective("INSTITUTION_NAME"),
         full_name=current_user.full_name,
         rut=format_rut(current_user.rut),
         completed_on=format_date(issued, "long"),
@@ -177,7 +180,7 @@ def certificate():
             "body": _(
                 "completó el programa de inducción institucional sobre la misión, la visión y "
                 "los valores de %(institution)s, y firmó el compromiso con esos valores.",
-                institution=current_app.config["INSTITUTION_NAME"],
+                institution=effective("INSTITUTION_NAME"),
             ),
             "module": _("Módulo"),
             "score": _("Puntaje"),
@@ -191,6 +194,22 @@ def certificate():
         certificate_pdf(data),
         mimetype="application/pdf",
         headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+    )
+
+
+@bp.get("/mis-datos")
+@signed_in
+def my_data():
+    """Everything the portal holds about the signed-in person, as a JSON download (Ley 21.719)."""
+    data = personal_data(current_user)
+    audit.record("privacy.data_downloaded", actor_id=current_user.id)
+    db.session.commit()
+    body = json.dumps(data, ensure_ascii=False, indent=2, default=str)
+    filename = f"mis-datos-portal-induccion-{local_today().isoformat()}.json"
+    return Response(
+        body,
+        mimetype="application/json",
+        headers={"Content-Disposition": f'attachment; filename="{filename}"', "Cache-Control": "no-store"},
     )
 
 

@@ -12,6 +12,7 @@ from portal.models.quiz import (
     RevisionChoice,
     RevisionQuestion,
 )
+from portal.models.settings import Setting
 from portal.models.staff import PasswordToken, Reminder
 from portal.models.user import AuthSession, Department, User, UserRole
 
@@ -33,6 +34,7 @@ __all__ = [
     "QuizRevision",
     "RevisionChoice",
     "RevisionQuestion",
+    "Setting",
     "User",
     "UserRole",
 ]

@@ -104,5 +104,7 @@ class AuthSession(db.Model):
     token: Mapped[str] = mapped_column(String(64), default=new_session_token)
     user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"), index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    #: Last request seen from this browser, updated at most once a minute; drives the idle timeout.
+    last_seen_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=utcnow)
 
     user: Mapped[User] = relationship()

@@ -5,10 +5,11 @@ from __future__ import annotations
 from email_validator import EmailNotValidError, validate_email
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import DateField, IntegerField, SelectField, StringField
+from wtforms import DateField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
 
+from portal.fields import BoundedIntegerField
 from portal.learning.progress import COMPLETED, IN_PROGRESS, NOT_STARTED, OVERDUE
 from portal.messages import rut_error_message
 from portal.reports.service import SORTS, ReportFilters
@@ -98,6 +99,8 @@ class PersonForm(FlaskForm):
     email = StringField(
         _l("Correo electrónico (opcional)"),
         validators=[Optional(), Length(max=254)],
+        # Blank (spaces only) means no email: Optional() would otherwise stop before validate_email.
+        filters=[lambda value: (value or "").strip() or None],
         render_kw={"autocomplete": "off", "spellcheck": "false"},
     )
     department = StringField(
@@ -118,7 +121,8 @@ class PersonForm(FlaskForm):
         try:
             field.data = normalize_rut(field.data)
         except InvalidRut as error:
-            raise ValidationError(rut_error_message(error).capitalize() + ".") from None
+            message = rut_error_message(error)
+            raise ValidationError(message[:1].upper() + message[1:] + ".") from None
 
     def validate_email(self, field):
         if not field.data:
@@ -131,7 +135,7 @@ class PersonForm(FlaskForm):
 
 
 class DueDateShiftForm(FlaskForm):
-    days = IntegerField(
+    days = BoundedIntegerField(
         _l("Mover el plazo (días; negativo para adelantarlo)"),
         validators=[DataRequired(_l("Indique cuántos días.")), NumberRange(-365, 365, _l("Entre -365 y 365 días."))],
     )

@@ -5,7 +5,7 @@ Routes live on the reports blueprint (/rrhh); importing this module registers th
 
 from __future__ import annotations
 
-from flask import current_app, flash, redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf import FlaskForm
@@ -13,6 +13,7 @@ from flask_wtf import FlaskForm
 from portal.reports import reminders
 from portal.reports.forms import STATUS_LABELS
 from portal.reports.views import bp, filter_form, hr_only, local_today
+from portal.settings import effective
 
 #: Query parameters that are not filters.
 NOT_FILTERS = ("pagina", "ejemplo")
@@ -48,7 +49,7 @@ def reminders_page():
         preview=preview,
         args=filter_args(),
         status_labels=STATUS_LABELS,
-        interval_days=current_app.config["REMINDER_INTERVAL_DAYS"],
+        interval_days=effective("REMINDER_INTERVAL_DAYS"),
         reasons=reminders,
     )
 

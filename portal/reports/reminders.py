@@ -19,7 +19,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
-from flask import current_app
 from flask_babel import format_date, format_datetime, ngettext
 from flask_babel import gettext as _
 from sqlalchemy import func, select
@@ -31,6 +30,7 @@ from portal.mail import Mailer, MailError, build_message
 from portal.models.staff import Reminder
 from portal.models.types import utcnow
 from portal.reports.service import PersonRow, ReportFilters, report_rows, steps_total
+from portal.settings import effective
 from portal.urls import public_url
 
 SENT = "sent"
@@ -78,7 +78,7 @@ class BatchResult:
 
 
 def interval() -> timedelta:
-    return timedelta(days=int(current_app.config["REMINDER_INTERVAL_DAYS"]))
+    return timedelta(days=int(effective("REMINDER_INTERVAL_DAYS")))
 
 
 def recent_reminders(now: datetime | None = None) -> dict[int, datetime]:
@@ -129,7 +129,7 @@ def portal_url() -> str:
 
 def compose(person: PersonRow, today: date, link: str) -> tuple[str, str]:
     """Subject and plain-text body of one person's reminder."""
-    institution = current_app.config["INSTITUTION_NAME"]
+    institution = effective("INSTITUTION_NAME")
     overdue = person.due_date is not None and person.due_date < today
     subject = (
         _("Recordatorio: el plazo de su inducción ya venció") if overdue else _("Recordatorio: complete su inducción")

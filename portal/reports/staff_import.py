@@ -49,6 +49,7 @@ from portal.models.user import STAFF, Department, User
 from portal.reports.forms import EMPLOYMENT_LABELS
 from portal.reports.people import default_due_date, find_or_create_department
 from portal.rut import InvalidRut, format_rut, normalize_rut
+from portal.settings import effective
 from portal.urls import public_url
 
 #: Largest file accepted (the web server refuses requests above MAX_CONTENT_LENGTH, 5 MB, anyway).
@@ -632,7 +633,7 @@ def _chunks(values: list, size: int = 500):
 def build_preview(table: Table, *, onboarding_days: int | None = None) -> Preview:
     """Validate every row and compare it with the database; writes nothing. Raises ImportFileError."""
     columns = map_columns(table.header)
-    days = current_app.config["ONBOARDING_DAYS"] if onboarding_days is None else onboarding_days
+    days = effective("ONBOARDING_DAYS") if onboarding_days is None else onboarding_days
     rows = [_parse_row(line, cells, columns) for line, cells in table.rows]
     _flag_repeats(rows)
 

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import get_timezone, ngettext
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
 from portal import audit
+from portal.admin.service import is_anonymised
 from portal.auth.access import roles_required
 from portal.auth.tokens import SET_PASSWORD_LIFETIME, issue_token
 from portal.extensions import db
@@ -23,6 +24,7 @@ from portal.reports import people, service
 from portal.reports.forms import EMPLOYMENT_LABELS, STATUS_LABELS, DueDateShiftForm, PersonForm, ReportFilterForm
 from portal.reports.welcome import send_welcome_links
 from portal.rut import format_rut
+from portal.settings import effective
 from portal.urls import public_url
 
 bp = Blueprint("reports", __name__)
@@ -101,6 +103,15 @@ def person_or_404(user_id: int) -> User:
     return user
 
 
+def changeable_person_or_redirect(user_id: int):
+    """The person, or a redirect when they were anonymised (their record can no longer change)."""
+    user = person_or_404(user_id)
+    if is_anonymised(user):
+        flash(_("Esta persona fue anonimizada: su ficha ya no se puede modificar."), "error")
+        return redirect(url_for("reports.person", user_id=user.id))
+    return user
+
+
 def render_person_form(form: PersonForm, person: User | None, link: str | None = None):
     return render_template(
         "reports/person_form.html", form=form, person=person, departments=departments_in_order(), link=link
@@ -111,9 +122,7 @@ def save_from_form(form: PersonForm, person: User | None):
     """Save the person; on a RUT or email conflict, put the message next to the field."""
     data = {name: field.data for name, field in form._fields.items() if name != "csrf_token"}
     try:
-        return people.save_person(
-            person, data, onboarding_days=current_app.config["ONBOARDING_DAYS"], actor_id=current_user.id
-        )
+        return people.save_person(person, data, onboarding_days=effective("ONBOARDING_DAYS"), actor_id=current_user.id)
     except people.PersonConflict as conflict:
         db.session.rollback()
         getattr(form, conflict.field).errors.append(str(conflict))
@@ -150,7 +159,9 @@ def new_person():
 @bp.route("/personas/<int:user_id>/editar", methods=["GET", "POST"])
 @hr_only
 def edit_person(user_id: int):
-    person = person_or_404(user_id)
+    person = changeable_person_or_redirect(user_id)
+    if not isinstance(person, User):
+        return person
     form = PersonForm(obj=person, department=person.department.name if person.department else "")
     if request.method == "GET":
         form.rut.data = format_rut(person.rut)
@@ -165,7 +176,9 @@ def edit_person(user_id: int):
 @hr_only
 def set_active(user_id: int):
     """Deactivate someone who left (their records stay) or reactivate them."""
-    person = person_or_404(user_id)
+    person = changeable_person_or_redirect(user_id)
+    if not isinstance(person, User):
+        return person
     active = request.form.get("active") == "1"
     if not active and person.id == current_user.id:
         flash(_("No puede desactivar su propia cuenta."), "error")
@@ -180,7 +193,9 @@ def set_active(user_id: int):
 @hr_only
 def password_link(user_id: int):
     """A new one-time link to set the password, for HR to hand over in person."""
-    person = person_or_404(user_id)
+    person = changeable_person_or_redirect(user_id)
+    if not isinstance(person, User):
+        return person
     raw = issue_token(person, SET_PASSWORD, SET_PASSWORD_LIFETIME)
     audit.record("staff.password_link_issued", actor_id=current_user.id, user_id=person.id)
     db.session.commit()

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from flask import current_app
 from flask_babel import gettext as _
 
 from portal.mail import Mailer, MailError, build_message
+from portal.settings import effective
 
 
 def welcome_body(full_name: str, link: str, days: int) -> str:
-    institution = current_app.config["INSTITUTION_NAME"]
+    institution = effective("INSTITUTION_NAME")
     return _(
         "Estimada/o %(name)s:\n\n"
         "Le damos la bienvenida a %(institution)s. Su inducción institucional se realiza en el "

@@ -10,7 +10,6 @@ from wtforms import (
     FieldList,
     Form,
     FormField,
-    IntegerField,
     RadioField,
     SelectField,
     StringField,
@@ -19,6 +18,7 @@ from wtforms import (
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, Regexp
 
+from portal.fields import BoundedIntegerField
 from portal.models.quiz import MULTIPLE, SINGLE, TRUE_FALSE
 
 CHOICE_ROWS = 6
@@ -54,19 +54,19 @@ class LessonForm(FlaskForm):
 
 
 class QuizSettingsForm(FlaskForm):
-    pass_mark = IntegerField(
+    pass_mark = BoundedIntegerField(
         _l("Nota de aprobación (%)"),
         validators=[
             DataRequired(_l("Indique la nota de aprobación.")),
             NumberRange(1, 100, _l("Debe estar entre 1 y 100.")),
         ],
     )
-    max_attempts = IntegerField(
+    max_attempts = BoundedIntegerField(
         _l("Intentos permitidos (vacío = ilimitados)"),
         validators=[Optional(), NumberRange(min=1, message=_l("Debe ser al menos 1."))],
     )
     shuffle = BooleanField(_l("Mostrar las alternativas en orden aleatorio en cada intento"))
-    pool_size = IntegerField(
+    pool_size = BoundedIntegerField(
         _l("Preguntas por intento (vacío = todas)"),
         validators=[Optional(), NumberRange(min=1, message=_l("Debe ser al menos 1."))],
     )

@@ -104,16 +104,19 @@ def due_dates_listed(page: Page) -> list[date]:
     return [datetime.strptime(text.strip(), "%d-%m-%Y").date() for text in cells]
 
 
-def axe_at(page: Page, label: str, *viewports: dict) -> None:
-    for viewport in viewports:
-        page.set_viewport_size(viewport)
-        assert_no_axe_violations(page, f"{label} at {viewport['width']}x{viewport['height']}")
-    page.set_viewport_size(DESKTOP)
-
-
 def no_sideways_scroll(page: Page, label: str) -> None:
     overflow = page.evaluate("() => document.documentElement.scrollWidth - window.innerWidth")
     assert overflow <= 0, f"{label} scrolls sideways by {overflow}px at {page.viewport_size['width']}px"
+
+
+def check_page(page: Page, label: str, *, axe_on_phone: bool = False) -> None:
+    """axe at 1366x768 (and at 390x844 when asked); at 390px wide the page must not scroll sideways."""
+    assert_no_axe_violations(page, f"{label} at 1366x768")
+    page.set_viewport_size(PHONE)
+    no_sideways_scroll(page, label)
+    if axe_on_phone:
+        assert_no_axe_violations(page, f"{label} at 390x844")
+    page.set_viewport_size(DESKTOP)
 
 
 def expect_flash(page: Page, text: str) -> None:
@@ -163,7 +166,7 @@ def test_hr_pages_pass_axe(page: Page, live_server, make_user, mailbox):
     for name in ("Exportar CSV", "Exportar Excel"):
         expect(page.get_by_role("link", name=name)).to_be_visible()
     expect(page.get_by_role("search", name="Filtrar personas")).to_be_visible()
-    axe_at(page, "the report", DESKTOP, PHONE)
+    check_page(page, "the report", axe_on_phone=True)
 
     # Page 2 of the list.
     pages.get_by_role("link", name="Siguiente").click()
@@ -171,7 +174,7 @@ def test_hr_pages_pass_axe(page: Page, live_server, make_user, mailbox):
     expect(people_rows(page)).to_have_count(everyone - 50)
     expect(page.get_by_role("navigation", name="Páginas")).to_contain_text("Página 2 de 2")
     expect(page.get_by_role("navigation", name="Páginas").get_by_role("link", name="Anterior")).to_be_visible()
-    assert_no_axe_violations(page, "page 2 of the report")
+    check_page(page, "page 2 of the report")
 
     # Sorted by due date, by clicking the column header: ascending, then descending.
     page.goto(f"{base}{REPORT}")
@@ -180,7 +183,7 @@ def test_hr_pages_pass_axe(page: Page, live_server, make_user, mailbox):
     expect(page.locator("table.people thead")).to_contain_text("(orden ascendente)")
     ascending = due_dates_listed(page)
     assert ascending == sorted(ascending), ascending
-    assert_no_axe_violations(page, "the report sorted by due date")
+    check_page(page, "the report sorted by due date")
     page.locator("table.people thead").get_by_role("link", name=re.compile("^Plazo")).click()
     expect(page).to_have_url(re.compile(r"orden=plazo&sentido=desc"))
     descending = due_dates_listed(page)
@@ -194,12 +197,12 @@ def test_hr_pages_pass_axe(page: Page, live_server, make_user, mailbox):
     overdue = counts["Atrasado"]
     expect(people_rows(page)).to_have_count(overdue)
     expect(people_rows(page).locator(".badge")).to_have_text(["Atrasado"] * overdue)
-    assert_no_axe_violations(page, "the report filtered, with a bad date")
+    check_page(page, "the report filtered, with a bad date")
 
     # A filter nobody matches.
     page.goto(f"{base}{REPORT}?q=nadie-se-llama-asi")
     expect(page.get_by_text("No hay personas que coincidan con los filtros.").first).to_be_visible()
-    assert_no_axe_violations(page, "the report with no match")
+    check_page(page, "the report with no match")
 
     # A person's page, from the list.
     page.goto(f"{base}{REPORT}?q=Quiroz")
@@ -215,21 +218,21 @@ def test_hr_pages_pass_axe(page: Page, live_server, make_user, mailbox):
     expect(page.get_by_text("Aún no firma el compromiso.")).to_be_visible()
     for name in ("Generar enlace para crear contraseña", "Desactivar (dejó la institución)"):
         expect(page.get_by_role("button", name=name)).to_be_visible()
-    axe_at(page, "a person's page", DESKTOP, PHONE)
+    check_page(page, "a person's page", axe_on_phone=True)
 
     # A demo person far along: attempts, commitment and certificate on their page.
     page.goto(f"{base}{REPORT}?estado=completed")
     page.locator("table.people tbody th a").first.click()
     expect(page.get_by_role("table", name="Avance por módulo").get_by_text("aprobado").first).to_be_visible()
     expect(page.get_by_text("Certificado emitido el")).to_be_visible()
-    axe_at(page, "a person who completed", DESKTOP, PHONE)
+    check_page(page, "a person who completed", axe_on_phone=True)
 
     # A new link to set the password, for HR to hand over.
     page.goto(f"{base}/rrhh/personas/{reachable.id}")
     page.get_by_role("button", name="Generar enlace para crear contraseña").click()
     heading(page, "Enlace para crear la contraseña")
     expect(page.locator("code.hash")).to_contain_text("/clave/")
-    assert_no_axe_violations(page, "a new password link")
+    check_page(page, "a new password link")
 
     # The edit form, filled in with the person's data.
     page.goto(f"{base}/rrhh/personas/{reachable.id}/editar")
@@ -237,13 +240,13 @@ def test_hr_pages_pass_axe(page: Page, live_server, make_user, mailbox):
     expect(page.get_by_label("RUT", exact=True)).to_have_value(re.compile(r"^\d{1,2}\.\d{3}\.\d{3}-[\dK]$"))
     expect(page.get_by_label("Nombre completo")).to_have_value(REACHABLE[0])
     expect(page.get_by_role("link", name="Cancelar")).to_have_attribute("href", f"/rrhh/personas/{reachable.id}")
-    assert_no_axe_violations(page, "the edit form")
+    check_page(page, "the edit form")
 
     # A new person: the empty form, then sent with a wrong RUT check digit and a bad e-mail.
     page.goto(f"{base}/rrhh/personas/nueva")
     heading(page, "Agregar una persona")
     expect(page.get_by_role("button", name="Guardar")).to_be_visible()
-    assert_no_axe_violations(page, "the new person form")
+    check_page(page, "the new person form")
     page.get_by_label("RUT", exact=True).fill("12.345.678-9")
     page.get_by_label("Correo electrónico (opcional)").fill("no-es-un-correo")
     page.get_by_role("button", name="Guardar").click()
@@ -252,7 +255,7 @@ def test_hr_pages_pass_axe(page: Page, live_server, make_user, mailbox):
     expect(page.locator("#full_name-error")).to_have_text("Escriba el nombre.")
     expect(page.locator("#email-error")).to_contain_text("Escriba un correo válido")
     expect(page.get_by_label("RUT", exact=True)).to_have_attribute("aria-invalid", "true")
-    assert_no_axe_violations(page, "the new person form with errors")
+    check_page(page, "the new person form with errors")
 
     # Corrected: the person is created, the link shown and mailed.
     page.get_by_label("RUT", exact=True).fill("12.345.678-5")
@@ -267,7 +270,7 @@ def test_hr_pages_pass_axe(page: Page, live_server, make_user, mailbox):
     expect(page.get_by_text("Se le envió este enlace a joaquin.leiva@muni.cl.")).to_be_visible()
     expect(page.get_by_role("link", name="Ir a la ficha")).to_be_visible()
     assert mailbox.to("joaquin.leiva@muni.cl"), "the welcome e-mail never reached the SMTP server"
-    assert_no_axe_violations(page, "the person-created page")
+    check_page(page, "the person-created page")
 
     # Moving due dates, for the overdue people: the form, then sent empty.
     page.goto(f"{base}{REPORT}?estado=overdue")
@@ -275,20 +278,20 @@ def test_hr_pages_pass_axe(page: Page, live_server, make_user, mailbox):
     heading(page, "Mover plazos")
     expect(page.locator("p.lead")).to_contain_text(f"Se moverá el plazo de {overdue} personas")
     expect(page.get_by_role("table", name="Personas afectadas").locator("tbody tr")).to_have_count(overdue)
-    assert_no_axe_violations(page, "the due dates page")
+    check_page(page, "the due dates page")
     page.get_by_role("button", name="Mover plazos").click()
     expect(page.locator("#days-error")).to_have_text("Indique cuántos días.")
-    assert_no_axe_violations(page, "the due dates page with an error")
+    check_page(page, "the due dates page with an error")
 
     # Importing staff: the upload page, the preview of a file with a bad row, the result.
     page.goto(f"{base}{REPORT}")
     page.get_by_role("link", name="Importar personal").click()
     heading(page, "Importar personas desde una planilla")
     expect(page.get_by_role("table", name="Columnas de la planilla y los títulos aceptados")).to_be_visible()
-    assert_no_axe_violations(page, "the staff import upload page")
+    check_page(page, "the staff import upload page")
     page.get_by_role("button", name="Revisar el archivo").click()
     expect(page.locator("#file-error")).to_have_text("Elija el archivo con las personas.")
-    assert_no_axe_violations(page, "the staff import upload page without a file")
+    check_page(page, "the staff import upload page without a file")
 
     page.get_by_label("Archivo CSV o Excel (.xlsx)").set_input_files(
         {"name": "ingresos_marzo.csv", "mimeType": "text/csv", "buffer": IMPORT_CSV}
@@ -307,7 +310,7 @@ def test_hr_pages_pass_axe(page: Page, live_server, make_user, mailbox):
     expect(page.get_by_text("Se crearán estos departamentos: Finanzas.")).to_be_visible()
     confirm = page.get_by_role("button", name="Importar solo las 2 filas válidas (se omiten 1 con errores)")
     expect(confirm).to_be_visible()
-    axe_at(page, "the import preview", DESKTOP, PHONE)
+    check_page(page, "the import preview", axe_on_phone=True)
 
     confirm.click()
     heading(page, "Importación lista")
@@ -321,7 +324,7 @@ def test_hr_pages_pass_axe(page: Page, live_server, make_user, mailbox):
     expect(links.locator("tr").filter(has_text="Valentina Ibáñez Rojas")).to_contain_text("Enviado")
     expect(links.locator("tr").filter(has_text="Sergio Pino Carrasco")).to_contain_text("No enviado")
     expect(page.get_by_role("alert")).to_contain_text("1 correo de bienvenida no se pudo enviar")
-    assert_no_axe_violations(page, "the import done page")
+    check_page(page, "the import done page")
 
     # Reminders: the list of people not done, with a preview of the message.
     page.goto(f"{base}{REPORT}")
@@ -334,14 +337,14 @@ def test_hr_pages_pass_axe(page: Page, live_server, make_user, mailbox):
     assert listed.count() > 10
     expect(page.locator("table.people tbody").get_by_text("No se puede: sin correo").first).to_be_visible()
     expect(page.get_by_role("button", name="Enviar recordatorio a las personas marcadas")).to_be_visible()
-    assert_no_axe_violations(page, "the reminders page")
+    check_page(page, "the reminders page")
 
     # Another person's message in the preview.
     page.get_by_role("link", name=f"Ver mensaje para {REACHABLE[0]}").click()
     expect(page).to_have_url(re.compile(r"ejemplo=\d+#vista-previa$"))
     expect(preview.locator("strong")).to_have_text(REACHABLE[0])
     expect(preview).to_contain_text("Recordatorio: el plazo de su inducción ya venció")
-    assert_no_axe_violations(page, "the reminders page previewing someone else")
+    check_page(page, "the reminders page previewing someone else")
 
     # Sent to one person through the SMTP server.
     page.get_by_label("Buscar por nombre, RUT o correo").fill("Quiroz")
@@ -354,7 +357,7 @@ def test_hr_pages_pass_axe(page: Page, live_server, make_user, mailbox):
     expect(page.get_by_role("table", name="Recordatorios enviados")).to_contain_text(REACHABLE[0])
     (message,) = mailbox.to(REACHABLE[1])
     assert "plazo" in message["Subject"]
-    assert_no_axe_violations(page, "the reminders results")
+    check_page(page, "the reminders results")
 
     # Sent to someone whose mailbox refuses it: the failure and the server's answer.
     page.goto(f"{base}/rrhh/recordatorios?q=Bravo+Leiva")
@@ -365,13 +368,13 @@ def test_hr_pages_pass_axe(page: Page, live_server, make_user, mailbox):
     failed = page.get_by_role("table", name="Recordatorios que no se pudieron enviar y el motivo")
     expect(failed).to_contain_text(UNREACHABLE[0])
     expect(failed).to_contain_text("550")
-    assert_no_axe_violations(page, "the reminders results with a failure")
+    check_page(page, "the reminders results with a failure")
 
     # Right after, the first person cannot be reminded again yet: the page says why.
     page.goto(f"{base}/rrhh/recordatorios?q=Quiroz")
     expect(listed).to_contain_text("No se puede todavía")
     expect(page.get_by_role("button", name="Enviar recordatorio a las personas marcadas")).to_have_count(0)
-    assert_no_axe_violations(page, "the reminders page with a recent reminder")
+    check_page(page, "the reminders page with a recent reminder")
 
 
 def test_hr_report_by_keyboard(page: Page, live_server, make_user):
@@ -389,7 +392,7 @@ def test_hr_report_by_keyboard(page: Page, live_server, make_user):
     # The skip link jumps over the header to the report's first action.
     check_skip_link(page, control_with_text("Agregar persona"))
 
-    # Status: type-ahead in the closed select picks «Atrasado»; the arrow keys would too.
+    # Status: type-ahead on the closed select picks «Atrasado».
     tab_until(page, "el => el.id === 'estado'", "the «Estado» filter")
     assert_focus_visible(page)
     page.keyboard.type("Atr")
@@ -438,6 +441,21 @@ def test_hr_screenshots(page: Page, live_server, make_user):
     page.goto(f"{base}{REPORT}")
     heading(page, "Avance de la inducción")
     saved += save_screenshots(page, "hr-report")
+    # On a phone the list scrolls inside its region; scrolled to the end, names and statuses show together.
+    page.set_viewport_size(PHONE)
+    region = page.get_by_role("region", name=re.compile("^Personas y su avance"))
+    region.evaluate("el => { el.scrollLeft = el.scrollWidth; }")
+    first_row = people_rows(page).first
+    name_box, status_box, region_box = (
+        first_row.locator("th").bounding_box(),
+        first_row.locator(".badge").bounding_box(),
+        region.bounding_box(),
+    )
+    assert region.evaluate("el => el.scrollLeft") > 0, "the people list does not scroll inside its region"
+    assert abs(name_box["x"] - region_box["x"]) < 1, f"the name scrolled away: {name_box} in {region_box}"
+    assert status_box["x"] >= name_box["x"] + name_box["width"] - 1, "the status hides under the name"
+    assert status_box["x"] + status_box["width"] <= PHONE["width"], "the status is off screen"
+    page.set_viewport_size(DESKTOP)
 
     page.goto(f"{base}{REPORT}?estado=completed")
     page.locator("table.people tbody th a").first.click()

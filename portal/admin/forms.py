@@ -1,0 +1,102 @@
+"""Administrators' forms."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField
+from wtforms import BooleanField, DateField, SelectField, SelectMultipleField, StringField
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
+from wtforms.widgets import CheckboxInput, ListWidget
+
+from portal.fields import BoundedIntegerField
+from portal.models.user import ADMIN, HR, ROLES, STAFF, TRAINER
+from portal.reports.forms import PersonForm
+
+ROLE_LABELS = {
+    STAFF: _l("Funcionario/a (realiza la inducción)"),
+    TRAINER: _l("Capacitación (edita módulos y cuestionarios)"),
+    HR: _l("Recursos Humanos (ve el avance y administra personas)"),
+    ADMIN: _l("Administración (cuentas, roles y configuración)"),
+}
+CONFIRMATION_WORD = "ANONIMIZAR"
+
+
+class CheckboxesField(SelectMultipleField):
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
+
+
+class AccountForm(PersonForm):
+    """PersonForm plus the roles; a person may hold several."""
+
+    roles = CheckboxesField(
+        _l("Roles"),
+        choices=[SelectChoice(role, ROLE_LABELS[role]) for role in ROLES],
+        default=[STAFF],
+    )
+
+    def validate_roles(self, field):
+        if not field.data:
+            raise ValidationError(_l("Elija al menos un rol."))
+
+
+class SearchForm(FlaskForm):
+    class Meta:
+        csrf = False  # a GET search form changes nothing
+
+    q = StringField(_l("Buscar por nombre, RUT o correo"), validators=[Optional(), Length(max=100)])
+
+
+class DepartmentForm(FlaskForm):
+    name = StringField(
+        _l("Nombre del departamento"), validators=[DataRequired(_l("Escriba el nombre.")), Length(max=120)]
+    )
+
+
+class MergeForm(FlaskForm):
+    into = SelectField(_l("Trasladar a sus personas al departamento"), validators=[DataRequired(_l("Elija uno."))])
+
+
+class SettingsForm(FlaskForm):
+    institution_name = StringField(
+        _l("Nombre de la institución"), validators=[DataRequired(_l("Escriba el nombre.")), Length(max=200)]
+    )
+    onboarding_days = BoundedIntegerField(
+        _l("Días para completar la inducción"),
+        validators=[InputRequired(_l("Indique los días.")), NumberRange(1, 365, _l("Entre 1 y 365 días."))],
+    )
+    reminder_interval_days = BoundedIntegerField(
+        _l("Días mínimos entre recordatorios a una misma persona"),
+        validators=[InputRequired(_l("Indique los días.")), NumberRange(1, 90, _l("Entre 1 y 90 días."))],
+    )
+    logo = FileField(
+        _l("Logo (PNG, JPEG o WebP, hasta 512 KB)"), render_kw={"accept": "image/png,image/jpeg,image/webp"}
+    )
+    remove_logo = BooleanField(_l("Quitar el logo actual"))
+
+
+class AuditFilterForm(FlaskForm):
+    class Meta:
+        csrf = False
+
+    accion = SelectField(_l("Tipo de acción"), validators=[Optional()])
+    actor = StringField(_l("Persona que actuó (nombre, RUT o correo)"), validators=[Optional(), Length(max=100)])
+    desde = DateField(_l("Desde"), validators=[Optional()])
+    hasta = DateField(_l("Hasta"), validators=[Optional()])
+
+    def set_prefixes(self, prefixes) -> None:
+        self.accion.choices = [SelectChoice("", _l("Todas"))] + [SelectChoice(p, p) for p in prefixes]
+
+
+class AnonymiseForm(FlaskForm):
+    confirmation = StringField(
+        _l("Para confirmar, escriba ANONIMIZAR"),
+        validators=[DataRequired(_l("Escriba ANONIMIZAR para confirmar."))],
+        render_kw={"autocomplete": "off", "spellcheck": "false"},
+    )
+
+    def validate_confirmation(self, field):
+        if (field.data or "").strip() != CONFIRMATION_WORD:
+            raise ValidationError(_l("Escriba ANONIMIZAR, en mayúsculas, para confirmar."))

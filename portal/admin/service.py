@@ -1,0 +1,295 @@
+"""Administrators' changes to accounts, departments and the audit log (flush, never commit).
+
+The rules that protect the portal from locking itself out live here, not in the views:
+an administrator cannot remove their own admin role, and the last active administrator can
+neither be deactivated nor lose the role.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+
+from flask_babel import get_timezone
+from flask_babel import gettext as _
+from sqlalchemy import delete, func, or_, select, update
+
+from portal import audit
+from portal.extensions import db
+from portal.models.audit import AuditEvent
+from portal.models.progress import Commitment
+from portal.models.staff import PasswordToken, Reminder
+from portal.models.user import ADMIN, AuthSession, Department, User, UserRole
+from portal.reports import people
+from portal.rut import format_rut
+
+PAGE_SIZE = 25
+AUDIT_PAGE_SIZE = 50
+#: Prefix of the RUT placeholder given to anonymised people; never shaped like a RUT.
+ANONYMOUS_RUT_PREFIX = "ANON-"
+
+
+class AdminRuleError(ValueError):
+    """A change the rules refuse; the message is in Spanish, `field` names the form field it concerns."""
+
+    def __init__(self, message: str, field: str | None = None):
+        super().__init__(message)
+        self.field = field
+
+
+# --- Accounts --------------------------------------------------------------------------
+
+
+@dataclass
+class Page:
+    items: list
+    total: int
+    page: int
+    pages: int
+
+
+def paginate(query, count_query, page: int, size: int) -> Page:
+    total = db.session.scalar(count_query) or 0
+    pages = max(1, -(-total // size))
+    page = min(max(1, page), pages)
+    items = list(db.session.execute(query.limit(size).offset((page - 1) * size)))
+    return Page(items=items, total=total, page=page, pages=pages)
+
+
+def search_accounts(text: str, page: int = 1) -> Page:
+    """People whose name, RUT or email contains `text` (any case), by name."""
+    condition = True
+    text = " ".join((text or "").split())
+    if text:
+        lowered = f"%{text.lower()}%"
+        compact = text.replace(".", "").replace(" ", "").upper()
+        condition = or_(
+            func.lower(User.full_name).like(lowered),
+            func.lower(User.email).like(lowered),
+            User.rut.like(f"%{compact}%"),
+        )
+    query = (
+        select(User, Department.name.label("department"))
+        .outerjoin(Department, Department.id == User.department_id)
+        .where(condition)
+        .order_by(User.active.desc(), User.full_name, User.id)
+    )
+    result = paginate(query, select(func.count(User.id)).where(condition), page, PAGE_SIZE)
+    return result
+
+
+def is_anonymised(user: User) -> bool:
+    return user.rut.startswith(ANONYMOUS_RUT_PREFIX)
+
+
+def other_active_admin_ids(user_id: int) -> list[int]:
+    """Ids of active administrators other than this person, locking their rows on PostgreSQL.
+
+    The lock makes two administrators who demote each other at the same moment take turns,
+    so the second one sees that the first is no longer an administrator.
+    """
+    query = (
+        select(User.id)
+        .join(UserRole, UserRole.user_id == User.id)
+        .where(UserRole.role == ADMIN, User.active.is_(True), User.id != user_id)
+        .with_for_update()
+    )
+    return list(db.session.scalars(query))
+
+
+def check_roles_change(user: User, roles: set[str], actor_id: int) -> None:
+    """Raise AdminRuleError when taking the admin role away from `user` is not allowed."""
+    if ADMIN in user.roles and ADMIN not in roles:
+        if user.id == actor_id:
+            raise AdminRuleError(_("No puede quitarse a sí mismo el rol de administrador."), "roles")
+        if user.active and not other_active_admin_ids(user.id):
+            raise AdminRuleError(
+                _("Es el último administrador activo: asigne el rol a otra persona antes de quitárselo."), "roles"
+            )
+
+
+def change_roles(user: User, roles, actor_id: int) -> bool:
+    """Give `user` exactly these roles, audited with before and after. Returns whether anything changed."""
+    wanted = set(roles)
+    before = sorted(user.roles)
+    if set(before) == wanted:
+        return False
+    check_roles_change(user, wanted, actor_id)
+    user.set_roles(wanted)
+    db.session.flush()
+    audit.record("accounts.roles_changed", actor_id=actor_id, user_id=user.id, before=before, after=sorted(wanted))
+    return True
+
+
+def set_active(user: User, active: bool, actor_id: int) -> None:
+    """Deactivate or reactivate an account (people.set_active), refusing to lock the portal out."""
+    if not active:
+        if user.id == actor_id:
+            raise AdminRuleError(_("No puede desactivar su propia cuenta."))
+        if ADMIN in user.roles and user.active and not other_active_admin_ids(user.id):
+            raise AdminRuleError(_("Es el último administrador activo: no se puede desactivar."))
+    elif is_anonymised(user):
+        raise AdminRuleError(_("Una cuenta anonimizada no se puede reactivar."))
+    if user.active == active:
+        return
+    people.set_active(user, active, actor_id)
+
+
+def anonymised_name(user_id: int) -> str:
+    return _("Persona anonimizada #%(id)s", id=user_id)
+
+
+def anonymise(user: User, actor_id: int) -> None:
+    """Remove what identifies a person who left, keeping their results for statistics.
+
+    The name, RUT, email and password go; sessions and pending password links end. In the
+    signed commitments the name and RUT are replaced, but the stored SHA-256 is kept as it was:
+    it is evidence that a declaration was signed, and it no longer matches the edited text.
+    """
+    if user.id == actor_id:
+        raise AdminRuleError(_("No puede anonimizar su propia cuenta."))
+    if is_anonymised(user):
+        raise AdminRuleError(_("Esta cuenta ya fue anonimizada."))
+    if user.active:
+        raise AdminRuleError(_("La cuenta está activa: desactívela primero y luego anonimícela."))
+    placeholder = f"{ANONYMOUS_RUT_PREFIX}{user.id}"
+    if len(placeholder) > User.__table__.c.rut.type.length:
+        raise AdminRuleError(_("No se puede anonimizar esta cuenta automáticamente."))
+    new_name = anonymised_name(user.id)
+    replacements = [
+        (user.full_name, new_name),
+        (format_rut(user.rut), "[RUT eliminado]"),
+        (user.rut, "[RUT eliminado]"),
+    ]
+    for commitment in db.session.scalars(select(Commitment).where(Commitment.user_id == user.id)):
+        text = commitment.text
+        for old, new in [*replacements, (commitment.signed_name, new_name)]:
+            if old:
+                text = text.replace(old, new)
+        commitment.text = text
+        commitment.signed_name = new_name
+    user.full_name = new_name
+    user.rut = placeholder
+    user.email = None
+    user.password_hash = None
+    user.active = False
+    db.session.execute(delete(AuthSession).where(AuthSession.user_id == user.id))
+    db.session.execute(delete(PasswordToken).where(PasswordToken.user_id == user.id))
+    # A failed delivery's server answer may quote the address.
+    db.session.execute(update(Reminder).where(Reminder.user_id == user.id).values(error=None))
+    db.session.flush()
+    audit.record("accounts.anonymised", actor_id=actor_id, user_id=user.id)
+
+
+# --- Departments -----------------------------------------------------------------------
+
+
+def departments_with_counts() -> list[tuple[Department, int]]:
+    count = func.count(User.id)
+    query = (
+        select(Department, count)
+        .outerjoin(User, User.department_id == Department.id)
+        .group_by(Department.id, Department.name)
+        .order_by(Department.name)
+    )
+    return [(department, people_count) for department, people_count in db.session.execute(query)]
+
+
+def clean_department_name(name: str) -> str:
+    return " ".join((name or "").split())
+
+
+def _name_taken(name: str, except_id: int | None = None) -> bool:
+    query = select(Department.id).where(func.lower(Department.name) == name.lower())
+    if except_id is not None:
+        query = query.where(Department.id != except_id)
+    return db.session.scalar(query) is not None
+
+
+def create_department(name: str, actor_id: int) -> Department:
+    name = clean_department_name(name)
+    if _name_taken(name):
+        raise AdminRuleError(_("Ya existe un departamento con ese nombre."), "name")
+    department = Department(name=name)
+    db.session.add(department)
+    db.session.flush()
+    audit.record("departments.created", actor_id=actor_id, department_id=department.id, name=name)
+    return department
+
+
+def rename_department(department: Department, name: str, actor_id: int) -> None:
+    name = clean_department_name(name)
+    if _name_taken(name, except_id=department.id):
+        raise AdminRuleError(_("Ya existe un departamento con ese nombre."), "name")
+    before = department.name
+    if before == name:
+        return
+    department.name = name
+    db.session.flush()
+    audit.record("departments.renamed", actor_id=actor_id, department_id=department.id, before=before, after=name)
+
+
+def merge_departments(source: Department, target: Department, actor_id: int) -> int:
+    """Move everyone in `source` to `target` and delete `source`. Returns how many people moved."""
+    if source.id == target.id:
+        raise AdminRuleError(_("Elija un departamento distinto."), "into")
+    moved = db.session.execute(
+        update(User).where(User.department_id == source.id).values(department_id=target.id)
+    ).rowcount
+    details = {"source_id": source.id, "source": source.name, "target_id": target.id, "target": target.name}
+    # The moved rows may be loaded in this session with the old department.
+    db.session.expire_all()
+    db.session.delete(db.session.get(Department, details["source_id"]))
+    db.session.flush()
+    audit.record("departments.merged", actor_id=actor_id, people=moved, **details)
+    return moved
+
+
+# --- Audit log -------------------------------------------------------------------------
+
+
+@dataclass
+class AuditFilters:
+    prefix: str = ""
+    actor: str = ""
+    start: date | None = None
+    end: date | None = None
+
+
+def action_prefixes() -> list[str]:
+    actions = db.session.scalars(select(AuditEvent.action).distinct())
+    return sorted({action.split(".", 1)[0] for action in actions})
+
+
+def local_midnight(day: date) -> datetime:
+    return datetime.combine(day, time.min, tzinfo=get_timezone())
+
+
+def audit_events(filters: AuditFilters, page: int = 1) -> Page:
+    """Events newest first, with the actor's name, matching the filters."""
+    conditions = []
+    if filters.prefix:
+        conditions.append(or_(AuditEvent.action == filters.prefix, AuditEvent.action.like(f"{filters.prefix}.%")))
+    if filters.actor:
+        text = " ".join(filters.actor.split())
+        lowered = f"%{text.lower()}%"
+        compact = text.replace(".", "").replace(" ", "").upper()
+        conditions.append(
+            or_(
+                func.lower(User.full_name).like(lowered),
+                func.lower(User.email).like(lowered),
+                User.rut.like(f"%{compact}%"),
+            )
+        )
+    if filters.start:
+        conditions.append(AuditEvent.occurred_at >= local_midnight(filters.start))
+    if filters.end:
+        conditions.append(AuditEvent.occurred_at < local_midnight(filters.end + timedelta(days=1)))
+    query = (
+        select(AuditEvent, User.full_name.label("actor_name"))
+        .outerjoin(User, User.id == AuditEvent.actor_id)
+        .where(*conditions)
+        .order_by(AuditEvent.id.desc())
+    )
+    count = select(func.count(AuditEvent.id)).select_from(AuditEvent).outerjoin(User, User.id == AuditEvent.actor_id)
+    return paginate(query, count.where(*conditions), page, AUDIT_PAGE_SIZE)

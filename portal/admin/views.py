@@ -1,0 +1,429 @@
+"""Administrators' pages: accounts and roles, departments, settings and the audit log."""
+
+from __future__ import annotations
+
+import secrets
+from pathlib import Path
+
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, send_from_directory, url_for
+from flask_babel import gettext as _
+from flask_babel import ngettext
+from flask_login import current_user
+from sqlalchemy import select
+
+from portal import audit
+from portal import settings as runtime_settings
+from portal.admin import service
+from portal.admin.forms import (
+    ROLE_LABELS,
+    AccountForm,
+    AnonymiseForm,
+    AuditFilterForm,
+    DepartmentForm,
+    MergeForm,
+    SearchForm,
+    SettingsForm,
+)
+from portal.audit import first_broken_event
+from portal.auth.access import public, roles_required
+from portal.auth.forms import ButtonForm
+from portal.auth.tokens import SET_PASSWORD_LIFETIME, issue_token
+from portal.extensions import db
+from portal.models.staff import SET_PASSWORD
+from portal.models.user import ADMIN, Department, User
+from portal.reports import people
+from portal.reports.forms import EMPLOYMENT_LABELS
+from portal.reports.welcome import send_welcome_links
+from portal.rut import format_rut
+from portal.training.uploads import sniff_image_type
+from portal.urls import public_url
+
+bp = Blueprint("admin", __name__)
+#: Routes outside /admin that belong to this area (the public logo).
+branding_bp = Blueprint("branding", __name__)
+admin_only = roles_required(ADMIN)
+
+MAX_LOGO_BYTES = 512 * 1024
+
+
+def person_or_404(user_id: int) -> User:
+    user = db.session.get(User, user_id)
+    if user is None:
+        abort(404)
+    return user
+
+
+def department_or_404(department_id: int) -> Department:
+    department = db.session.get(Department, department_id)
+    if department is None:
+        abort(404)
+    return department
+
+
+def departments_in_order() -> list[Department]:
+    return list(db.session.scalars(select(Department).order_by(Department.name)))
+
+
+@bp.get("/")
+@admin_only
+def index():
+    return redirect(url_for("admin.accounts"))
+
+
+# --- Accounts --------------------------------------------------------------------------
+
+
+@bp.get("/cuentas")
+@admin_only
+def accounts():
+    """Everyone with an account, searchable by name, RUT or email."""
+    form = SearchForm(formdata=request.args)
+    form.validate()
+    text = form.q.data if form.q.data and not form.q.errors else ""
+    result = service.search_accounts(text, request.args.get("pagina", 1, type=int))
+    args = {"q": text} if text else {}
+    return render_template("admin/accounts.html", form=form, result=result, args=args, role_labels=ROLE_LABELS)
+
+
+def render_account_form(form: AccountForm, person: User | None, status: int = 200):
+    return (
+        render_template("admin/account_form.html", form=form, person=person, departments=departments_in_order()),
+        status,
+    )
+
+
+def form_data(form: AccountForm) -> dict:
+    return {name: field.data for name, field in form._fields.items() if name not in ("csrf_token", "roles")}
+
+
+@bp.route("/cuentas/nueva", methods=["GET", "POST"])
+@admin_only
+def new_account():
+    """Create an account with its roles; shows (and mails) the one-time link to set the password."""
+    form = AccountForm()
+    if not form.validate_on_submit():
+        return render_account_form(form, None, 422 if request.method == "POST" else 200)
+    try:
+        user = people.save_person(
+            None,
+            form_data(form),
+            onboarding_days=runtime_settings.effective("ONBOARDING_DAYS"),
+            actor_id=current_user.id,
+        )
+        service.change_roles(user, form.roles.data, current_user.id)
+    except (people.PersonConflict, service.AdminRuleError) as conflict:
+        db.session.rollback()
+        getattr(form, conflict.field or "roles").errors.append(str(conflict))
+        return render_account_form(form, None, 422)
+    raw = issue_token(user, SET_PASSWORD, SET_PASSWORD_LIFETIME)
+    db.session.commit()
+    link = public_url("auth.set_password", token=raw)
+    mail_problem = None
+    if user.email:
+        mail_problem = send_welcome_links([(user.email, user.full_name, link)], SET_PASSWORD_LIFETIME.days)[user.email]
+    flash(_("Cuenta creada."), "success")
+    return render_template(
+        "admin/account_created.html",
+        person=user,
+        link=link,
+        days=SET_PASSWORD_LIFETIME.days,
+        mailed=bool(user.email) and not mail_problem,
+        mail_problem=mail_problem,
+    )
+
+
+@bp.get("/cuentas/<int:user_id>")
+@admin_only
+def account(user_id: int):
+    person = person_or_404(user_id)
+    return render_template(
+        "admin/account.html",
+        person=person,
+        anonymised=service.is_anonymised(person),
+        role_labels=ROLE_LABELS,
+        employment_labels=EMPLOYMENT_LABELS,
+        button=ButtonForm(),
+    )
+
+
+@bp.route("/cuentas/<int:user_id>/editar", methods=["GET", "POST"])
+@admin_only
+def edit_account(user_id: int):
+    """Change a person's data and roles."""
+    person = person_or_404(user_id)
+    if service.is_anonymised(person):
+        flash(_("Una cuenta anonimizada no se puede editar."), "error")
+        return redirect(url_for("admin.account", user_id=person.id))
+    form = AccountForm(obj=person, department=person.department.name if person.department else "")
+    if request.method == "GET":
+        form.rut.data = format_rut(person.rut)
+        form.roles.data = sorted(person.roles)
+    if not form.validate_on_submit():
+        return render_account_form(form, person, 422 if request.method == "POST" else 200)
+    try:
+        # Roles first: a refused role change must not leave half-saved data behind.
+        service.change_roles(person, form.roles.data, current_user.id)
+        people.save_person(
+            person,
+            form_data(form),
+            onboarding_days=runtime_settings.effective("ONBOARDING_DAYS"),
+            actor_id=current_user.id,
+        )
+    except (people.PersonConflict, service.AdminRuleError) as conflict:
+        db.session.rollback()
+        getattr(form, conflict.field or "roles").errors.append(str(conflict))
+        return render_account_form(form, person, 422)
+    db.session.commit()
+    flash(_("Datos guardados."), "success")
+    return redirect(url_for("admin.account", user_id=person.id))
+
+
+@bp.post("/cuentas/<int:user_id>/activacion")
+@admin_only
+def set_active(user_id: int):
+    """Deactivate (sessions end, records stay) or reactivate an account."""
+    person = person_or_404(user_id)
+    active = request.form.get("active") == "1"
+    try:
+        service.set_active(person, active, current_user.id)
+    except service.AdminRuleError as refusal:
+        db.session.rollback()
+        flash(str(refusal), "error")
+        return redirect(url_for("admin.account", user_id=person.id))
+    db.session.commit()
+    flash(_("Cuenta reactivada.") if active else _("Cuenta desactivada: la persona ya no puede ingresar."), "success")
+    return redirect(url_for("admin.account", user_id=person.id))
+
+
+@bp.route("/cuentas/<int:user_id>/anonimizar", methods=["GET", "POST"])
+@admin_only
+def anonymise(user_id: int):
+    """Remove the personal data of someone who left (Ley 21.719), keeping anonymous results."""
+    person = person_or_404(user_id)
+    form = AnonymiseForm()
+    problem = None
+    if person.id == current_user.id:
+        problem = _("No puede anonimizar su propia cuenta.")
+    elif service.is_anonymised(person):
+        problem = _("Esta cuenta ya fue anonimizada.")
+    elif person.active:
+        problem = _("La cuenta está activa: desactívela primero y luego anonimícela.")
+    if problem is None and form.validate_on_submit():
+        try:
+            service.anonymise(person, current_user.id)
+        except service.AdminRuleError as refusal:
+            db.session.rollback()
+            problem = str(refusal)
+        else:
+            db.session.commit()
+            flash(_("Los datos personales de la cuenta fueron eliminados; sus resultados se conservan."), "success")
+            return redirect(url_for("admin.account", user_id=person.id))
+    status = 422 if request.method == "POST" else 200
+    return render_template("admin/anonymise.html", person=person, form=form, problem=problem), status
+
+
+# --- Departments -----------------------------------------------------------------------
+
+
+@bp.route("/departamentos", methods=["GET", "POST"])
+@admin_only
+def departments():
+    """Departments with how many people each has; add a new one."""
+    form = DepartmentForm()
+    if form.validate_on_submit():
+        try:
+            service.create_department(form.name.data, current_user.id)
+        except service.AdminRuleError as refusal:
+            db.session.rollback()
+            form.name.errors.append(str(refusal))
+        else:
+            db.session.commit()
+            flash(_("Departamento creado."), "success")
+            return redirect(url_for("admin.departments"))
+    status = 422 if request.method == "POST" else 200
+    return render_template("admin/departments.html", form=form, rows=service.departments_with_counts()), status
+
+
+def render_department(department: Department, rename=None, merge=None, status=200):
+    rename = rename or DepartmentForm(formdata=None, name=department.name)
+    merge = merge or MergeForm(formdata=None)
+    merge.into.choices = [("", _("Elija un departamento"))] + [
+        (str(other.id), other.name) for other in departments_in_order() if other.id != department.id
+    ]
+    count = db.session.scalar(select(db.func.count(User.id)).where(User.department_id == department.id))
+    return (
+        render_template("admin/department.html", department=department, rename=rename, merge=merge, count=count),
+        status,
+    )
+
+
+@bp.get("/departamentos/<int:department_id>")
+@admin_only
+def department(department_id: int):
+    return render_department(department_or_404(department_id))
+
+
+@bp.post("/departamentos/<int:department_id>/renombrar")
+@admin_only
+def rename_department(department_id: int):
+    department = department_or_404(department_id)
+    form = DepartmentForm()
+    if form.validate_on_submit():
+        try:
+            service.rename_department(department, form.name.data, current_user.id)
+        except service.AdminRuleError as refusal:
+            db.session.rollback()
+            form.name.errors.append(str(refusal))
+        else:
+            db.session.commit()
+            flash(_("Departamento renombrado."), "success")
+            return redirect(url_for("admin.departments"))
+    return render_department(department, rename=form, status=422)
+
+
+@bp.post("/departamentos/<int:department_id>/fusionar")
+@admin_only
+def merge_department(department_id: int):
+    """Move everyone to another department and delete this one, in one transaction."""
+    department = department_or_404(department_id)
+    form = MergeForm()
+    form.into.choices = [(str(other.id), other.name) for other in departments_in_order()]
+    if form.validate_on_submit():
+        target = department_or_404(int(form.into.data))
+        try:
+            moved = service.merge_departments(department, target, current_user.id)
+        except service.AdminRuleError as refusal:
+            db.session.rollback()
+            form.into.errors.append(str(refusal))
+        else:
+            db.session.commit()
+            flash(
+                ngettext(
+                    "Departamentos fusionados: se trasladó %(num)s persona.",
+                    "Departamentos fusionados: se trasladaron %(num)s personas.",
+                    moved,
+                ),
+                "success",
+            )
+            return redirect(url_for("admin.departments"))
+    return render_department(department, merge=form, status=422)
+
+
+# --- Settings --------------------------------------------------------------------------
+
+
+def branding_folder() -> Path:
+    folder = Path(current_app.instance_path) / "branding"
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+def save_logo(upload) -> str:
+    """Store the uploaded logo under instance/branding/ and return its new name. Raises AdminRuleError."""
+    data = upload.stream.read(MAX_LOGO_BYTES + 1)
+    if len(data) > MAX_LOGO_BYTES:
+        raise service.AdminRuleError(_("El logo supera los 512 KB."), "logo")
+    kind = sniff_image_type(data[:16])
+    if kind is None:
+        raise service.AdminRuleError(_("El archivo no es una imagen PNG, JPEG o WebP."), "logo")
+    name = f"logo-{secrets.token_hex(8)}.{kind}"
+    (branding_folder() / name).write_bytes(data)
+    return name
+
+
+@bp.route("/configuracion", methods=["GET", "POST"])
+@admin_only
+def settings():
+    """Institution name, logo, onboarding days and reminder interval."""
+    effective = runtime_settings.effective
+    form = SettingsForm(
+        institution_name=effective("INSTITUTION_NAME"),
+        onboarding_days=effective("ONBOARDING_DAYS"),
+        reminder_interval_days=effective("REMINDER_INTERVAL_DAYS"),
+    )
+    if form.validate_on_submit():
+        values = {
+            "INSTITUTION_NAME": " ".join(form.institution_name.data.split()),
+            "ONBOARDING_DAYS": form.onboarding_days.data,
+            "REMINDER_INTERVAL_DAYS": form.reminder_interval_days.data,
+        }
+        upload = form.logo.data
+        try:
+            if upload and getattr(upload, "filename", ""):
+                values["LOGO"] = save_logo(upload)
+            elif form.remove_logo.data:
+                values["LOGO"] = None
+        except service.AdminRuleError as refusal:
+            form.logo.errors.append(str(refusal))
+        else:
+            changed = runtime_settings.store(values)
+            if changed:
+                audit.record(
+                    "settings.changed",
+                    actor_id=current_user.id,
+                    changes={key: {"before": before, "after": after} for key, (before, after) in changed.items()},
+                )
+            db.session.commit()
+            flash(_("Configuración guardada.") if changed else _("No había cambios que guardar."), "success")
+            return redirect(url_for("admin.settings"))
+    status = 422 if request.method == "POST" else 200
+    return render_template("admin/settings.html", form=form, logo=effective("LOGO")), status
+
+
+@branding_bp.get("/logo/<name>")
+@public
+def logo(name: str):
+    """The institution's logo, shown in every page's header (also before signing in)."""
+    if name != runtime_settings.effective("LOGO"):
+        abort(404)
+    response = send_from_directory(branding_folder(), name, max_age=86400)
+    response.headers["Content-Security-Policy"] = "default-src 'none'"
+    return response
+
+
+# --- Audit log -------------------------------------------------------------------------
+
+
+@bp.get("/auditoria")
+@admin_only
+def audit_log():
+    """The audit log, newest first, with filters. Events are never changed or deleted here."""
+    form = AuditFilterForm(formdata=request.args)
+    form.set_prefixes(service.action_prefixes())
+    form.validate()
+
+    def clean(field):
+        return field.data if field.data and not field.errors else None
+
+    filters = service.AuditFilters(
+        prefix=clean(form.accion) or "",
+        actor=(clean(form.actor) or "").strip(),
+        start=clean(form.desde),
+        end=clean(form.hasta),
+    )
+    result = service.audit_events(filters, request.args.get("pagina", 1, type=int))
+    args = {key: value for key, value in request.args.items() if key != "pagina" and value}
+    return render_template("admin/audit.html", form=form, result=result, args=args, verify=ButtonForm())
+
+
+@bp.post("/auditoria/verificar")
+@admin_only
+def verify_audit():
+    """Recompute the hash chain and say whether every event is as it was written."""
+    form = ButtonForm()
+    if not form.validate_on_submit():
+        abort(400)
+    broken = first_broken_event()
+    if broken is None:
+        flash(_("La cadena de auditoría está íntegra: ningún evento fue alterado."), "success")
+    else:
+        flash(
+            _(
+                "La cadena de auditoría está rota desde el evento N° %(id)s (%(action)s): "
+                "ese evento o uno anterior fue alterado o eliminado.",
+                id=broken.id,
+                action=broken.action,
+            ),
+            "error",
+        )
+    return redirect(url_for("admin.audit_log"))

@@ -1,0 +1,79 @@
+"""Runtime settings: a value stored by an administrator wins over the configuration of the same key.
+
+All stored settings are read with one query the first time a request needs any of them and kept in
+`flask.g`, so a page costs the same number of queries however often it uses them.
+"""
+
+from __future__ import annotations
+
+from flask import current_app, g, has_request_context
+from sqlalchemy import select
+
+from portal.extensions import db
+from portal.models.settings import Setting
+
+#: Keys administrators may change, with the type their text converts to.
+TYPES: dict[str, type] = {
+    "ONBOARDING_DAYS": int,
+    "REMINDER_INTERVAL_DAYS": int,
+    "INSTITUTION_NAME": str,
+    #: File name of the uploaded logo under instance/branding/; no configuration default.
+    "LOGO": str,
+}
+
+_CACHE = "_portal_settings"
+
+
+def _stored() -> dict[str, str]:
+    cached = g.get(_CACHE) if has_request_context() else None
+    if cached is None:
+        cached = {row.key: row.value for row in db.session.scalars(select(Setting))}
+        if has_request_context():
+            setattr(g, _CACHE, cached)
+    return cached
+
+
+def effective(key: str):
+    """The stored value of `key` converted to its type, else current_app.config[key] (None if unset)."""
+    if key not in TYPES:
+        raise KeyError(key)
+    value = _stored().get(key)
+    if value is None:
+        return current_app.config.get(key)
+    try:
+        return TYPES[key](value)
+    except ValueError:
+        current_app.logger.error("setting %s holds an unusable value %r", key, value)
+        return current_app.config.get(key)
+
+
+def store(values: dict[str, object]) -> dict[str, tuple]:
+    """Save these settings (None deletes one, so the configuration applies again); flushes.
+
+    Returns {key: (before, after)} for the keys whose effective value changed.
+    """
+    changed = {}
+    for key, value in values.items():
+        if key not in TYPES:
+            raise KeyError(key)
+        before = effective(key)
+        row = db.session.get(Setting, key)
+        if value is None:
+            if row is not None:
+                db.session.delete(row)
+        elif row is None:
+            db.session.add(Setting(key=key, value=str(value)))
+        else:
+            row.value = str(value)
+        db.session.flush()
+        forget()
+        after = effective(key)
+        if after != before:
+            changed[key] = (before, after)
+    return changed
+
+
+def forget() -> None:
+    """Drop this request's cached values (after a change)."""
+    if has_request_context():
+        g.pop(_CACHE, None)

@@ -1,0 +1,322 @@
+"""Administrators manage accounts and roles, departments, settings, and read the audit log."""
+
+import io
+import json
+import re
+from datetime import date, timedelta
+
+import pytest
+from sqlalchemy import select, text
+
+from portal.admin import service
+from portal.extensions import db
+from portal.models.audit import AuditEvent
+from portal.models.user import ADMIN, HR, STAFF, TRAINER, AuthSession, Department, User
+from tests.conftest import login
+
+PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
+
+
+def admin_client(app, make_user, **kwargs):
+    person = make_user(full_name=kwargs.pop("full_name", "Ana Administradora"), roles=(STAFF, ADMIN), **kwargs)
+    client = app.test_client()
+    assert login(client, person.email).status_code == 302
+    return client, person
+
+
+def events(app, action):
+    with app.app_context():
+        return [
+            json.loads(event.details)
+            for event in db.session.scalars(
+                select(AuditEvent).where(AuditEvent.action == action).order_by(AuditEvent.id)
+            )
+        ]
+
+
+def concrete(rule: str) -> str:
+    return re.sub(r"<[^>]+>", "1", rule)
+
+
+@pytest.mark.parametrize("roles", [(STAFF,), (STAFF, TRAINER), (STAFF, HR), (STAFF, TRAINER, HR)])
+def test_everyone_but_administrators_is_refused_every_admin_page(app, make_user, roles):
+    person = make_user(roles=roles)
+    client = app.test_client()
+    login(client, person.email)
+    admin_rules = [rule for rule in app.url_map.iter_rules() if rule.rule.startswith("/admin")]
+    assert len(admin_rules) >= 10
+    for rule in admin_rules:
+        for method in rule.methods - {"HEAD", "OPTIONS"}:
+            assert client.open(concrete(rule.rule), method=method).status_code == 403, (rule.rule, method)
+    assert "Administración" not in client.get("/").get_data(as_text=True)
+
+
+def test_admin_sees_the_menu_item_and_a_missing_person_is_404(app, make_user):
+    client, _ = admin_client(app, make_user)
+    assert ">Administración</a>" in client.get("/").get_data(as_text=True)
+    for url in ("/admin/cuentas/9999", "/admin/cuentas/9999/editar", "/admin/cuentas/9999/anonimizar"):
+        assert client.get(url).status_code == 404, url
+    assert client.post("/admin/cuentas/9999/activacion", data={"active": "0"}).status_code == 404
+    assert client.get("/admin/departamentos/9999").status_code == 404
+    assert client.post("/admin/departamentos/9999/fusionar", data={"into": "1"}).status_code == 404
+
+
+def test_admin_creates_an_account_with_several_roles_and_a_password_link(app, make_user):
+    client, admin = admin_client(app, make_user)
+    response = client.post(
+        "/admin/cuentas/nueva",
+        data={
+            "rut": "18.765.432-7",
+            "full_name": "Juan Pérez Soto",
+            "email": "",
+            "department": "Finanzas",
+            "start_date": "2026-03-02",
+            "roles": [STAFF, TRAINER, HR],
+        },
+    )
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200 and "Cuenta creada" in html and "no tiene correo" in html
+    link = re.search(r"http://localhost(/clave/[\w-]+)", html).group(1)
+    with app.app_context():
+        juan = db.session.scalar(select(User).where(User.rut == "18765432-7"))
+        assert juan.roles == {STAFF, TRAINER, HR}
+        assert juan.department.name == "Finanzas"
+        assert juan.due_date == date(2026, 3, 2) + timedelta(days=30)
+    assert events(app, "accounts.roles_changed")[-1] == {
+        "user_id": juan.id,
+        "before": [STAFF],
+        "after": [HR, STAFF, TRAINER],
+    }
+    newcomer = app.test_client()
+    newcomer.post(link, data={"password": "mi frase secreta larga", "confirm": "mi frase secreta larga"})
+    assert login(newcomer, "18765432-7", "mi frase secreta larga").status_code == 302
+
+
+def test_account_form_errors_are_shown_next_to_the_field(app, make_user):
+    client, admin = admin_client(app, make_user)
+    no_roles = client.post("/admin/cuentas/nueva", data={"rut": "18.765.432-7", "full_name": "Ana"})
+    assert no_roles.status_code == 422 and "Elija al menos un rol" in no_roles.get_data(as_text=True)
+    taken = client.post("/admin/cuentas/nueva", data={"rut": admin.rut, "full_name": "Ana", "roles": [STAFF]}).get_data(
+        as_text=True
+    )
+    assert "Ya existe una persona con ese RUT" in taken
+    assert client.post("/admin/cuentas/nueva", data={}).status_code == 422
+
+
+def test_admin_edits_data_and_roles(app, make_user):
+    client, admin = admin_client(app, make_user)
+    other = make_user(full_name="Pedro Rojas", roles=(STAFF,))
+    page = client.get(f"/admin/cuentas/{other.id}/editar").get_data(as_text=True)
+    assert 'value="Pedro Rojas"' in page
+    assert re.search(r'<input checked id="roles-\d" name="roles" type="checkbox" value="staff">', page)
+    assert not re.search(r'<input checked id="roles-\d" name="roles" type="checkbox" value="admin">', page)
+    response = client.post(
+        f"/admin/cuentas/{other.id}/editar",
+        data={"rut": other.rut, "full_name": "Pedro Rojas Díaz", "email": other.email, "roles": [STAFF, ADMIN]},
+    )
+    assert response.status_code == 302
+    with app.app_context():
+        pedro = db.session.get(User, other.id)
+        assert pedro.full_name == "Pedro Rojas Díaz" and pedro.roles == {STAFF, ADMIN}
+    assert events(app, "accounts.roles_changed")[-1]["after"] == [ADMIN, STAFF]
+
+
+def test_an_admin_cannot_remove_their_own_admin_role(app, make_user):
+    client, admin = admin_client(app, make_user)
+    make_user(full_name="Otra Admin", roles=(STAFF, ADMIN))
+    response = client.post(
+        f"/admin/cuentas/{admin.id}/editar",
+        data={"rut": admin.rut, "full_name": "Nombre Cambiado", "email": admin.email, "roles": [STAFF]},
+    )
+    assert response.status_code == 422
+    assert "No puede quitarse a sí mismo el rol de administrador" in response.get_data(as_text=True)
+    with app.app_context():
+        me = db.session.get(User, admin.id)
+        assert ADMIN in me.roles and me.full_name == "Ana Administradora"  # nothing half-saved
+    deactivate = client.post(f"/admin/cuentas/{admin.id}/activacion", data={"active": "0"}, follow_redirects=True)
+    assert "No puede desactivar su propia cuenta" in deactivate.get_data(as_text=True)
+
+
+def test_the_last_active_admin_keeps_the_role_and_stays_active(app, make_user):
+    last = make_user(full_name="Única Admin", roles=(STAFF, ADMIN))
+    make_user(full_name="Admin Inactiva", roles=(STAFF, ADMIN), active=False)
+    hr = make_user(full_name="Rosa RRHH", roles=(STAFF, HR))
+    with app.test_request_context():
+        user = db.session.get(User, last.id)
+        with pytest.raises(service.AdminRuleError, match="último administrador activo"):
+            service.change_roles(user, {STAFF}, actor_id=hr.id)
+        with pytest.raises(service.AdminRuleError, match="último administrador activo"):
+            service.set_active(user, False, actor_id=hr.id)
+        db.session.rollback()
+    # With a second active administrator both changes are allowed.
+    second = make_user(full_name="Segunda Admin", roles=(STAFF, ADMIN))
+    client = app.test_client()
+    login(client, second.email)
+    response = client.post(
+        f"/admin/cuentas/{last.id}/editar", data={"rut": last.rut, "full_name": "Única Admin", "roles": [STAFF]}
+    )
+    assert response.status_code == 302
+    # Now `second` is the last one: another admin can't be made to remove it (it is themselves).
+    with app.test_request_context():
+        with pytest.raises(service.AdminRuleError):
+            service.set_active(db.session.get(User, second.id), False, actor_id=hr.id)
+
+
+def test_deactivating_ends_sessions_and_reactivating_restores_access(app, make_user):
+    client, admin = admin_client(app, make_user)
+    other = make_user(full_name="Luis Vera")
+    theirs = app.test_client()
+    login(theirs, other.email)
+    response = client.post(f"/admin/cuentas/{other.id}/activacion", data={"active": "0"}, follow_redirects=True)
+    assert "Cuenta desactivada" in response.get_data(as_text=True)
+    with app.app_context():
+        assert db.session.scalar(select(AuthSession).where(AuthSession.user_id == other.id)) is None
+    assert theirs.get("/").status_code == 302
+    assert login(app.test_client(), other.email).status_code != 302
+    client.post(f"/admin/cuentas/{other.id}/activacion", data={"active": "1"})
+    assert login(app.test_client(), other.email).status_code == 302
+
+
+def test_account_search_and_pagination(app, make_user):
+    client, admin = admin_client(app, make_user)
+    target = make_user(full_name="Zoila Quiroga", email="zoila.quiroga@muni.cl")
+    for number in range(service.PAGE_SIZE + 2):
+        make_user(full_name=f"Persona Número {number:02d}")
+    by_name = client.get("/admin/cuentas?q=quiroga").get_data(as_text=True)
+    assert "Zoila Quiroga" in by_name and "Persona Número" not in by_name
+    dotted = target.rut[:-2]
+    dotted = f"{int(dotted):,}".replace(",", ".")
+    assert "Zoila Quiroga" in client.get(f"/admin/cuentas?q={dotted}").get_data(as_text=True)
+    assert "Zoila Quiroga" in client.get("/admin/cuentas?q=ZOILA.QUIROGA@").get_data(as_text=True)
+    first = client.get("/admin/cuentas").get_data(as_text=True)
+    assert "Página 1 de 2" in first
+    second = client.get("/admin/cuentas?pagina=2").get_data(as_text=True)
+    assert "Página 2 de 2" in second
+    assert client.get("/admin/cuentas?pagina=999").status_code == 200
+
+
+def test_departments_create_rename_and_merge(app, make_user):
+    client, admin = admin_client(app, make_user)
+    client.post("/admin/departamentos", data={"name": "Obras  Municipales"})
+    client.post("/admin/departamentos", data={"name": "Dirección de Obras"})
+    duplicate = client.post("/admin/departamentos", data={"name": "obras municipales"})
+    assert duplicate.status_code == 422 and "Ya existe un departamento" in duplicate.get_data(as_text=True)
+    with app.app_context():
+        ids = {d.name: d.id for d in db.session.scalars(select(Department))}
+    source, target = ids["Obras Municipales"], ids["Dirección de Obras"]
+    bad_rename = client.post(f"/admin/departamentos/{source}/renombrar", data={"name": "DIRECCIÓN DE OBRAS"})
+    assert bad_rename.status_code == 422
+    assert client.post(f"/admin/departamentos/{target}/renombrar", data={"name": "DOM"}).status_code == 302
+    moving = [make_user(full_name=name).id for name in ("Uno Obras", "Dos Obras")]
+    with app.app_context():
+        for user_id in moving:
+            db.session.get(User, user_id).department_id = source
+        db.session.commit()
+    listing = client.get("/admin/departamentos").get_data(as_text=True)
+    assert re.search(r"Obras Municipales</a></th><td>2</td>", listing)
+    assert client.post(f"/admin/departamentos/{source}/fusionar", data={"into": str(source)}).status_code == 422
+    merged = client.post(f"/admin/departamentos/{source}/fusionar", data={"into": str(target)}, follow_redirects=True)
+    assert "se trasladaron 2 personas" in merged.get_data(as_text=True)
+    with app.app_context():
+        assert db.session.get(Department, source) is None
+        names = {u.full_name for u in db.session.scalars(select(User).where(User.department_id == target))}
+        assert names == {"Uno Obras", "Dos Obras"}
+    merged_event = events(app, "departments.merged")[-1]
+    assert merged_event["people"] == 2 and merged_event["target"] == "DOM"
+    assert events(app, "departments.renamed")[-1] == {
+        "department_id": target,
+        "before": "Dirección de Obras",
+        "after": "DOM",
+    }
+
+
+def test_settings_change_the_header_the_due_dates_and_the_logo(app, make_user):
+    client, admin = admin_client(app, make_user)
+    assert "Municipalidad de Prueba" in client.get("/").get_data(as_text=True)
+    page = client.get("/admin/configuracion").get_data(as_text=True)
+    assert 'value="30"' in page and 'value="7"' in page
+    bad = client.post(
+        "/admin/configuracion",
+        data={"institution_name": "X", "onboarding_days": "0", "reminder_interval_days": "7"},
+    )
+    assert bad.status_code == 422 and "Entre 1 y 365" in bad.get_data(as_text=True)
+    not_image = client.post(
+        "/admin/configuracion",
+        data={
+            "institution_name": "Ilustre Municipalidad de Quilpué",
+            "onboarding_days": "45",
+            "reminder_interval_days": "10",
+            "logo": (io.BytesIO(b"<svg></svg>"), "logo.png"),
+        },
+        content_type="multipart/form-data",
+    )
+    assert not_image.status_code == 422 and "no es una imagen" in not_image.get_data(as_text=True)
+    saved = client.post(
+        "/admin/configuracion",
+        data={
+            "institution_name": "Ilustre Municipalidad de Quilpué",
+            "onboarding_days": "45",
+            "reminder_interval_days": "10",
+            "logo": (io.BytesIO(PNG), "escudo.png"),
+        },
+        content_type="multipart/form-data",
+    )
+    assert saved.status_code == 302
+    home = app.test_client().get("/login").get_data(as_text=True)  # also before signing in
+    assert "Ilustre Municipalidad de Quilpué" in home and "Municipalidad de Prueba" not in home
+    logo_url = re.search(r'<img class="brand-logo" src="(/logo/[\w.-]+)" alt="Logo de Ilustre', home).group(1)
+    served = app.test_client().get(logo_url)
+    assert served.status_code == 200 and served.data == PNG and served.mimetype == "image/png"
+    served.close()
+    assert app.test_client().get("/logo/otro.png").status_code == 404
+    change = events(app, "settings.changed")[-1]["changes"]
+    assert change["ONBOARDING_DAYS"] == {"before": 30, "after": 45}
+    client.post(
+        "/admin/cuentas/nueva",
+        data={"rut": "18.765.432-7", "full_name": "Juan Soto", "start_date": "2026-03-02", "roles": [STAFF]},
+    )
+    with app.app_context():
+        juan = db.session.scalar(select(User).where(User.rut == "18765432-7"))
+        assert juan.due_date == date(2026, 3, 2) + timedelta(days=45)
+    client.post(
+        "/admin/configuracion",
+        data={
+            "institution_name": "Ilustre Municipalidad de Quilpué",
+            "onboarding_days": "45",
+            "reminder_interval_days": "10",
+            "remove_logo": "y",
+        },
+    )
+    assert "brand-logo" not in client.get("/").get_data(as_text=True)
+
+
+def test_audit_page_filters_and_verifies_the_chain(app, make_user):
+    client, admin = admin_client(app, make_user)
+    other = make_user(full_name="Bruno Díaz")
+    login(app.test_client(), other.email)
+    client.post("/admin/departamentos", data={"name": "Tránsito"})
+    everything = client.get("/admin/auditoria").get_data(as_text=True)
+    assert "departments.created" in everything and "auth.login" in everything
+    assert everything.index("departments.created") < everything.index("auth.login")  # newest first
+    only_departments = client.get("/admin/auditoria?accion=departments").get_data(as_text=True)
+    assert "departments.created" in only_departments and "auth.login" not in only_departments
+    by_actor = client.get("/admin/auditoria?actor=bruno").get_data(as_text=True)
+    assert "Bruno Díaz" in by_actor and "departments.created" not in by_actor
+    tomorrow = (date.today() + timedelta(days=2)).isoformat()
+    assert "No hay eventos" in client.get(f"/admin/auditoria?desde={tomorrow}").get_data(as_text=True)
+    yesterday = (date.today() - timedelta(days=2)).isoformat()
+    assert "departments.created" in client.get(f"/admin/auditoria?desde={yesterday}&hasta={tomorrow}").get_data(
+        as_text=True
+    )
+    assert client.get("/admin/auditoria?desde=no-es-fecha&accion=nada").status_code == 200
+
+    ok = client.post("/admin/auditoria/verificar", follow_redirects=True).get_data(as_text=True)
+    assert "está íntegra" in ok
+    with app.app_context():
+        event_id = db.session.scalar(select(AuditEvent.id).where(AuditEvent.action == "departments.created"))
+        db.session.execute(
+            text("UPDATE audit_event SET details = :details WHERE id = :id"), {"details": "{}", "id": event_id}
+        )
+        db.session.commit()
+    broken = client.post("/admin/auditoria/verificar", follow_redirects=True).get_data(as_text=True)
+    assert f"rota desde el evento N° {event_id}" in broken
