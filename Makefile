@@ -39,7 +39,7 @@ bench: install-test
 	$(BIN)/python -m bench.report $(BENCH_ARGS)
 
 lint: install-test
-	$(BIN)/ruff check portal tests
+	$(BIN)/ruff check portal tests bench
 
 # Static security scan of the application; medium and high findings fail the build.
 security: install-test
