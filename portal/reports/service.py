@@ -98,29 +98,63 @@ def steps_total() -> int:
     return (lessons or 0) + (quizzes or 0) + 1
 
 
-def _person_columns(today: date):
-    """Columns per person: steps done, activity, completion, and the derived status."""
+def _quick_status(today: date):
+    """The same status as _person_columns, from indexed EXISTS tests instead of per-person counts."""
+    return case(
+        (exists().where(Commitment.user_id == User.id), COMPLETED),
+        (and_(User.due_date.is_not(None), User.due_date < today), OVERDUE),
+        (
+            or_(exists().where(Attempt.user_id == User.id), exists().where(LessonView.user_id == User.id)),
+            IN_PROGRESS,
+        ),
+        else_=NOT_STARTED,
+    )
+
+
+def _person_columns(today: date, user_ids: list[int] | None = None):
+    """Columns per person: steps done, activity, completion, and the derived status.
+
+    With `user_ids`, the per-person counts are computed for those people only.
+    """
+
+    def only_these(query, column):
+        return query.where(column.in_(user_ids)) if user_ids is not None else query
+
     counted_module = and_(Module.required.is_(True), Module.published.is_(True))
     lessons_read = (
-        select(LessonView.user_id, func.count().label("n"))
-        .join(Lesson, Lesson.id == LessonView.lesson_id)
-        .join(Module, Module.id == Lesson.module_id)
-        .where(counted_module)
+        only_these(
+            select(LessonView.user_id, func.count().label("n"))
+            .join(Lesson, Lesson.id == LessonView.lesson_id)
+            .join(Module, Module.id == Lesson.module_id)
+            .where(counted_module),
+            LessonView.user_id,
+        )
         .group_by(LessonView.user_id)
         .subquery()
     )
     quizzes_passed = (
-        select(Attempt.user_id, func.count(distinct(Attempt.quiz_id)).label("n"))
-        .join(Quiz, Quiz.id == Attempt.quiz_id)
-        .join(Module, Module.id == Quiz.module_id)
-        .where(Attempt.passed.is_(True), counted_module)
+        only_these(
+            select(Attempt.user_id, func.count(distinct(Attempt.quiz_id)).label("n"))
+            .join(Quiz, Quiz.id == Attempt.quiz_id)
+            .join(Module, Module.id == Quiz.module_id)
+            .where(Attempt.passed.is_(True), counted_module),
+            Attempt.user_id,
+        )
         .group_by(Attempt.user_id)
         .subquery()
     )
-    any_activity = select(Attempt.user_id, func.count().label("n")).group_by(Attempt.user_id).subquery()
-    any_reading = select(LessonView.user_id, func.count().label("n")).group_by(LessonView.user_id).subquery()
+    any_activity = (
+        only_these(select(Attempt.user_id, func.count().label("n")), Attempt.user_id)
+        .group_by(Attempt.user_id)
+        .subquery()
+    )
+    any_reading = (
+        only_these(select(LessonView.user_id, func.count().label("n")), LessonView.user_id)
+        .group_by(LessonView.user_id)
+        .subquery()
+    )
     signed = (
-        select(Commitment.user_id, func.max(Commitment.signed_at).label("signed_at"))
+        only_these(select(Commitment.user_id, func.max(Commitment.signed_at).label("signed_at")), Commitment.user_id)
         .group_by(Commitment.user_id)
         .subquery()
     )
@@ -145,8 +179,10 @@ def _person_columns(today: date):
     return steps_done.label("steps_done"), status.label("status"), signed.c.signed_at.label("completed_at"), joins
 
 
-def _base_query(filters: ReportFilters, today: date, *, with_status_filter: bool = True):
-    steps_done, status, completed_at, joins = _person_columns(today)
+def _base_query(
+    filters: ReportFilters, today: date, *, with_status_filter: bool = True, user_ids: list[int] | None = None
+):
+    steps_done, status, completed_at, joins = _person_columns(today, user_ids)
     query = (
         select(
             User.id,
@@ -166,6 +202,16 @@ def _base_query(filters: ReportFilters, today: date, *, with_status_filter: bool
     )
     for subquery, condition in joins:
         query = query.outerjoin(subquery, condition)
+    if user_ids is not None:
+        query = query.where(User.id.in_(user_ids))
+    query = _apply_filters(query, filters)
+    if with_status_filter and filters.status:
+        query = query.where(status == filters.status)
+    return query, status, steps_done
+
+
+def _apply_filters(query, filters: ReportFilters):
+    """Every filter but the status, which each query expresses its own way."""
     if filters.department_id:
         query = query.where(User.department_id == filters.department_id)
     if filters.employment_type:
@@ -185,9 +231,7 @@ def _base_query(filters: ReportFilters, today: date, *, with_status_filter: bool
         if compact:  # "12.345.678-5" and "123456785" both find 12345678-5
             conditions.append(func.replace(func.lower(cast(User.rut, String)), "-", "").like(f"%{compact}%"))
         query = query.where(or_(*conditions))
-    if with_status_filter and filters.status:
-        query = query.where(status == filters.status)
-    return query, status, steps_done
+    return query
 
 
 def _ordering(filters: ReportFilters, status, steps_done):
@@ -217,33 +261,59 @@ def report_rows(filters: ReportFilters, today: date, total_steps: int):
 def completion_report(filters: ReportFilters, today: date) -> Report:
     """One page of people plus totals by status and completion by department.
 
-    A fixed number of queries, whatever the number of people.
+    A fixed number of queries, whatever the number of people: totals and the chart come
+    from one grouped query on cheap EXISTS tests; progress is counted for the page only.
     """
     total_steps = steps_total()
-    query, status, steps_done = _base_query(filters, today)
-    total = db.session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    quick_status = _quick_status(today)
+    everyone = _apply_filters(
+        select(Department.name.label("department"), quick_status.label("status"))
+        .select_from(User)
+        .outerjoin(Department, Department.id == User.department_id)
+        .where(User.active.is_(True)),
+        filters,
+    ).subquery()
+    groups = db.session.execute(
+        select(everyone.c.status, everyone.c.department, func.count()).group_by(
+            everyone.c.status, everyone.c.department
+        )
+    ).all()
+    totals = dict.fromkeys(STATUSES, 0)
+    by_department: dict[str, list[int]] = {}
+    for status, department, count in groups:
+        totals[status] += count
+        people_and_completed = by_department.setdefault(department or "", [0, 0])
+        people_and_completed[0] += count
+        if status == COMPLETED:
+            people_and_completed[1] += count
+    departments = [
+        DepartmentRow(name, people, completed)
+        for name, (people, completed) in sorted(by_department.items(), key=lambda item: item[0].casefold())
+    ]
+    total = totals[filters.status] if filters.status in totals else sum(totals.values())
     pages = max(1, -(-total // PAGE_SIZE))
     page = min(max(1, filters.page), pages)
-    rows = [
-        PersonRow(**row._asdict(), steps_total=total_steps)
-        for row in db.session.execute(
-            query.order_by(*_ordering(filters, status, steps_done)).limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE)
+    offset = (page - 1) * PAGE_SIZE
+
+    if filters.sort == "avance":
+        # Ordering by progress needs everyone's progress.
+        query, status, steps_done = _base_query(filters, today)
+        page_query = query.order_by(*_ordering(filters, status, steps_done)).limit(PAGE_SIZE).offset(offset)
+    else:
+        ids_query = _apply_filters(
+            select(User.id).outerjoin(Department, Department.id == User.department_id).where(User.active.is_(True)),
+            filters,
         )
-    ]
-    unfiltered, _, _ = _base_query(filters, today, with_status_filter=False)
-    people = unfiltered.subquery()
-    totals = dict.fromkeys(STATUSES, 0)
-    totals.update(db.session.execute(select(people.c.status, func.count()).group_by(people.c.status)).all())
-    by_department = db.session.execute(
-        select(
-            func.coalesce(people.c.department, ""),
-            func.count(),
-            func.sum(case((people.c.status == COMPLETED, 1), else_=0)),
+        if filters.status:
+            ids_query = ids_query.where(quick_status == filters.status)
+        ids = list(
+            db.session.scalars(
+                ids_query.order_by(*_ordering(filters, quick_status, None)).limit(PAGE_SIZE).offset(offset)
+            )
         )
-        .group_by(people.c.department)
-        .order_by(func.lower(func.coalesce(people.c.department, "")))
-    ).all()
-    departments = [DepartmentRow(name or "", count, completed or 0) for name, count, completed in by_department]
+        query, status, steps_done = _base_query(filters, today, user_ids=ids)
+        page_query = query.order_by(*_ordering(filters, status, steps_done))
+    rows = [PersonRow(**row._asdict(), steps_total=total_steps) for row in db.session.execute(page_query)]
     return Report(rows=rows, total=total, page=page, pages=pages, totals=totals, departments=departments)
 
 
