@@ -417,7 +417,9 @@ class PeopleFactory:
             lessons = module.lesson_ids if finished else module.lesson_ids[: rng.randint(1, len(module.lesson_ids))]
             for lesson_id in lessons:
                 now = self._next(now, step, last_day)
-                rows.lesson_view.append({"user_id": user_id, "lesson_id": lesson_id, "viewed_at": now})
+                rows.lesson_view.append(
+                    {"user_id": user_id, "lesson_id": lesson_id, "viewed_at": now, "last_viewed_at": now}
+                )
             if module.quiz is None or profile == "reading":
                 continue
             if finished:

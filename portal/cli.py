@@ -200,7 +200,7 @@ def register_commands(app) -> None:
     @click.option("--format", "file_format", required=True, help="csv or xlsx.")
     @click.option("--output", required=True, type=click.Path(path_type=Path), help="File to write (overwritten).")
     @click.option("--department", default=None, help="Only people of this department (its name).")
-    @click.option("--status", default=None, help="not_started, in_progress, completed or overdue.")
+    @click.option("--status", default=None, help="not_started, in_progress, completed, overdue or renewal_due.")
     @click.option("--employment-type", default=None, help="planta, contrata, codigo_trabajo or honorarios.")
     @click.option("--search", default="", help="Text to find in the name, RUT or e-mail.")
     def export_report_command(file_format, output: Path, department, status, employment_type, search):
@@ -302,9 +302,10 @@ def register_commands(app) -> None:
     @reminders_cli.command("send")
     @click.option("--dry-run", is_flag=True, help="List who would be reminded; send and record nothing.")
     def send_reminders_command(dry_run: bool):
-        """Daily job: remind everyone not completed whose due date is past or within 3 days."""
+        """Daily job: remind the not completed whose due date is past or within 3 days, and those due for renewal."""
         from flask_babel import ngettext
 
+        from portal.learning.progress import RENEWAL_DUE
         from portal.reports import reminders
         from portal.reports.views import local_today
 
@@ -320,11 +321,15 @@ def register_commands(app) -> None:
         remindable = [candidate for candidate in candidates if candidate.remindable]
 
         def describe(person) -> str:
+            if person.status == RENEWAL_DUE:
+                situation = _("por renovar")
+            else:
+                situation = _("plazo %(due)s", due=person.due_date.strftime("%d-%m-%Y"))
             return _(
-                "%(name)s <%(email)s>, plazo %(due)s, avance %(percent)s %%",
+                "%(name)s <%(email)s>, %(situation)s, avance %(percent)s %%",
                 name=person.full_name,
                 email=person.email or "-",
-                due=person.due_date.strftime("%d-%m-%Y"),
+                situation=situation,
                 percent=person.percent,
             )
 

@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from flask import has_request_context, request
 from sqlalchemy import event
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.functions import FunctionElement
 
 from portal.extensions import db
+from portal.learning.progress import add_months as months_later
+from portal.models.types import UTCDateTime
 
 READ_ONLY_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
@@ -34,14 +40,53 @@ def configure_sqlite(engine, busy_timeout_seconds: int) -> None:
         cursor.execute("PRAGMA journal_mode = WAL")
         cursor.execute("PRAGMA synchronous = NORMAL")
         cursor.close()
+        dbapi_connection.create_function("portal_add_months", 2, _sqlite_add_months, deterministic=True)
 
     @event.listens_for(engine, "begin")
     def on_begin(connection):
         connection.exec_driver_sql("BEGIN IMMEDIATE" if _wants_write_lock() else "BEGIN")
 
 
-def insert_ignoring_duplicates(model, **values) -> None:
-    """INSERT a row unless one with the same key exists (ON CONFLICT DO NOTHING)."""
+def upsert(model, *, key: dict, insert: dict, update: dict) -> None:
+    """INSERT the row identified by `key`, or UPDATE `update` on the existing one, in one statement."""
     dialect = db.session.get_bind().dialect.name
-    insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
-    db.session.execute(insert(model).values(**values).on_conflict_do_nothing())
+    insert_for = postgresql_insert if dialect == "postgresql" else sqlite_insert
+    statement = insert_for(model).values(**key, **insert)
+    db.session.execute(statement.on_conflict_do_update(index_elements=list(key), set_=update))
+
+
+class add_months(FunctionElement):  # noqa: N801 - reads as the SQL function it stands for
+    """`moment` plus `months` calendar months, in UTC, on the month's last day when it is shorter.
+
+    Matches portal.learning.progress.add_months exactly: PostgreSQL's interval arithmetic clamps
+    the same way (done in UTC so the session's time zone cannot shift it), and SQLite calls that
+    very Python function, registered on each connection.
+    """
+
+    type = UTCDateTime()
+    inherit_cache = True
+    name = "portal_add_months"
+
+
+@compiles(add_months)
+def _add_months_sqlite(element, compiler, **kw):
+    return f"portal_add_months({compiler.process(element.clauses, **kw)})"
+
+
+@compiles(add_months, "postgresql")
+def _add_months_postgresql(element, compiler, **kw):
+    moment, months = list(element.clauses)
+    return (
+        f"(({compiler.process(moment, **kw)} AT TIME ZONE 'UTC') "
+        f"+ make_interval(months => {compiler.process(months, **kw)})) AT TIME ZONE 'UTC'"
+    )
+
+
+_SQLITE_STORED = "%Y-%m-%d %H:%M:%S.%f"
+
+
+def _sqlite_add_months(stored: str | None, months: int | None) -> str | None:
+    """SQLite's side of add_months: stored UTC text in, stored UTC text out."""
+    if stored is None or months is None:
+        return None
+    return months_later(datetime.fromisoformat(stored), int(months)).strftime(_SQLITE_STORED)

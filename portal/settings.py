@@ -16,6 +16,8 @@ from portal.models.settings import Setting
 TYPES: dict[str, type] = {
     "ONBOARDING_DAYS": int,
     "REMINDER_INTERVAL_DAYS": int,
+    #: 0 turns renewal off even when the configuration sets it.
+    "RENEWAL_MONTHS": int,
     "INSTITUTION_NAME": str,
     #: File name of the uploaded logo under instance/branding/; no configuration default.
     "LOGO": str,

@@ -23,7 +23,7 @@ def personal_data(user: User) -> dict:
     """The person's account, roles, progress, answers, commitments, certificates, reminders and own events."""
     uid = user.id
     lesson_views = db.session.execute(
-        select(LessonView.viewed_at, Lesson.title, Module.title)
+        select(LessonView.viewed_at, LessonView.last_viewed_at, Lesson.title, Module.title)
         .join(Lesson, Lesson.id == LessonView.lesson_id)
         .join(Module, Module.id == Lesson.module_id)
         .where(LessonView.user_id == uid)
@@ -114,7 +114,8 @@ def personal_data(user: User) -> dict:
             "roles": sorted(user.roles),
         },
         "lesson_views": [
-            {"module": module, "lesson": lesson, "viewed_at": _when(viewed)} for viewed, lesson, module in lesson_views
+            {"module": module, "lesson": lesson, "viewed_at": _when(viewed), "last_viewed_at": _when(last_viewed)}
+            for viewed, last_viewed, lesson, module in lesson_views
         ],
         "attempts": attempts,
         "commitments": commitments,

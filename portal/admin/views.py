@@ -334,18 +334,21 @@ def save_logo(upload) -> str:
 @bp.route("/configuracion", methods=["GET", "POST"])
 @admin_only
 def settings():
-    """Institution name, logo, onboarding days and reminder interval."""
+    """Institution name, logo, onboarding days, reminder interval and how long a completion stays valid."""
     effective = runtime_settings.effective
     form = SettingsForm(
         institution_name=effective("INSTITUTION_NAME"),
         onboarding_days=effective("ONBOARDING_DAYS"),
         reminder_interval_days=effective("REMINDER_INTERVAL_DAYS"),
+        renewal_months=effective("RENEWAL_MONTHS") or None,
     )
     if form.validate_on_submit():
         values = {
             "INSTITUTION_NAME": " ".join(form.institution_name.data.split()),
             "ONBOARDING_DAYS": form.onboarding_days.data,
             "REMINDER_INTERVAL_DAYS": form.reminder_interval_days.data,
+            # 0, not "unset", so that an empty field turns renewal off even if the configuration sets it.
+            "RENEWAL_MONTHS": form.renewal_months.data or 0,
         }
         upload = form.logo.data
         try:

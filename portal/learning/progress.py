@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import calendar
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 
 LOCKED = "locked"
 AVAILABLE = "available"
@@ -15,6 +16,8 @@ NOT_STARTED = "not_started"
 STATUS_IN_PROGRESS = "in_progress"
 COMPLETED = "completed"
 OVERDUE = "overdue"
+#: Completed once, but the completion's validity (RENEWAL_MONTHS) has run out: a refresher is due.
+RENEWAL_DUE = "renewal_due"
 
 
 @dataclass(frozen=True)
@@ -86,10 +89,26 @@ def path_progress(modules: Sequence[ModuleFacts], commitment_signed: bool) -> Pa
     return PathProgress(states, steps_done, steps_total, modules_done, commitment_signed)
 
 
-def onboarding_status(progress: PathProgress, due_date: date | None, today: date) -> str:
-    """Return NOT_STARTED, STATUS_IN_PROGRESS, COMPLETED or OVERDUE (past due, not completed)."""
+def add_months(moment: datetime, months: int) -> datetime:
+    """The same day and time `months` later, on the month's last day when it is shorter.
+
+    PostgreSQL's interval arithmetic does the same, so SQL and Python agree on expiry.
+    """
+    month_index = moment.month - 1 + months
+    year, month = moment.year + month_index // 12, month_index % 12 + 1
+    day = min(moment.day, calendar.monthrange(year, month)[1])
+    return moment.replace(year=year, month=month, day=day)
+
+
+def onboarding_status(progress: PathProgress, due_date: date | None, today: date, *, renewal_due: bool = False) -> str:
+    """Return NOT_STARTED, STATUS_IN_PROGRESS, COMPLETED, RENEWAL_DUE or OVERDUE (past due, not completed).
+
+    `progress` covers the current cycle only: after an expired completion, the refresher.
+    """
     if progress.completed:
         return COMPLETED
+    if renewal_due:
+        return RENEWAL_DUE
     if due_date is not None and today > due_date:
         return OVERDUE
     return STATUS_IN_PROGRESS if progress.steps_done else NOT_STARTED

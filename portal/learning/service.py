@@ -7,21 +7,59 @@ import hashlib
 import secrets
 import unicodedata
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 
 from flask_babel import gettext as _
 from sqlalchemy import case, exists, func, select
+from sqlalchemy.orm import selectinload
 
 from portal.content import institutional_text
-from portal.database import insert_ignoring_duplicates
+from portal.database import upsert
 from portal.extensions import db
-from portal.learning.progress import DONE, LOCKED, ModuleFacts, PathProgress, path_progress
+from portal.learning.progress import DONE, LOCKED, ModuleFacts, PathProgress, add_months, path_progress
 from portal.models.curriculum import Lesson, Module
 from portal.models.progress import Certificate, Commitment, LessonView
 from portal.models.quiz import Attempt, Quiz, QuizRevision
 from portal.models.types import utcnow
 from portal.models.user import User
 from portal.rut import format_rut
+from portal.settings import effective
+
+
+def renewal_months() -> int | None:
+    """Months a completion stays valid, or None when completions never expire (the default)."""
+    months = effective("RENEWAL_MONTHS")
+    return months if months and months > 0 else None
+
+
+@dataclass(frozen=True)
+class Cycle:
+    """The span whose facts count towards completion.
+
+    The first cycle has no start. When a completion's validity runs out, the refresher's cycle
+    starts at that moment, so what the person did before (pages read, quizzes passed, the signed
+    commitment) stays on record without counting again.
+    """
+
+    starts_at: datetime | None = None
+    ends_at: datetime | None = None
+
+    def bound(self, query, column):
+        if self.starts_at is not None:
+            query = query.where(column >= self.starts_at)
+        if self.ends_at is not None:
+            query = query.where(column <= self.ends_at)
+        return query
+
+    @property
+    def is_refresher(self) -> bool:
+        return self.starts_at is not None
+
+
+def completion_expiry(signed_at: datetime | None) -> datetime | None:
+    """When a completion signed at `signed_at` stops being valid; None if it never does."""
+    months = renewal_months()
+    return add_months(signed_at, months) if months and signed_at is not None else None
 
 
 @dataclass(frozen=True)
@@ -40,8 +78,18 @@ class ModuleProgressRow:
 class LearnerPath:
     rows: list[ModuleProgressRow]
     progress: PathProgress
+    #: The commitment signed in this cycle, if any.
     commitment: Commitment | None
+    #: The newest certificate, even one whose validity ran out: it stays the person's record.
     certificate: Certificate | None
+    cycle: Cycle
+    #: When the newest completion stops (or stopped) being valid; None without renewal.
+    valid_until: datetime | None = None
+
+    @property
+    def renewal_due(self) -> bool:
+        """An earlier completion expired and the refresher is not complete yet."""
+        return self.cycle.is_refresher and not self.progress.completed
 
     def row_for(self, slug: str) -> ModuleProgressRow | None:
         return next((row for row in self.rows if row.module.slug == slug), None)
@@ -56,11 +104,19 @@ class LearnerPath:
         return next((row for row in self.rows if row.state not in (DONE, LOCKED)), None)
 
 
-def learner_path(user_id: int) -> LearnerPath:
+def learner_path(user_id: int, *, now: datetime | None = None, cycle: Cycle | None = None) -> LearnerPath:
     """Return the published path with this person's state in each module.
 
-    Runs a fixed number of queries whatever the number of modules, lessons or attempts.
+    Facts count within `cycle`, by default the current one (see Cycle). Runs a fixed number
+    of queries whatever the number of modules, lessons or attempts.
     """
+    latest_commitment = db.session.scalar(
+        select(Commitment).where(Commitment.user_id == user_id).order_by(Commitment.id.desc()).limit(1)
+    )
+    valid_until = completion_expiry(latest_commitment.signed_at) if latest_commitment else None
+    if cycle is None:
+        expired = valid_until is not None and valid_until <= (now or utcnow())
+        cycle = Cycle(starts_at=valid_until) if expired else Cycle()
     lesson_counts = select(Lesson.module_id, func.count(Lesson.id).label("n")).group_by(Lesson.module_id).subquery()
     modules = db.session.execute(
         select(Module, func.coalesce(lesson_counts.c.n, 0), Quiz.id)
@@ -71,26 +127,34 @@ def learner_path(user_id: int) -> LearnerPath:
     ).all()
     read_counts = dict(
         db.session.execute(
-            select(Lesson.module_id, func.count())
-            .join(LessonView, LessonView.lesson_id == Lesson.id)
-            .where(LessonView.user_id == user_id)
-            .group_by(Lesson.module_id)
+            cycle.bound(
+                select(Lesson.module_id, func.count())
+                .join(LessonView, LessonView.lesson_id == Lesson.id)
+                .where(LessonView.user_id == user_id),
+                LessonView.last_viewed_at,
+            ).group_by(Lesson.module_id)
         ).all()
     )
     attempt_rows = db.session.execute(
-        select(
-            Attempt.quiz_id,
-            func.count(Attempt.submitted_at),
-            func.max(Attempt.score),
-            func.max(case((Attempt.passed.is_(True), 1), else_=0)),
-        )
-        .where(Attempt.user_id == user_id)
-        .group_by(Attempt.quiz_id)
+        cycle.bound(
+            select(
+                Attempt.quiz_id,
+                func.count(Attempt.submitted_at),
+                func.max(Attempt.score),
+                func.max(case((Attempt.passed.is_(True), 1), else_=0)),
+            ).where(Attempt.user_id == user_id),
+            Attempt.submitted_at,
+        ).group_by(Attempt.quiz_id)
     ).all()
     attempts = {quiz_id: (count, best, bool(passed)) for quiz_id, count, best, passed in attempt_rows}
-    commitment = db.session.scalar(
-        select(Commitment).where(Commitment.user_id == user_id).order_by(Commitment.id.desc()).limit(1)
-    )
+    if cycle == Cycle():
+        commitment = latest_commitment
+    else:
+        commitment = db.session.scalar(
+            cycle.bound(select(Commitment).where(Commitment.user_id == user_id), Commitment.signed_at)
+            .order_by(Commitment.id.desc())
+            .limit(1)
+        )
     certificate = db.session.scalar(
         select(Certificate).where(Certificate.user_id == user_id).order_by(Certificate.id.desc()).limit(1)
     )
@@ -125,22 +189,48 @@ def learner_path(user_id: int) -> LearnerPath:
                 passed=passed,
             )
         )
-    return LearnerPath(rows=rows, progress=progress, commitment=commitment, certificate=certificate)
+    return LearnerPath(
+        rows=rows,
+        progress=progress,
+        commitment=commitment,
+        certificate=certificate,
+        cycle=cycle,
+        valid_until=valid_until,
+    )
 
 
-def read_lesson_ids(user_id: int, module_id: int) -> set[int]:
+def certificate_cycle(certificate: Certificate) -> Cycle:
+    """The cycle a certificate closed: from the expiry of the completion before it to its issue."""
+    previous = db.session.scalar(
+        select(func.max(Commitment.signed_at)).where(
+            Commitment.user_id == certificate.user_id, Commitment.id < certificate.commitment_id
+        )
+    )
+    return Cycle(starts_at=completion_expiry(previous), ends_at=certificate.issued_at)
+
+
+def read_lesson_ids(user_id: int, module_id: int, cycle: Cycle) -> set[int]:
     return set(
         db.session.scalars(
-            select(LessonView.lesson_id)
-            .join(Lesson, Lesson.id == LessonView.lesson_id)
-            .where(LessonView.user_id == user_id, Lesson.module_id == module_id)
+            cycle.bound(
+                select(LessonView.lesson_id)
+                .join(Lesson, Lesson.id == LessonView.lesson_id)
+                .where(LessonView.user_id == user_id, Lesson.module_id == module_id),
+                LessonView.last_viewed_at,
+            )
         )
     )
 
 
 def mark_lesson_read(user_id: int, lesson: Lesson) -> None:
-    """Record that the person read the lesson; reading it again changes nothing."""
-    insert_ignoring_duplicates(LessonView, user_id=user_id, lesson_id=lesson.id, viewed_at=utcnow())
+    """Record that the person read the lesson: the first time, and the latest (for refreshers)."""
+    now = utcnow()
+    upsert(
+        LessonView,
+        key={"user_id": user_id, "lesson_id": lesson.id},
+        insert={"viewed_at": now, "last_viewed_at": now},
+        update={"last_viewed_at": now},
+    )
 
 
 def days_left(due_date: date | None, today: date) -> int | None:
@@ -217,6 +307,23 @@ def sign_commitment(user: User, path: LearnerPath, typed_name: str, text: str) -
     db.session.add(certificate)
     db.session.flush()
     return commitment, certificate
+
+
+def certificate_valid_until(certificate: Certificate) -> datetime | None:
+    """When the completion this certificate attests stops (or stopped) being valid; None if never."""
+    return completion_expiry(certificate.commitment.signed_at)
+
+
+def certificates_of(user_id: int) -> list[Certificate]:
+    """Every certificate the person received, newest first, with its commitment."""
+    return list(
+        db.session.scalars(
+            select(Certificate)
+            .options(selectinload(Certificate.commitment))
+            .where(Certificate.user_id == user_id)
+            .order_by(Certificate.id.desc())
+        )
+    )
 
 
 def certificate_by_code(text: str) -> Certificate | None:

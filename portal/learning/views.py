@@ -30,6 +30,7 @@ from portal.learning.certificate import CertificateData, certificate_pdf
 from portal.learning.forms import CommitmentForm
 from portal.learning.progress import LOCKED
 from portal.markdown import render_markdown
+from portal.models.types import utcnow
 from portal.rut import format_rut
 from portal.settings import effective
 from portal.training.uploads import upload_folder
@@ -73,7 +74,7 @@ def module(slug: str):
     path, row = unlocked_row_or_redirect(slug)
     if isinstance(row, Response):
         return row
-    read = service.read_lesson_ids(current_user.id, row.module.id)
+    read = service.read_lesson_ids(current_user.id, row.module.id, path.cycle)
     next_unread = next((number for number, item in enumerate(row.module.lessons, start=1) if item.id not in read), None)
     return render_template("learning/module.html", path=path, row=row, read=read, next_unread=next_unread)
 
@@ -89,7 +90,7 @@ def lesson(slug: str, number: int):
     if not 1 <= number <= len(lessons):
         abort(404)
     current = lessons[number - 1]
-    read = service.read_lesson_ids(current_user.id, row.module.id)
+    read = service.read_lesson_ids(current_user.id, row.module.id, path.cycle)
     return render_template(
         "learning/lesson.html",
         row=row,
@@ -163,6 +164,9 @@ def certificate():
     if path.certificate is None:
         flash(_("El certificado estará disponible cuando complete la inducción y firme el compromiso."), "info")
         return redirect(url_for("learning.dashboard"))
+    if path.commitment is None or path.commitment.id != path.certificate.commitment_id:
+        # During a refresher the newest certificate is the expired one: show the scores of its cycle.
+        path = service.learner_path(current_user.id, cycle=service.certificate_cycle(path.certificate))
     issued = path.certificate.issued_at.astimezone(get_timezone()).date()
     grouped = service.group_code(path.certificate.code)
     data = CertificateData(
@@ -230,4 +234,11 @@ def verify(code: str):
     if found is None:
         return render_template("learning/verify_unknown.html"), 404
     issued = found.issued_at.astimezone(get_timezone()).date()
-    return render_template("learning/verify.html", certificate=found, issued=issued)
+    valid_until = service.certificate_valid_until(found)
+    return render_template(
+        "learning/verify.html",
+        certificate=found,
+        issued=issued,
+        valid_until=valid_until,
+        expired=valid_until is not None and valid_until <= utcnow(),
+    )

@@ -12,11 +12,12 @@ from portal.models.types import UTCDateTime, utcnow
 
 
 class LessonView(db.Model):
-    """The person marked the lesson as read (first time only)."""
+    """The person marked the lesson as read: the first time, and the latest (what a refresher counts)."""
 
     user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"), primary_key=True)
     lesson_id: Mapped[int] = mapped_column(ForeignKey("lesson.id", ondelete="CASCADE"), primary_key=True, index=True)
     viewed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_viewed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
 class Commitment(db.Model):

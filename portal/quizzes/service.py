@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import random
 import secrets
+from datetime import datetime
 
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import func, insert, select, true, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
@@ -35,8 +36,8 @@ class NoAttemptsLeft(Exception):
     """The person used every attempt the quiz allows."""
 
 
-def attempts_left(user_id: int, revision: QuizRevision) -> int | None:
-    """How many more attempts the person may submit; None when unlimited."""
+def attempts_left(user_id: int, revision: QuizRevision, since: datetime | None = None) -> int | None:
+    """How many more attempts the person may submit (since the start of a refresher); None when unlimited."""
     if revision.max_attempts is None:
         return None
     used = db.session.scalar(
@@ -44,12 +45,13 @@ def attempts_left(user_id: int, revision: QuizRevision) -> int | None:
             Attempt.user_id == user_id,
             Attempt.quiz_id == revision.quiz_id,
             Attempt.submitted_at.is_not(None),
+            Attempt.submitted_at >= since if since is not None else true(),
         )
     )
     return max(0, revision.max_attempts - used)
 
 
-def start_attempt(user_id: int, quiz_id: int) -> Attempt:
+def start_attempt(user_id: int, quiz_id: int, since: datetime | None = None) -> Attempt:
     """Return the open attempt, or start one on the newest revision with shuffled choices.
 
     Flushes. Two simultaneous starts end with one open attempt (a partial unique index).
@@ -62,7 +64,7 @@ def start_attempt(user_id: int, quiz_id: int) -> Attempt:
     revision = latest_revision(quiz_id)
     if revision is None:
         raise LookupError("quiz has no published revision")
-    if attempts_left(user_id, revision) == 0:
+    if attempts_left(user_id, revision, since) == 0:
         raise NoAttemptsLeft()
     questions = list(revision.questions)
     if revision.pool_size and revision.pool_size < len(questions):

@@ -45,7 +45,7 @@ def quiz(slug: str):
             "quizzes/intro.html",
             row=row,
             revision=revision,
-            attempts_left=service.attempts_left(current_user.id, revision),
+            attempts_left=service.attempts_left(current_user.id, revision, path.cycle.starts_at),
             attempts=service.submitted_attempts(current_user.id, row.quiz_id),
             form=ButtonForm(),
         )
@@ -63,7 +63,7 @@ def start(slug: str):
     if isinstance(row, Response):
         return row
     try:
-        service.start_attempt(current_user.id, row.quiz_id)
+        service.start_attempt(current_user.id, row.quiz_id, path.cycle.starts_at)
     except service.NoAttemptsLeft:
         flash(_("Ya usó todos los intentos que permite este cuestionario. Consulte a capacitación."), "error")
         return redirect(url_for("quizzes.quiz", slug=slug))

@@ -10,7 +10,8 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
 
 from portal.fields import BoundedIntegerField
-from portal.learning.progress import COMPLETED, IN_PROGRESS, NOT_STARTED, OVERDUE
+from portal.learning.progress import COMPLETED, IN_PROGRESS, NOT_STARTED, OVERDUE, RENEWAL_DUE
+from portal.learning.service import renewal_months
 from portal.messages import rut_error_message
 from portal.reports.service import SORTS, ReportFilters
 from portal.rut import InvalidRut, normalize_rut
@@ -20,7 +21,17 @@ STATUS_LABELS = {
     IN_PROGRESS: _l("En curso"),
     COMPLETED: _l("Completado"),
     OVERDUE: _l("Atrasado"),
+    RENEWAL_DUE: _l("Por renovar"),
 }
+
+
+def status_labels_in_use() -> dict:
+    """The statuses a person can have now: "por renovar" only while completions expire."""
+    if renewal_months():
+        return STATUS_LABELS
+    return {status: label for status, label in STATUS_LABELS.items() if status != RENEWAL_DUE}
+
+
 EMPLOYMENT_LABELS = {
     "planta": _l("Planta"),
     "contrata": _l("Contrata"),
@@ -49,11 +60,8 @@ class ReportFilterForm(FlaskForm):
         + [SelectChoice(key, label) for key, label in EMPLOYMENT_LABELS.items()],
         validators=[Optional()],
     )
-    estado = SelectField(
-        _l("Estado"),
-        choices=[SelectChoice("", _l("Todos"))] + [SelectChoice(key, label) for key, label in STATUS_LABELS.items()],
-        validators=[Optional()],
-    )
+    #: Choices set per request (set_statuses): "por renovar" depends on a runtime setting.
+    estado = SelectField(_l("Estado"), validators=[Optional()])
     desde = DateField(_l("Ingreso desde"), validators=[Optional()])
     hasta = DateField(_l("Ingreso hasta"), validators=[Optional()])
     orden = SelectField(
@@ -64,6 +72,11 @@ class ReportFilterForm(FlaskForm):
         choices=[SelectChoice("asc", _l("Ascendente")), SelectChoice("desc", _l("Descendente"))],
         default="asc",
     )
+
+    def set_statuses(self) -> None:
+        self.estado.choices = [SelectChoice("", _l("Todos"))] + [
+            SelectChoice(key, label) for key, label in status_labels_in_use().items()
+        ]
 
     def set_departments(self, departments) -> None:
         self.departamento.choices = [SelectChoice("", _l("Todos"))] + [

@@ -6,8 +6,8 @@ Rules:
 - A candidate cannot be reminded without an e-mail address, nor when a reminder to them was
   *sent* (status "sent") less than REMINDER_INTERVAL_DAYS ago; failed attempts do not count.
 - The daily command (``flask reminders send``) picks everyone not completed whose due date
-  has passed or falls within the next DAILY_WINDOW_DAYS days; people without a due date are
-  left to HR's page.
+  has passed or falls within the next DAILY_WINDOW_DAYS days, and everyone whose completion
+  expired (renewal, like anyone overdue); other people without a due date are left to HR's page.
 - Every attempt becomes a Reminder row, committed right after the message is handed to the
   server (a sent e-mail cannot be taken back, so a later failure must not undo its record),
   and no database transaction is held open while talking to the SMTP server.
@@ -25,7 +25,8 @@ from sqlalchemy import func, select
 
 from portal import audit
 from portal.extensions import db
-from portal.learning.progress import COMPLETED
+from portal.learning.progress import COMPLETED, RENEWAL_DUE
+from portal.learning.service import completion_expiry
 from portal.mail import Mailer, MailError, build_message
 from portal.models.staff import Reminder
 from portal.models.types import utcnow
@@ -117,7 +118,7 @@ def daily_candidates(today: date, now: datetime | None = None) -> list[Candidate
     people = [
         row
         for row in report_rows(ReportFilters(sort="plazo"), today, steps_total())
-        if row.status != COMPLETED and row.due_date is not None and row.due_date <= limit
+        if row.status == RENEWAL_DUE or (row.status != COMPLETED and row.due_date is not None and row.due_date <= limit)
     ]
     return _classify(people, now)
 
@@ -130,22 +131,42 @@ def portal_url() -> str:
 def compose(person: PersonRow, today: date, link: str) -> tuple[str, str]:
     """Subject and plain-text body of one person's reminder."""
     institution = effective("INSTITUTION_NAME")
-    overdue = person.due_date is not None and person.due_date < today
-    subject = (
-        _("Recordatorio: el plazo de su inducción ya venció") if overdue else _("Recordatorio: complete su inducción")
-    )
-    paragraphs = [
-        _("Hola, %(name)s:", name=person.full_name),
-        _(
-            "Le escribimos del Portal de Inducción de %(institution)s para recordarle que su inducción "
-            "aún no está completa. Su avance es de %(percent)s %% (%(done)s de %(total)s pasos).",
-            institution=institution,
-            percent=person.percent,
-            done=person.steps_done,
-            total=person.steps_total,
-        ),
-    ]
-    if person.due_date is not None:
+    renewal = person.status == RENEWAL_DUE
+    overdue = not renewal and person.due_date is not None and person.due_date < today
+    if renewal:
+        subject = _("Recordatorio: renueve su inducción")
+    elif overdue:
+        subject = _("Recordatorio: el plazo de su inducción ya venció")
+    else:
+        subject = _("Recordatorio: complete su inducción")
+    paragraphs = [_("Hola, %(name)s:", name=person.full_name)]
+    if renewal:
+        paragraphs.append(
+            _(
+                "Le escribimos del Portal de Inducción de %(institution)s: la inducción que usted completó el "
+                "%(completed)s tiene una vigencia que terminó el %(expired)s, y debe renovarla con un repaso: "
+                "volver a leer las lecciones, aprobar los cuestionarios y firmar de nuevo el compromiso. "
+                "Su avance en el repaso es de %(percent)s %% (%(done)s de %(total)s pasos).",
+                institution=institution,
+                completed=format_date(person.completed_at, "dd-MM-yyyy"),
+                expired=format_date(completion_expiry(person.completed_at), "dd-MM-yyyy"),
+                percent=person.percent,
+                done=person.steps_done,
+                total=person.steps_total,
+            )
+        )
+    else:
+        paragraphs.append(
+            _(
+                "Le escribimos del Portal de Inducción de %(institution)s para recordarle que su inducción "
+                "aún no está completa. Su avance es de %(percent)s %% (%(done)s de %(total)s pasos).",
+                institution=institution,
+                percent=person.percent,
+                done=person.steps_done,
+                total=person.steps_total,
+            )
+        )
+    if person.due_date is not None and not renewal:
         due = person.due_date.strftime("%d-%m-%Y")
         days = (person.due_date - today).days
         if overdue:

@@ -7,14 +7,18 @@ from datetime import date
 
 from sqlalchemy import String, and_, case, cast, distinct, exists, func, or_, select
 
+from portal.database import add_months
 from portal.extensions import db
-from portal.learning.progress import COMPLETED, IN_PROGRESS, NOT_STARTED, OVERDUE
+from portal.learning.progress import COMPLETED, IN_PROGRESS, NOT_STARTED, OVERDUE, RENEWAL_DUE
+from portal.learning.service import renewal_months
 from portal.models.curriculum import Lesson, Module
 from portal.models.progress import Commitment, LessonView
 from portal.models.quiz import Attempt, Quiz, QuizRevision
+from portal.models.types import utcnow
 from portal.models.user import Department, User
 
-STATUSES = (NOT_STARTED, IN_PROGRESS, COMPLETED, OVERDUE)
+#: Every status a person can have; RENEWAL_DUE only while renewal is on (RENEWAL_MONTHS).
+STATUSES = (NOT_STARTED, IN_PROGRESS, COMPLETED, OVERDUE, RENEWAL_DUE)
 PAGE_SIZE = 50
 SORTS = ("nombre", "departamento", "ingreso", "plazo", "avance", "estado")
 
@@ -98,10 +102,23 @@ def steps_total() -> int:
     return (lessons or 0) + (quizzes or 0) + 1
 
 
-def _quick_status(today: date):
+def _completion_cases(signed, still_valid) -> list:
+    """The first branches of every status CASE: completed, or completed once and due for renewal."""
+    if still_valid is None:
+        return [(signed, COMPLETED)]
+    return [(and_(signed, still_valid), COMPLETED), (signed, RENEWAL_DUE)]
+
+
+def _quick_status(today: date, now):
     """The same status as _person_columns, from indexed EXISTS tests instead of per-person counts."""
+    months = renewal_months()
+    still_valid = (
+        exists().where(Commitment.user_id == User.id, add_months(Commitment.signed_at, months) > now)
+        if months
+        else None
+    )
     return case(
-        (exists().where(Commitment.user_id == User.id), COMPLETED),
+        *_completion_cases(exists().where(Commitment.user_id == User.id), still_valid),
         (and_(User.due_date.is_not(None), User.due_date < today), OVERDUE),
         (
             or_(exists().where(Attempt.user_id == User.id), exists().where(LessonView.user_id == User.id)),
@@ -111,22 +128,46 @@ def _quick_status(today: date):
     )
 
 
-def _person_columns(today: date, user_ids: list[int] | None = None):
+def _person_columns(today: date, now, user_ids: list[int] | None = None):
     """Columns per person: steps done, activity, completion, and the derived status.
 
-    With `user_ids`, the per-person counts are computed for those people only.
+    With `user_ids`, the per-person counts are computed for those people only. With renewal on,
+    a person whose newest completion has expired is in a refresher: only what they did since the
+    expiry counts as steps done (see portal.learning.service.Cycle).
     """
 
     def only_these(query, column):
         return query.where(column.in_(user_ids)) if user_ids is not None else query
 
+    months = renewal_months()
+    refresher = None
+    if months:
+        expiry = add_months(func.max(Commitment.signed_at), months)
+        refresher = (
+            only_these(select(Commitment.user_id, expiry.label("starts_at")), Commitment.user_id)
+            .group_by(Commitment.user_id)
+            .having(expiry <= now)
+            .subquery()
+        )
+
+    def since_refresher_start(query, user_column, moment_column):
+        if refresher is None:
+            return query
+        return query.outerjoin(refresher, refresher.c.user_id == user_column).where(
+            or_(refresher.c.starts_at.is_(None), moment_column >= refresher.c.starts_at)
+        )
+
     counted_module = and_(Module.required.is_(True), Module.published.is_(True))
     lessons_read = (
         only_these(
-            select(LessonView.user_id, func.count().label("n"))
-            .join(Lesson, Lesson.id == LessonView.lesson_id)
-            .join(Module, Module.id == Lesson.module_id)
-            .where(counted_module),
+            since_refresher_start(
+                select(LessonView.user_id, func.count().label("n"))
+                .join(Lesson, Lesson.id == LessonView.lesson_id)
+                .join(Module, Module.id == Lesson.module_id)
+                .where(counted_module),
+                LessonView.user_id,
+                LessonView.last_viewed_at,
+            ),
             LessonView.user_id,
         )
         .group_by(LessonView.user_id)
@@ -134,10 +175,14 @@ def _person_columns(today: date, user_ids: list[int] | None = None):
     )
     quizzes_passed = (
         only_these(
-            select(Attempt.user_id, func.count(distinct(Attempt.quiz_id)).label("n"))
-            .join(Quiz, Quiz.id == Attempt.quiz_id)
-            .join(Module, Module.id == Quiz.module_id)
-            .where(Attempt.passed.is_(True), counted_module),
+            since_refresher_start(
+                select(Attempt.user_id, func.count(distinct(Attempt.quiz_id)).label("n"))
+                .join(Quiz, Quiz.id == Attempt.quiz_id)
+                .join(Module, Module.id == Quiz.module_id)
+                .where(Attempt.passed.is_(True), counted_module),
+                Attempt.user_id,
+                Attempt.submitted_at,
+            ),
             Attempt.user_id,
         )
         .group_by(Attempt.user_id)
@@ -158,31 +203,41 @@ def _person_columns(today: date, user_ids: list[int] | None = None):
         .group_by(Commitment.user_id)
         .subquery()
     )
+    has_signed = signed.c.signed_at.is_not(None)
+    still_valid = refresher.c.starts_at.is_(None) if refresher is not None else None
+    signed_this_cycle = and_(has_signed, still_valid) if still_valid is not None else has_signed
     steps_done = (
         func.coalesce(lessons_read.c.n, 0)
         + func.coalesce(quizzes_passed.c.n, 0)
-        + case((signed.c.signed_at.is_not(None), 1), else_=0)
+        + case((signed_this_cycle, 1), else_=0)
     )
     status = case(
-        (signed.c.signed_at.is_not(None), COMPLETED),
+        *_completion_cases(has_signed, still_valid),
         (and_(User.due_date.is_not(None), User.due_date < today), OVERDUE),
         (or_(any_activity.c.n > 0, any_reading.c.n > 0), IN_PROGRESS),
         else_=NOT_STARTED,
     )
-    joins = (
+    joins = [
         (lessons_read, lessons_read.c.user_id == User.id),
         (quizzes_passed, quizzes_passed.c.user_id == User.id),
         (any_activity, any_activity.c.user_id == User.id),
         (any_reading, any_reading.c.user_id == User.id),
         (signed, signed.c.user_id == User.id),
-    )
+    ]
+    if refresher is not None:
+        joins.append((refresher, refresher.c.user_id == User.id))
     return steps_done.label("steps_done"), status.label("status"), signed.c.signed_at.label("completed_at"), joins
 
 
 def _base_query(
-    filters: ReportFilters, today: date, *, with_status_filter: bool = True, user_ids: list[int] | None = None
+    filters: ReportFilters,
+    today: date,
+    now,
+    *,
+    with_status_filter: bool = True,
+    user_ids: list[int] | None = None,
 ):
-    steps_done, status, completed_at, joins = _person_columns(today, user_ids)
+    steps_done, status, completed_at, joins = _person_columns(today, now, user_ids)
     query = (
         select(
             User.id,
@@ -248,9 +303,9 @@ def _ordering(filters: ReportFilters, status, steps_done):
     return [primary, func.lower(User.full_name), User.id]
 
 
-def report_rows(filters: ReportFilters, today: date, total_steps: int):
+def report_rows(filters: ReportFilters, today: date, total_steps: int, now=None):
     """Every matching person, in order, as PersonRow; streamed for exports."""
-    query, status, steps_done = _base_query(filters, today)
+    query, status, steps_done = _base_query(filters, today, now or utcnow())
     result = db.session.execute(
         query.order_by(*_ordering(filters, status, steps_done)).execution_options(yield_per=500)
     )
@@ -258,14 +313,15 @@ def report_rows(filters: ReportFilters, today: date, total_steps: int):
         yield PersonRow(**row._asdict(), steps_total=total_steps)
 
 
-def completion_report(filters: ReportFilters, today: date) -> Report:
+def completion_report(filters: ReportFilters, today: date, now=None) -> Report:
     """One page of people plus totals by status and completion by department.
 
     A fixed number of queries, whatever the number of people: totals and the chart come
     from one grouped query on cheap EXISTS tests; progress is counted for the page only.
     """
+    now = now or utcnow()
     total_steps = steps_total()
-    quick_status = _quick_status(today)
+    quick_status = _quick_status(today, now)
     everyone = _apply_filters(
         select(Department.name.label("department"), quick_status.label("status"))
         .select_from(User)
@@ -297,7 +353,7 @@ def completion_report(filters: ReportFilters, today: date) -> Report:
 
     if filters.sort == "avance":
         # Ordering by progress needs everyone's progress.
-        query, status, steps_done = _base_query(filters, today)
+        query, status, steps_done = _base_query(filters, today, now)
         page_query = query.order_by(*_ordering(filters, status, steps_done)).limit(PAGE_SIZE).offset(offset)
     else:
         ids_query = _apply_filters(
@@ -311,7 +367,7 @@ def completion_report(filters: ReportFilters, today: date) -> Report:
                 ids_query.order_by(*_ordering(filters, quick_status, None)).limit(PAGE_SIZE).offset(offset)
             )
         )
-        query, status, steps_done = _base_query(filters, today, user_ids=ids)
+        query, status, steps_done = _base_query(filters, today, now, user_ids=ids)
         page_query = query.order_by(*_ordering(filters, status, steps_done))
     rows = [PersonRow(**row._asdict(), steps_total=total_steps) for row in db.session.execute(page_query)]
     return Report(rows=rows, total=total, page=page, pages=pages, totals=totals, departments=departments)

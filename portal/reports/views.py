@@ -19,9 +19,16 @@ from portal.learning import service as learning
 from portal.learning.progress import COMPLETED
 from portal.models.quiz import Attempt
 from portal.models.staff import SET_PASSWORD
+from portal.models.types import utcnow
 from portal.models.user import HR, Department, User
 from portal.reports import people, service
-from portal.reports.forms import EMPLOYMENT_LABELS, STATUS_LABELS, DueDateShiftForm, PersonForm, ReportFilterForm
+from portal.reports.forms import (
+    EMPLOYMENT_LABELS,
+    DueDateShiftForm,
+    PersonForm,
+    ReportFilterForm,
+    status_labels_in_use,
+)
 from portal.reports.welcome import send_welcome_links
 from portal.rut import format_rut
 from portal.settings import effective
@@ -41,6 +48,7 @@ def departments_in_order() -> list[Department]:
 
 def filter_form() -> ReportFilterForm:
     form = ReportFilterForm(formdata=request.args)
+    form.set_statuses()
     form.set_departments(departments_in_order())
     return form
 
@@ -59,7 +67,7 @@ def report():
         report=result,
         filters=filters,
         args=args,
-        status_labels=STATUS_LABELS,
+        status_labels=status_labels_in_use(),
         employment_labels=EMPLOYMENT_LABELS,
         extra_links=[
             ("reports.import_staff", _("Importar personal")),
@@ -91,8 +99,11 @@ def person(user_id: int):
         person=user,
         path=path,
         attempts=by_quiz,
+        certificates=learning.certificates_of(user.id),
         employment_labels=EMPLOYMENT_LABELS,
         group_code=learning.group_code,
+        certificate_valid_until=learning.certificate_valid_until,
+        now_utc=utcnow(),
     )
 
 
