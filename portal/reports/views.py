@@ -161,6 +161,7 @@ def new_person():
                 "reports/person_created.html",
                 person=user,
                 link=link,
+                days=SET_PASSWORD_LIFETIME.days,
                 mailed=user.email and not mail_problem,
                 mail_problem=mail_problem,
             )
@@ -214,6 +215,7 @@ def password_link(user_id: int):
         "reports/person_created.html",
         person=person,
         link=public_url("auth.set_password", token=raw),
+        days=SET_PASSWORD_LIFETIME.days,
         reissued=True,
     )
 
