@@ -3,6 +3,8 @@ proxy and Host headers, idle sessions, cookies and CSRF on every POST route."""
 
 from __future__ import annotations
 
+import hashlib
+import json
 import logging
 import os
 import re
@@ -14,6 +16,7 @@ import pytest
 from sqlalchemy import func, select, update
 
 from portal.auth.passwords import common_passwords, is_common, password_problem
+from portal.auth.service import login_fingerprint
 from portal.extensions import db, limiter
 from portal.mail import Outbox, build_message, wait_for_background_mail
 from portal.models.audit import AuditEvent
@@ -463,6 +466,42 @@ def test_wrong_password_and_unknown_account_look_the_same(make_app, make_user):
     slow_unknown = sorted(answer[3] for answer in unknown)[1]
     assert slow_known > 0.005 and slow_unknown > 0.005
     assert max(slow_known, slow_unknown) / min(slow_known, slow_unknown) < 10
+
+
+# --- Failed sign-ins in the audit log -----------------------------------------------------------
+
+
+def test_failed_sign_ins_keep_the_account_or_a_keyed_fingerprint_never_the_login(make_app, make_user):
+    app = make_app()
+    person = make_user(email="Conocida@muni.cl")
+    typed = [
+        person.email.upper(),  # known account, wrong password
+        format_rut_dotted(person.rut),
+        "Nadie@Muni.cl",  # unknown account, two spellings
+        " nadie@muni.cl ",
+        "13.579.246-2",  # unknown RUT, two spellings
+        "135792462",
+    ]
+    for login_value in typed:
+        assert login(app.test_client(), login_value, "no-es-la-clave").status_code == 200
+    events = audit_events(app, "auth.login_failed")
+    details = [json.loads(event.details) for event in events]
+    assert all(event.actor_id is None for event in events)
+    assert details[:2] == [{"user_id": person.id}, {"user_id": person.id}]
+    fingerprints = [entry["login_fingerprint"] for entry in details[2:]]
+    assert [set(entry) for entry in details[2:]] == [{"login_fingerprint"}] * 4
+    assert fingerprints[0] == fingerprints[1] != fingerprints[2] == fingerprints[3]
+    assert all(re.fullmatch(r"[0-9a-f]{16}", fingerprint) for fingerprint in fingerprints)
+    stored = " ".join(event.details for event in events).lower()
+    for secret in ["conocida", person.rut.split("-")[0], "nadie", "13579246", "13.579"]:
+        assert secret not in stored
+    # Keyed: a plain hash of a RUT would be reversed by hashing every RUT; without the key it cannot.
+    assert fingerprints[2] not in hashlib.sha256(b"13579246-2").hexdigest()
+    with make_app(SECRET_KEY="otra-clave-secreta").test_request_context():
+        assert login_fingerprint("13.579.246-2") != fingerprints[2]
+    with app.test_request_context():
+        assert login_fingerprint("13.579.246-2") == fingerprints[2]
+    assert app.test_cli_runner().invoke(args=["audit", "verify"]).exit_code == 0
 
 
 # --- Host header --------------------------------------------------------------------------------

@@ -1,6 +1,5 @@
 """Sign-in, sign-out and password pages."""
 
-import hashlib
 from functools import partial
 
 from flask import Blueprint, current_app, flash, g, redirect, render_template, request, url_for
@@ -12,8 +11,10 @@ from portal.auth.access import public, signed_in
 from portal.auth.forms import ForgotPasswordForm, LoginForm, SetPasswordForm
 from portal.auth.service import (
     authenticate,
+    failed_sign_in_details,
     find_user_by_login,
     hash_password,
+    login_fingerprint,
     normalized_login,
     safe_next_path,
 )
@@ -33,9 +34,9 @@ bp = Blueprint("auth", __name__)
 
 
 def _typed_login_key() -> str:
-    """The rate-limit key of the account typed in the form, hashed so no RUT or email is stored."""
-    typed = normalized_login(request.form.get("login"))
-    return "login:" + hashlib.sha256(typed.encode("utf-8")).hexdigest()[:32]
+    """The rate-limit key of the account typed in the form: a keyed fingerprint, so the limiter's
+    store (Redis) holds no RUT or email, nor a plain hash that a list of RUTs would reverse."""
+    return "login:" + login_fingerprint(request.form.get("login"))
 
 
 def _no_login_typed() -> bool:
@@ -68,14 +69,15 @@ def login():
         if current_user.is_authenticated:
             return redirect(safe_next_path(form.next.data) or url_for("learning.dashboard"))
     if form.validate_on_submit():
-        user = authenticate(form.login.data, form.password.data)
-        if user is not None:
-            start_session(user)
-            audit.record("auth.login", actor_id=user.id)
+        check = authenticate(form.login.data, form.password.data)
+        if check.user is not None:
+            start_session(check.user)
+            audit.record("auth.login", actor_id=check.user.id)
             db.session.commit()
             return redirect(safe_next_path(form.next.data) or url_for("learning.dashboard"))
         g.sign_in_failed = True
-        audit.record("auth.login_failed", login=form.login.data.strip()[:254])
+        # The actor stays empty: whoever typed the login is not known to be its owner.
+        audit.record("auth.login_failed", **failed_sign_in_details(check, form.login.data))
         db.session.commit()
         # One message whatever went wrong, so the form never reveals which accounts exist.
         form.password.errors.append(_("El RUT, correo o contraseña no son correctos."))
