@@ -330,11 +330,11 @@ class Outbox:
                 try:
                     delivery.on_failure(error)
                 except Exception:
-                    app.logger.exception("handling a failed background mail to %s failed", delivery.message["To"])
+                    app.logger.exception("handling failed background mail %s failed", delivery.message["Message-ID"])
             except Exception:
-                # Nobody waits on this thread: anything unexpected must reach the log, and
-                # must not stop the messages behind it.
-                app.logger.exception("background mail to %s failed unexpectedly", delivery.message["To"])
+                # Nobody waits on this thread: anything unexpected must reach the log (by
+                # Message-ID, not address), and must not stop the messages behind it.
+                app.logger.exception("background mail %s failed unexpectedly", delivery.message["Message-ID"])
 
     def wait_until_idle(self, timeout: float) -> bool:
         """Block until every queued message was handled; False if `timeout` seconds pass first."""

@@ -173,12 +173,13 @@ def test_a_failing_failure_handler_is_logged_and_later_mail_still_goes(app, smtp
         raise RuntimeError("the audit log is unreachable")
 
     with caplog.at_level(logging.ERROR), app.app_context():
-        assert outbox.submit(build_message("rebota@muni.cl", "Uno", "uno"), broken_handler)
+        bounced = build_message("rebota@muni.cl", "Uno", "uno")
+        assert outbox.submit(bounced, broken_handler)
         assert outbox.submit(build_message("llega@muni.cl", "Dos", "dos"), broken_handler)
         assert outbox.wait_until_idle(timeout=10)
     server.wait_for("llega@muni.cl")
     [logged] = [record for record in caplog.records if "failed background mail" in record.getMessage()]
-    assert "rebota@muni.cl" in logged.getMessage() and "unreachable" in logged.exc_text
+    assert bounced["Message-ID"] in logged.getMessage() and "unreachable" in logged.exc_text
 
 
 def forgot_password_time(app, typed) -> float:
