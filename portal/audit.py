@@ -11,6 +11,11 @@ from portal.extensions import db
 from portal.models.audit import GENESIS_HASH, AuditEvent
 
 
+def details_text(**details) -> str:
+    """An event's details as stored: searches match stored events by comparing this text."""
+    return json.dumps(details, sort_keys=True, ensure_ascii=False, default=str)
+
+
 def record(action: str, actor_id: int | None = None, **details) -> AuditEvent:
     """Append an event to the chain within the current transaction (flushes, never commits)."""
     if db.session.get_bind().dialect.name == "postgresql":
@@ -22,7 +27,7 @@ def record(action: str, actor_id: int | None = None, **details) -> AuditEvent:
         occurred_at=datetime.now(UTC).replace(microsecond=0),
         actor_id=actor_id,
         action=action,
-        details=json.dumps(details, sort_keys=True, ensure_ascii=False, default=str),
+        details=details_text(**details),
         prev_hash=previous or GENESIS_HASH,
     )
     event.hash = event.content_hash()

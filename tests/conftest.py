@@ -19,6 +19,7 @@ from werkzeug.security import generate_password_hash
 from portal import create_app
 from portal.cli import seed_content
 from portal.extensions import db
+from portal.mail import wait_for_background_mail
 from portal.models.user import STAFF, User
 from portal.rut import check_digit
 from tests.smtp import Inbox, free_port
@@ -118,6 +119,9 @@ def make_app(database_url, tmp_path):
         return app
 
     yield build
+    # Mail queued by a request (password resets) must not reach this test's database after
+    # it is gone.
+    assert wait_for_background_mail(timeout=30), "background mail still queued after 30 s"
     for app in apps:
         with app.app_context():
             db.session.remove()

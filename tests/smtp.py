@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import socket
+import time
 from email import message_from_bytes, policy
 
 
@@ -24,6 +26,26 @@ class Inbox:
 
     def to(self, address):
         return [message for recipients, message in self.messages if address in recipients]
+
+    def wait_for(self, address, count=1, timeout=10.0):
+        """The messages to `address` once there are `count` of them (mail sent after the response)."""
+        deadline = time.monotonic() + timeout
+        while len(found := self.to(address)) < count and time.monotonic() < deadline:
+            time.sleep(0.02)
+        assert len(found) >= count, f"{len(found)} of {count} messages to {address} within {timeout} s"
+        return found
+
+
+class Slow(Inbox):
+    """Accepts everything, but only after `delay` seconds, like a distant or busy server."""
+
+    def __init__(self, delay):
+        super().__init__()
+        self.delay = delay
+
+    async def handle_DATA(self, server, session, envelope):
+        await asyncio.sleep(self.delay)
+        return await super().handle_DATA(server, session, envelope)
 
 
 class Refusing(Inbox):

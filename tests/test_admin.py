@@ -320,3 +320,39 @@ def test_audit_page_filters_and_verifies_the_chain(app, make_user):
         db.session.commit()
     broken = client.post("/admin/auditoria/verificar", follow_redirects=True).get_data(as_text=True)
     assert f"rota desde el evento N° {event_id}" in broken
+
+
+def event_count(page: str) -> int:
+    return int(re.search(r'<h2 id="eventos">(\d+) eventos?</h2>', page).group(1))
+
+
+def test_audit_page_finds_failed_sign_ins_by_the_login_typed(app, make_user):
+    client, _admin = admin_client(app, make_user)
+    bruno = make_user(full_name="Bruno Díaz")
+    number, digit = bruno.rut.split("-")
+    dotted = f"{int(number):,}".replace(",", ".") + "-" + digit
+    login(app.test_client(), dotted, "no-es-la-clave")
+    login(app.test_client(), "Nadie@Muni.cl", "no-es-la-clave")
+    login(app.test_client(), "otro@muni.cl", "no-es-la-clave")
+    login(app.test_client(), bruno.email)  # a success is not a failed sign-in
+    with app.app_context():
+        # Written before failed sign-ins stopped keeping the login as typed.
+        service.audit.record("auth.login_failed", login="Viejo@Muni.cl")
+        db.session.commit()
+
+    everything = client.get("/admin/auditoria").get_data(as_text=True)
+    assert f'<a href="/admin/cuentas/{bruno.id}">Cuenta de Bruno Díaz</a>' in everything
+    # Every spelling of the RUT, and the email, find the account's failed sign-in and nothing else.
+    for typed in (bruno.rut, number + digit, bruno.email.upper()):
+        page = client.get("/admin/auditoria", query_string={"ingreso": typed}).get_data(as_text=True)
+        assert event_count(page) == 1 and "Cuenta de Bruno Díaz" in page, typed
+    unknown = client.get("/admin/auditoria", query_string={"ingreso": " nadie@muni.CL"}).get_data(as_text=True)
+    assert event_count(unknown) == 1 and "login_fingerprint" in unknown and "Nadie" not in unknown
+    legacy = client.get("/admin/auditoria", query_string={"ingreso": "viejo@muni.cl"}).get_data(as_text=True)
+    assert event_count(legacy) == 1 and "Viejo@Muni.cl" in legacy
+    never = client.get("/admin/auditoria", query_string={"ingreso": "nunca@muni.cl"}).get_data(as_text=True)
+    assert "No hay eventos" in never
+    for hostile in ("<script>alert(1)</script>", "' OR 1=1 --", "%", "_", "x" * 300):
+        response = client.get("/admin/auditoria", query_string={"ingreso": hostile})
+        assert response.status_code == 200 and "<script>alert" not in response.get_data(as_text=True)
+    assert event_count(client.get("/admin/auditoria", query_string={"ingreso": "%"}).get_data(as_text=True)) == 0

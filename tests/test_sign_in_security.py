@@ -3,9 +3,12 @@ proxy and Host headers, idle sessions, cookies and CSRF on every POST route."""
 
 from __future__ import annotations
 
+import hashlib
+import json
 import logging
 import os
 import re
+import statistics
 import time
 from datetime import timedelta
 
@@ -13,12 +16,14 @@ import pytest
 from sqlalchemy import func, select, update
 
 from portal.auth.passwords import common_passwords, is_common, password_problem
+from portal.auth.service import login_fingerprint
 from portal.extensions import db, limiter
+from portal.mail import Outbox, build_message, wait_for_background_mail
 from portal.models.audit import AuditEvent
 from portal.models.types import utcnow
 from portal.models.user import ADMIN, HR, STAFF, TRAINER, AuthSession, User
 from tests.conftest import PASSWORD, csrf_token_from, login
-from tests.smtp import Refusing
+from tests.smtp import Refusing, Slow
 from tests.test_access_rules import concrete_url
 
 REDIS_URL = os.environ.get("PORTAL_TEST_REDIS_URL")
@@ -63,7 +68,7 @@ def test_forgotten_password_mails_a_link_that_sets_a_new_password(make_app, smtp
     response = client.post("/clave/olvido", data={"login": format_rut_dotted(person.rut)})
     assert response.status_code == 200 and SENT in response.get_data(as_text=True)
 
-    [message] = inbox.to("olvido@muni.cl")
+    [message] = inbox.wait_for("olvido@muni.cl")
     body = message.get_content()
     link = re.search(r"https://induccion\.muni\.cl(/clave/\S+)", body).group(1)
     assert "Rosa" in body and "2 horas" in body
@@ -78,7 +83,7 @@ def test_forgotten_password_mails_a_link_that_sets_a_new_password(make_app, smtp
 
     [event] = audit_events(app, "auth.password_reset_requested")
     assert event.actor_id is None
-    assert '"outcome": "sent"' in event.details and "olvido@muni.cl" not in event.details
+    assert '"outcome": "queued"' in event.details and "olvido@muni.cl" not in event.details
     assert person.rut not in event.details
 
 
@@ -99,10 +104,12 @@ def test_forgotten_password_answers_the_same_whoever_asks(make_app, smtp_server,
         pages.append(response.get_data(as_text=True))
     assert all(page == pages[0] for page in pages)
     assert SENT in pages[0]
+    inbox.wait_for("tiene@muni.cl")
+    assert wait_for_background_mail(timeout=10)
     assert [recipients for recipients, _ in inbox.messages] == [["tiene@muni.cl"]]
     outcomes = [event.details for event in audit_events(app, "auth.password_reset_requested")]
     assert [re.search(r'"outcome": "(\w+)"', details).group(1) for details in outcomes] == [
-        "sent",
+        "queued",
         "no_email",
         "inactive",
         "unknown_account",
@@ -116,11 +123,87 @@ def test_a_mail_failure_is_logged_but_not_revealed(make_app, smtp_server, make_u
     person = make_user(email="rebota@muni.cl")
     with caplog.at_level(logging.WARNING):
         response = app.test_client().post("/clave/olvido", data={"login": person.email})
+        assert wait_for_background_mail(timeout=10)
     assert response.status_code == 200 and SENT in response.get_data(as_text=True)
     assert "550" not in response.get_data(as_text=True)
-    assert any("password reset mail" in record.getMessage() for record in caplog.records)
-    [event] = audit_events(app, "auth.password_reset_requested")
-    assert '"outcome": "mail_failed"' in event.details
+    [logged] = [record for record in caplog.records if "password reset mail" in record.getMessage()]
+    assert f"account {person.id} failed" in logged.getMessage() and "550" in logged.getMessage()
+    [requested] = audit_events(app, "auth.password_reset_requested")
+    assert '"outcome": "queued"' in requested.details
+    [failed] = audit_events(app, "auth.password_reset_mail_failed")
+    assert failed.details == f'{{"code": 550, "reason": "smtp", "user_id": {person.id}}}'
+
+
+def test_a_full_outbox_is_logged_and_audited_but_not_revealed(make_app, make_user, monkeypatch, caplog):
+    app = make_app()
+    person = make_user(email="llena@muni.cl")
+    full = Outbox(size=1)
+    full._queue.put_nowait(None)  # a slot taken without starting a sender, so it stays full
+    monkeypatch.setattr("portal.mail._outbox", full)
+    with caplog.at_level(logging.WARNING):
+        response = app.test_client().post("/clave/olvido", data={"login": person.email})
+    assert response.status_code == 200 and SENT in response.get_data(as_text=True)
+    assert any("outbox_full" in event.details for event in audit_events(app, "auth.password_reset_mail_failed"))
+    assert any(f"account {person.id} failed" in record.getMessage() for record in caplog.records)
+
+
+def test_the_outbox_sender_ends_when_idle_and_the_next_message_starts_another(app, smtp_server, inbox):
+    app.config.update(SMTP_HOST="127.0.0.1", SMTP_PORT=smtp_server(inbox))
+    outbox = Outbox(idle_seconds=0.05)
+    failures = []
+    with app.app_context():
+        assert outbox.submit(build_message("uno@muni.cl", "Uno", "uno"), failures.append)
+    inbox.wait_for("uno@muni.cl")
+    deadline = time.monotonic() + 5
+    while outbox._thread is not None and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert outbox._thread is None
+    with app.app_context():
+        assert outbox.submit(build_message("dos@muni.cl", "Dos", "dos"), failures.append)
+    inbox.wait_for("dos@muni.cl")
+    assert outbox.wait_until_idle(timeout=5) and failures == []
+
+
+def test_a_failing_failure_handler_is_logged_and_later_mail_still_goes(app, smtp_server, caplog):
+    server = Refusing(refused={"rebota@muni.cl"})
+    app.config.update(SMTP_HOST="127.0.0.1", SMTP_PORT=smtp_server(server))
+    outbox = Outbox()
+
+    def broken_handler(error):
+        raise RuntimeError("the audit log is unreachable")
+
+    with caplog.at_level(logging.ERROR), app.app_context():
+        bounced = build_message("rebota@muni.cl", "Uno", "uno")
+        assert outbox.submit(bounced, broken_handler)
+        assert outbox.submit(build_message("llega@muni.cl", "Dos", "dos"), broken_handler)
+        assert outbox.wait_until_idle(timeout=10)
+    server.wait_for("llega@muni.cl")
+    [logged] = [record for record in caplog.records if "failed background mail" in record.getMessage()]
+    assert bounced["Message-ID"] in logged.getMessage() and "unreachable" in logged.exc_text
+
+
+def forgot_password_time(app, typed) -> float:
+    client = app.test_client()
+    started = time.perf_counter()
+    response = client.post("/clave/olvido", data={"login": typed})
+    elapsed = time.perf_counter() - started
+    assert response.status_code == 200 and SENT in response.get_data(as_text=True)
+    return elapsed
+
+
+def test_forgotten_password_takes_as_long_for_known_and_unknown_accounts(make_app, smtp_server, make_user):
+    # A server this slow made a known account answer at least half a second later, which
+    # told anyone with a stopwatch that the account exists.
+    slow = Slow(delay=0.5)
+    app = make_app(SMTP_HOST="127.0.0.1", SMTP_PORT=smtp_server(slow), RATELIMIT_ENABLED=False)
+    people = [make_user(email=f"lenta{number}@muni.cl") for number in range(3)]
+    forgot_password_time(app, "calentamiento@muni.cl")  # first request pays for loading templates
+    known = [forgot_password_time(app, person.email) for person in people]
+    unknown = [forgot_password_time(app, f"nadie{number}@muni.cl") for number in range(3)]
+    assert abs(statistics.median(known) - statistics.median(unknown)) < 0.15, (known, unknown)
+    assert max(known) < slow.delay, known
+    for person in people:
+        slow.wait_for(person.email, timeout=15)
 
 
 def test_forgotten_password_form_needs_a_login(client):
@@ -384,6 +467,42 @@ def test_wrong_password_and_unknown_account_look_the_same(make_app, make_user):
     slow_unknown = sorted(answer[3] for answer in unknown)[1]
     assert slow_known > 0.005 and slow_unknown > 0.005
     assert max(slow_known, slow_unknown) / min(slow_known, slow_unknown) < 10
+
+
+# --- Failed sign-ins in the audit log -----------------------------------------------------------
+
+
+def test_failed_sign_ins_keep_the_account_or_a_keyed_fingerprint_never_the_login(make_app, make_user):
+    app = make_app()
+    person = make_user(email="Conocida@muni.cl")
+    typed = [
+        person.email.upper(),  # known account, wrong password
+        format_rut_dotted(person.rut),
+        "Nadie@Muni.cl",  # unknown account, two spellings
+        " nadie@muni.cl ",
+        "13.579.246-2",  # unknown RUT, two spellings
+        "135792462",
+    ]
+    for login_value in typed:
+        assert login(app.test_client(), login_value, "no-es-la-clave").status_code == 200
+    events = audit_events(app, "auth.login_failed")
+    details = [json.loads(event.details) for event in events]
+    assert all(event.actor_id is None for event in events)
+    assert details[:2] == [{"user_id": person.id}, {"user_id": person.id}]
+    fingerprints = [entry["login_fingerprint"] for entry in details[2:]]
+    assert [set(entry) for entry in details[2:]] == [{"login_fingerprint"}] * 4
+    assert fingerprints[0] == fingerprints[1] != fingerprints[2] == fingerprints[3]
+    assert all(re.fullmatch(r"[0-9a-f]{16}", fingerprint) for fingerprint in fingerprints)
+    stored = " ".join(event.details for event in events).lower()
+    for secret in ["conocida", person.rut.split("-")[0], "nadie", "13579246", "13.579"]:
+        assert secret not in stored
+    # Keyed: a plain hash of a RUT would be reversed by hashing every RUT; without the key it cannot.
+    assert fingerprints[2] not in hashlib.sha256(b"13579246-2").hexdigest()
+    with make_app(SECRET_KEY="otra-clave-secreta").test_request_context():
+        assert login_fingerprint("13.579.246-2") != fingerprints[2]
+    with app.test_request_context():
+        assert login_fingerprint("13.579.246-2") == fingerprints[2]
+    assert app.test_cli_runner().invoke(args=["audit", "verify"]).exit_code == 0
 
 
 # --- Host header --------------------------------------------------------------------------------

@@ -87,6 +87,8 @@ class AuditFilterForm(FlaskForm):
 
     accion = SelectField(_l("Tipo de acción"), validators=[Optional()])
     actor = StringField(_l("Persona que actuó (nombre, RUT o correo)"), validators=[Optional(), Length(max=100)])
+    #: Failed sign-ins keep no typed login, so they are found by the account or the login's fingerprint.
+    ingreso = StringField(_l("Ingresos fallidos con este RUT o correo"), validators=[Optional(), Length(max=254)])
     desde = DateField(_l("Desde"), validators=[Optional()])
     hasta = DateField(_l("Hasta"), validators=[Optional()])
 

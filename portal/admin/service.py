@@ -12,9 +12,10 @@ from datetime import date, datetime, time, timedelta
 
 from flask_babel import get_timezone
 from flask_babel import gettext as _
-from sqlalchemy import delete, func, or_, select, update
+from sqlalchemy import and_, delete, func, or_, select, update
 
 from portal import audit
+from portal.auth.service import find_user_by_login, login_fingerprint
 from portal.extensions import db
 from portal.models.audit import AuditEvent
 from portal.models.progress import Commitment
@@ -254,6 +255,36 @@ class AuditFilters:
     actor: str = ""
     start: date | None = None
     end: date | None = None
+    #: A RUT or email: only failed sign-ins with it (see failed_sign_ins_with).
+    typed_login: str = ""
+
+
+def failed_sign_ins_with(typed_login: str):
+    """The condition matching failed sign-ins in which `typed_login` (any spelling) was typed.
+
+    Events store the account's id when the login named an account and the login's keyed
+    fingerprint otherwise; both are looked for, because the account may have been created
+    after the attempts. Events written before fingerprints kept the text as typed.
+    """
+    stored = [audit.details_text(login_fingerprint=login_fingerprint(typed_login))]
+    account = find_user_by_login(typed_login)
+    if account is not None:
+        stored.append(audit.details_text(user_id=account.id))
+    legacy = audit.details_text(login=" ".join(typed_login.split()).lower())
+    return and_(
+        AuditEvent.action == "auth.login_failed",
+        or_(AuditEvent.details.in_(stored), func.lower(AuditEvent.details) == legacy),
+    )
+
+
+def account_names(ids) -> dict[int, str]:
+    """Full names of the accounts with these ids (events name the account they concern by id)."""
+    ids = set(ids)
+    if not ids:
+        return {}
+    return {
+        user_id: name for user_id, name in db.session.execute(select(User.id, User.full_name).where(User.id.in_(ids)))
+    }
 
 
 def action_prefixes() -> list[str]:
@@ -281,6 +312,8 @@ def audit_events(filters: AuditFilters, page: int = 1) -> Page:
                 User.rut.like(f"%{compact}%"),
             )
         )
+    if filters.typed_login.strip():
+        conditions.append(failed_sign_ins_with(filters.typed_login))
     if filters.start:
         conditions.append(AuditEvent.occurred_at >= local_midnight(filters.start))
     if filters.end:

@@ -401,12 +401,16 @@ def audit_log():
     filters = service.AuditFilters(
         prefix=clean(form.accion) or "",
         actor=(clean(form.actor) or "").strip(),
+        typed_login=(clean(form.ingreso) or "").strip(),
         start=clean(form.desde),
         end=clean(form.hasta),
     )
     result = service.audit_events(filters, request.args.get("pagina", 1, type=int))
     args = {key: value for key, value in request.args.items() if key != "pagina" and value}
-    return render_template("admin/audit.html", form=form, result=result, args=args, verify=ButtonForm())
+    subjects = service.account_names(event.subject_id for event, _name in result.items if event.subject_id)
+    return render_template(
+        "admin/audit.html", form=form, result=result, args=args, subjects=subjects, verify=ButtonForm()
+    )
 
 
 @bp.post("/auditoria/verificar")

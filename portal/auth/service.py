@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import re
+from dataclasses import dataclass
 from urllib.parse import urlsplit
 
+from flask import current_app
 from sqlalchemy import func, select
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -14,6 +18,8 @@ from portal.rut import InvalidRut, looks_like_rut, normalize_rut
 
 # Checked when the account does not exist, so both cases cost the same hashing time.
 _DUMMY_HASH = generate_password_hash("not-a-real-password")
+#: Hex digits kept of a login fingerprint: 64 bits, plenty to tell typed logins apart.
+FINGERPRINT_LENGTH = 16
 
 
 def hash_password(password: str) -> str:
@@ -48,14 +54,49 @@ def normalized_login(login: str | None) -> str:
     return login
 
 
-def authenticate(login: str, password: str) -> User | None:
-    """Return the active account matching login and password, or None for any failure."""
-    user = find_user_by_login(login)
-    stored = user.password_hash if user is not None and user.password_hash else _DUMMY_HASH
+def login_fingerprint(login: str | None) -> str:
+    """A keyed fingerprint of a typed login: the same for every spelling of one RUT or email.
+
+    HMAC-SHA256 with the app's SECRET_KEY, truncated. A plain hash would not hide anything:
+    there are few enough RUTs to hash them all and look the fingerprint up.
+    """
+    key = current_app.config["SECRET_KEY"]
+    key = key.encode("utf-8") if isinstance(key, str) else key
+    # The prefix keeps these fingerprints apart from any other HMAC made with the same key.
+    message = b"login-fingerprint:" + normalized_login(login).encode("utf-8")
+    return hmac.new(key, message, hashlib.sha256).hexdigest()[:FINGERPRINT_LENGTH]
+
+
+@dataclass(frozen=True)
+class SignInCheck:
+    """What checking a login and password found."""
+
+    #: The account the typed login names, whatever its state; None when no account has it.
+    account: User | None
+    #: The account to sign in: only when it is active, has a password and the password matched.
+    user: User | None
+
+
+def authenticate(login: str, password: str) -> SignInCheck:
+    """Check a login and password; `user` is set only when everything is right."""
+    account = find_user_by_login(login)
+    stored = account.password_hash if account is not None and account.password_hash else _DUMMY_HASH
     password_ok = check_password_hash(stored, password or "")
-    if user is None or not user.password_hash or not password_ok or not user.active:
-        return None
-    return user
+    if account is None or not account.password_hash or not password_ok or not account.active:
+        return SignInCheck(account, None)
+    return SignInCheck(account, account)
+
+
+def failed_sign_in_details(check: SignInCheck, login: str) -> dict:
+    """What the audit log keeps of a failed sign-in: never the RUT or email as typed.
+
+    The account's id when the login names one (anonymising the person then leaves nothing
+    personal behind), otherwise the login's keyed fingerprint, so repeated attempts with
+    the same unknown login can still be seen together.
+    """
+    if check.account is not None:
+        return {"user_id": check.account.id}
+    return {"login_fingerprint": login_fingerprint(login)}
 
 
 _UNSAFE_IN_TARGET = re.compile(r"[\x00-\x20\x7f\\]")

@@ -1,6 +1,6 @@
 """Sign-in, sign-out and password pages."""
 
-import hashlib
+from functools import partial
 
 from flask import Blueprint, current_app, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -11,15 +11,17 @@ from portal.auth.access import public, signed_in
 from portal.auth.forms import ForgotPasswordForm, LoginForm, SetPasswordForm
 from portal.auth.service import (
     authenticate,
+    failed_sign_in_details,
     find_user_by_login,
     hash_password,
+    login_fingerprint,
     normalized_login,
     safe_next_path,
 )
 from portal.auth.sessions import end_session, start_session
 from portal.auth.tokens import RESET_PASSWORD_LIFETIME, issue_token, redeem_token, usable_token
 from portal.extensions import db, limiter
-from portal.mail import MailError, send_mail
+from portal.mail import MailError, build_message, send_in_background
 from portal.models.staff import RESET_PASSWORD
 from portal.settings import effective
 from portal.urls import public_url
@@ -32,9 +34,9 @@ bp = Blueprint("auth", __name__)
 
 
 def _typed_login_key() -> str:
-    """The rate-limit key of the account typed in the form, hashed so no RUT or email is stored."""
-    typed = normalized_login(request.form.get("login"))
-    return "login:" + hashlib.sha256(typed.encode("utf-8")).hexdigest()[:32]
+    """The rate-limit key of the account typed in the form: a keyed fingerprint, so the limiter's
+    store (Redis) holds no RUT or email, nor a plain hash that a list of RUTs would reverse."""
+    return "login:" + login_fingerprint(request.form.get("login"))
 
 
 def _no_login_typed() -> bool:
@@ -67,14 +69,15 @@ def login():
         if current_user.is_authenticated:
             return redirect(safe_next_path(form.next.data) or url_for("learning.dashboard"))
     if form.validate_on_submit():
-        user = authenticate(form.login.data, form.password.data)
-        if user is not None:
-            start_session(user)
-            audit.record("auth.login", actor_id=user.id)
+        check = authenticate(form.login.data, form.password.data)
+        if check.user is not None:
+            start_session(check.user)
+            audit.record("auth.login", actor_id=check.user.id)
             db.session.commit()
             return redirect(safe_next_path(form.next.data) or url_for("learning.dashboard"))
         g.sign_in_failed = True
-        audit.record("auth.login_failed", login=form.login.data.strip()[:254])
+        # The actor stays empty: whoever typed the login is not known to be its owner.
+        audit.record("auth.login_failed", **failed_sign_in_details(check, form.login.data))
         db.session.commit()
         # One message whatever went wrong, so the form never reveals which accounts exist.
         form.password.errors.append(_("El RUT, correo o contraseña no son correctos."))
@@ -114,8 +117,16 @@ def forgot_password():
 
 
 def _send_reset_link(login: str) -> None:
-    """Mail a one-time link when the account exists, is active and has an email; audit either way."""
+    """Queue a one-time link when the account exists, is active and has an email; audit either way.
+
+    The mail goes out after the response (mail.send_in_background): waiting here for the SMTP
+    server would make known accounts answer measurably slower than unknown ones. Every path
+    writes in one transaction, for the same reason.
+    """
     user = find_user_by_login(login)
+    # Read now: after the commit it would cost a reload that only known accounts pay.
+    user_id = user.id if user else None
+    message = None
     if user is None:
         outcome = "unknown_account"
     elif not user.active:
@@ -123,9 +134,7 @@ def _send_reset_link(login: str) -> None:
     elif not user.email:
         outcome = "no_email"
     else:
-        outcome = "sent"
         raw = issue_token(user, RESET_PASSWORD, RESET_PASSWORD_LIFETIME)
-        db.session.commit()  # the link must work before the mail arrives; no lock held while mailing
         hours = int(RESET_PASSWORD_LIFETIME.total_seconds() // 3600)
         body = _(
             "Hola, %(name)s:\n\n"
@@ -138,13 +147,25 @@ def _send_reset_link(login: str) -> None:
             hours=hours,
             link=public_url("auth.set_password", token=raw),
         )
-        try:
-            send_mail(user.email, _("Restablecer su contraseña"), body, to_name=user.full_name)
-        except MailError as error:
-            outcome = "mail_failed"
-            current_app.logger.warning("password reset mail for account %s failed: %s", user.id, error)
+        message = build_message(user.email, _("Restablecer su contraseña"), body, to_name=user.full_name)
+        outcome = "queued"
     # No email or typed login in the details: the audit log is read by more people than HR.
-    audit.record("auth.password_reset_requested", user_id=user.id if user else None, outcome=outcome)
+    audit.record("auth.password_reset_requested", user_id=user_id, outcome=outcome)
+    # Queued only once committed, so the link works when it arrives and no link is mailed for
+    # a token that a failed commit never stored.
+    db.session.commit()
+    if message is not None and not send_in_background(message, partial(_reset_mail_failed, user_id)):
+        _reset_mail_failed(user_id, MailError(_("La cola de correo saliente está llena.")), reason="outbox_full")
+
+
+def _reset_mail_failed(user_id: int, error: MailError, reason: str = "smtp") -> None:
+    """The reset mail was not delivered (usually on the sender thread): logged and audited.
+
+    The person who asked got the same page as everyone and is never told.
+    """
+    current_app.logger.warning("password reset mail for account %s failed: %s", user_id, error)
+    # Only the SMTP code: the server's answer may quote the address.
+    audit.record("auth.password_reset_mail_failed", user_id=user_id, reason=reason, code=error.code)
     db.session.commit()
 
 

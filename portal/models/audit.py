@@ -29,6 +29,15 @@ class AuditEvent(db.Model):
     #: SHA-256 over prev_hash and this row's content; see content_hash().
     hash: Mapped[str] = mapped_column(String(64), unique=True)
 
+    @property
+    def subject_id(self) -> int | None:
+        """The account the event concerns when its details name one (`user_id`), else None."""
+        try:
+            subject = json.loads(self.details).get("user_id")
+        except (ValueError, AttributeError):
+            return None
+        return subject if isinstance(subject, int) and not isinstance(subject, bool) else None
+
     def content_hash(self) -> str:
         payload = json.dumps(
             {

@@ -1,0 +1,179 @@
+"""Object-level access: a route that takes an id never serves one person's object to another.
+
+Every route with URL variables is classified here. "Owned" objects belong to one person: the
+test creates them as that person and requests them, with every method of the route, as someone
+else holding the same roles (and as someone holding every role); both must be refused. "Shared"
+routes serve what the role shares by design, and say why. A new route with variables that is
+not classified fails the suite, so the question is asked of every new route.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+
+import pytest
+from flask import Flask, url_for
+
+from portal.auth.access import signed_in
+from portal.models.user import ADMIN, HR, STAFF, TRAINER
+from tests.conftest import login
+from tests.helpers import answers_for, pass_quiz, start_quiz
+
+ALL_ROLES = (STAFF, TRAINER, HR, ADMIN)
+FIRST_MODULE = "mision-y-vision"
+
+
+@dataclass(frozen=True)
+class Instance:
+    """One object as its owner sees it: the URL variables and the form each method sends."""
+
+    label: str
+    values: dict
+    data: dict[str, dict]
+
+
+@dataclass(frozen=True)
+class Owned:
+    """Belongs to one person; `create(app, owner_client)` makes objects as that person."""
+
+    roles: tuple[str, ...]
+    create: Callable[[Flask, object], Iterator[Instance]]
+
+
+@dataclass(frozen=True)
+class Shared:
+    """Served to everyone the route's access rule admits, on purpose."""
+
+    reason: str
+
+
+def quiz_attempts(app, owner) -> Iterator[Instance]:
+    # A graded attempt is what an LMS leaks ("grades read by id"); an open one could be
+    # answered by someone else. Both are made before any request is checked.
+    submitted = pass_quiz(owner, app, FIRST_MODULE)
+    open_id = start_quiz(owner, FIRST_MODULE)
+    for label, attempt_id in (("submitted attempt", submitted), ("open attempt", open_id)):
+        yield Instance(
+            label,
+            {"slug": FIRST_MODULE, "attempt_id": attempt_id},
+            {"POST": answers_for(app, attempt_id)},
+        )
+
+
+ACCOUNTS = Shared("administrators manage every account; that is the admin role")
+DEPARTMENTS = Shared("departments belong to the institution and every administrator manages them")
+HR_PEOPLE = Shared("HR follows, edits and helps every person: that is the HR role")
+CURRICULUM = Shared("trainers all edit the one shared curriculum: modules, lessons, the quiz's single draft")
+LEARNER_CURRICULUM = Shared(
+    "the curriculum is the same for every learner; the progress read or written is always the "
+    "signed-in person's, never named in the URL"
+)
+
+OBJECT_ACCESS: dict[str, Owned | Shared] = {
+    "quizzes.result": Owned((STAFF,), quiz_attempts),
+    "quizzes.submit": Owned((STAFF,), quiz_attempts),
+    "quizzes.quiz": LEARNER_CURRICULUM,
+    "quizzes.start": LEARNER_CURRICULUM,
+    "learning.module": LEARNER_CURRICULUM,
+    "learning.lesson": LEARNER_CURRICULUM,
+    "learning.mark_read": LEARNER_CURRICULUM,
+    "learning.media": Shared("lesson images uploaded by trainers, shown to every signed-in learner"),
+    "learning.verify": Shared("public certificate check by its 160-bit random code; shows only name and date"),
+    "auth.set_password": Shared("one-time password link: the 256-bit token is the credential, whoever holds it"),
+    "branding.logo": Shared("the institution's logo, shown on every page including the sign-in page"),
+    "admin.account": ACCOUNTS,
+    "admin.edit_account": ACCOUNTS,
+    "admin.set_active": ACCOUNTS,
+    "admin.anonymise": ACCOUNTS,
+    "admin.department": DEPARTMENTS,
+    "admin.rename_department": DEPARTMENTS,
+    "admin.merge_department": DEPARTMENTS,
+    "reports.person": HR_PEOPLE,
+    "reports.edit_person": HR_PEOPLE,
+    "reports.password_link": HR_PEOPLE,
+    "reports.set_active": HR_PEOPLE,
+    "training.module": CURRICULUM,
+    "training.move_module": CURRICULUM,
+    "training.publish_module": CURRICULUM,
+    "training.new_lesson": CURRICULUM,
+    "training.edit_lesson": CURRICULUM,
+    "training.move_lesson": CURRICULUM,
+    "training.delete_lesson": CURRICULUM,
+    "training.quiz": CURRICULUM,
+    "training.new_question": CURRICULUM,
+    "training.edit_question": CURRICULUM,
+    "training.move_question": CURRICULUM,
+    "training.delete_question": CURRICULUM,
+    "training.discard_draft": CURRICULUM,
+    "training.publish_quiz": CURRICULUM,
+    "training.import_gift": CURRICULUM,
+    "training.revisions": CURRICULUM,
+    "training.preview": CURRICULUM,
+    "training.preview_lesson": CURRICULUM,
+    "training.preview_quiz": CURRICULUM,
+    "training.export": CURRICULUM,
+    "training.statistics": CURRICULUM,
+}
+
+
+def rules_with_variables(app: Flask):
+    return [rule for rule in app.url_map.iter_rules() if rule.arguments and rule.endpoint != "static"]
+
+
+def unclassified_routes(app: Flask) -> list[str]:
+    return sorted(rule.rule for rule in rules_with_variables(app) if rule.endpoint not in OBJECT_ACCESS)
+
+
+def test_every_route_with_variables_is_classified(app):
+    assert unclassified_routes(app) == []
+    # An entry whose route is gone would make the table claim coverage it no longer has.
+    assert set(OBJECT_ACCESS) == {rule.endpoint for rule in rules_with_variables(app)}
+
+
+def test_a_new_route_with_an_id_fails_until_classified(make_app):
+    app = make_app()
+
+    @app.get("/notas/<int:grade_id>")
+    @signed_in
+    def grade(grade_id):
+        return str(grade_id)
+
+    assert unclassified_routes(app) == ["/notas/<int:grade_id>"]
+
+
+def methods_of(rule) -> list[str]:
+    return sorted(rule.methods - {"HEAD", "OPTIONS"})
+
+
+def signed_in_client(app, make_user, roles):
+    client = app.test_client()
+    person = make_user(roles=roles)
+    assert login(client, person.email).status_code == 302
+    return client
+
+
+OWNED = sorted(endpoint for endpoint, kind in OBJECT_ACCESS.items() if isinstance(kind, Owned))
+
+
+@pytest.mark.parametrize("endpoint", OWNED)
+def test_another_persons_object_is_refused(app, make_user, endpoint):
+    owned = OBJECT_ACCESS[endpoint]
+    [rule] = [rule for rule in app.url_map.iter_rules() if rule.endpoint == endpoint]
+    owner = signed_in_client(app, make_user, owned.roles)
+    peer = signed_in_client(app, make_user, owned.roles)
+    everything = signed_in_client(app, make_user, ALL_ROLES)
+    instances = list(owned.create(app, owner))
+    assert instances, f"{endpoint}: the factory made nothing to request"
+    for instance in instances:
+        with app.test_request_context():
+            url = url_for(endpoint, **instance.values)
+        # Others first: if they got through, a write would already have happened before the
+        # owner's own requests, which could otherwise hide it by changing the object.
+        for who, client in (("same roles", peer), ("every role", everything)):
+            for method in methods_of(rule):
+                response = client.open(url, method=method, data=instance.data.get(method))
+                assert response.status_code in (403, 404), (who, instance.label, method, url, response.status_code)
+        for method in methods_of(rule):
+            response = owner.open(url, method=method, data=instance.data.get(method))
+            assert response.status_code < 400, ("owner", instance.label, method, url, response.status_code)
