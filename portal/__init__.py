@@ -17,13 +17,16 @@ MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
 
 def create_app(test_config: dict | None = None, instance_path: str | None = None) -> Flask:
     """Build the application; test_config overrides every other source of settings."""
-    app = Flask(__name__, instance_relative_config=True, instance_path=instance_path)
+    # static/ is served by portal.assets under content-hashed names, not by Flask's own route.
+    app = Flask(__name__, instance_relative_config=True, instance_path=instance_path, static_folder=None)
     load_settings(app, test_config)
     os.makedirs(app.instance_path, exist_ok=True)
 
+    from portal.assets import init_static_files
     from portal.security import init_request_security
 
     init_request_security(app)
+    init_static_files(app)
     register_extensions(app)
     register_blueprints(app)
     register_template_helpers(app)

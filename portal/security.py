@@ -1,6 +1,7 @@
 """Protective headers on every response, proxy headers and the Host check."""
 
 from flask import abort, request
+from flask.sessions import SecureCookieSessionInterface
 from flask_login import current_user
 from werkzeug.exceptions import SecurityError
 from werkzeug.middleware.proxy_fix import ProxyFix
@@ -9,6 +10,12 @@ CONTENT_SECURITY_POLICY = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
     "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
 )
+
+#: Files whose name changes whenever their bytes do and that hold nobody's personal data: they
+#: set their own long-lived Cache-Control (portal.assets, the logo, lesson images).
+SELF_CACHED_ENDPOINTS = frozenset({"static", "branding.logo", "learning.media"})
+#: For files that are written once under a name never reused.
+CACHE_FOR_A_YEAR = "max-age=31536000, immutable"
 
 
 def add_security_headers(response):
@@ -19,19 +26,38 @@ def add_security_headers(response):
     headers.setdefault("X-Frame-Options", "DENY")
     if request.is_secure:
         headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
-    if request.endpoint != "static" and current_user.is_authenticated:
+    if request.endpoint not in SELF_CACHED_ENDPOINTS and current_user.is_authenticated:
         # Pages for a signed-in person carry personal data: keep them out of shared caches.
         headers["Cache-Control"] = "no-store"
     return response
 
 
+class SessionInterface(SecureCookieSessionInterface):
+    """Flask's signed-cookie session, kept off the responses of self-cached files.
+
+    Flask-Login reads the session after every request, and a session that was read makes
+    Flask add `Vary: Cookie`. On a stylesheet that would make browsers fetch it again whenever
+    the cookie changes (every sign-in, every flashed message), and shared caches keep one copy
+    per visitor. Those files never depend on the session, so unless this request changed it
+    (an expired sign-in found while serving a lesson image), the session is left alone.
+    """
+
+    def save_session(self, app, session, response):
+        if request.endpoint in SELF_CACHED_ENDPOINTS and not session.modified:
+            return
+        super().save_session(app, session, response)
+
+
 def init_request_security(app) -> None:
     """Believe X-Forwarded-* only from PORTAL_PROXY_COUNT proxies; answer untrusted hosts with 400.
+
+    Also installs the session interface that keeps cookies off self-cached files.
 
     With PROXY_COUNT = 0 (the default) forwarded headers are ignored, so a client cannot pick
     its own address for the sign-in throttle by sending X-Forwarded-For.
     Flask checks TRUSTED_HOSTS (PORTAL_TRUSTED_HOSTS) itself before routing.
     """
+    app.session_interface = SessionInterface()
     proxies = app.config["PROXY_COUNT"]
     if proxies > 0:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies)

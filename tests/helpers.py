@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import re
+from contextlib import contextmanager
 
-from sqlalchemy import select
+from sqlalchemy import event, select
 
 from portal.extensions import db
 from portal.models.curriculum import Module
@@ -66,3 +67,21 @@ def pass_quiz(client, app, slug: str) -> int:
 def complete_module(client, app, slug: str) -> None:
     read_all_lessons(client, app, slug)
     pass_quiz(client, app, slug)
+
+
+@contextmanager
+def counting_queries(app):
+    """Collect the SQL statements the app's engine runs inside the block (not BEGIN/COMMIT...)."""
+    statements = []
+
+    def count(conn, cursor, statement, *args):
+        if not statement.lstrip().upper().startswith(("BEGIN", "COMMIT", "ROLLBACK", "SAVEPOINT", "RELEASE")):
+            statements.append(statement)
+
+    with app.app_context():
+        engine = db.engine
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        yield statements
+    finally:
+        event.remove(engine, "before_cursor_execute", count)

@@ -13,7 +13,7 @@ from portal.models.types import utcnow
 from portal.models.user import HR, STAFF, TRAINER, Department, User
 from portal.rut import check_digit
 from tests.conftest import login
-from tests.test_dashboard_queries import counting_queries
+from tests.helpers import counting_queries
 
 TODAY = date.today()
 

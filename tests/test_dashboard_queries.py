@@ -1,29 +1,8 @@
 """The learner's pages cost a fixed number of SQL queries, however much there is."""
 
-from contextlib import contextmanager
-
-from sqlalchemy import event
-
 from portal.extensions import db
 from portal.quizzes.exchange import import_module
-from tests.helpers import SLUGS, answers_for, complete_module, start_quiz
-
-
-@contextmanager
-def counting_queries(app):
-    statements = []
-
-    def count(conn, cursor, statement, *args):
-        if not statement.lstrip().upper().startswith(("BEGIN", "COMMIT", "ROLLBACK", "SAVEPOINT", "RELEASE")):
-            statements.append(statement)
-
-    with app.app_context():
-        engine = db.engine
-    event.listen(engine, "before_cursor_execute", count)
-    try:
-        yield statements
-    finally:
-        event.remove(engine, "before_cursor_execute", count)
+from tests.helpers import SLUGS, answers_for, complete_module, counting_queries, start_quiz
 
 
 def queries_for(app, client, url):

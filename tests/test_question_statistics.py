@@ -27,7 +27,7 @@ from portal.quizzes.statistics import (
     worst_first,
 )
 from portal.rut import format_rut
-from tests.test_dashboard_queries import counting_queries
+from tests.helpers import counting_queries
 
 # --- A hand-built revision: 4 questions, no pool, 10 submitted attempts ---------------------
 #

@@ -5,12 +5,21 @@ from __future__ import annotations
 import json
 
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload, selectinload
 
 from portal.extensions import db
 from portal.models.audit import AuditEvent
 from portal.models.curriculum import Lesson, Module
 from portal.models.progress import Certificate, Commitment, LessonView
-from portal.models.quiz import Attempt, AttemptAnswer, RevisionChoice
+from portal.models.quiz import (
+    Attempt,
+    AttemptAnswer,
+    AttemptQuestion,
+    Quiz,
+    QuizRevision,
+    RevisionChoice,
+    RevisionQuestion,
+)
 from portal.models.staff import PasswordToken, Reminder
 from portal.models.user import AuthSession, User
 
@@ -37,7 +46,17 @@ def personal_data(user: User) -> dict:
     ):
         chosen.setdefault(attempt_id, set()).add(choice_id)
     attempts = []
-    for attempt in db.session.scalars(select(Attempt).where(Attempt.user_id == uid).order_by(Attempt.started_at)):
+    # Everything each attempt shows, loaded up front: a few queries however many attempts there are.
+    found = db.session.scalars(
+        select(Attempt)
+        .where(Attempt.user_id == uid)
+        .order_by(Attempt.started_at)
+        .options(
+            selectinload(Attempt.questions).joinedload(AttemptQuestion.question).selectinload(RevisionQuestion.choices),
+            joinedload(Attempt.revision).joinedload(QuizRevision.quiz).joinedload(Quiz.module),
+        )
+    )
+    for attempt in found:
         picked = chosen.get(attempt.id, set())
         questions = []
         for item in attempt.questions:

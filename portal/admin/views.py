@@ -35,6 +35,7 @@ from portal.reports import people
 from portal.reports.forms import EMPLOYMENT_LABELS
 from portal.reports.welcome import send_welcome_links
 from portal.rut import format_rut
+from portal.security import CACHE_FOR_A_YEAR
 from portal.training.uploads import sniff_image_type
 from portal.urls import public_url
 
@@ -379,7 +380,10 @@ def logo(name: str):
     """The institution's logo, shown in every page's header (also before signing in)."""
     if name != runtime_settings.effective("LOGO"):
         abort(404)
-    response = send_from_directory(branding_folder(), name, max_age=86400)
+    response = send_from_directory(branding_folder(), name)
+    # Every upload gets a new random name and a stored logo is never rewritten, so the name
+    # stands for these bytes. Public: anyone may see the logo, even before signing in.
+    response.headers["Cache-Control"] = f"public, {CACHE_FOR_A_YEAR}"
     response.headers["Content-Security-Policy"] = "default-src 'none'"
     return response
 

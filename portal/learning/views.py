@@ -32,6 +32,7 @@ from portal.learning.progress import LOCKED
 from portal.markdown import render_markdown
 from portal.models.types import utcnow
 from portal.rut import format_rut
+from portal.security import CACHE_FOR_A_YEAR
 from portal.settings import effective
 from portal.training.uploads import upload_folder
 from portal.urls import public_url
@@ -221,7 +222,10 @@ def my_data():
 @signed_in
 def media(name: str):
     """Lesson images uploaded by trainers, for signed-in people only."""
-    response = send_from_directory(upload_folder(current_app.instance_path), name, max_age=86400)
+    response = send_from_directory(upload_folder(current_app.instance_path), name)
+    # Uploads get random names and are never rewritten. Private: only signed-in people may
+    # fetch them, so a shared cache must not hand them to anyone else.
+    response.headers["Cache-Control"] = f"private, {CACHE_FOR_A_YEAR}"
     response.headers["Content-Security-Policy"] = "default-src 'none'"
     return response
 

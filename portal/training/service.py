@@ -6,6 +6,7 @@ import difflib
 from dataclasses import dataclass
 
 from sqlalchemy import func, select
+from sqlalchemy.orm import selectinload
 
 from portal import audit
 from portal.extensions import db
@@ -15,7 +16,13 @@ from portal.quizzes.drafts import revision_as_draft
 
 
 def modules_in_order() -> list[Module]:
-    return list(db.session.scalars(select(Module).order_by(Module.position, Module.id)))
+    """Every module in path order, with its lessons and quiz loaded (the trainers' index shows both)."""
+    query = (
+        select(Module)
+        .order_by(Module.position, Module.id)
+        .options(selectinload(Module.lessons), selectinload(Module.quiz))
+    )
+    return list(db.session.scalars(query))
 
 
 def create_module(slug: str, title: str, summary: str, required: bool, actor_id: int) -> Module:
