@@ -6,6 +6,8 @@ All stored settings are read with one query the first time a request needs any o
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from flask import current_app, g, has_request_context
 from sqlalchemy import select
 
@@ -79,3 +81,17 @@ def forget() -> None:
     """Drop this request's cached values (after a change)."""
     if has_request_context():
         g.pop(_CACHE, None)
+
+
+def branding_folder() -> Path:
+    """instance/branding/, where the uploaded logo lives (created on first use)."""
+    folder = Path(current_app.instance_path) / "branding"
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+def logo_path() -> Path | None:
+    """The uploaded logo's file, or None when there is none."""
+    name = effective("LOGO")
+    path = branding_folder() / name if name else None
+    return path if path is not None and path.is_file() else None

@@ -2,10 +2,13 @@
 
 import io
 import json
+import os
 import re
 from datetime import date, timedelta
 
 import pytest
+from PIL import Image
+from pypdf import PdfReader
 from sqlalchemy import select, text
 
 from portal.admin import service
@@ -13,8 +16,21 @@ from portal.extensions import db
 from portal.models.audit import AuditEvent
 from portal.models.user import ADMIN, HR, STAFF, TRAINER, AuthSession, Department, User
 from tests.conftest import login
+from tests.test_renewal import complete_path
 
-PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
+
+def png_bytes(size=(120, 40), noisy=False) -> bytes:
+    """A real PNG: flat like a logo, or noise like a photograph (which compresses badly)."""
+    if noisy:
+        image = Image.frombytes("RGB", size, os.urandom(size[0] * size[1] * 3))
+    else:
+        image = Image.new("RGBA", size, (20, 84, 120, 255))
+    buffer = io.BytesIO()
+    image.save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
+PNG = png_bytes()
 
 
 def admin_client(app, make_user, **kwargs):
@@ -266,7 +282,8 @@ def test_settings_change_the_header_the_due_dates_and_the_logo(app, make_user):
     assert "Ilustre Municipalidad de Quilpué" in home and "Municipalidad de Prueba" not in home
     logo_url = re.search(r'<img class="brand-logo" src="(/logo/[\w.-]+)" alt="Logo de Ilustre', home).group(1)
     served = app.test_client().get(logo_url)
-    assert served.status_code == 200 and served.data == PNG and served.mimetype == "image/png"
+    assert served.status_code == 200 and served.mimetype == "image/png"
+    assert Image.open(io.BytesIO(served.data)).size == (120, 40)  # small logos keep their size
     served.close()
     assert app.test_client().get("/logo/otro.png").status_code == 404
     change = events(app, "settings.changed")[-1]["changes"]
@@ -356,3 +373,56 @@ def test_audit_page_finds_failed_sign_ins_by_the_login_typed(app, make_user):
         response = client.get("/admin/auditoria", query_string={"ingreso": hostile})
         assert response.status_code == 200 and "<script>alert" not in response.get_data(as_text=True)
     assert event_count(client.get("/admin/auditoria", query_string={"ingreso": "%"}).get_data(as_text=True)) == 0
+
+
+SETTINGS = {
+    "institution_name": "Ilustre Municipalidad de Quilpué",
+    "onboarding_days": "30",
+    "reminder_interval_days": "7",
+}
+
+
+def upload_logo(client, data: bytes, filename="escudo.png"):
+    return client.post(
+        "/admin/configuracion",
+        data=dict(SETTINGS, logo=(io.BytesIO(data), filename)),
+        content_type="multipart/form-data",
+    )
+
+
+def served_logo(app) -> bytes:
+    home = app.test_client().get("/login").get_data(as_text=True)
+    url = re.search(r'<img class="brand-logo" src="(/logo/[\w.-]+)"', home).group(1)
+    response = app.test_client().get(url)
+    data = response.data
+    response.close()
+    return data
+
+
+def test_a_large_logo_is_shrunk_and_a_photograph_kept_as_jpeg(app, make_user):
+    client, _admin = admin_client(app, make_user)
+    assert upload_logo(client, png_bytes((2400, 1200))).status_code == 302
+    flat = Image.open(io.BytesIO(served_logo(app)))
+    assert flat.format == "PNG" and flat.size == (288, 144)  # within 480 x 144, proportions kept
+
+    photograph = png_bytes((600, 250), noisy=True)
+    assert len(photograph) > 300_000
+    assert upload_logo(client, photograph).status_code == 302
+    data = served_logo(app)
+    stored = Image.open(io.BytesIO(data))
+    assert stored.format == "JPEG" and stored.size == (346, 144)
+    assert len(data) < 100_000  # the logo is on every page
+
+    truncated = upload_logo(client, png_bytes((300, 100), noisy=True)[:5000])
+    assert truncated.status_code == 422
+    assert "No se pudo leer la imagen" in truncated.get_data(as_text=True)
+
+
+def test_the_certificate_carries_the_logo(app, client, login_as, make_user):
+    admin, _ = admin_client(app, make_user)
+    assert upload_logo(admin, png_bytes((300, 100))).status_code == 302
+    login_as(full_name="Rosa Elena Tapia Vera")
+    complete_path(client, app, "Rosa Elena Tapia Vera")
+    pdf = PdfReader(io.BytesIO(client.get("/certificado").data))
+    (image,) = pdf.pages[0].images
+    assert image.image.size == (300, 100)

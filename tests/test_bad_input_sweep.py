@@ -377,7 +377,7 @@ SPECS: dict[str, Spec] = {
     "reports.send_reminders": Spec(
         url=lambda ctx: "/rrhh/recordatorios",
         valid=lambda ctx: {"persona": str(ctx.person_id)},
-        fields=("persona", "?q", "?estado", "?departamento"),
+        fields=("persona", "alcance", "?q", "?estado", "?departamento"),
     ),
     "reports.import_staff": Spec(url=lambda ctx: "/rrhh/personas/importar", upload=("file", staff_file)),
     "reports.confirm_staff_import": Spec(

@@ -59,3 +59,24 @@ def test_lesson_and_module_pages_have_fixed_query_counts(app, client, login_as):
         db.session.commit()
     assert queries_for(app, client, f"/modulos/{SLUGS[0]}") == module_before
     assert queries_for(app, client, f"/modulos/{SLUGS[0]}/lecciones/1") == lesson_before
+
+
+def module_with_questions(slug, count):
+    module = extra_module(slug)
+    module["slug"] = slug
+    question = module["quiz"]["questions"][0]
+    module["quiz"]["questions"] = [dict(question, prompt=f"¿Pregunta {number}?") for number in range(count)]
+    return module
+
+
+def test_quiz_pages_cost_the_same_for_two_questions_or_twenty(app, client, login_as):
+    """The editor, its preview, the export and the statistics load every question's choices at once."""
+    login_as("staff", "trainer")
+    with app.app_context():
+        import_module(module_with_questions("pocas", 2))
+        import_module(module_with_questions("muchas", 20))
+        db.session.commit()
+    for page in ("cuestionario", "vista-previa/cuestionario", "exportar", "estadisticas", "versiones"):
+        few = queries_for(app, client, f"/capacitacion/modulos/pocas/{page}")
+        many = queries_for(app, client, f"/capacitacion/modulos/muchas/{page}")
+        assert few == many, (page, few, many)

@@ -421,3 +421,30 @@ def test_smtp_login_is_used_when_configured(make_app, smtp_server, inbox):
     assert refused.value.code == 535 and refused.value.connection_failed
     assert "usuario o la contraseña" in str(refused.value)
     assert len(inbox.messages) == 1
+
+
+def test_a_long_list_is_paged_and_everyone_remindable_is_one_button_away(mail_app, people, hr, inbox):
+    """People come 50 a page; the ticks send only that page, "todas" sends to every remindable page."""
+    browser, _ = hr
+    with mail_app.app_context():
+        obras = db.session.get(Department, people["obras"])
+        for number in range(70):
+            add_person(f"Persona Obras {number:02d}", due=TODAY - timedelta(days=1), department=obras)
+        add_person("Sin Correo Obras", due=TODAY - timedelta(days=1), department=obras, email=None)
+        db.session.commit()
+    filters = {"departamento": people["obras"]}  # Elena, 70 more and one without e-mail: 72
+    first = browser.get(f"/rrhh/recordatorios?departamento={people['obras']}").get_data(as_text=True)
+    assert "72 personas sin completar" in first and "Personas a las que se puede recordar ahora: 71." in first
+    assert first.count('name="persona"') == 50
+    assert "Página 1 de 2" in first
+    assert "Enviar a las 71 personas que se pueden recordar, en todas las páginas" in first
+    second = browser.get(f"/rrhh/recordatorios?departamento={people['obras']}&pagina=2").get_data(as_text=True)
+    assert second.count('name="persona"') == 21  # 22 people, one of them without e-mail
+
+    sent = browser.post(f"/rrhh/recordatorios?departamento={people['obras']}", data={"alcance": "todas", "persona": []})
+    assert sent.status_code == 200
+    assert len(inbox.messages) == 71
+    assert "Sin Correo Obras" not in sent.get_data(as_text=True)  # only the remindable are listed
+    again = post_send(browser, filters, [people["elena"]])
+    assert again.status_code == 302  # nobody remindable left among the ticked: back to the list
+    assert len(inbox.messages) == 71

@@ -21,6 +21,7 @@ from portal.models.audit import AuditEvent
 from portal.models.progress import Commitment
 from portal.models.staff import PasswordToken, Reminder
 from portal.models.user import ADMIN, AuthSession, Department, User, UserRole
+from portal.pagination import Page, paginate
 from portal.reports import people
 from portal.rut import format_rut
 
@@ -39,22 +40,6 @@ class AdminRuleError(ValueError):
 
 
 # --- Accounts --------------------------------------------------------------------------
-
-
-@dataclass
-class Page:
-    items: list
-    total: int
-    page: int
-    pages: int
-
-
-def paginate(query, count_query, page: int, size: int) -> Page:
-    total = db.session.scalar(count_query) or 0
-    pages = max(1, -(-total // size))
-    page = min(max(1, page), pages)
-    items = list(db.session.execute(query.limit(size).offset((page - 1) * size)))
-    return Page(items=items, total=total, page=page, pages=pages)
 
 
 def search_accounts(text: str, page: int = 1) -> Page:

@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import secrets
-from pathlib import Path
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, send_from_directory, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, send_from_directory, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user
@@ -36,7 +35,7 @@ from portal.reports.forms import EMPLOYMENT_LABELS
 from portal.reports.welcome import send_welcome_links
 from portal.rut import format_rut
 from portal.security import CACHE_FOR_A_YEAR
-from portal.training.uploads import sniff_image_type
+from portal.training.uploads import normalized_logo, sniff_image_type
 from portal.urls import public_url
 
 bp = Blueprint("admin", __name__)
@@ -313,22 +312,26 @@ def merge_department(department_id: int):
 # --- Settings --------------------------------------------------------------------------
 
 
-def branding_folder() -> Path:
-    folder = Path(current_app.instance_path) / "branding"
-    folder.mkdir(parents=True, exist_ok=True)
-    return folder
-
-
 def save_logo(upload) -> str:
-    """Store the uploaded logo under instance/branding/ and return its new name. Raises AdminRuleError."""
+    """Store the uploaded logo under instance/branding/ and return its new name. Raises AdminRuleError.
+
+    The image is decoded and written again, at most LOGO_BOX pixels: the logo is in every page's
+    header and in certificates, so a 500 KB photograph must not weigh on every page, and nothing
+    but pixels (no metadata, no trailing payload) comes out of what was uploaded.
+    """
     data = upload.stream.read(MAX_LOGO_BYTES + 1)
     if len(data) > MAX_LOGO_BYTES:
         raise service.AdminRuleError(_("El logo supera los 512 KB."), "logo")
-    kind = sniff_image_type(data[:16])
-    if kind is None:
+    if sniff_image_type(data[:16]) is None:
         raise service.AdminRuleError(_("El archivo no es una imagen PNG, JPEG o WebP."), "logo")
+    try:
+        logo, kind = normalized_logo(data)
+    except ValueError:
+        raise service.AdminRuleError(
+            _("No se pudo leer la imagen: el archivo está dañado o incompleto."), "logo"
+        ) from None
     name = f"logo-{secrets.token_hex(8)}.{kind}"
-    (branding_folder() / name).write_bytes(data)
+    (runtime_settings.branding_folder() / name).write_bytes(logo)
     return name
 
 
@@ -380,7 +383,7 @@ def logo(name: str):
     """The institution's logo, shown in every page's header (also before signing in)."""
     if name != runtime_settings.effective("LOGO"):
         abort(404)
-    response = send_from_directory(branding_folder(), name)
+    response = send_from_directory(runtime_settings.branding_folder(), name)
     # Every upload gets a new random name and a stored logo is never rewritten, so the name
     # stands for these bytes. Public: anyone may see the logo, even before signing in.
     response.headers["Cache-Control"] = f"public, {CACHE_FOR_A_YEAR}"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
 import segno
 from fpdf import FPDF
@@ -19,6 +20,8 @@ class CertificateData:
     code: str
     verify_url: str
     labels: dict[str, str]
+    #: The institution's uploaded logo (PNG or JPEG), printed in the top left corner.
+    logo: Path | None = None
 
 
 def _draw_qr(pdf: FPDF, data: str, x: float, y: float, size: float) -> None:
@@ -48,6 +51,9 @@ def certificate_pdf(data: CertificateData) -> bytes:
     pdf.set_line_width(0.3)
     pdf.rect(13, 13, 271, 184)
 
+    if data.logo is not None:
+        # 14 mm high, at most 45 mm wide (the stored logo is at most 480 x 144 pixels).
+        pdf.image(str(data.logo), x=18, y=17, h=14, keep_aspect_ratio=True, w=45)
     pdf.set_text_color(20, 84, 120)
     pdf.set_font("Helvetica", "B", 14)
     pdf.set_xy(20, 22)

@@ -33,7 +33,7 @@ from portal.markdown import render_markdown
 from portal.models.types import utcnow
 from portal.rut import format_rut
 from portal.security import CACHE_FOR_A_YEAR
-from portal.settings import effective
+from portal.settings import effective, logo_path
 from portal.training.uploads import upload_folder
 from portal.urls import public_url
 
@@ -178,6 +178,7 @@ def certificate():
         modules=[(row.module.title, row.best_score) for row in path.rows if row.module.required],
         code=grouped,
         verify_url=verification_url(grouped),
+        logo=logo_path(),
         labels={
             "title": _("Certificado de Inducción"),
             "certifies": _("Se certifica que"),

@@ -80,10 +80,12 @@ class RevisionQuestion(db.Model):
     explanation: Mapped[str] = mapped_column(Text, default="")
 
     revision: Mapped[QuizRevision] = relationship(back_populates="questions")
+    # Whoever loads questions shows or grades their choices: one query for all of them, not one each.
     choices: Mapped[list[RevisionChoice]] = relationship(
         order_by="RevisionChoice.position",
         back_populates="question",
         cascade="all, delete-orphan",
+        lazy="selectin",
     )
 
 

@@ -10,13 +10,17 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf import FlaskForm
 
+from portal.pagination import paginate_list
 from portal.reports import reminders
 from portal.reports.forms import STATUS_LABELS
+from portal.reports.service import PAGE_SIZE
 from portal.reports.views import bp, filter_form, hr_only, local_today
 from portal.settings import effective
 
 #: Query parameters that are not filters.
 NOT_FILTERS = ("pagina", "ejemplo")
+#: The send button's value that reminds everyone remindable under the filters, on every page.
+EVERYONE = "todas"
 
 
 class SendRemindersForm(FlaskForm):
@@ -36,18 +40,26 @@ def reminders_page():
     today = local_today()
     candidates = reminders.candidates_for(filters, today)
     remindable = [candidate for candidate in candidates if candidate.remindable]
+    # People are listed a page at a time, like the report: a department with hundreds of overdue
+    # people must not make a page of megabytes. "Everyone" stays one button away.
+    listing = paginate_list(candidates, request.args.get("pagina", 1, type=int), PAGE_SIZE)
     wanted = request.args.get("ejemplo", type=int)
-    example = next((c for c in candidates if c.person.id == wanted), None) or next(iter(remindable or candidates), None)
+    example = next((c for c in candidates if c.person.id == wanted), None) or next(
+        iter([c for c in listing.items if c.remindable] or remindable or candidates), None
+    )
     preview = reminders.compose(example.person, today, reminders.portal_url()) if example else None
+    args = filter_args()
     return render_template(
         "reports/reminders.html",
         form=form,
         send_form=SendRemindersForm(),
-        candidates=candidates,
+        listing=listing,
         remindable_count=len(remindable),
+        everyone=EVERYONE,
         example=example,
         preview=preview,
-        args=filter_args(),
+        args=args,
+        page_args=dict(args, pagina=listing.page) if listing.page > 1 else args,
         status_labels=STATUS_LABELS,
         interval_days=effective("REMINDER_INTERVAL_DAYS"),
         reasons=reminders,
@@ -57,23 +69,32 @@ def reminders_page():
 @bp.post("/recordatorios")
 @hr_only
 def send_reminders():
-    """Send to the ticked people, recomputed from the filters; show what happened."""
+    """Send to the ticked people, or to everyone remindable, recomputed from the filters; show what happened."""
     args = filter_args()
-    back = url_for("reports.reminders_page", **args)
+    page = request.args.get("pagina", type=int)
+    back = url_for("reports.reminders_page", **(dict(args, pagina=page) if page else args))
     if not SendRemindersForm().validate_on_submit():
         flash(_("El formulario venció. Revise la lista y vuelva a enviar."), "error")
         return redirect(back)
-    chosen = set(request.form.getlist("persona", type=int))
-    if not chosen:
-        flash(_("Marque al menos una persona para enviarle un recordatorio."), "error")
-        return redirect(back)
     filters = filter_form().to_filters()
     today = local_today()
-    # Posted ids only narrow the server's own list: nobody outside the filters is reminded.
-    selected = [c for c in reminders.candidates_for(filters, today) if c.person.id in chosen]
-    if not any(candidate.remindable for candidate in selected):
-        flash(_("Ninguna de las personas marcadas se puede recordar ahora."), "error")
-        return redirect(back)
+    candidates = reminders.candidates_for(filters, today)
+    if request.form.get("alcance") == EVERYONE:
+        # Only the remindable: listing everyone without an e-mail again would bury the outcome.
+        selected = [candidate for candidate in candidates if candidate.remindable]
+        if not selected:
+            flash(_("Nadie de la lista se puede recordar ahora."), "error")
+            return redirect(back)
+    else:
+        chosen = set(request.form.getlist("persona", type=int))
+        if not chosen:
+            flash(_("Marque al menos una persona para enviarle un recordatorio."), "error")
+            return redirect(back)
+        # Posted ids only narrow the server's own list: nobody outside the filters is reminded.
+        selected = [candidate for candidate in candidates if candidate.person.id in chosen]
+        if not any(candidate.remindable for candidate in selected):
+            flash(_("Ninguna de las personas marcadas se puede recordar ahora."), "error")
+            return redirect(back)
     result = reminders.send_reminders(
         selected,
         today=today,

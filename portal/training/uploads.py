@@ -1,11 +1,17 @@
-"""Lesson images: PNG, JPEG or WebP recognised by their bytes, stored under instance/ with new names."""
+"""Uploaded images (lesson pictures, the logo): PNG, JPEG or WebP recognised by their bytes, stored
+under instance/ with new names."""
 
 from __future__ import annotations
 
+import io
 import secrets
 from pathlib import Path
 
+from PIL import Image
+
 MAX_IMAGE_BYTES = 2 * 1024 * 1024
+#: Pixels a logo may have before it is decoded: 40 megapixels is far beyond any real logo.
+MAX_DECODED_PIXELS = 40_000_000
 
 
 class RejectedUpload(ValueError):
@@ -21,6 +27,38 @@ def sniff_image_type(head: bytes) -> str | None:
     if head[:4] == b"RIFF" and head[8:12] == b"WEBP":
         return "webp"
     return None
+
+
+#: Largest logo kept, in pixels: three times the header's 160 x 48 box, sharp on dense screens and in print.
+LOGO_BOX = (480, 144)
+#: A logo heavier than this as PNG (a photograph, say) is kept as JPEG instead.
+LOGO_PNG_BUDGET = 48 * 1024
+
+
+def normalized_logo(data: bytes) -> tuple[bytes, str]:
+    """Decode an image and encode it again within LOGO_BOX; return (bytes, "png" or "jpg").
+
+    Raises ValueError when the bytes are not an image Pillow can fully decode, or one so large
+    that decoding it could exhaust memory (a "decompression bomb").
+    """
+    try:
+        with Image.open(io.BytesIO(data)) as image:
+            if image.width * image.height > MAX_DECODED_PIXELS:
+                raise ValueError("image too large to decode")
+            image.load()
+            image.thumbnail(LOGO_BOX, Image.Resampling.LANCZOS)
+            picture = image.convert("RGBA")
+    except (OSError, SyntaxError, Image.DecompressionBombError) as error:
+        raise ValueError(str(error)) from error
+    png = io.BytesIO()
+    picture.save(png, format="PNG", optimize=True)
+    if png.tell() <= LOGO_PNG_BUDGET:
+        return png.getvalue(), "png"
+    flat = Image.new("RGB", picture.size, "white")
+    flat.paste(picture, mask=picture.getchannel("A"))
+    jpeg = io.BytesIO()
+    flat.save(jpeg, format="JPEG", quality=85, optimize=True)
+    return jpeg.getvalue(), "jpg"
 
 
 def upload_folder(instance_path: str) -> Path:
