@@ -222,6 +222,18 @@ def test_person_page_shows_the_path(app, people, hr):
     assert hr.get("/rrhh/personas/999999").status_code == 404
 
 
+def test_each_person_page_shows_the_status_the_report_gives(app, people, hr):
+    """The page derives it in Python, the report in SQL: they must never disagree."""
+    report = hr.get("/rrhh/").get_data(as_text=True)
+    rows = re.findall(
+        r'<a href="/rrhh/personas/(\d+)">[^<]+</a>.*?<span class="badge status-(\w+)">', report, flags=re.DOTALL
+    )
+    assert len(rows) == 7  # everyone active, HR included
+    for user_id, status in rows:
+        page = hr.get(f"/rrhh/personas/{user_id}").get_data(as_text=True)
+        assert f'<span class="badge status-{status}">' in page, (user_id, status)
+
+
 @pytest.mark.parametrize("roles", [(STAFF,), (STAFF, TRAINER)], ids=["staff", "trainer"])
 def test_staff_and_trainers_get_403_on_every_hr_route(app, make_user, people, roles):
     person = make_user(roles=roles)

@@ -13,6 +13,7 @@ from portal.learning.progress import (
     LOCKED,
     NOT_STARTED,
     OVERDUE,
+    RENEWAL_DUE,
     STATUS_IN_PROGRESS,
     ModuleFacts,
     onboarding_status,
@@ -136,6 +137,19 @@ def test_progress_percent_and_completion():
     assert unsigned.percent == 6 * 100 // 7
     signed = path_progress(modules, commitment_signed=True)
     assert signed.completed and signed.percent == 100
+    # A required module published after the signature is pending work, not a lost completion.
+    later = path_progress([*modules, facts(3)], commitment_signed=True)
+    assert later.completed and not later.modules_done and later.percent < 100
+    assert later.states[3] == AVAILABLE
+
+
+def test_status_of_a_person_due_for_renewal():
+    today = date(2026, 11, 23)
+    refresher = path_progress([facts(1, read=1)], False)
+    assert onboarding_status(refresher, None, today, renewal_due=True) == RENEWAL_DUE
+    assert onboarding_status(refresher, date(2020, 1, 1), today, renewal_due=True) == RENEWAL_DUE
+    renewed = path_progress([facts(1, read=2, attempted=True, passed=True)], True)
+    assert onboarding_status(renewed, None, today, renewal_due=True) == COMPLETED
 
 
 def test_status_of_a_person():

@@ -103,6 +103,7 @@ def test_an_expired_completion_opens_a_refresher_and_keeps_the_earlier_record(ap
     assert NAME not in hr.get("/rrhh/?estado=completed").get_data(as_text=True)
     person_page = hr.get(f"/rrhh/personas/{person.id}").get_data(as_text=True)
     assert "Por renovar: la vigencia de su inducción terminó el" in person_page
+    assert '<span class="badge status-renewal_due">Por renovar</span>' in person_page
     assert "Venció el" in person_page
 
     # The refresher: what is done from the expiry on counts, in the report as on the dashboard.

@@ -57,7 +57,10 @@ class PathProgress:
 
     @property
     def completed(self) -> bool:
-        return self.modules_done and self.commitment_signed
+        """Signing the commitment completes onboarding, and it stays complete: a required module
+        published afterwards shows up as pending work, but does not take the completion back
+        (the report counts completions the same way)."""
+        return self.commitment_signed
 
 
 def path_progress(modules: Sequence[ModuleFacts], commitment_signed: bool) -> PathProgress:

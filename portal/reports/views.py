@@ -16,7 +16,7 @@ from portal.auth.access import roles_required
 from portal.auth.tokens import SET_PASSWORD_LIFETIME, issue_token
 from portal.extensions import db
 from portal.learning import service as learning
-from portal.learning.progress import COMPLETED
+from portal.learning.progress import COMPLETED, onboarding_status
 from portal.models.quiz import Attempt
 from portal.models.staff import SET_PASSWORD
 from portal.models.types import utcnow
@@ -24,6 +24,7 @@ from portal.models.user import HR, Department, User
 from portal.reports import people, service
 from portal.reports.forms import (
     EMPLOYMENT_LABELS,
+    STATUS_LABELS,
     DueDateShiftForm,
     PersonForm,
     ReportFilterForm,
@@ -100,6 +101,8 @@ def person(user_id: int):
         path=path,
         attempts=by_quiz,
         certificates=learning.certificates_of(user.id),
+        status=onboarding_status(path.progress, user.due_date, local_today(), renewal_due=path.renewal_due),
+        status_labels=STATUS_LABELS,
         employment_labels=EMPLOYMENT_LABELS,
         group_code=learning.group_code,
         certificate_valid_until=learning.certificate_valid_until,
