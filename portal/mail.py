@@ -268,6 +268,7 @@ class _Delivery:
     app: Flask
     message: EmailMessage
     on_failure: Callable[[MailError], None]
+    on_success: Callable[[], None] | None = None
 
 
 class Outbox:
@@ -285,13 +286,19 @@ class Outbox:
         self._queue: queue.Queue[_Delivery] = queue.Queue(self.size)
         self._thread: threading.Thread | None = None
 
-    def submit(self, message: EmailMessage, on_failure: Callable[[MailError], None]) -> bool:
+    def submit(
+        self,
+        message: EmailMessage,
+        on_failure: Callable[[MailError], None],
+        on_success: Callable[[], None] | None = None,
+    ) -> bool:
         """Queue `message` for delivery; False when the outbox is full and it was not queued.
 
         `on_failure(error)` runs on the sender thread, inside an application context, when
-        the server does not accept the message.
+        the server does not accept the message; `on_success()` likewise when it does, so that
+        a message lost with its process (SIGKILL) is told apart from a delivered one.
         """
-        delivery = _Delivery(current_app._get_current_object(), message, on_failure)
+        delivery = _Delivery(current_app._get_current_object(), message, on_failure, on_success)
         with self._lock:
             try:
                 self._queue.put_nowait(delivery)
@@ -335,6 +342,12 @@ class Outbox:
                 # Nobody waits on this thread: anything unexpected must reach the log (by
                 # Message-ID, not address), and must not stop the messages behind it.
                 app.logger.exception("background mail %s failed unexpectedly", delivery.message["Message-ID"])
+            else:
+                if delivery.on_success is not None:
+                    try:
+                        delivery.on_success()
+                    except Exception:
+                        app.logger.exception("recording sent mail %s failed", delivery.message["Message-ID"])
 
     def wait_until_idle(self, timeout: float) -> bool:
         """Block until every queued message was handled; False if `timeout` seconds pass first."""
@@ -355,9 +368,11 @@ os.register_at_fork(after_in_child=_outbox._start_empty)
 atexit.register(_outbox.wait_until_idle, OUTBOX_SHUTDOWN_SECONDS)
 
 
-def send_in_background(message: EmailMessage, on_failure: Callable[[MailError], None]) -> bool:
+def send_in_background(
+    message: EmailMessage, on_failure: Callable[[MailError], None], on_success: Callable[[], None] | None = None
+) -> bool:
     """Queue `message` for the SMTP server without waiting for it; False when the outbox is full."""
-    return _outbox.submit(message, on_failure)
+    return _outbox.submit(message, on_failure, on_success)
 
 
 def wait_for_background_mail(timeout: float) -> bool:

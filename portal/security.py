@@ -26,7 +26,10 @@ def add_security_headers(response):
     headers.setdefault("X-Frame-Options", "DENY")
     if request.is_secure:
         headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
-    if request.endpoint not in SELF_CACHED_ENDPOINTS and current_user.is_authenticated:
+    self_cached = request.endpoint in SELF_CACHED_ENDPOINTS and (
+        response.status_code < 300 or response.status_code == 304
+    )
+    if not self_cached and current_user.is_authenticated:
         # Pages for a signed-in person carry personal data: keep them out of shared caches.
         headers["Cache-Control"] = "no-store"
     return response

@@ -9,6 +9,7 @@ from sqlalchemy import insert, select
 from portal.extensions import db
 from portal.models.curriculum import Lesson, Module
 from portal.models.progress import Commitment, LessonView
+from portal.models.quiz import Attempt, Quiz, QuizRevision
 from portal.models.types import utcnow
 from portal.models.user import HR, STAFF, TRAINER, Department, User
 from portal.rut import check_digit
@@ -224,11 +225,20 @@ def test_person_page_shows_the_path(app, people, hr):
 
 def test_each_person_page_shows_the_status_the_report_gives(app, people, hr):
     """The page derives it in Python, the report in SQL: they must never disagree."""
+    with app.app_context():
+        # Opened the first quiz and left without answering: not a start on either side.
+        hugo = add_person("Hugo Abierto", 10_000_008, None, TODAY + timedelta(days=5))
+        quiz = db.session.scalar(select(Quiz).join(Module).order_by(Module.position).limit(1))
+        revision = db.session.scalar(select(QuizRevision).where(QuizRevision.quiz_id == quiz.id).limit(1))
+        db.session.add(Attempt(user_id=hugo.id, quiz_id=quiz.id, revision_id=revision.id, started_at=utcnow()))
+        db.session.commit()
+        hugo_id = hugo.id
     report = hr.get("/rrhh/").get_data(as_text=True)
     rows = re.findall(
         r'<a href="/rrhh/personas/(\d+)">[^<]+</a>.*?<span class="badge status-(\w+)">', report, flags=re.DOTALL
     )
-    assert len(rows) == 7  # everyone active, HR included
+    assert len(rows) == 8  # everyone active, HR included
+    assert (str(hugo_id), "not_started") in rows
     for user_id, status in rows:
         page = hr.get(f"/rrhh/personas/{user_id}").get_data(as_text=True)
         assert f'<span class="badge status-{status}">' in page, (user_id, status)

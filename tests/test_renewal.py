@@ -18,7 +18,7 @@ from portal.models.user import HR, STAFF, User
 from portal.reports.service import ReportFilters, completion_report, report_rows, steps_total
 from portal.settings import store
 from tests.conftest import login
-from tests.helpers import SLUGS, complete_module
+from tests.helpers import SLUGS, answers_for, complete_module, read_all_lessons, start_quiz
 
 NAME = "Rosa Elena Tapia Vera"
 
@@ -107,7 +107,11 @@ def test_an_expired_completion_opens_a_refresher_and_keeps_the_earlier_record(ap
     assert "Venció el" in person_page
 
     # The refresher: what is done from the expiry on counts, in the report as on the dashboard.
-    complete_module(client, app, SLUGS[0])
+    # Its first quiz passes with one answer of seven wrong: 85 %, which the new certificate must show.
+    read_all_lessons(client, app, SLUGS[0])
+    attempt_id = start_quiz(client, SLUGS[0])
+    client.post(f"/modulos/{SLUGS[0]}/quiz/intentos/{attempt_id}", data=answers_for(app, attempt_id, wrong_questions=1))
+    assert "Cuestionario aprobado (mejor puntaje: 85 %)" in client.get("/").get_data(as_text=True)
     row = report_row(app, person.id)
     assert row.status == RENEWAL_DUE and row.steps_done > 0
     assert f"{row.percent} % completado" in client.get("/").get_data(as_text=True)
@@ -117,7 +121,11 @@ def test_an_expired_completion_opens_a_refresher_and_keeps_the_earlier_record(ap
     assert client.post("/compromiso", data={"accept": "y", "full_name": NAME}).status_code == 302
     dashboard = client.get("/").get_data(as_text=True)
     assert "100 % completado" in dashboard and "Completó su inducción." in dashboard
+    assert "mejor puntaje: 85 %" in dashboard  # the renewed path shows the refresher's results only
     assert report_row(app, person.id).status == COMPLETED
+    renewed = client.get("/certificado")
+    text = "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(renewed.data)).pages)
+    assert "85 %" in text
 
     first, second = certificate_codes(app, person.id)
     anonymous = app.test_client()

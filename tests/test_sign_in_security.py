@@ -116,6 +116,9 @@ def test_forgotten_password_answers_the_same_whoever_asks(make_app, smtp_server,
         "unknown_account",
     ]
     assert not any("@" in details for details in outcomes)
+    # Delivery is recorded once the server took it: a message lost with its worker leaves no "sent".
+    [sent] = audit_events(app, "auth.password_reset_mail_sent")
+    assert json.loads(sent.details) == {"user_id": with_email.id}
 
 
 def test_a_mail_failure_is_logged_but_not_revealed(make_app, smtp_server, make_user, caplog):

@@ -128,3 +128,12 @@ def test_logo_and_lesson_images_are_cached_for_a_year_but_pages_are_not(app, cli
         assert image.headers["Cache-Control"] == "private, max-age=31536000, immutable"
     assert client.get("/").headers["Cache-Control"] == "no-store"
     assert client.get("/mis-datos").headers["Cache-Control"] == "no-store"
+
+
+def test_a_missing_file_answers_like_a_page_not_like_a_cached_file(client, login_as):
+    """The 404 page names the signed-in person in its header: it must not be kept by any cache."""
+    login_as()
+    for url in ("/static/css/no-existe.css", "/medios/no-existe.png", "/logo/no-existe.png"):
+        response = client.get(url)
+        assert response.status_code == 404, url
+        assert response.headers["Cache-Control"] == "no-store", url

@@ -154,8 +154,16 @@ def _send_reset_link(login: str) -> None:
     # Queued only once committed, so the link works when it arrives and no link is mailed for
     # a token that a failed commit never stored.
     db.session.commit()
-    if message is not None and not send_in_background(message, partial(_reset_mail_failed, user_id)):
+    if message is not None and not send_in_background(
+        message, partial(_reset_mail_failed, user_id), partial(_reset_mail_sent, user_id)
+    ):
         _reset_mail_failed(user_id, MailError(_("La cola de correo saliente está llena.")), reason="outbox_full")
+
+
+def _reset_mail_sent(user_id: int) -> None:
+    """The SMTP server accepted the reset mail (on the sender thread)."""
+    audit.record("auth.password_reset_mail_sent", user_id=user_id)
+    db.session.commit()
 
 
 def _reset_mail_failed(user_id: int, error: MailError, reason: str = "smtp") -> None:

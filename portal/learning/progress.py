@@ -50,6 +50,8 @@ class PathProgress:
     steps_total: int
     modules_done: bool
     commitment_signed: bool
+    #: Any lesson read or quiz attempt submitted, in any module (a failed attempt counts).
+    started: bool = False
 
     @property
     def percent(self) -> int:
@@ -89,7 +91,8 @@ def path_progress(modules: Sequence[ModuleFacts], commitment_signed: bool) -> Pa
     modules_done = all(facts.done for facts in modules if facts.required)
     steps_total += 1
     steps_done += 1 if commitment_signed else 0
-    return PathProgress(states, steps_done, steps_total, modules_done, commitment_signed)
+    started = commitment_signed or any(facts.started for facts in modules)
+    return PathProgress(states, steps_done, steps_total, modules_done, commitment_signed, started)
 
 
 def add_months(moment: datetime, months: int) -> datetime:
@@ -114,4 +117,4 @@ def onboarding_status(progress: PathProgress, due_date: date | None, today: date
         return RENEWAL_DUE
     if due_date is not None and today > due_date:
         return OVERDUE
-    return STATUS_IN_PROGRESS if progress.steps_done else NOT_STARTED
+    return STATUS_IN_PROGRESS if progress.started else NOT_STARTED

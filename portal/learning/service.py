@@ -110,13 +110,17 @@ def learner_path(user_id: int, *, now: datetime | None = None, cycle: Cycle | No
     Facts count within `cycle`, by default the current one (see Cycle). Runs a fixed number
     of queries whatever the number of modules, lessons or attempts.
     """
-    latest_commitment = db.session.scalar(
-        select(Commitment).where(Commitment.user_id == user_id).order_by(Commitment.id.desc()).limit(1)
-    )
+    latest_commitment, previous_commitment = (
+        list(
+            db.session.scalars(
+                select(Commitment).where(Commitment.user_id == user_id).order_by(Commitment.id.desc()).limit(2)
+            )
+        )
+        + [None, None]
+    )[:2]
     valid_until = completion_expiry(latest_commitment.signed_at) if latest_commitment else None
     if cycle is None:
-        expired = valid_until is not None and valid_until <= (now or utcnow())
-        cycle = Cycle(starts_at=valid_until) if expired else Cycle()
+        cycle = _current_cycle(latest_commitment, previous_commitment, valid_until, now or utcnow())
     lesson_counts = select(Lesson.module_id, func.count(Lesson.id).label("n")).group_by(Lesson.module_id).subquery()
     modules = db.session.execute(
         select(Module, func.coalesce(lesson_counts.c.n, 0), Quiz.id)
@@ -147,8 +151,12 @@ def learner_path(user_id: int, *, now: datetime | None = None, cycle: Cycle | No
         ).group_by(Attempt.quiz_id)
     ).all()
     attempts = {quiz_id: (count, best, bool(passed)) for quiz_id, count, best, passed in attempt_rows}
-    if cycle == Cycle():
-        commitment = latest_commitment
+    if cycle.ends_at is None:
+        # The newest commitment belongs to this cycle unless the cycle began after it.
+        in_cycle = latest_commitment is not None and (
+            cycle.starts_at is None or latest_commitment.signed_at >= cycle.starts_at
+        )
+        commitment = latest_commitment if in_cycle else None
     else:
         commitment = db.session.scalar(
             cycle.bound(select(Commitment).where(Commitment.user_id == user_id), Commitment.signed_at)
@@ -197,6 +205,18 @@ def learner_path(user_id: int, *, now: datetime | None = None, cycle: Cycle | No
         cycle=cycle,
         valid_until=valid_until,
     )
+
+
+def _current_cycle(
+    latest: Commitment | None, previous: Commitment | None, valid_until: datetime | None, now: datetime
+) -> Cycle:
+    """The refresher after an expired completion; after a renewal, the refresher that renewed it."""
+    if valid_until is not None and valid_until <= now:
+        return Cycle(starts_at=valid_until)
+    previous_expiry = completion_expiry(previous.signed_at) if previous is not None else None
+    if previous_expiry is not None and previous_expiry <= latest.signed_at:
+        return Cycle(starts_at=previous_expiry)
+    return Cycle()
 
 
 def certificate_cycle(certificate: Certificate) -> Cycle:

@@ -21,6 +21,10 @@ from portal.settings import effective
 NOT_FILTERS = ("pagina", "ejemplo")
 #: The send button's value that reminds everyone remindable under the filters, on every page.
 EVERYONE = "todas"
+#: Messages one request sends at most: each is an SMTP round trip, and a request that outlives the
+#: server's worker timeout would be cut off halfway. HR presses again for the rest (those just
+#: reminded are skipped by the interval rule).
+MESSAGES_PER_REQUEST = 100
 
 
 class SendRemindersForm(FlaskForm):
@@ -79,12 +83,14 @@ def send_reminders():
     filters = filter_form().to_filters()
     today = local_today()
     candidates = reminders.candidates_for(filters, today)
+    remaining = 0
     if request.form.get("alcance") == EVERYONE:
         # Only the remindable: listing everyone without an e-mail again would bury the outcome.
-        selected = [candidate for candidate in candidates if candidate.remindable]
-        if not selected:
+        remindable = [candidate for candidate in candidates if candidate.remindable]
+        if not remindable:
             flash(_("Nadie de la lista se puede recordar ahora."), "error")
             return redirect(back)
+        selected, remaining = remindable[:MESSAGES_PER_REQUEST], max(0, len(remindable) - MESSAGES_PER_REQUEST)
     else:
         chosen = set(request.form.getlist("persona", type=int))
         if not chosen:
@@ -106,6 +112,7 @@ def send_reminders():
     return render_template(
         "reports/reminders_sent.html",
         result=result,
+        remaining=remaining,
         args=args,
         reasons=reminders,
     )

@@ -143,8 +143,8 @@ def compose(person: PersonRow, today: date, link: str) -> tuple[str, str]:
     if renewal:
         paragraphs.append(
             _(
-                "Le escribimos del Portal de Inducción de %(institution)s: la inducción que usted completó el "
-                "%(completed)s tiene una vigencia que terminó el %(expired)s, y debe renovarla con un repaso: "
+                "Le escribimos del Portal de Inducción de %(institution)s: la vigencia de la inducción que usted "
+                "completó el %(completed)s terminó el %(expired)s, y debe renovarla con un repaso: "
                 "volver a leer las lecciones, aprobar los cuestionarios y firmar de nuevo el compromiso. "
                 "Su avance en el repaso es de %(percent)s %% (%(done)s de %(total)s pasos).",
                 institution=institution,

@@ -121,7 +121,10 @@ def _quick_status(today: date, now):
         *_completion_cases(exists().where(Commitment.user_id == User.id), still_valid),
         (and_(User.due_date.is_not(None), User.due_date < today), OVERDUE),
         (
-            or_(exists().where(Attempt.user_id == User.id), exists().where(LessonView.user_id == User.id)),
+            or_(
+                exists().where(Attempt.user_id == User.id, Attempt.submitted_at.is_not(None)),
+                exists().where(LessonView.user_id == User.id),
+            ),
             IN_PROGRESS,
         ),
         else_=NOT_STARTED,
@@ -188,8 +191,11 @@ def _person_columns(today: date, now, user_ids: list[int] | None = None):
         .group_by(Attempt.user_id)
         .subquery()
     )
+    # As on the learner's side (ModuleFacts.started): a submitted attempt, even failed, is a start.
     any_activity = (
-        only_these(select(Attempt.user_id, func.count().label("n")), Attempt.user_id)
+        only_these(
+            select(Attempt.user_id, func.count().label("n")).where(Attempt.submitted_at.is_not(None)), Attempt.user_id
+        )
         .group_by(Attempt.user_id)
         .subquery()
     )
