@@ -19,7 +19,9 @@ def add_security_headers(response):
     headers.setdefault("X-Frame-Options", "DENY")
     if request.is_secure:
         headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
-    if request.endpoint != "static" and current_user.is_authenticated:
+    # is_anonymous, not is_authenticated: the latter reads the account, which a commit in the view has
+    # expired, so every POST would load it again in a transaction of its own just for this header.
+    if request.endpoint != "static" and not current_user.is_anonymous:
         # Pages for a signed-in person carry personal data: keep them out of shared caches.
         headers["Cache-Control"] = "no-store"
     return response
