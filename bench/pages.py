@@ -1,7 +1,7 @@
 """Benchmark of the portal's pages as a server: gunicorn (2 workers) on 127.0.0.1, driven by wrk.
 
 Usage: python -m bench.pages [--people 10000] [--database-url URL] [--duration 10] [--connections 32]
-                             [--hr-connections 1] [--threads 1] [--timeout 30]
+                             [--hr-connections 1] [--threads 1] [--timeout 30] [--warmup 2] [--pages KEY,...]
 
 1. Builds or reuses the database, as bench.report does (bench/generate.py).
 2. Starts gunicorn with 2 sync workers on a free port of 127.0.0.1, serving bench/wsgi.py: the portal
@@ -15,10 +15,12 @@ Usage: python -m bench.pages [--people 10000] [--database-url URL] [--duration 1
    over --hr-connections, one by default: a municipality has a few HR people, not dozens, and HR's
    goal is the page's own time, not time spent queueing behind other exports on two shared cores (one
    connection keeps one worker busy, so their ratio to the reference is about half what the server
-   could do). The reference page runs first and last; ratios use the mean of both.
+   could do). A shorter run of the reference page comes before each page and after the last one;
+   each page's ratio is to the mean of the reference runs just before and after it, because the other
+   load on a shared machine drifts within minutes.
    Each quiz submission is a POST with a valid answer set and the session's token in X-CSRFToken, on
    an attempt of its own: the learners' attempts are opened beforehand with the portal's own
-   start_attempt() (one open attempt per person and quiz), enough for the reference page's rate over
+   start_attempt() (one open attempt per person and quiz), enough for the latest reference rate over
    the whole run, and wrk sends each once (bench/pages.lua). The database then confirms that every
    submission graded a new attempt.
 5. Prints requests/s, p50 and p99 latency, errors (non-2xx/3xx answers and socket errors) and the
@@ -44,6 +46,7 @@ import re
 import shutil
 import signal
 import socket
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -498,13 +501,41 @@ def run_wrk(server: Server, page: Page, args, workdir: Path, duration: int | Non
     )
 
 
-def measure(server: Server, page: Page, args, workdir: Path, gunicorn: Gunicorn) -> Measurement:
+def measure(server: Server, page: Page, args, workdir: Path, gunicorn: Gunicorn, seconds: int = 0) -> Measurement:
     check_first(server, page)
-    print(f"  {page.name} ({page.connections} connections, {args.duration:g} s)...", flush=True)
+    seconds = seconds or args.duration
+    print(f"  {page.name} ({page.connections} connections, {seconds} s)...", flush=True)
     offset = gunicorn.log_size()
-    row = run_wrk(server, page, args, workdir)
+    row = run_wrk(server, page, args, workdir, seconds)
     row.server_log = gunicorn.findings_since(offset)
     return row
+
+
+def summarise(references: list[Measurement]) -> Measurement:
+    """One row for all the reference runs: their total rate and the median of their latencies."""
+    seconds = sum(item.seconds for item in references)
+    requests = sum(item.requests for item in references)
+    rates = [item.requests_per_s for item in references]
+    return Measurement(
+        key="reference",
+        name=f"Reference page ({len(references)} runs, {min(rates):g}-{max(rates):g} req/s)",
+        path=references[0].path,
+        connections=references[0].connections,
+        requests=requests,
+        seconds=round(seconds, 2),
+        requests_per_s=round(requests / seconds, 1) if seconds else 0.0,
+        p50_ms=round(statistics.median(item.p50_ms for item in references), 1),
+        p90_ms=round(statistics.median(item.p90_ms for item in references), 1),
+        p99_ms=round(statistics.median(item.p99_ms for item in references), 1),
+        mean_ms=round(statistics.fmean(item.mean_ms for item in references), 1),
+        max_ms=max(item.max_ms for item in references),
+        errors=sum(item.errors for item in references),
+        error_detail={},
+        server_log={
+            name: sum(item.server_log.get(name, 0) for item in references) for name in references[0].server_log
+        },
+        ratio=1.0,
+    )
 
 
 def graded_attempts(app: Flask, attempt_ids: list[int]) -> int:
@@ -613,6 +644,8 @@ def run(args) -> dict:
         gunicorn = None
         attempts: list[OpenAttempt] = []
         rows: dict[str, Measurement] = {}
+        references: list[Measurement] = []
+        reference_before: dict[str, Measurement] = {}
         graded = 0
         try:
             with app.app_context():
@@ -646,28 +679,33 @@ def run(args) -> dict:
             )
             check_first(server, reference)
             run_wrk(server, reference, args, workdir, duration=args.warmup)  # both workers warm
+            if {"quiz", "submit"} & selected:
+                attempts = open_attempts(app, learners, modules, args.seed)
             print("Measuring:", flush=True)
-            first_reference = measure(server, reference, args, workdir, gunicorn)
-
-            people_needed = len(learners) if "quiz" in selected else 0
-            if "submit" in selected:
-                # Enough open attempts for submissions as fast as the reference page for the whole run.
-                wanted = math.ceil(first_reference.requests_per_s * args.duration * ATTEMPT_STOCK_MARGIN)
-                people_needed = max(people_needed, math.ceil(wanted / len(modules)))
-            if people_needed:
-                started = time.perf_counter()
-                submitters = learners + sign_in_all(server, accounts[len(learners) : people_needed])
-                attempts = open_attempts(app, submitters[:people_needed], modules, args.seed)
-                print(
-                    f"  (opened {len(attempts)} quiz attempts for {min(people_needed, len(submitters))} learners "
-                    f"in {time.perf_counter() - started:.1f} s)",
-                    flush=True,
-                )
-
-            for page in measured_pages(learners, hr, modules, attempts, targets, args):
-                if page.key in selected:
-                    rows[page.key] = measure(server, page, args, workdir, gunicorn)
-            last_reference = measure(server, reference, args, workdir, gunicorn)
+            reference_seconds = max(1, args.duration // 2)
+            pages = {page.key: page for page in measured_pages(learners, hr, modules, attempts, targets, args)}
+            for key in (key for key in PAGE_KEYS if key in selected):
+                if key == "submit":
+                    if not references:
+                        references.append(measure(server, reference, args, workdir, gunicorn, reference_seconds))
+                    # Enough attempts for submissions as fast as the reference page, for the whole run.
+                    wanted = math.ceil(references[-1].requests_per_s * args.duration * ATTEMPT_STOCK_MARGIN)
+                    people_needed = min(len(accounts), math.ceil(wanted / len(modules)))
+                    started = time.perf_counter()
+                    more = sign_in_all(server, accounts[len(learners) : people_needed])
+                    attempts += open_attempts(app, more, modules, args.seed)
+                    print(
+                        f"  (opened {len(attempts)} quiz attempts for {len(learners) + len(more)} learners, "
+                        f"{time.perf_counter() - started:.1f} s)",
+                        flush=True,
+                    )
+                    pages = {page.key: page for page in measured_pages(learners, hr, modules, attempts, targets, args)}
+                # The machine's other load drifts: each page is compared with the reference runs just
+                # before and after it, not with one measured minutes away.
+                references.append(measure(server, reference, args, workdir, gunicorn, reference_seconds))
+                reference_before[key] = references[-1]
+                rows[key] = measure(server, pages[key], args, workdir, gunicorn)
+            references.append(measure(server, reference, args, workdir, gunicorn, reference_seconds))
             gunicorn.stop()
             graded = graded_attempts(app, [item.attempt_id for item in attempts])
         finally:
@@ -685,11 +723,12 @@ def run(args) -> dict:
         if submission["not_new"]:
             row.error_detail["not_a_new_attempt"] = submission["not_new"]
             row.errors += submission["not_new"]
-    reference_rate = (first_reference.requests_per_s + last_reference.requests_per_s) / 2
-    first_reference.name, last_reference.name = "Reference page, first", "Reference page, last"
-    ordered = [first_reference, *rows.values(), last_reference]
-    for item in ordered:
-        item.ratio = round(item.requests_per_s / reference_rate, 2) if reference_rate else None
+    for key, row in rows.items():
+        before = reference_before[key]
+        after = references[references.index(before) + 1]
+        around = (before.requests_per_s + after.requests_per_s) / 2
+        row.ratio = round(row.requests_per_s / around, 2) if around else None
+    reference_row = summarise(references)
     goals = judge(rows, submission, dialect, targets.people)
 
     path = report.RESULTS_DIR / f"pages-{stamp}.json"
@@ -718,8 +757,8 @@ def run(args) -> dict:
             "rows": dataset["rows"],
             "status_totals": targets.totals,
         },
-        "reference_requests_per_s": round(reference_rate, 1),
-        "pages": [asdict(item) for item in ordered],
+        "pages": [asdict(item) for item in (reference_row, *rows.values())],
+        "reference_runs": [asdict(item) for item in references],
         "submissions": submission,
         "gunicorn_log": {"file": _shown(log_path), **log_findings(log_path.read_text(encoding="utf-8"))},
         "goals": goals,
@@ -790,8 +829,8 @@ def print_result(result: dict) -> None:
         if found:
             print(f"Errors on {item['name']}: " + ", ".join(f"{name} {count}" for name, count in found.items()))
     print(
-        "vs ref: requests/s as a share of the reference page's (mean of its first and last run). With every "
-        "connection busy, latency is about connections / (requests/s): most of it is waiting for a worker."
+        "vs ref: requests/s as a share of the reference page's in the runs just before and after the page. "
+        "With every connection busy, latency is about connections / (requests/s): mostly waiting for a worker."
     )
     if (settings["database"], result["dataset"]["people"], settings["connections"]) != ("sqlite", 10_000, 32):
         print(
