@@ -51,8 +51,11 @@ RESULTS_DIR = generate.BENCH_DIR / "results"
 WARMUPS = 5
 MB = 1024 * 1024
 
-#: The goals, as agreed for 10,000 people.
+#: The goals, as agreed for 10,000 people (the report's first page also has one at 150,000: report_goal_ms).
+GOAL_PEOPLE = 10_000
 REPORT_P50_GOAL_MS = 50
+LARGE_GOAL_PEOPLE = 150_000
+LARGE_REPORT_P50_GOAL_MS = 200
 CSV_SECONDS_GOAL = 1.0
 CSV_PEAK_GOAL_MB = 100
 XLSX_SECONDS_GOAL = 5.0
@@ -317,6 +320,15 @@ def exported_xlsx_rows(app: Flask) -> int | None:
 # --- Reporting --------------------------------------------------------------------------------
 
 
+def report_goal_ms(dialect: str, people: int) -> int | None:
+    """The goal for the report's first page p50: at 10,000 people, and on PostgreSQL at 150,000; else none."""
+    if people <= GOAL_PEOPLE:
+        return REPORT_P50_GOAL_MS
+    if dialect == "postgresql" and people <= LARGE_GOAL_PEOPLE:
+        return LARGE_REPORT_P50_GOAL_MS
+    return None
+
+
 def verdict(ok: bool) -> str:
     return "PASS" if ok else "MISS"
 
@@ -471,17 +483,32 @@ def run(args) -> dict:
                 measure_latency(client, "Reference page (trivial template)", [REFERENCE_PATH], args.requests),
             ]
             info = machine(url, app)
+            with app.app_context():
+                dialect = db.engine.dialect.name
         finally:
             with app.app_context():
                 db.session.remove()
                 db.engine.dispose()
 
-    report_ok = latency[0].p50_ms < REPORT_P50_GOAL_MS
-    latency[0].goal, latency[0].result = f"p50 < {REPORT_P50_GOAL_MS} ms", verdict(report_ok)
-    csv_time_ok, csv_memory_ok = csv.seconds_median < CSV_SECONDS_GOAL, csv.tracemalloc_peak_mb < CSV_PEAK_GOAL_MB
-    csv.goal, csv.result = f"< {CSV_SECONDS_GOAL:g} s, < {CSV_PEAK_GOAL_MB} MB", verdict(csv_time_ok and csv_memory_ok)
-    xlsx_ok = xlsx.seconds_median < XLSX_SECONDS_GOAL
-    xlsx.goal, xlsx.result = f"< {XLSX_SECONDS_GOAL:g} s", verdict(xlsx_ok)
+    goals = []
+    limit = report_goal_ms(dialect, targets.people)
+    if limit is not None:
+        report_ok = latency[0].p50_ms < limit
+        latency[0].goal, latency[0].result = f"p50 < {limit} ms", verdict(report_ok)
+        goals.append(
+            {"goal": f"HR report first page p50 < {limit} ms", "value": latency[0].p50_ms, "result": verdict(report_ok)}
+        )
+    if targets.people <= GOAL_PEOPLE:  # the exports' goals are set for 10,000 people only
+        csv_time_ok, csv_memory_ok = csv.seconds_median < CSV_SECONDS_GOAL, csv.tracemalloc_peak_mb < CSV_PEAK_GOAL_MB
+        csv.goal = f"< {CSV_SECONDS_GOAL:g} s, < {CSV_PEAK_GOAL_MB} MB"
+        csv.result = verdict(csv_time_ok and csv_memory_ok)
+        xlsx_ok = xlsx.seconds_median < XLSX_SECONDS_GOAL
+        xlsx.goal, xlsx.result = f"< {XLSX_SECONDS_GOAL:g} s", verdict(xlsx_ok)
+        goals += [
+            {"goal": "CSV export < 1 s", "value": csv.seconds_median, "result": verdict(csv_time_ok)},
+            {"goal": "CSV export peak < 100 MB", "value": csv.tracemalloc_peak_mb, "result": verdict(csv_memory_ok)},
+            {"goal": "XLSX export < 5 s", "value": xlsx.seconds_median, "result": verdict(xlsx_ok)},
+        ]
 
     now = datetime.now().astimezone()
     RESULTS_DIR.mkdir(parents=True, exist_ok=True)
@@ -507,12 +534,7 @@ def run(args) -> dict:
         },
         "latency": [asdict(item) for item in latency],
         "exports": [asdict(csv), asdict(xlsx)],
-        "goals": [
-            {"goal": "HR report first page p50 < 50 ms", "value": latency[0].p50_ms, "result": verdict(report_ok)},
-            {"goal": "CSV export < 1 s", "value": csv.seconds_median, "result": verdict(csv_time_ok)},
-            {"goal": "CSV export peak < 100 MB", "value": csv.tracemalloc_peak_mb, "result": verdict(csv_memory_ok)},
-            {"goal": "XLSX export < 5 s", "value": xlsx.seconds_median, "result": verdict(xlsx_ok)},
-        ],
+        "goals": goals,
         "file": str(path.relative_to(Path.cwd()) if path.is_relative_to(Path.cwd()) else path),
     }
     path.write_text(json.dumps(result, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
