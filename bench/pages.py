@@ -315,7 +315,7 @@ def learner_accounts(app: Flask) -> list[tuple[int, str]]:
             .where(
                 User.active.is_(True),
                 User.password_hash.is_not(None),
-                User.email != generate.HR_EMAIL,
+                User.email.is_distinct_from(generate.HR_EMAIL),  # people without email included
                 select(Commitment.id).where(Commitment.user_id == User.id).exists(),
             )
             .order_by(User.id)

@@ -435,8 +435,8 @@ def print_report(result: dict) -> None:
                     item["seconds_cold"],
                     item["tracemalloc_peak_mb"],
                     item["rss_growth_mb"],
-                    item["goal"],
-                    item["result"],
+                    item["goal"] or None,
+                    item["result"] or None,
                 ]
                 for item in result["exports"]
             ],
