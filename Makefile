@@ -34,9 +34,10 @@ run: seed
 test: install-test
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
-# HR report and exports with 10,000 generated people (bench/); BENCH_ARGS="--database-url ..." for PostgreSQL.
+# Pages under gunicorn + wrk, then HR's report and exports, with 10,000 generated people (bench/);
+# BENCH_ARGS="--database-url ..." for PostgreSQL, "--duration 20", "--pages dashboard,submit"...
 bench: install-test
-	$(BIN)/python -m bench.report $(BENCH_ARGS)
+	$(BIN)/python -m bench $(BENCH_ARGS)
 
 lint: install-test
 	$(BIN)/ruff check portal tests bench

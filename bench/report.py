@@ -2,7 +2,7 @@
 
 Usage: python -m bench.report [--people 10000] [--database-url URL] [--requests 200] [--export-runs 3]
 
-1. Builds (or reuses, when it already holds the same number of people from the current generator and
+1. Builds (or reuses, when it already holds the same people from the current generator, seed and
    schema) the database: bench/data/bench-<people>.sqlite3 by default; see bench/generate.py.
 2. Signs a Flask test client in as the HR account and times, after a few warm-up requests, N requests
    to each of: the report's first page, the report filtered by status and department, a person's
@@ -51,8 +51,11 @@ RESULTS_DIR = generate.BENCH_DIR / "results"
 WARMUPS = 5
 MB = 1024 * 1024
 
-#: The goals, as agreed for 10,000 people.
+#: The goals, as agreed for 10,000 people (the report's first page also has one at 150,000: report_goal_ms).
+GOAL_PEOPLE = 10_000
 REPORT_P50_GOAL_MS = 50
+LARGE_GOAL_PEOPLE = 150_000
+LARGE_REPORT_P50_GOAL_MS = 200
 CSV_SECONDS_GOAL = 1.0
 CSV_PEAK_GOAL_MB = 100
 XLSX_SECONDS_GOAL = 5.0
@@ -98,16 +101,21 @@ class ExportFigures:
 # --- The app under test -----------------------------------------------------------------------
 
 
-def build_app(url: str, instance_path: str) -> Flask:
+def build_app(url: str, instance_path: str, **overrides) -> Flask:
     """The portal as configured for the benchmark, plus the reference page (only on this instance)."""
-    app = create_app(generate.bench_config(url), instance_path=instance_path)
+    app = create_app({**generate.bench_config(url), **overrides}, instance_path=instance_path)
+    add_reference_page(app)
+    return app
+
+
+def add_reference_page(app: Flask) -> None:
+    """A trivial page through the whole stack (session, base template, security headers): the ceiling."""
 
     @public
     def reference():
         return render_template_string(REFERENCE_TEMPLATE, message="Página mínima para comparar.")
 
     app.add_url_rule(REFERENCE_PATH, endpoint="bench_reference", view_func=reference)
-    return app
 
 
 def sign_in(client) -> None:
@@ -128,9 +136,14 @@ class Targets:
 def pick_targets(app: Flask) -> Targets:
     """The filter to use and a varied set of people for the detail page, read from the data."""
     with app.app_context():
-        department_id = db.session.scalar(select(Department.id).where(Department.id == 3)) or db.session.scalar(
-            select(func.min(Department.id))
-        )
+        # The largest department: the filter that still leaves the most rows to sort and page.
+        department_id = db.session.scalar(
+            select(User.department_id)
+            .where(User.department_id.is_not(None))
+            .group_by(User.department_id)
+            .order_by(func.count().desc(), User.department_id)
+            .limit(1)
+        ) or db.session.scalar(select(func.min(Department.id)))
         today = date.today()
         everyone = completion_report(ReportFilters(), today)
         filtered = completion_report(ReportFilters(department_id=department_id, status="overdue"), today)
@@ -307,6 +320,15 @@ def exported_xlsx_rows(app: Flask) -> int | None:
 # --- Reporting --------------------------------------------------------------------------------
 
 
+def report_goal_ms(dialect: str, people: int) -> int | None:
+    """The goal for the report's first page p50: at 10,000 people, and on PostgreSQL at 150,000; else none."""
+    if people <= GOAL_PEOPLE:
+        return REPORT_P50_GOAL_MS
+    if dialect == "postgresql" and people <= LARGE_GOAL_PEOPLE:
+        return LARGE_REPORT_P50_GOAL_MS
+    return None
+
+
 def verdict(ok: bool) -> str:
     return "PASS" if ok else "MISS"
 
@@ -413,8 +435,8 @@ def print_report(result: dict) -> None:
                     item["seconds_cold"],
                     item["tracemalloc_peak_mb"],
                     item["rss_growth_mb"],
-                    item["goal"],
-                    item["result"],
+                    item["goal"] or None,
+                    item["result"] or None,
                 ]
                 for item in result["exports"]
             ],
@@ -438,23 +460,9 @@ def print_report(result: dict) -> None:
 # --- Main -------------------------------------------------------------------------------------
 
 
-def prepare(url: str, people: int, regenerate: bool) -> dict:
-    generate.check_target(url)
-    generate.ensure_database(url)
-    found = None if regenerate else generate.existing_dataset(url)
-    if found and found["people"] == people:
-        print(f"Reusing {generate.describe(url)} ({people} people, built {found['generated_on']}).")
-        generate.warn_if_stale(found)
-        return {**found, "reused": True}
-    print(f"Building {generate.describe(url)} with {people} people...")
-    summary = generate.generate(url, people)
-    print(f"Built in {summary['seconds']['total_s']} s: {json.dumps(summary['seconds'])}")
-    return {**summary, "reused": False}
-
-
 def run(args) -> dict:
     url = args.database_url or generate.default_url(args.people)
-    dataset = prepare(url, args.people, args.regenerate)
+    dataset = generate.prepare(url, args.people, args.seed, args.regenerate)
     with tempfile.TemporaryDirectory(prefix="portal-bench-") as instance:
         app = build_app(url, instance)
         try:
@@ -475,17 +483,32 @@ def run(args) -> dict:
                 measure_latency(client, "Reference page (trivial template)", [REFERENCE_PATH], args.requests),
             ]
             info = machine(url, app)
+            with app.app_context():
+                dialect = db.engine.dialect.name
         finally:
             with app.app_context():
                 db.session.remove()
                 db.engine.dispose()
 
-    report_ok = latency[0].p50_ms < REPORT_P50_GOAL_MS
-    latency[0].goal, latency[0].result = f"p50 < {REPORT_P50_GOAL_MS} ms", verdict(report_ok)
-    csv_time_ok, csv_memory_ok = csv.seconds_median < CSV_SECONDS_GOAL, csv.tracemalloc_peak_mb < CSV_PEAK_GOAL_MB
-    csv.goal, csv.result = f"< {CSV_SECONDS_GOAL:g} s, < {CSV_PEAK_GOAL_MB} MB", verdict(csv_time_ok and csv_memory_ok)
-    xlsx_ok = xlsx.seconds_median < XLSX_SECONDS_GOAL
-    xlsx.goal, xlsx.result = f"< {XLSX_SECONDS_GOAL:g} s", verdict(xlsx_ok)
+    goals = []
+    limit = report_goal_ms(dialect, targets.people)
+    if limit is not None:
+        report_ok = latency[0].p50_ms < limit
+        latency[0].goal, latency[0].result = f"p50 < {limit} ms", verdict(report_ok)
+        goals.append(
+            {"goal": f"HR report first page p50 < {limit} ms", "value": latency[0].p50_ms, "result": verdict(report_ok)}
+        )
+    if targets.people <= GOAL_PEOPLE:  # the exports' goals are set for 10,000 people only
+        csv_time_ok, csv_memory_ok = csv.seconds_median < CSV_SECONDS_GOAL, csv.tracemalloc_peak_mb < CSV_PEAK_GOAL_MB
+        csv.goal = f"< {CSV_SECONDS_GOAL:g} s, < {CSV_PEAK_GOAL_MB} MB"
+        csv.result = verdict(csv_time_ok and csv_memory_ok)
+        xlsx_ok = xlsx.seconds_median < XLSX_SECONDS_GOAL
+        xlsx.goal, xlsx.result = f"< {XLSX_SECONDS_GOAL:g} s", verdict(xlsx_ok)
+        goals += [
+            {"goal": "CSV export < 1 s", "value": csv.seconds_median, "result": verdict(csv_time_ok)},
+            {"goal": "CSV export peak < 100 MB", "value": csv.tracemalloc_peak_mb, "result": verdict(csv_memory_ok)},
+            {"goal": "XLSX export < 5 s", "value": xlsx.seconds_median, "result": verdict(xlsx_ok)},
+        ]
 
     now = datetime.now().astimezone()
     RESULTS_DIR.mkdir(parents=True, exist_ok=True)
@@ -495,6 +518,7 @@ def run(args) -> dict:
         "machine": info,
         "settings": {
             "people": args.people,
+            "seed": args.seed,
             "requests": args.requests,
             "warmups": WARMUPS,
             "export_runs": args.export_runs,
@@ -510,32 +534,29 @@ def run(args) -> dict:
         },
         "latency": [asdict(item) for item in latency],
         "exports": [asdict(csv), asdict(xlsx)],
-        "goals": [
-            {"goal": "HR report first page p50 < 50 ms", "value": latency[0].p50_ms, "result": verdict(report_ok)},
-            {"goal": "CSV export < 1 s", "value": csv.seconds_median, "result": verdict(csv_time_ok)},
-            {"goal": "CSV export peak < 100 MB", "value": csv.tracemalloc_peak_mb, "result": verdict(csv_memory_ok)},
-            {"goal": "XLSX export < 5 s", "value": xlsx.seconds_median, "result": verdict(xlsx_ok)},
-        ],
+        "goals": goals,
         "file": str(path.relative_to(Path.cwd()) if path.is_relative_to(Path.cwd()) else path),
     }
     path.write_text(json.dumps(result, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     return result
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m bench.report", description=__doc__.splitlines()[0])
-    parser.add_argument("--people", type=int, default=10_000, help="accounts in the database (default 10000)")
-    parser.add_argument(
-        "--database-url",
-        help="default: sqlite:///bench/data/bench-<people>.sqlite3; PostgreSQL: "
-        "postgresql+psycopg://postgres@127.0.0.1:5432/portal_bench (the name must contain 'bench')",
-    )
+def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--requests", type=int, default=200, help="timed requests per page (default 200)")
     parser.add_argument("--export-runs", type=int, default=3, help="timed runs of each export (default 3)")
-    parser.add_argument("--regenerate", action="store_true", help="rebuild the database even if it matches")
-    args = parser.parse_args(argv)
+
+
+def check_arguments(parser: argparse.ArgumentParser, args: argparse.Namespace) -> None:
     if args.requests < 1 or args.export_runs < 1 or args.people < 1:
         parser.error("--people, --requests and --export-runs must be at least 1")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench.report", description=__doc__.splitlines()[0])
+    generate.add_dataset_arguments(parser)
+    add_arguments(parser)
+    args = parser.parse_args(argv)
+    check_arguments(parser, args)
     try:
         result = run(args)
     except generate.BenchError as error:

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from contextlib import contextmanager
 from datetime import datetime
 
-from flask import has_request_context, request
+from flask import g, has_request_context, request
 from sqlalchemy import event
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
@@ -18,13 +19,36 @@ from portal.models.types import UTCDateTime
 READ_ONLY_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
+_WRITE_LOCK_FLAG = "_portal_write_transaction"
+
+
 def _wants_write_lock() -> bool:
     # Reads run deferred so they never wait for writers; anything that may write takes
     # SQLite's write lock up front, where busy_timeout applies, instead of failing with
     # "database is locked" when a read transaction later tries to become a write one.
     if has_request_context():
-        return request.method not in READ_ONLY_METHODS
+        return request.method not in READ_ONLY_METHODS or g.get(_WRITE_LOCK_FLAG, False)
     return True
+
+
+@contextmanager
+def write_transaction():
+    """Write from a GET (a download's audit event) in a transaction of its own that takes the
+    write lock up front, then commit; the request's later transactions read without it.
+
+    The read transaction in progress ends first: on SQLite, turning it into a write one fails at
+    once, without waiting, whenever another request wrote meanwhile (two HR exports at a time).
+    """
+    db.session.commit()
+    g.setdefault(_WRITE_LOCK_FLAG, True)
+    try:
+        yield
+        db.session.commit()
+    except BaseException:
+        db.session.rollback()
+        raise
+    finally:
+        g.pop(_WRITE_LOCK_FLAG, None)
 
 
 def configure_sqlite(engine, busy_timeout_seconds: int) -> None:

@@ -29,7 +29,9 @@ def add_security_headers(response):
     self_cached = request.endpoint in SELF_CACHED_ENDPOINTS and (
         response.status_code < 300 or response.status_code == 304
     )
-    if not self_cached and current_user.is_authenticated:
+    # is_anonymous, not is_authenticated: the latter reads the account, which a commit in the view has
+    # expired, so every POST would load it again in a transaction of its own just for this header.
+    if not self_cached and not current_user.is_anonymous:
         # Pages for a signed-in person carry personal data: keep them out of shared caches.
         headers["Cache-Control"] = "no-store"
     return response

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import re
 import shutil
+import time
 import uuid
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -23,6 +24,11 @@ from portal.mail import wait_for_background_mail
 from portal.models.user import STAFF, User
 from portal.rut import check_digit
 from tests.smtp import Inbox, free_port
+
+# The portal's "today" is the municipality's (BABEL_DEFAULT_TIMEZONE); the tests' date.today() must
+# be the same day, or every test comparing dates fails between midnight UTC and midnight in Chile.
+os.environ["TZ"] = "America/Santiago"
+time.tzset()
 
 POSTGRESQL_URL = os.environ.get("PORTAL_TEST_POSTGRESQL_URL")
 BACKENDS = ["sqlite"] + (["postgresql"] if POSTGRESQL_URL else [])

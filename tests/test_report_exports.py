@@ -6,6 +6,7 @@ import codecs
 import csv
 import io
 import json
+import threading
 import zipfile
 from datetime import UTC, date, datetime, timedelta
 
@@ -13,6 +14,7 @@ import pytest
 from openpyxl import load_workbook
 from sqlalchemy import select
 
+from portal.audit import first_broken_event
 from portal.extensions import db
 from portal.models.audit import AuditEvent
 from portal.models.curriculum import Lesson, Module
@@ -448,3 +450,37 @@ def test_cli_refuses_an_unwritable_path(app, people, runner, tmp_path):
     assert result.exit_code != 0 and "es una carpeta" in result.output
     assert not missing.parent.exists()
     assert export_events(app) == []
+
+
+def test_simultaneous_exports_all_download_and_are_all_audited(app, people, make_user):
+    """Each export writes its audit event from a GET; at the same instant, none may fail with a
+    locked database (SQLite) or a broken audit chain."""
+    hr_person = make_user(full_name="Patricia Contreras", roles=(STAFF, HR), email="rrhh2@muni.test")
+    workers = 8
+    clients = []
+    for _ in range(workers):
+        browser = app.test_client()
+        assert login(browser, hr_person.email).status_code == 302
+        clients.append(browser)
+    barrier = threading.Barrier(workers)
+    statuses = []
+
+    def download(browser, extension):
+        barrier.wait()
+        response = browser.get(f"/rrhh/exportar.{extension}")
+        response.get_data()
+        statuses.append(response.status_code)
+        response.close()
+
+    threads = [
+        threading.Thread(target=download, args=(browser, "csv" if index % 2 else "xlsx"))
+        for index, browser in enumerate(clients)
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert statuses == [200] * workers
+    assert len(export_events(app)) == workers
+    with app.app_context():
+        assert first_broken_event() is None

@@ -24,6 +24,7 @@ from portal import audit
 from portal.admin.personal_data import personal_data
 from portal.auth.access import public, signed_in
 from portal.auth.forms import ButtonForm
+from portal.database import write_transaction
 from portal.extensions import db
 from portal.learning import service
 from portal.learning.certificate import CertificateData, certificate_pdf
@@ -208,8 +209,8 @@ def certificate():
 def my_data():
     """Everything the portal holds about the signed-in person, as a JSON download (Ley 21.719)."""
     data = personal_data(current_user)
-    audit.record("privacy.data_downloaded", actor_id=current_user.id)
-    db.session.commit()
+    with write_transaction():
+        audit.record("privacy.data_downloaded", actor_id=current_user.id)
     body = json.dumps(data, ensure_ascii=False, indent=2, default=str)
     filename = f"mis-datos-portal-induccion-{local_today().isoformat()}.json"
     return Response(

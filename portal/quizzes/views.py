@@ -105,7 +105,9 @@ def submit(slug: str, attempt_id: int):
     db.session.commit()
     if result is not None and result.passed:
         flash(_("¡Aprobó el cuestionario!"), "success")
-    return redirect(url_for("quizzes.result", slug=slug, attempt_id=attempt.id))
+    # attempt_id, not attempt.id: the commit expired the attempt, and reading it back would reload it
+    # and its questions in a second transaction (under SQLite's write lock, as this is a POST).
+    return redirect(url_for("quizzes.result", slug=slug, attempt_id=attempt_id))
 
 
 @bp.get("/<slug>/quiz/intentos/<int:attempt_id>")

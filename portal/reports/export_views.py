@@ -11,7 +11,7 @@ from flask_babel import get_timezone
 from flask_login import current_user
 
 from portal import audit
-from portal.extensions import db
+from portal.database import write_transaction
 from portal.reports import exports, service
 from portal.reports.views import bp, filter_form, hr_only, local_today
 
@@ -32,8 +32,8 @@ def export_csv():
     filters = filter_form().to_filters()
     today = local_today()
     total_steps = service.steps_total()
-    audit.record("report.exported", actor_id=current_user.id, format="csv", filters=filters.as_details(), via="web")
-    db.session.commit()
+    with write_transaction():
+        audit.record("report.exported", actor_id=current_user.id, format="csv", filters=filters.as_details(), via="web")
     # report_rows runs its query when the response is iterated: keep the request (and session) alive.
     rows = service.report_rows(filters, today, total_steps)
     return _download(stream_with_context(exports.csv_chunks(rows, get_timezone())), "csv", today)
@@ -48,15 +48,15 @@ def export_xlsx():
     rows = service.report_rows(filters, today, service.steps_total())
     file, size, count = exports.xlsx_file(rows, get_timezone())
     try:
-        audit.record(
-            "report.exported",
-            actor_id=current_user.id,
-            format="xlsx",
-            filters=filters.as_details(),
-            rows=count,
-            via="web",
-        )
-        db.session.commit()
+        with write_transaction():
+            audit.record(
+                "report.exported",
+                actor_id=current_user.id,
+                format="xlsx",
+                filters=filters.as_details(),
+                rows=count,
+                via="web",
+            )
     except BaseException:
         file.close()
         raise

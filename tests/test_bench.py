@@ -1,0 +1,128 @@
+"""The benchmarks keep working: a small generated database, and a one-second page run under gunicorn + wrk."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import sqlite3
+from datetime import date, timedelta
+
+import pytest
+
+from bench import generate, pages, report
+from portal.config import Defaults
+from portal.models.user import EMPLOYMENT_TYPES
+
+PEOPLE = 50
+SEED = 7
+#: What the seeded generator decides (password hashes are salted, the audit marker holds timings).
+GENERATED = {
+    "user_account": "id, rut, full_name, email, department_id, employment_type, start_date, due_date, created_at",
+    "lesson_view": "*",
+    "attempt": "*",
+    "attempt_question": "*",
+    "attempt_answer": "*",
+    "commitment": "id, user_id, signed_at, text_sha256",
+    "certificate": "*",
+}
+
+
+def rows(path, table: str, columns: str = "*") -> list[tuple]:
+    with sqlite3.connect(path) as connection:
+        return connection.execute(f"SELECT {columns} FROM {table} ORDER BY 1, 2").fetchall()
+
+
+@pytest.fixture(scope="module")
+def bench_database(tmp_path_factory):
+    path = tmp_path_factory.mktemp("bench") / "bench-50.sqlite3"
+    summary = generate.generate(f"sqlite:///{path}", PEOPLE, seed=SEED)
+    return path, summary
+
+
+def test_generated_people_are_spread_like_a_municipality(bench_database):
+    path, summary = bench_database
+    with sqlite3.connect(path) as connection:
+        counts = {table: connection.execute(f"SELECT count(*) FROM {table}").fetchone()[0] for table in summary["rows"]}
+        departments = connection.execute("SELECT count(*) FROM department").fetchone()[0]
+        people = connection.execute("SELECT employment_type, start_date, due_date FROM user_account").fetchall()
+    assert counts == summary["rows"]
+    assert counts["user_account"] == PEOPLE
+    assert departments == len(generate.DEPARTMENTS) == 40
+    assert {kind for kind, _start, _due in people} <= set(EMPLOYMENT_TYPES)
+    for _kind, start, due in people:
+        start, due = date.fromisoformat(start), date.fromisoformat(due)
+        assert date.today() - timedelta(days=generate.HISTORY_DAYS) <= start <= date.today()
+        assert due - start == timedelta(days=Defaults.ONBOARDING_DAYS)
+    # Several attempts per person who got that far, some failed, and completed people are certified.
+    assert counts["attempt"] > PEOPLE and 0 < counts["commitment"] == counts["certificate"] < PEOPLE
+    with sqlite3.connect(path) as connection:
+        passed = connection.execute("SELECT avg(passed) FROM attempt WHERE submitted_at IS NOT NULL").fetchone()[0]
+    assert 0.5 < passed < 0.95
+
+
+def test_same_seed_builds_the_same_people_and_reuses_the_database(bench_database, tmp_path):
+    path, _summary = bench_database
+    again = tmp_path / "bench-again.sqlite3"
+    generate.generate(f"sqlite:///{again}", PEOPLE, seed=SEED)
+    for table, columns in GENERATED.items():
+        assert rows(again, table, columns) == rows(path, table, columns), table
+    other = tmp_path / "bench-other.sqlite3"
+    generate.generate(f"sqlite:///{other}", PEOPLE, seed=SEED + 1)
+    columns = GENERATED["user_account"]
+    assert rows(other, "user_account", columns) != rows(path, "user_account", columns)
+
+    assert generate.prepare(f"sqlite:///{again}", PEOPLE, SEED)["reused"] is True
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "sqlite:///instance/portal.sqlite3",
+        "postgresql+psycopg://postgres@127.0.0.1:5432/portal",
+        "postgresql+psycopg://postgres@db.example.cl:5432/portal_bench",
+    ],
+)
+def test_the_benchmark_refuses_databases_it_must_not_wipe(url):
+    with pytest.raises(generate.BenchError):
+        generate.check_target(url)
+
+
+def test_pages_benchmark_runs_for_a_second(bench_database, tmp_path, monkeypatch, capsys):
+    if not shutil.which("wrk"):
+        if os.environ.get("CI"):
+            pytest.fail("wrk is missing: CI must install it (apt-get install wrk), see .ci/run")
+        pytest.skip("wrk is not installed (apt-get install wrk); the page benchmark's smoke test is skipped")
+    path, _summary = bench_database
+    monkeypatch.setattr(report, "RESULTS_DIR", tmp_path)
+    code = pages.main(
+        [
+            "--database-url",
+            f"sqlite:///{path}",
+            "--people",
+            str(PEOPLE),
+            "--seed",
+            str(SEED),
+            "--duration",
+            "1",
+            "--warmup",
+            "1",
+            "--connections",
+            "4",
+            "--pages",
+            "dashboard,submit",
+        ]
+    )
+    assert code == 0, capsys.readouterr().err
+    (written,) = tmp_path.glob("pages-*.json")
+    result = json.loads(written.read_text(encoding="utf-8"))
+    measured = {row["key"]: row for row in result["pages"]}
+    assert set(measured) == {"reference", "dashboard", "submit"}
+    for row in measured.values():
+        assert row["requests"] > 0 and row["errors"] == 0, row
+    assert result["submissions"]["graded"] >= measured["submit"]["requests"]
+    assert result["submissions"]["not_new"] == 0
+    assert result["gunicorn_log"]["exceptions"] == 0
+    # The benchmark leaves the database as it found it.
+    assert len(rows(path, "attempt")) == _summary["rows"]["attempt"]
+    assert rows(path, "auth_session") == []
