@@ -9,8 +9,6 @@ from __future__ import annotations
 import argparse
 import sys
 
-from sqlalchemy.exc import SQLAlchemyError
-
 from bench import generate, pages, report
 
 
@@ -22,18 +20,14 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     pages.check_arguments(parser, args)
     report.check_arguments(parser, args)
-    try:
+
+    def both() -> None:
         pages.print_result(pages.run(args))
         args.regenerate = False  # the page benchmark has just built it if asked to
         print()
         report.print_report(report.run(args))
-    except generate.BenchError as error:
-        print(f"bench: {error}", file=sys.stderr)
-        return 2
-    except SQLAlchemyError as error:
-        print(f"bench: database error: {generate.first_line(error)}", file=sys.stderr)
-        return 2
-    return 0
+
+    return generate.exit_status(both)
 
 
 if __name__ == "__main__":

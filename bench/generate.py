@@ -234,6 +234,19 @@ def first_line(error: Exception) -> str:
     return message.splitlines()[0] if message else type(error).__name__
 
 
+def exit_status(action) -> int:
+    """Run a benchmark's `action()`: 0 when it ran, 2 with the reason on stderr when it could not."""
+    try:
+        action()
+    except BenchError as error:
+        print(f"bench: {error}", file=sys.stderr)
+        return 2
+    except SQLAlchemyError as error:
+        print(f"bench: database error: {first_line(error)}", file=sys.stderr)
+        return 2
+    return 0
+
+
 def migration_heads() -> set[str]:
     return set(ScriptDirectory(str(MIGRATIONS_DIR)).get_heads())
 

@@ -59,7 +59,6 @@ from pathlib import Path
 
 from flask import Flask
 from sqlalchemy import delete, func, select
-from sqlalchemy.exc import SQLAlchemyError
 
 from bench import generate, report
 from portal.extensions import db
@@ -887,16 +886,7 @@ def main(argv: list[str] | None = None) -> int:
     add_arguments(parser)
     args = parser.parse_args(argv)
     check_arguments(parser, args)
-    try:
-        result = run(args)
-    except generate.BenchError as error:
-        print(f"bench: {error}", file=sys.stderr)
-        return 2
-    except SQLAlchemyError as error:
-        print(f"bench: database error: {generate.first_line(error)}", file=sys.stderr)
-        return 2
-    print_result(result)
-    return 0
+    return generate.exit_status(lambda: print_result(run(args)))
 
 
 if __name__ == "__main__":

@@ -38,7 +38,6 @@ from pathlib import Path
 
 from flask import Flask, render_template_string
 from sqlalchemy import func, select, text
-from sqlalchemy.exc import SQLAlchemyError
 
 from bench import generate
 from portal import create_app
@@ -557,16 +556,7 @@ def main(argv: list[str] | None = None) -> int:
     add_arguments(parser)
     args = parser.parse_args(argv)
     check_arguments(parser, args)
-    try:
-        result = run(args)
-    except generate.BenchError as error:
-        print(f"bench: {error}", file=sys.stderr)
-        return 2
-    except SQLAlchemyError as error:
-        print(f"bench: database error: {generate.first_line(error)}", file=sys.stderr)
-        return 2
-    print_report(result)
-    return 0
+    return generate.exit_status(lambda: print_report(run(args)))
 
 
 if __name__ == "__main__":
