@@ -56,6 +56,7 @@ def test_renewal_pages_pass_axe(page: Page, live_server, make_user):
     page.goto(f"{base}/verificar/{learning.group_code(code)}")
     expect(page.get_by_role("heading", level=1)).to_have_text("Certificado auténtico, vigencia terminada")
     assert_no_axe_violations(page, "the verification of an expired certificate")
+    save_screenshots(page, "verify-expired")
 
     hr = make_user(full_name="Patricia Contreras", roles=(STAFF, HR), due_date=None)
     sign_in(page, base, hr.email)
@@ -68,3 +69,4 @@ def test_renewal_pages_pass_axe(page: Page, live_server, make_user):
     for viewport in (PHONE, DESKTOP):
         page.set_viewport_size(viewport)
         assert_no_axe_violations(page, f"the page of a person due for renewal at {viewport['width']}px")
+    save_screenshots(page, "hr-person-renewal")
