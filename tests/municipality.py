@@ -134,6 +134,8 @@ class Municipality:
     #: The long module: 4 lessons, LONG_QUIZ questions, three revisions, a draft, statistics.
     long_slug: str = "repaso-general"
     long_lesson_id: int = 0
+    #: A module a trainer has just created: no lessons, no quiz yet, not published.
+    new_slug: str = "modulo-en-preparacion"
     #: A staff member with a long history, for HR's and the administrator's per-person pages.
     target_id: int = 0
     department_id: int = 0
@@ -150,6 +152,7 @@ class Municipality:
             town._branding()
             import_module(long_module(town.long_slug, "Repaso general", 4, LONG_QUIZ, f"/medios/{town.image}"))
             town._revise_long_quiz()
+            db.session.add(Module(slug=town.new_slug, title="Módulo en preparación", position=99, published=False))
             town.department_id = find_or_create_department(DEPARTMENTS[0]).id
             for name in DEPARTMENTS[1:]:
                 find_or_create_department(name)
@@ -369,17 +372,25 @@ PAGES: dict[str, Callable[[Municipality, str], list[Visit]]] = {
     # Trainers: the long module, whose quiz has three revisions and a draft
     "training.index": _one(lambda town: "/capacitacion/"),
     "training.new_module": _one(lambda town: "/capacitacion/modulos/nuevo"),
-    "training.module": _one(lambda town: _training(town.long_slug)),
+    "training.module": lambda town, persona: [Visit(_training(slug)) for slug in (town.long_slug, town.new_slug)],
     "training.new_lesson": _one(lambda town: _training(town.long_slug) + "/lecciones/nueva"),
     "training.edit_lesson": _one(lambda town: _training(town.long_slug) + f"/lecciones/{town.long_lesson_id}"),
-    "training.quiz": _one(lambda town: _training(town.long_slug) + "/cuestionario"),
+    "training.quiz": lambda town, persona: [
+        Visit(_training(slug) + "/cuestionario") for slug in (town.long_slug, town.new_slug)
+    ],
     "training.new_question": _one(lambda town: _training(town.long_slug) + "/cuestionario/preguntas/nueva"),
     "training.edit_question": _one(lambda town: _training(town.long_slug) + "/cuestionario/preguntas/1"),
-    "training.revisions": _one(lambda town: _training(town.long_slug) + "/versiones"),
+    "training.revisions": lambda town, persona: [
+        Visit(_training(slug) + "/versiones") for slug in (town.long_slug, town.new_slug)
+    ],
     "training.preview": _one(lambda town: _training(town.long_slug) + "/vista-previa"),
     "training.preview_lesson": _one(lambda town: _training(town.long_slug) + "/vista-previa/lecciones/1"),
-    "training.preview_quiz": _one(lambda town: _training(town.long_slug) + "/vista-previa/cuestionario"),
-    "training.statistics": _one(lambda town: _training(town.long_slug) + "/estadisticas"),
+    "training.preview_quiz": lambda town, persona: [
+        Visit(_training(slug) + "/vista-previa/cuestionario") for slug in (town.long_slug, town.new_slug)
+    ],
+    "training.statistics": lambda town, persona: [
+        Visit(_training(slug) + "/estadisticas") for slug in (town.long_slug, town.new_slug)
+    ],
     "training.export": _one(lambda town: _training(town.long_slug) + "/exportar"),
     # HR
     "reports.report": _one(lambda town: "/rrhh/"),

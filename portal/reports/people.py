@@ -23,12 +23,42 @@ class PersonConflict(ValueError):
 def find_or_create_department(name: str) -> Department:
     """The department with this name (spacing normalised), created when new (flushes)."""
     name = " ".join(name.split())
-    department = db.session.scalar(select(Department).where(func.lower(Department.name) == name.lower()))
+    department = existing_department(name)
     if department is None:
         department = Department(name=name)
         db.session.add(department)
         db.session.flush()
     return department
+
+
+def existing_department(name: str) -> Department | None:
+    """The department called `name`, ignoring case and spacing; None when there is none."""
+    name = " ".join(name.split())
+    return db.session.scalar(select(Department).where(func.lower(Department.name) == name.lower()))
+
+
+def department_for(data: dict) -> Department | None:
+    """The department a form names: an existing one, or a new one only when the form asks for it.
+
+    Raises PersonConflict when the name matches no department and `new_department` is not set, so a
+    typo (or anything else that is not a department's name) never becomes a department by accident.
+    """
+    name = " ".join((data.get("department") or "").split())
+    if not name:
+        return None
+    department = existing_department(name)
+    if department is not None:
+        return department
+    if not data.get("new_department"):
+        raise PersonConflict(
+            "department",
+            _(
+                "No hay un departamento llamado «%(name)s». Elija uno de la lista o marque «Es un departamento "
+                "nuevo» para crearlo.",
+                name=name,
+            ),
+        )
+    return find_or_create_department(name)
 
 
 def default_due_date(start: date | None, onboarding_days: int) -> date | None:
@@ -52,10 +82,14 @@ def save_person(user: User | None, data: dict, *, onboarding_days: int, actor_id
     user.rut = data["rut"]
     user.full_name = " ".join(data["full_name"].split())
     user.email = data.get("email") or None
-    user.department = find_or_create_department(data["department"]) if data.get("department") else None
+    user.department = department_for(data)
     user.employment_type = data.get("employment_type") or None
+    start_moved = created or user.start_date != data.get("start_date")
     user.start_date = data.get("start_date")
-    user.due_date = data.get("due_date") or default_due_date(user.start_date, onboarding_days)
+    if data.get("due_date") or start_moved or user.due_date is not None:
+        # An empty due date means "start + the configured days"; but a person who has no due date
+        # keeps none when their page is saved untouched.
+        user.due_date = data.get("due_date") or default_due_date(user.start_date, onboarding_days)
     db.session.flush()
     audit.record("staff.created" if created else "staff.updated", actor_id=actor_id, user_id=user.id)
     return user

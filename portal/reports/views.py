@@ -28,10 +28,10 @@ from portal.reports.forms import (
     DueDateShiftForm,
     PersonForm,
     ReportFilterForm,
+    person_form_data,
     status_labels_in_use,
 )
 from portal.reports.welcome import send_welcome_links
-from portal.rut import format_rut
 from portal.settings import effective
 from portal.urls import public_url
 
@@ -177,9 +177,7 @@ def edit_person(user_id: int):
     person = changeable_person_or_redirect(user_id)
     if not isinstance(person, User):
         return person
-    form = PersonForm(obj=person, department=person.department.name if person.department else "")
-    if request.method == "GET":
-        form.rut.data = format_rut(person.rut)
+    form = PersonForm(data=person_form_data(person))
     if form.validate_on_submit() and save_from_form(form, person) is not None:
         db.session.commit()
         flash(_("Datos guardados."), "success")

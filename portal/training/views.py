@@ -54,13 +54,16 @@ def module_or_404(slug: str) -> Module:
 
 
 def quiz_of(module: Module) -> Quiz:
-    """The module's quiz, created on first use so every module can get questions."""
-    if module.quiz is None:
-        quiz = Quiz(module=module)
+    """The module's quiz. A module without one gets it with its first change (a POST); a page that
+    only shows it (GET) gets an empty quiz that is never added to the session, so reading never writes."""
+    if module.quiz is not None:
+        return module.quiz
+    quiz = Quiz(module_id=module.id)  # not `module=module`, which would add it to the session
+    if request.method != "GET":
+        quiz.module = module
         db.session.add(quiz)
         db.session.flush()
-        return quiz
-    return module.quiz
+    return quiz
 
 
 def direction_from_form() -> int:
@@ -300,7 +303,6 @@ def quiz(slug: str):
             db.session.commit()
             flash(_("Configuración guardada en el borrador."), "success")
             return redirect(url_for("training.quiz", slug=slug))
-    db.session.commit()  # quiz_of() may have created the quiz
     return render_template(
         "training/quiz.html",
         module=module,
@@ -454,7 +456,6 @@ def import_gift(slug: str):
 def revisions(slug: str):
     module = module_or_404(slug)
     quiz = quiz_of(module)
-    db.session.commit()
     found = service.revisions_of(quiz)
     comparison = older = newer = None
     numbers = {revision.number: revision for revision in found}
@@ -591,7 +592,6 @@ def statistics(slug: str):
     """Aggregated answers per question of a published revision; no names."""
     module = module_or_404(slug)
     quiz = quiz_of(module)
-    db.session.commit()
     found = service.revisions_of(quiz)
     number = request.args.get("version", type=int)
     revision: QuizRevision | None = next((r for r in found if r.number == number), found[0] if found else None)
