@@ -8,7 +8,10 @@ from flask_babel import gettext as _
 from sqlalchemy import delete, func, select
 
 from portal import audit
+from portal.auth.authority import OutOfAuthority, is_last_active_admin, require_authority
+from portal.auth.tokens import SET_PASSWORD_LIFETIME, issue_token
 from portal.extensions import db
+from portal.models.staff import SET_PASSWORD
 from portal.models.user import STAFF, AuthSession, Department, User
 
 
@@ -66,7 +69,12 @@ def default_due_date(start: date | None, onboarding_days: int) -> date | None:
 
 
 def save_person(user: User | None, data: dict, *, onboarding_days: int, actor_id: int | None) -> User:
-    """Create (user=None) or update a person from cleaned form data. Raises PersonConflict."""
+    """Create (user=None) or update a person from cleaned form data.
+
+    Raises PersonConflict, or OutOfAuthority when the actor may not change this account.
+    """
+    if user is not None:
+        require_authority(actor_id, user)
     taken_rut = db.session.scalar(select(User.id).where(User.rut == data["rut"]))
     if taken_rut is not None and (user is None or taken_rut != user.id):
         raise PersonConflict("rut", _("Ya existe una persona con ese RUT."))
@@ -96,12 +104,27 @@ def save_person(user: User | None, data: dict, *, onboarding_days: int, actor_id
 
 
 def set_active(user: User, active: bool, actor_id: int | None) -> None:
-    """Deactivate someone who left (records stay; their sessions end) or bring them back."""
+    """Deactivate someone who left (records stay; their sessions end) or bring them back.
+
+    Raises OutOfAuthority when the actor may not act on this account, or when it is the last
+    active administrator's.
+    """
+    require_authority(actor_id, user)
+    if not active and is_last_active_admin(user):
+        raise OutOfAuthority(_("Es el último administrador activo: no se puede desactivar."))
     user.active = active
     if not active:
         db.session.execute(delete(AuthSession).where(AuthSession.user_id == user.id))
     db.session.flush()
     audit.record("staff.reactivated" if active else "staff.deactivated", actor_id=actor_id, user_id=user.id)
+
+
+def issue_password_link(user: User, actor_id: int | None) -> str:
+    """A new one-time set-password token for `user` (flushes, audited). Raises OutOfAuthority."""
+    require_authority(actor_id, user)
+    raw = issue_token(user, SET_PASSWORD, SET_PASSWORD_LIFETIME)
+    audit.record("staff.password_link_issued", actor_id=actor_id, user_id=user.id)
+    return raw
 
 
 def shift_due_dates(user_ids: list[int], days: int, actor_id: int | None) -> int:

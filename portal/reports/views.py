@@ -10,9 +10,9 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
-from portal import audit
 from portal.admin.service import is_anonymised
 from portal.auth.access import roles_required
+from portal.auth.authority import may_manage, out_of_authority_message
 from portal.auth.tokens import SET_PASSWORD_LIFETIME, issue_token
 from portal.extensions import db
 from portal.learning import service as learning
@@ -101,6 +101,8 @@ def person(user_id: int):
         path=path,
         attempts=by_quiz,
         certificates=learning.certificates_of(user.id),
+        manageable=may_manage(current_user.roles, user.roles),
+        out_of_authority=out_of_authority_message(),
         status=onboarding_status(path.progress, user.due_date, local_today(), renewal_due=path.renewal_due),
         status_labels=STATUS_LABELS,
         employment_labels=EMPLOYMENT_LABELS,
@@ -118,8 +120,13 @@ def person_or_404(user_id: int) -> User:
 
 
 def changeable_person_or_redirect(user_id: int):
-    """The person, or a redirect when they were anonymised (their record can no longer change)."""
+    """The person, or a redirect when they were anonymised (their record can no longer change).
+
+    403 when the account holds a role outside the signed-in person's authority (HR manages staff).
+    """
     user = person_or_404(user_id)
+    if not may_manage(current_user.roles, user.roles):
+        abort(403)
     if is_anonymised(user):
         flash(_("Esta persona fue anonimizada: su ficha ya no se puede modificar."), "error")
         return redirect(url_for("reports.person", user_id=user.id))
@@ -189,13 +196,13 @@ def edit_person(user_id: int):
 @hr_only
 def set_active(user_id: int):
     """Deactivate someone who left (their records stay) or reactivate them."""
+    active = request.form.get("active") == "1"
+    if not active and user_id == current_user.id:
+        flash(_("No puede desactivar su propia cuenta."), "error")
+        return redirect(url_for("reports.person", user_id=user_id))
     person = changeable_person_or_redirect(user_id)
     if not isinstance(person, User):
         return person
-    active = request.form.get("active") == "1"
-    if not active and person.id == current_user.id:
-        flash(_("No puede desactivar su propia cuenta."), "error")
-        return redirect(url_for("reports.person", user_id=person.id))
     people.set_active(person, active, current_user.id)
     db.session.commit()
     flash(_("Cuenta reactivada.") if active else _("Cuenta desactivada: la persona ya no puede ingresar."), "success")
@@ -209,8 +216,7 @@ def password_link(user_id: int):
     person = changeable_person_or_redirect(user_id)
     if not isinstance(person, User):
         return person
-    raw = issue_token(person, SET_PASSWORD, SET_PASSWORD_LIFETIME)
-    audit.record("staff.password_link_issued", actor_id=current_user.id, user_id=person.id)
+    raw = people.issue_password_link(person, current_user.id)
     db.session.commit()
     return render_template(
         "reports/person_created.html",
