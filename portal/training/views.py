@@ -53,13 +53,13 @@ def module_or_404(slug: str) -> Module:
     return module
 
 
-def quiz_of(module: Module) -> Quiz:
-    """The module's quiz. A module without one gets it with its first change (a POST); a page that
-    only shows it (GET) gets an empty quiz that is never added to the session, so reading never writes."""
+def quiz_of(module: Module, *, create: bool | None = None) -> Quiz:
+    """The module's quiz. A module without one gets it with its first change (by default, a POST);
+    otherwise it gets an empty quiz that is never added to the session, so reading never writes."""
     if module.quiz is not None:
         return module.quiz
     quiz = Quiz(module_id=module.id)  # not `module=module`, which would add it to the session
-    if request.method != "GET":
+    if request.method != "GET" if create is None else create:
         quiz.module = module
         db.session.add(quiz)
         db.session.flush()
@@ -276,7 +276,7 @@ def upload_image():
 def quiz(slug: str):
     """The quiz draft: settings, questions and what stops it from being published."""
     module = module_or_404(slug)
-    quiz = quiz_of(module)
+    quiz = quiz_of(module, create=False)  # created only when the settings change
     draft = drafts.draft_of(quiz)
     form = QuizSettingsForm(
         data={
@@ -293,15 +293,19 @@ def quiz(slug: str):
                 _("El cuestionario tiene %(n)d preguntas; no se pueden sacar %(m)d.", n=len(draft["questions"]), m=pool)
             )
         else:
-            draft.update(
-                pass_mark=form.pass_mark.data,
-                max_attempts=form.max_attempts.data,
-                shuffle=form.shuffle.data,
-                pool_size=pool,
-            )
-            drafts.save_draft(quiz, draft)
-            db.session.commit()
-            flash(_("Configuración guardada en el borrador."), "success")
+            settings = {
+                "pass_mark": form.pass_mark.data,
+                "max_attempts": form.max_attempts.data,
+                "shuffle": form.shuffle.data,
+                "pool_size": pool,
+            }
+            if all(draft[key] == value for key, value in settings.items()):
+                flash(_("No había cambios que guardar."), "info")
+            else:
+                draft.update(settings)
+                drafts.save_draft(quiz_of(module), draft)
+                db.session.commit()
+                flash(_("Configuración guardada en el borrador."), "success")
             return redirect(url_for("training.quiz", slug=slug))
     return render_template(
         "training/quiz.html",
