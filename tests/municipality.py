@@ -138,6 +138,8 @@ class Municipality:
     new_slug: str = "modulo-en-preparacion"
     #: A staff member with a long history, for HR's and the administrator's per-person pages.
     target_id: int = 0
+    #: The target's certificate, which HR downloads from the person's page.
+    target_certificate_id: int = 0
     department_id: int = 0
     certificate_code: str = ""
     password_token: str = ""
@@ -168,6 +170,9 @@ class Municipality:
                 for _ in range(2):
                     take_quiz(target.id, module.quiz.id, passing=False)
             town.target_id = target.id
+            town.target_certificate_id = db.session.scalar(
+                select(Certificate.id).where(Certificate.user_id == target.id)
+            )
             town.password_token = issue_token(target, SET_PASSWORD, SET_PASSWORD_LIFETIME)
             town.certificate_code = db.session.scalar(
                 select(Certificate.code).where(Certificate.user_id == town.user_ids["trainer"])
@@ -368,6 +373,7 @@ PAGES: dict[str, Callable[[Municipality, str], list[Visit]]] = {
         Visit("/certificado", 200 if persona in ("trainer", "admin") else 302)
     ],
     "learning.my_data": _one(lambda town: "/mis-datos"),
+    "auth.change_password_page": _one(lambda town: "/cuenta/clave"),
     "learning.media": _one(lambda town: f"/medios/{town.image}"),
     # Trainers: the long module, whose quiz has three revisions and a draft
     "training.index": _one(lambda town: "/capacitacion/"),
@@ -402,6 +408,10 @@ PAGES: dict[str, Callable[[Municipality, str], list[Visit]]] = {
     "reports.shift_due_dates": _one(lambda town: "/rrhh/plazos"),
     "reports.export_csv": _one(lambda town: "/rrhh/exportar.csv"),
     "reports.export_xlsx": _one(lambda town: "/rrhh/exportar.xlsx"),
+    "reports.person_certificate": _one(
+        lambda town: f"/rrhh/personas/{town.target_id}/certificados/{town.target_certificate_id}.pdf"
+    ),
+    "reports.certificates_zip": _one(lambda town: "/rrhh/certificados.zip"),
     # Administrators
     "admin.index": lambda town, persona: [Visit("/admin/", 302)],
     "admin.accounts": _one(lambda town: "/admin/cuentas"),

@@ -93,6 +93,7 @@ OBJECT_ACCESS: dict[str, Owned | Shared] = {
     "reports.edit_person": HR_PEOPLE,
     "reports.password_link": HR_PEOPLE,
     "reports.set_active": HR_PEOPLE,
+    "reports.person_certificate": HR_PEOPLE,
     "training.module": CURRICULUM,
     "training.move_module": CURRICULUM,
     "training.publish_module": CURRICULUM,
