@@ -381,6 +381,10 @@ PAGES: dict[str, Callable[[Municipality, str], list[Visit]]] = {
     "training.module": lambda town, persona: [Visit(_training(slug)) for slug in (town.long_slug, town.new_slug)],
     "training.new_lesson": _one(lambda town: _training(town.long_slug) + "/lecciones/nueva"),
     "training.edit_lesson": _one(lambda town: _training(town.long_slug) + f"/lecciones/{town.long_lesson_id}"),
+    "training.confirm_delete_lesson": _one(
+        lambda town: _training(town.long_slug) + f"/lecciones/{town.long_lesson_id}/eliminar"
+    ),
+    "training.confirm_unpublish_module": _one(lambda town: _training(town.long_slug) + "/retirar"),
     "training.quiz": lambda town, persona: [
         Visit(_training(slug) + "/cuestionario") for slug in (town.long_slug, town.new_slug)
     ],
@@ -402,6 +406,7 @@ PAGES: dict[str, Callable[[Municipality, str], list[Visit]]] = {
     "reports.report": _one(lambda town: "/rrhh/"),
     "reports.person": _one(lambda town: f"/rrhh/personas/{town.target_id}"),
     "reports.edit_person": _one(lambda town: f"/rrhh/personas/{town.target_id}/editar"),
+    "reports.confirm_deactivation": _one(lambda town: f"/rrhh/personas/{town.target_id}/desactivar"),
     "reports.new_person": _one(lambda town: "/rrhh/personas/nueva"),
     "reports.import_staff": _one(lambda town: "/rrhh/personas/importar"),
     "reports.reminders_page": _one(lambda town: "/rrhh/recordatorios"),
@@ -419,6 +424,7 @@ PAGES: dict[str, Callable[[Municipality, str], list[Visit]]] = {
     "admin.account": _one(lambda town: f"/admin/cuentas/{town.target_id}"),
     "admin.edit_account": _one(lambda town: f"/admin/cuentas/{town.target_id}/editar"),
     "admin.anonymise": _one(lambda town: f"/admin/cuentas/{town.target_id}/anonimizar"),
+    "admin.confirm_deactivation": _one(lambda town: f"/admin/cuentas/{town.target_id}/desactivar"),
     "admin.departments": _one(lambda town: "/admin/departamentos"),
     "admin.department": _one(lambda town: f"/admin/departamentos/{town.department_id}"),
     "admin.settings": _one(lambda town: "/admin/configuracion"),

@@ -209,6 +209,34 @@ def set_active(user_id: int):
     return redirect(url_for("reports.person", user_id=person.id))
 
 
+@bp.get("/personas/<int:user_id>/desactivar")
+@hr_only
+def confirm_deactivation(user_id: int):
+    """Ask before deactivating someone; the form posts to set_active."""
+    person = changeable_person_or_redirect(user_id)
+    if not isinstance(person, User):
+        return person
+    person_url = url_for("reports.person", user_id=person.id)
+    if not person.active:
+        return redirect(person_url)
+    return render_template(
+        "confirm.html",
+        title=_("Desactivar la cuenta de %(name)s", name=person.full_name),
+        crumbs=[(url_for("reports.report"), _("Avance de la inducción")), (person_url, person.full_name)],
+        lead=_("Para una persona que dejó la institución. Al desactivar su cuenta:"),
+        consequences=[
+            _("No podrá ingresar al portal y se cierran las sesiones que tenga abiertas."),
+            _("Deja de aparecer en el informe y en los recordatorios."),
+            _("Su avance, sus intentos, su compromiso y sus certificados se conservan."),
+            _("Puede reactivar la cuenta después desde su ficha."),
+        ],
+        action=url_for("reports.set_active", user_id=person.id),
+        fields={"active": "0"},
+        confirm_label=_("Desactivar la cuenta"),
+        cancel_url=person_url,
+    )
+
+
 @bp.post("/personas/<int:user_id>/enlace")
 @hr_only
 def password_link(user_id: int):
