@@ -209,7 +209,7 @@ def test_editor_pages_pass_axe(page: Page, live_server, make_user):
     page.get_by_role("link", name="Cancelar").click()
     expect(page.get_by_role("link", name="Retirar módulo")).to_be_visible()
 
-    page.get_by_role("link", name="Nuestra misión y nuestra visión").click()
+    page.get_by_role("link", name="Nuestra misión y nuestra visión", exact=True).click()
     expect(page).to_have_url(re.compile(rf"{EDITOR}/modulos/{FIRST_MODULE}/lecciones/\d+$"))
     expect(page.get_by_role("heading", level=1)).to_have_text("Editar lección")
     expect(page.get_by_role("button", name="Guardar lección")).to_be_visible()
