@@ -165,6 +165,17 @@ def test_hr_deactivating_a_person_asks_first(make_app, make_user):
     assert any(fields.get("active") == "1" for _action, fields in person_page.forms)
 
 
+def test_hr_gets_no_confirmation_page_for_an_account_outside_its_authority(make_app, make_user):
+    app = make_app(WTF_CSRF_ENABLED=True)
+    hr, _ = signed_in(app, make_user, (STAFF, HR), full_name="Patricia Recursos Humanos")
+    admin = make_user(full_name="Ana Administradora", roles=(STAFF, ADMIN))
+    response = hr.get(f"/rrhh/personas/{admin.id}/desactivar", follow_redirects=True)
+    assert response.request.path == f"/rrhh/personas/{admin.id}"
+    assert "solo Administración puede modificarla" in response.get_data(as_text=True)
+    assert f"/rrhh/personas/{admin.id}/activacion" not in response.get_data(as_text=True)
+    assert is_active(app, admin.id)
+
+
 def test_an_administrator_deactivating_an_account_asks_first(make_app, make_user):
     app = make_app(WTF_CSRF_ENABLED=True)
     admin, _ = signed_in(app, make_user, (STAFF, ADMIN), full_name="Ana Administradora")

@@ -212,12 +212,20 @@ def set_active(user_id: int):
 @bp.get("/personas/<int:user_id>/desactivar")
 @hr_only
 def confirm_deactivation(user_id: int):
-    """Ask before deactivating someone; the form posts to set_active."""
-    person = changeable_person_or_redirect(user_id)
-    if not isinstance(person, User):
-        return person
+    """Ask before deactivating someone; the form posts to set_active.
+
+    A read-only page: when there is nothing HR may confirm (someone outside HR's authority, HR's own
+    account, an anonymised or already deactivated person), it goes back to the person's page.
+    """
+    person = person_or_404(user_id)
     person_url = url_for("reports.person", user_id=person.id)
-    if not person.active:
+    if not may_manage(current_user.roles, person.roles):
+        flash(out_of_authority_message(), "error")
+        return redirect(person_url)
+    if person.id == current_user.id:
+        flash(_("No puede desactivar su propia cuenta."), "error")
+        return redirect(person_url)
+    if not person.active or is_anonymised(person):
         return redirect(person_url)
     return render_template(
         "confirm.html",
