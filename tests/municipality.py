@@ -138,6 +138,8 @@ class Municipality:
     new_slug: str = "modulo-en-preparacion"
     #: A staff member with a long history, for HR's and the administrator's per-person pages.
     target_id: int = 0
+    #: The target's certificate, which HR downloads from the person's page.
+    target_certificate_id: int = 0
     department_id: int = 0
     certificate_code: str = ""
     password_token: str = ""
@@ -168,6 +170,9 @@ class Municipality:
                 for _ in range(2):
                     take_quiz(target.id, module.quiz.id, passing=False)
             town.target_id = target.id
+            town.target_certificate_id = db.session.scalar(
+                select(Certificate.id).where(Certificate.user_id == target.id)
+            )
             town.password_token = issue_token(target, SET_PASSWORD, SET_PASSWORD_LIFETIME)
             town.certificate_code = db.session.scalar(
                 select(Certificate.code).where(Certificate.user_id == town.user_ids["trainer"])
@@ -368,6 +373,7 @@ PAGES: dict[str, Callable[[Municipality, str], list[Visit]]] = {
         Visit("/certificado", 200 if persona in ("trainer", "admin") else 302)
     ],
     "learning.my_data": _one(lambda town: "/mis-datos"),
+    "auth.change_password_page": _one(lambda town: "/cuenta/clave"),
     "learning.media": _one(lambda town: f"/medios/{town.image}"),
     # Trainers: the long module, whose quiz has three revisions and a draft
     "training.index": _one(lambda town: "/capacitacion/"),
@@ -375,6 +381,10 @@ PAGES: dict[str, Callable[[Municipality, str], list[Visit]]] = {
     "training.module": lambda town, persona: [Visit(_training(slug)) for slug in (town.long_slug, town.new_slug)],
     "training.new_lesson": _one(lambda town: _training(town.long_slug) + "/lecciones/nueva"),
     "training.edit_lesson": _one(lambda town: _training(town.long_slug) + f"/lecciones/{town.long_lesson_id}"),
+    "training.confirm_delete_lesson": _one(
+        lambda town: _training(town.long_slug) + f"/lecciones/{town.long_lesson_id}/eliminar"
+    ),
+    "training.confirm_unpublish_module": _one(lambda town: _training(town.long_slug) + "/retirar"),
     "training.quiz": lambda town, persona: [
         Visit(_training(slug) + "/cuestionario") for slug in (town.long_slug, town.new_slug)
     ],
@@ -396,12 +406,17 @@ PAGES: dict[str, Callable[[Municipality, str], list[Visit]]] = {
     "reports.report": _one(lambda town: "/rrhh/"),
     "reports.person": _one(lambda town: f"/rrhh/personas/{town.target_id}"),
     "reports.edit_person": _one(lambda town: f"/rrhh/personas/{town.target_id}/editar"),
+    "reports.confirm_deactivation": _one(lambda town: f"/rrhh/personas/{town.target_id}/desactivar"),
     "reports.new_person": _one(lambda town: "/rrhh/personas/nueva"),
     "reports.import_staff": _one(lambda town: "/rrhh/personas/importar"),
     "reports.reminders_page": _one(lambda town: "/rrhh/recordatorios"),
     "reports.shift_due_dates": _one(lambda town: "/rrhh/plazos"),
     "reports.export_csv": _one(lambda town: "/rrhh/exportar.csv"),
     "reports.export_xlsx": _one(lambda town: "/rrhh/exportar.xlsx"),
+    "reports.person_certificate": _one(
+        lambda town: f"/rrhh/personas/{town.target_id}/certificados/{town.target_certificate_id}.pdf"
+    ),
+    "reports.certificates_zip": _one(lambda town: "/rrhh/certificados.zip"),
     # Administrators
     "admin.index": lambda town, persona: [Visit("/admin/", 302)],
     "admin.accounts": _one(lambda town: "/admin/cuentas"),
@@ -409,6 +424,7 @@ PAGES: dict[str, Callable[[Municipality, str], list[Visit]]] = {
     "admin.account": _one(lambda town: f"/admin/cuentas/{town.target_id}"),
     "admin.edit_account": _one(lambda town: f"/admin/cuentas/{town.target_id}/editar"),
     "admin.anonymise": _one(lambda town: f"/admin/cuentas/{town.target_id}/anonimizar"),
+    "admin.confirm_deactivation": _one(lambda town: f"/admin/cuentas/{town.target_id}/desactivar"),
     "admin.departments": _one(lambda town: "/admin/departamentos"),
     "admin.department": _one(lambda town: f"/admin/departamentos/{town.department_id}"),
     "admin.settings": _one(lambda town: "/admin/configuracion"),

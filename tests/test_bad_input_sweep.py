@@ -233,6 +233,11 @@ SPECS: dict[str, Spec] = {
         fields=("password", "confirm"),
         anonymous=True,
     ),
+    "auth.change_password_page": Spec(
+        url=lambda ctx: "/cuenta/clave",
+        valid=lambda ctx: {"current_password": PASSWORD, "password": PASSWORD, "confirm": PASSWORD},
+        fields=("current_password", "password", "confirm"),
+    ),
     # --- Learner ---
     "learning.mark_read": Spec(url=lambda ctx: f"/modulos/{SLUG}/lecciones/1/leida"),
     "learning.commitment": Spec(

@@ -191,6 +191,32 @@ def set_active(user_id: int):
     return redirect(url_for("admin.account", user_id=person.id))
 
 
+@bp.get("/cuentas/<int:user_id>/desactivar")
+@admin_only
+def confirm_deactivation(user_id: int):
+    """Ask before deactivating an account; the form posts to set_active."""
+    person = person_or_404(user_id)
+    account_url = url_for("admin.account", user_id=person.id)
+    if not person.active or service.is_anonymised(person):
+        return redirect(account_url)
+    return render_template(
+        "confirm.html",
+        title=_("Desactivar la cuenta de %(name)s", name=person.full_name),
+        crumbs=[(url_for("admin.accounts"), _("Cuentas y roles")), (account_url, person.full_name)],
+        lead=_("Al desactivar la cuenta:"),
+        consequences=[
+            _("La persona no podrá ingresar al portal y se cierran las sesiones que tenga abiertas."),
+            _("Deja de aparecer en el informe de Recursos Humanos y en los recordatorios."),
+            _("Sus registros se conservan: avance, intentos, compromiso y certificados."),
+            _("Puede reactivarla después. Si dejó la institución, luego podrá anonimizar sus datos personales."),
+        ],
+        action=url_for("admin.set_active", user_id=person.id),
+        fields={"active": "0"},
+        confirm_label=_("Desactivar la cuenta"),
+        cancel_url=account_url,
+    )
+
+
 @bp.route("/cuentas/<int:user_id>/anonimizar", methods=["GET", "POST"])
 @admin_only
 def anonymise(user_id: int):

@@ -209,6 +209,42 @@ def set_active(user_id: int):
     return redirect(url_for("reports.person", user_id=person.id))
 
 
+@bp.get("/personas/<int:user_id>/desactivar")
+@hr_only
+def confirm_deactivation(user_id: int):
+    """Ask before deactivating someone; the form posts to set_active.
+
+    A read-only page: when there is nothing HR may confirm (someone outside HR's authority, HR's own
+    account, an anonymised or already deactivated person), it goes back to the person's page.
+    """
+    person = person_or_404(user_id)
+    person_url = url_for("reports.person", user_id=person.id)
+    if not may_manage(current_user.roles, person.roles):
+        flash(out_of_authority_message(), "error")
+        return redirect(person_url)
+    if person.id == current_user.id:
+        flash(_("No puede desactivar su propia cuenta."), "error")
+        return redirect(person_url)
+    if not person.active or is_anonymised(person):
+        return redirect(person_url)
+    return render_template(
+        "confirm.html",
+        title=_("Desactivar la cuenta de %(name)s", name=person.full_name),
+        crumbs=[(url_for("reports.report"), _("Avance de la inducción")), (person_url, person.full_name)],
+        lead=_("Para una persona que dejó la institución. Al desactivar su cuenta:"),
+        consequences=[
+            _("No podrá ingresar al portal y se cierran las sesiones que tenga abiertas."),
+            _("Deja de aparecer en el informe y en los recordatorios."),
+            _("Su avance, sus intentos, su compromiso y sus certificados se conservan."),
+            _("Puede reactivar la cuenta después desde su ficha."),
+        ],
+        action=url_for("reports.set_active", user_id=person.id),
+        fields={"active": "0"},
+        confirm_label=_("Desactivar la cuenta"),
+        cancel_url=person_url,
+    )
+
+
 @bp.post("/personas/<int:user_id>/enlace")
 @hr_only
 def password_link(user_id: int):

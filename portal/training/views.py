@@ -162,6 +162,35 @@ def publish_module(slug: str):
     return redirect(back)
 
 
+@bp.get("/modulos/<slug>/retirar")
+@trainer_only
+def confirm_unpublish_module(slug: str):
+    """Ask before withdrawing a published module; the form posts to publish_module."""
+    module = module_or_404(slug)
+    back = "index" if request.args.get("back") == "index" else "module"
+    cancel = url_for("training.index") if back == "index" else url_for("training.module", slug=slug)
+    if not module.published:
+        return redirect(cancel)
+    return render_template(
+        "confirm.html",
+        title=_("Retirar el módulo «%(title)s»", title=module.title),
+        crumbs=[(url_for("training.index"), _("Capacitación")), (url_for("training.module", slug=slug), module.title)],
+        lead=_("Al retirarlo, el módulo deja de mostrarse a las personas:"),
+        consequences=[
+            _("Desaparece del recorrido de todos, también de quienes lo están haciendo ahora."),
+            _("Si es obligatorio, deja de contar para completar la inducción mientras esté retirado."),
+            _(
+                "Lo que cada persona ya hizo en él (lecturas e intentos) se conserva "
+                "y vuelve a contar si lo publica de nuevo."
+            ),
+        ],
+        action=url_for("training.publish_module", slug=slug),
+        fields={"published": "0", **({"back": "index"} if back == "index" else {})},
+        confirm_label=_("Retirar el módulo"),
+        cancel_url=cancel,
+    )
+
+
 # --- Lessons --------------------------------------------------------------------------
 
 
@@ -221,6 +250,29 @@ def move_lesson(slug: str, lesson_id: int):
     service.move_lesson(module, lesson_or_404(module, lesson_id), direction_from_form())
     db.session.commit()
     return redirect(url_for("training.module", slug=slug) + "#lecciones")
+
+
+@bp.get("/modulos/<slug>/lecciones/<int:lesson_id>/eliminar")
+@trainer_only
+def confirm_delete_lesson(slug: str, lesson_id: int):
+    """Ask before deleting a lesson; the form posts to the same address (delete_lesson)."""
+    module = module_or_404(slug)
+    lesson = lesson_or_404(module, lesson_id)
+    module_url = url_for("training.module", slug=slug)
+    return render_template(
+        "confirm.html",
+        title=_("Eliminar la lección «%(title)s»", title=lesson.title),
+        crumbs=[(url_for("training.index"), _("Capacitación")), (module_url, module.title)],
+        lead=_("La lección se eliminará del módulo «%(module)s». Esto no se puede deshacer:", module=module.title),
+        consequences=[
+            _("Su texto se pierde. Si quiere conservarlo, cópielo o exporte el módulo antes."),
+            _("Las personas dejan de verla en su recorrido y las lecciones siguientes cambian de número."),
+        ],
+        action=url_for("training.delete_lesson", slug=slug, lesson_id=lesson.id),
+        fields={},
+        confirm_label=_("Eliminar la lección"),
+        cancel_url=module_url + "#lecciones",
+    )
 
 
 @bp.post("/modulos/<slug>/lecciones/<int:lesson_id>/eliminar")
