@@ -2,11 +2,12 @@
 
 from functools import partial
 
-from flask import Blueprint, current_app, flash, g, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from portal import audit
+from portal.auth import throttle
 from portal.auth.access import public, signed_in
 from portal.auth.forms import ChangePasswordForm, ForgotPasswordForm, LoginForm, SetPasswordForm
 from portal.auth.service import (
@@ -48,20 +49,9 @@ def _setting(name: str):
     return lambda: current_app.config[name]
 
 
-def _sign_in_failed(_response) -> bool:
-    return bool(g.get("sign_in_failed"))
-
-
 @bp.route("/login", methods=["GET", "POST"])
 @public
 @limiter.limit(_setting("SIGN_IN_LIMIT_PER_ADDRESS"), methods=["POST"])
-@limiter.limit(
-    _setting("SIGN_IN_LIMIT_PER_ACCOUNT"),
-    key_func=_typed_login_key,
-    methods=["POST"],
-    exempt_when=_no_login_typed,
-    deduct_when=_sign_in_failed,  # only wrong credentials count, known account or not
-)
 def login():
     """Sign in with RUT or email and password."""
     form = LoginForm()
@@ -70,13 +60,17 @@ def login():
         if current_user.is_authenticated:
             return redirect(safe_next_path(form.next.data) or url_for("learning.dashboard"))
     if form.validate_on_submit():
+        # Wrong passwords count per account, not per spelling; see portal/auth/throttle.py.
+        account = throttle.account_key(form.login.data)
+        if not throttle.may_try(account):
+            abort(429)
         check = authenticate(form.login.data, form.password.data)
         if check.user is not None:
             start_session(check.user)
             audit.record("auth.login", actor_id=check.user.id)
             db.session.commit()
             return redirect(safe_next_path(form.next.data) or url_for("learning.dashboard"))
-        g.sign_in_failed = True
+        throttle.record_failure(account)
         # The actor stays empty: whoever typed the login is not known to be its owner.
         audit.record("auth.login_failed", **failed_sign_in_details(check, form.login.data))
         db.session.commit()
