@@ -484,3 +484,11 @@ def test_simultaneous_exports_all_download_and_are_all_audited(app, people, make
     assert len(export_events(app)) == workers
     with app.app_context():
         assert first_broken_event() is None
+
+
+def test_the_csv_download_names_its_charset_once(app, make_user):
+    hr = make_user(roles=(STAFF, HR))
+    client = app.test_client()
+    login(client, hr.email)
+    with client.get("/rrhh/exportar.csv") as response:
+        assert response.headers["Content-Type"] == "text/csv; charset=utf-8"

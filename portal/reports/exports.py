@@ -34,7 +34,7 @@ from portal.rut import format_rut
 
 FORMATS = ("csv", "xlsx")
 MIMETYPES = {
-    "csv": "text/csv; charset=utf-8",
+    "csv": "text/csv",  # Flask adds "; charset=utf-8" to text types
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
 }
 CSV_DELIMITER = ";"  # Excel in es-CL uses the comma as decimal separator and ";" between fields
