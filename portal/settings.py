@@ -11,6 +11,7 @@ from pathlib import Path
 from flask import current_app, g, has_request_context
 from sqlalchemy import select
 
+from portal import audit
 from portal.extensions import db
 from portal.models.settings import Setting
 
@@ -51,16 +52,17 @@ def effective(key: str):
         return current_app.config.get(key)
 
 
-def store(values: dict[str, object]) -> dict[str, tuple]:
+def store(values: dict[str, object], actor_id: int | None) -> dict[str, dict]:
     """Save these settings (None deletes one, so the configuration applies again); flushes.
 
-    Returns {key: (before, after)} for the keys whose effective value changed.
+    Records "settings.changed" with the effective values before and after of the keys that changed,
+    and returns those changes (audit.changes); saving the same values records nothing.
     """
-    changed = {}
+    before, after = {}, {}
     for key, value in values.items():
         if key not in TYPES:
             raise KeyError(key)
-        before = effective(key)
+        before[key] = effective(key)
         row = db.session.get(Setting, key)
         if value is None:
             if row is not None:
@@ -73,9 +75,10 @@ def store(values: dict[str, object]) -> dict[str, tuple]:
             row.value = str(value)
         db.session.flush()
         forget()
-        after = effective(key)
-        if after != before:
-            changed[key] = (before, after)
+        after[key] = effective(key)
+    changed = audit.changes(before, after)
+    if changed:
+        audit.record("settings.changed", actor_id=actor_id, changes=changed)
     return changed
 
 

@@ -101,8 +101,7 @@ def test_admin_creates_an_account_with_several_roles_and_a_password_link(app, ma
         assert juan.due_date == date(2026, 3, 2) + timedelta(days=30)
     assert events(app, "accounts.roles_changed")[-1] == {
         "user_id": juan.id,
-        "before": [STAFF],
-        "after": [HR, STAFF, TRAINER],
+        "changes": {"roles": {"before": [STAFF], "after": [HR, STAFF, TRAINER]}},
     }
     newcomer = app.test_client()
     newcomer.post(link, data={"password": "mi frase secreta larga", "confirm": "mi frase secreta larga"})
@@ -135,7 +134,7 @@ def test_admin_edits_data_and_roles(app, make_user):
     with app.app_context():
         pedro = db.session.get(User, other.id)
         assert pedro.full_name == "Pedro Rojas Díaz" and pedro.roles == {STAFF, ADMIN}
-    assert events(app, "accounts.roles_changed")[-1]["after"] == [ADMIN, STAFF]
+    assert events(app, "accounts.roles_changed")[-1]["changes"]["roles"]["after"] == [ADMIN, STAFF]
 
 
 def test_an_admin_cannot_remove_their_own_admin_role(app, make_user):
@@ -242,8 +241,7 @@ def test_departments_create_rename_and_merge(app, make_user):
     assert merged_event["people"] == 2 and merged_event["target"] == "DOM"
     assert events(app, "departments.renamed")[-1] == {
         "department_id": target,
-        "before": "Dirección de Obras",
-        "after": "DOM",
+        "changes": {"name": {"before": "Dirección de Obras", "after": "DOM"}},
     }
 
 

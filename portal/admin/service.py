@@ -83,13 +83,13 @@ def check_roles_change(user: User, roles: set[str], actor_id: int) -> None:
 def change_roles(user: User, roles, actor_id: int) -> bool:
     """Give `user` exactly these roles, audited with before and after. Returns whether anything changed."""
     wanted = set(roles)
-    before = sorted(user.roles)
-    if set(before) == wanted:
+    changed = audit.changes({"roles": set(user.roles)}, {"roles": wanted})
+    if not changed:
         return False
     check_roles_change(user, wanted, actor_id)
     user.set_roles(wanted)
     db.session.flush()
-    audit.record("accounts.roles_changed", actor_id=actor_id, user_id=user.id, before=before, after=sorted(wanted))
+    audit.record("accounts.roles_changed", actor_id=actor_id, user_id=user.id, changes=changed)
     return True
 
 
@@ -193,12 +193,12 @@ def rename_department(department: Department, name: str, actor_id: int) -> None:
     name = clean_department_name(name)
     if _name_taken(name, except_id=department.id):
         raise AdminRuleError(_("Ya existe un departamento con ese nombre."), "name")
-    before = department.name
-    if before == name:
+    changed = audit.changes({"name": department.name}, {"name": name})
+    if not changed:
         return
     department.name = name
     db.session.flush()
-    audit.record("departments.renamed", actor_id=actor_id, department_id=department.id, before=before, after=name)
+    audit.record("departments.renamed", actor_id=actor_id, department_id=department.id, changes=changed)
 
 
 def merge_departments(source: Department, target: Department, actor_id: int) -> int:

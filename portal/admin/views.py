@@ -359,13 +359,7 @@ def settings():
         except service.AdminRuleError as refusal:
             form.logo.errors.append(str(refusal))
         else:
-            changed = runtime_settings.store(values)
-            if changed:
-                audit.record(
-                    "settings.changed",
-                    actor_id=current_user.id,
-                    changes={key: {"before": before, "after": after} for key, (before, after) in changed.items()},
-                )
+            changed = runtime_settings.store(values, actor_id=current_user.id)
             db.session.commit()
             flash(_("Configuración guardada.") if changed else _("No había cambios que guardar."), "success")
             return redirect(url_for("admin.settings"))
