@@ -208,11 +208,7 @@ def compare_revisions(old: QuizRevision, new: QuizRevision) -> RevisionCompariso
     replaced questions counts as "changed" (an edit) rather than removed plus added.
     """
     before, after = revision_as_draft(old), revision_as_draft(new)
-    settings = [
-        (name, before[name], after[name])
-        for name in SETTINGS
-        if before[name] != after[name]
-    ]
+    settings = [(name, before[name], after[name]) for name in SETTINGS if before[name] != after[name]]
     old_questions, new_questions = before["questions"], after["questions"]
     matcher = difflib.SequenceMatcher(
         a=[_question_key(q) for q in old_questions], b=[_question_key(q) for q in new_questions], autojunk=False
