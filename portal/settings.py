@@ -52,6 +52,13 @@ def effective(key: str):
         return current_app.config.get(key)
 
 
+def _meaning(key: str, value):
+    """A value as it acts: no renewal months and 0 both mean that completions never expire."""
+    if key == "RENEWAL_MONTHS":
+        return value or None
+    return value
+
+
 def store(values: dict[str, object], actor_id: int | None) -> dict[str, dict]:
     """Save these settings (None deletes one, so the configuration applies again); flushes.
 
@@ -62,7 +69,7 @@ def store(values: dict[str, object], actor_id: int | None) -> dict[str, dict]:
     for key, value in values.items():
         if key not in TYPES:
             raise KeyError(key)
-        before[key] = effective(key)
+        before[key] = _meaning(key, effective(key))
         row = db.session.get(Setting, key)
         if value is None:
             if row is not None:
@@ -75,7 +82,7 @@ def store(values: dict[str, object], actor_id: int | None) -> dict[str, dict]:
             row.value = str(value)
         db.session.flush()
         forget()
-        after[key] = effective(key)
+        after[key] = _meaning(key, effective(key))
     changed = audit.changes(before, after)
     if changed:
         audit.record("settings.changed", actor_id=actor_id, changes=changed)

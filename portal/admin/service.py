@@ -345,9 +345,9 @@ def audit_rows(filters: AuditFilters, batch_size: int = EXPORT_BATCH_SIZE):
         if last_id is not None:
             query = query.where(AuditEvent.id < last_id)
         batch = db.session.execute(query).all()
-        if not batch:
-            return
         names = account_names(event.subject_id for event, _name in batch if event.subject_id)
         for event, actor_name in batch:
             yield AuditRow(event, actor_name, names.get(event.subject_id))
+        if len(batch) < batch_size:
+            return
         last_id = batch[-1][0].id
