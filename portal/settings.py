@@ -59,7 +59,7 @@ def _meaning(key: str, value):
     return value
 
 
-def store(values: dict[str, object], actor_id: int | None) -> dict[str, dict]:
+def store(values: dict[str, object], actor_id: int | None = None) -> dict[str, dict]:
     """Save these settings (None deletes one, so the configuration applies again); flushes.
 
     Records "settings.changed" with the effective values before and after of the keys that changed,
