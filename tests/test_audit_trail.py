@@ -413,8 +413,9 @@ def test_the_filtered_log_downloads_as_csv_and_the_download_is_audited(app, make
     _id, details = exported
     # What was searched for is not kept: only that a person was looked for.
     assert details == {"format": "csv", "filters": {"action": "staff", "actor": True}}
-    events = events_table(client.get("/admin/auditoria").get_data(as_text=True))
+    events = unescape(events_table(client.get("/admin/auditoria").get_data(as_text=True)))
     assert "Se descargó el registro de auditoría" in events
+    assert "Filtros:</span> Acción: Personas; Persona que actuó: Sí" in events
 
 
 def test_the_filtered_log_downloads_as_xlsx_and_the_download_is_audited(app, make_user):

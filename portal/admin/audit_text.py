@@ -177,7 +177,7 @@ VALUE_LABELS = {
     },
     "purpose": {SET_PASSWORD: _l("definir la contraseña"), RESET_PASSWORD: _l("restablecer la contraseña")},
     "format": {"csv": "CSV", "xlsx": "Excel (XLSX)"},
-    "action": ACTION_LABELS,
+    "action": {**CATEGORY_LABELS, **ACTION_LABELS},
 }
 DATE_FIELDS = frozenset({"start_date", "due_date", "start_from", "start_to", "start", "end"})
 #: Fields that name the account the event concerns; shown as a link, not as a line.
