@@ -69,14 +69,17 @@ def store(values: dict[str, object], actor_id: int | None = None) -> dict[str, d
     for key, value in values.items():
         if key not in TYPES:
             raise KeyError(key)
-        before[key] = _meaning(key, effective(key))
+        current = effective(key)
+        before[key] = _meaning(key, current)
         row = db.session.get(Setting, key)
         if value is None:
             if row is not None:
                 db.session.delete(row)
         elif row is None:
-            if value == before:
-                continue  # keep following the configuration: saving the page untouched stores nothing
+            if value == current:
+                # Keep following the configuration: saving the page untouched stores nothing.
+                after[key] = before[key]
+                continue
             db.session.add(Setting(key=key, value=str(value)))
         else:
             row.value = str(value)

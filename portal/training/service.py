@@ -106,15 +106,8 @@ def set_published(module: Module, published: bool, actor_id: int) -> None:
     db.session.flush()
 
 
-def normal_line_ends(text: str) -> str:
-    """Text with "\n" line ends: browsers send a textarea's lines with "\r\n"."""
-    return text.replace("\r\n", "\n").replace("\r", "\n")
-
-
 def add_lesson(module: Module, title: str, body_md: str, actor_id: int | None) -> Lesson:
-    lesson = Lesson(
-        module=module, position=len(module.lessons) + 1, title=title.strip(), body_md=normal_line_ends(body_md)
-    )
+    lesson = Lesson(module=module, position=len(module.lessons) + 1, title=title.strip(), body_md=body_md)
     db.session.add(lesson)
     db.session.flush()
     audit.record(
@@ -138,7 +131,7 @@ def edit_lesson(lesson: Lesson, title: str, body_md: str, actor_id: int) -> dict
     """
     before = lesson_snapshot(lesson)
     lesson.title = title.strip()
-    lesson.body_md = normal_line_ends(body_md)
+    lesson.body_md = body_md
     db.session.flush()
     changed = audit.changes(before, lesson_snapshot(lesson))
     if changed:
