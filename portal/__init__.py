@@ -64,6 +64,7 @@ def register_extensions(app: Flask) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
+    from portal.admin import audit_views  # noqa: F401  (adds the audit log's pages to the admin blueprint)
     from portal.admin.views import bp as admin_bp
     from portal.admin.views import branding_bp
     from portal.auth.access import enforce_declared_access

@@ -21,6 +21,14 @@ READ_ONLY_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
 _WRITE_LOCK_FLAG = "_portal_write_transaction"
+#: The escape character of the patterns like_contains() builds: pass it as `.like(pattern, escape=LIKE_ESCAPE)`.
+LIKE_ESCAPE = "\\"
+
+
+def like_contains(text: str) -> str:
+    """A LIKE pattern for "contains `text`", in which a typed % or _ matches only itself."""
+    escaped = text.replace(LIKE_ESCAPE, LIKE_ESCAPE * 2).replace("%", LIKE_ESCAPE + "%").replace("_", LIKE_ESCAPE + "_")
+    return f"%{escaped}%"
 
 
 def _wants_write_lock() -> bool:

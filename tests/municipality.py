@@ -429,6 +429,8 @@ PAGES: dict[str, Callable[[Municipality, str], list[Visit]]] = {
     "admin.department": _one(lambda town: f"/admin/departamentos/{town.department_id}"),
     "admin.settings": _one(lambda town: "/admin/configuracion"),
     "admin.audit_log": _one(lambda town: "/admin/auditoria"),
+    "admin.export_audit_csv": _one(lambda town: "/admin/auditoria/exportar.csv"),
+    "admin.export_audit_xlsx": _one(lambda town: "/admin/auditoria/exportar.xlsx?accion=staff"),
 }
 
 

@@ -3,22 +3,26 @@
 Both tests walk every GET page of the URL map as every persona allowed to see it, in a
 municipality with something in every corner (tests/municipality.py). The first submits every
 form with something a person can edit exactly as the page rendered it, as if the person pressed
-its first button without touching anything, and compares a dump of every table before and after.
+its first button without touching anything, and compares a dump of every table before and after;
+the audit log, which always grows, must at least not claim that a field changed.
 The second compares the dump around each page read. A POST route that no page offers a form for,
 and that is not declared in NOT_ON_A_PAGE, fails by itself, so a new edit page is covered or refused.
 """
 
 from __future__ import annotations
 
+import json
 from collections import defaultdict
 
 import pytest
 from flask import Flask
+from sqlalchemy import func, select
 from werkzeug.exceptions import MethodNotAllowed, NotFound
 from werkzeug.routing import RequestRedirect
 
 from portal.auth.access import roles_required
 from portal.extensions import db
+from portal.models.audit import AuditEvent
 from portal.models.user import HR, User
 from tests.municipality import Municipality, fetch
 from tests.pages import Form, changes_between, forms_on, snapshot
@@ -79,16 +83,31 @@ def check_untouched_saves(town: Municipality) -> tuple[dict[str, list[str]], lis
         offered.add(endpoint)
         if not form.editable or endpoint in ACTIONS_WITH_CONTROLS:
             continue
-        before = snapshot(town.app)
+        before, last_event = snapshot(town.app), last_audit_event_id(town.app)
         response = submit_untouched(town, persona, form)
         changed = changes_between(before, snapshot(town.app))
         where = f"{persona} {url} -> POST {form.path}"
+        claimed = audited_changes_since(town.app, last_event)
+        if claimed:
+            problems.append(f"{where} recorded changes in the audit log:\n    " + "\n    ".join(claimed[:4]))
         if response.status_code >= 500:
             problems.append(f"{where}: answered {response.status_code}")
         if changed:
             problems.append(f"{where} changed the database:\n    " + "\n    ".join(changed[:8]))
         covered[endpoint].append(f"{persona:9} {url}")
     return covered, problems, offered
+
+
+def last_audit_event_id(app: Flask) -> int:
+    with app.app_context():
+        return db.session.scalar(select(func.max(AuditEvent.id))) or 0
+
+
+def audited_changes_since(app: Flask, event_id: int) -> list[str]:
+    """Events after `event_id` that say some field changed (audit.changes): "action details" each."""
+    with app.app_context():
+        events = db.session.scalars(select(AuditEvent).where(AuditEvent.id > event_id).order_by(AuditEvent.id))
+        return [f"{event.action} {event.details}" for event in events if json.loads(event.details).get("changes")]
 
 
 @pytest.fixture

@@ -1,7 +1,8 @@
 """The completion list as CSV and XLSX files for HR: columns, cell safety and streaming writers.
 
 Both writers take any iterable of `PersonRow` (normally `service.report_rows`, which streams from the
-database with `yield_per`) and never hold the whole list: the CSV writer yields bytes a few rows at a
+database with `yield_per`) and never hold the whole list (other tables, such as the audit log's export,
+pass their own `columns`): the CSV writer yields bytes a few rows at a
 time, and the XLSX writer uses openpyxl's write-only mode, which serialises each row as it arrives.
 
 Text that a spreadsheet could take for a formula (starting with =, +, -, @, tab or carriage return) is
@@ -25,7 +26,7 @@ from typing import IO
 from flask_babel import lazy_gettext as _l
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
-from openpyxl.styles import Font
+from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 
 from portal.reports.forms import EMPLOYMENT_LABELS, STATUS_LABELS
@@ -40,6 +41,9 @@ MIMETYPES = {
 CSV_DELIMITER = ";"  # Excel in es-CL uses the comma as decimal separator and ";" between fields
 CSV_ROWS_PER_CHUNK = 200
 XLSX_DATE_FORMAT = "DD-MM-YYYY"
+XLSX_DATETIME_FORMAT = "DD-MM-YYYY HH:MM:SS"
+#: Excel refuses a cell holding more characters than this.
+XLSX_MAX_TEXT = 32767
 XLSX_SHEET_TITLE = "Inducción"
 #: The finished XLSX stays in memory up to this size, then moves to a temporary file on disk.
 XLSX_SPOOL_BYTES = 4 * 1024 * 1024
@@ -50,15 +54,17 @@ FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
 #: Control characters that are not valid in XLSX (XML) text, NUL included; tab, LF and CR are kept.
 _CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 
-TEXT, DATE, NUMBER = "text", "date", "number"
+TEXT, DATE, DATETIME, NUMBER = "text", "date", "datetime", "number"
 
 
 @dataclass(frozen=True)
 class Column:
     header: object  # a lazy Spanish string
-    kind: str  # TEXT, DATE or NUMBER
+    kind: str  # TEXT, DATE, DATETIME (naive, local) or NUMBER
     width: int  # XLSX column width, in characters
-    value: Callable[[PersonRow, tzinfo], object]
+    value: Callable[[PersonRow, tzinfo], object]  # takes the row type of its table
+    #: XLSX: wrap the text in the cell (several lines).
+    wrap: bool = False
 
 
 def _completed_on(row: PersonRow, tz: tzinfo) -> date | None:
@@ -93,13 +99,13 @@ COLUMNS: tuple[Column, ...] = (
 )
 
 
-def headers() -> list[str]:
-    return [str(column.header) for column in COLUMNS]
+def headers(columns: tuple[Column, ...] = COLUMNS) -> list[str]:
+    return [str(column.header) for column in columns]
 
 
-def row_values(row: PersonRow, tz: tzinfo = UTC) -> list:
+def row_values(row: PersonRow, tz: tzinfo = UTC, columns: tuple[Column, ...] = COLUMNS) -> list:
     """One person's typed values in column order: str, date, int or None."""
-    return [column.value(row, tz) for column in COLUMNS]
+    return [column.value(row, tz) for column in columns]
 
 
 def clean_text(value) -> str:
@@ -120,6 +126,8 @@ def csv_text(value) -> str:
 def _csv_cell(value) -> str:
     if value is None:
         return ""
+    if isinstance(value, datetime):
+        return value.strftime("%d-%m-%Y %H:%M:%S")
     if isinstance(value, date):
         return value.strftime("%d-%m-%Y")
     if isinstance(value, int | float):
@@ -127,7 +135,12 @@ def _csv_cell(value) -> str:
     return csv_text(value)
 
 
-def csv_chunks(rows: Iterable[PersonRow], tz: tzinfo = UTC, rows_per_chunk: int = CSV_ROWS_PER_CHUNK):
+def csv_chunks(
+    rows: Iterable[PersonRow],
+    tz: tzinfo = UTC,
+    rows_per_chunk: int = CSV_ROWS_PER_CHUNK,
+    columns: tuple[Column, ...] = COLUMNS,
+):
     """Yield the CSV file as bytes: BOM and header first, then a few rows at a time.
 
     UTF-8 with BOM, ";" between fields and CRLF line ends, as Excel in es-CL expects. Only one chunk
@@ -143,11 +156,11 @@ def csv_chunks(rows: Iterable[PersonRow], tz: tzinfo = UTC, rows_per_chunk: int 
         return data
 
     buffer.write("\ufeff")
-    writer.writerow([csv_text(header) for header in headers()])
+    writer.writerow([csv_text(header) for header in headers(columns)])
     yield drain()
     pending = 0
     for row in rows:
-        writer.writerow([_csv_cell(value) for value in row_values(row, tz)])
+        writer.writerow([_csv_cell(value) for value in row_values(row, tz, columns)])
         pending += 1
         if pending >= rows_per_chunk:
             yield drain()
@@ -182,7 +195,7 @@ def write_csv(rows: Iterable[PersonRow], target: IO[bytes], tz: tzinfo = UTC) ->
 
 def _xlsx_text(worksheet, value) -> WriteOnlyCell:
     """A cell that is always a string, never a formula, whatever the text starts with."""
-    text = clean_text(value)
+    text = clean_text(value)[:XLSX_MAX_TEXT]
     cell = WriteOnlyCell(worksheet, value=text)
     cell.data_type = "s"  # openpyxl would otherwise store "=..." as a formula
     if looks_like_formula(text):
@@ -193,44 +206,56 @@ def _xlsx_text(worksheet, value) -> WriteOnlyCell:
 def _xlsx_cell(worksheet, column: Column, value):
     if value is None:
         return None
-    if column.kind == DATE:
+    if column.kind in (DATE, DATETIME):
         cell = WriteOnlyCell(worksheet, value=value)
-        cell.number_format = XLSX_DATE_FORMAT
+        cell.number_format = XLSX_DATETIME_FORMAT if column.kind == DATETIME else XLSX_DATE_FORMAT
         return cell
     if column.kind == NUMBER:
         return value
-    return _xlsx_text(worksheet, value)
+    cell = _xlsx_text(worksheet, value)
+    if column.wrap:
+        cell.alignment = WRAPPED
+    return cell
 
 
-def write_xlsx(rows: Iterable[PersonRow], target, tz: tzinfo = UTC) -> int:
+WRAPPED = Alignment(wrap_text=True, vertical="top")
+
+
+def write_xlsx(
+    rows: Iterable[PersonRow],
+    target,
+    tz: tzinfo = UTC,
+    columns: tuple[Column, ...] = COLUMNS,
+    sheet_title: str = XLSX_SHEET_TITLE,
+) -> int:
     """Write the workbook to a path or a seekable binary file; return the number of people written.
 
     Write-only mode: each row goes to openpyxl's temporary file as it is appended, so memory stays flat.
     The header row is bold and frozen, with an autofilter over the whole table.
     """
     workbook = Workbook(write_only=True)
-    worksheet = workbook.create_sheet(XLSX_SHEET_TITLE)
+    worksheet = workbook.create_sheet(sheet_title)
     # Views and column widths are written before the first row: set them now.
     worksheet.freeze_panes = "A2"
-    for index, column in enumerate(COLUMNS, 1):
+    for index, column in enumerate(columns, 1):
         worksheet.column_dimensions[get_column_letter(index)].width = column.width
     bold = Font(bold=True)
     count = 0
     try:
         header_cells = []
-        for header in headers():
+        for header in headers(columns):
             cell = _xlsx_text(worksheet, header)
             cell.font = bold
             header_cells.append(cell)
         worksheet.append(header_cells)
         for row in rows:
-            values = row_values(row, tz)
+            values = row_values(row, tz, columns)
             worksheet.append(
-                [_xlsx_cell(worksheet, column, value) for column, value in zip(COLUMNS, values, strict=True)]
+                [_xlsx_cell(worksheet, column, value) for column, value in zip(columns, values, strict=True)]
             )
             count += 1
         # The autofilter is written after the rows, when the sheet is closed: it can be set last.
-        worksheet.auto_filter.ref = f"A1:{get_column_letter(len(COLUMNS))}{count + 1}"
+        worksheet.auto_filter.ref = f"A1:{get_column_letter(len(columns))}{count + 1}"
         workbook.save(target)
     except BaseException:
         _discard_sheet_file(worksheet)
@@ -250,14 +275,19 @@ def _discard_sheet_file(worksheet) -> None:
         writer.cleanup()
 
 
-def xlsx_file(rows: Iterable[PersonRow], tz: tzinfo = UTC) -> tuple[IO[bytes], int, int]:
+def xlsx_file(
+    rows: Iterable[PersonRow],
+    tz: tzinfo = UTC,
+    columns: tuple[Column, ...] = COLUMNS,
+    sheet_title: str = XLSX_SHEET_TITLE,
+) -> tuple[IO[bytes], int, int]:
     """Build the workbook in a spooled temporary file; return (file at position 0, size, people).
 
     The caller owns the file and must close it (`file_chunks` does so when it finishes).
     """
     spool = tempfile.SpooledTemporaryFile(max_size=XLSX_SPOOL_BYTES)
     try:
-        count = write_xlsx(rows, spool, tz)
+        count = write_xlsx(rows, spool, tz, columns, sheet_title)
         size = spool.tell()
         spool.seek(0)
     except BaseException:
@@ -275,8 +305,8 @@ def file_chunks(file: IO[bytes], chunk_size: int = FILE_CHUNK_BYTES) -> Iterator
         file.close()
 
 
-def file_name(extension: str, today: date) -> str:
-    return f"induccion-{today.isoformat()}.{extension}"
+def file_name(extension: str, today: date, stem: str = "induccion") -> str:
+    return f"{stem}-{today.isoformat()}.{extension}"
 
 
 class _ChunkSink(io.RawIOBase):

@@ -68,10 +68,27 @@ def default_due_date(start: date | None, onboarding_days: int) -> date | None:
     return start + timedelta(days=onboarding_days) if start else None
 
 
+def snapshot(user: User | None) -> dict:
+    """A person's editable data as plain values, to compare before and after a save (audit.changes)."""
+    if user is None:
+        return {}
+    return {
+        "rut": user.rut,
+        "full_name": user.full_name,
+        "email": user.email,
+        "department": user.department.name if user.department else None,
+        "employment_type": user.employment_type,
+        "start_date": user.start_date,
+        "due_date": user.due_date,
+    }
+
+
 def save_person(user: User | None, data: dict, *, onboarding_days: int, actor_id: int | None) -> User:
     """Create (user=None) or update a person from cleaned form data.
 
-    Raises PersonConflict, or OutOfAuthority when the actor may not change this account.
+    Raises PersonConflict, or OutOfAuthority when the actor may not change this account. The audit
+    event lists the fields that changed with their old and new values; saving a person unchanged
+    records nothing.
     """
     if user is not None:
         require_authority(actor_id, user)
@@ -83,6 +100,7 @@ def save_person(user: User | None, data: dict, *, onboarding_days: int, actor_id
         if taken_email is not None and (user is None or taken_email != user.id):
             raise PersonConflict("email", _("Ese correo ya pertenece a otra persona."))
     created = user is None
+    before = snapshot(user)
     if created:
         user = User(active=True)
         user.set_roles([STAFF])
@@ -99,7 +117,11 @@ def save_person(user: User | None, data: dict, *, onboarding_days: int, actor_id
         # keeps none when their page is saved untouched.
         user.due_date = data.get("due_date") or default_due_date(user.start_date, onboarding_days)
     db.session.flush()
-    audit.record("staff.created" if created else "staff.updated", actor_id=actor_id, user_id=user.id)
+    changed = audit.changes(before, snapshot(user))
+    if created or changed:
+        audit.record(
+            "staff.created" if created else "staff.updated", actor_id=actor_id, user_id=user.id, changes=changed
+        )
     return user
 
 

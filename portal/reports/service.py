@@ -7,7 +7,7 @@ from datetime import date
 
 from sqlalchemy import String, and_, case, cast, distinct, exists, func, or_, select
 
-from portal.database import add_months
+from portal.database import LIKE_ESCAPE, add_months, like_contains
 from portal.extensions import db
 from portal.learning.progress import COMPLETED, IN_PROGRESS, NOT_STARTED, OVERDUE, RENEWAL_DUE
 from portal.learning.service import renewal_months
@@ -283,11 +283,11 @@ def _apply_filters(query, filters: ReportFilters):
         query = query.where(User.start_date <= filters.start_to)
     text = " ".join(filters.text.split()).lower()
     if text:
-        pattern = "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        pattern = like_contains(text)
         compact = "".join(ch for ch in text if ch.isalnum())
         conditions = [
-            func.lower(User.full_name).like(pattern, escape="\\"),
-            func.lower(func.coalesce(User.email, "")).like(pattern, escape="\\"),
+            func.lower(User.full_name).like(pattern, escape=LIKE_ESCAPE),
+            func.lower(func.coalesce(User.email, "")).like(pattern, escape=LIKE_ESCAPE),
         ]
         if compact:  # "12.345.678-5" and "123456785" both find 12345678-5
             conditions.append(func.replace(func.lower(cast(User.rut, String)), "-", "").like(f"%{compact}%"))

@@ -117,12 +117,9 @@ def module(slug: str):
     form = ModuleForm(obj=module)
     del form.slug  # the address stays stable: learners' links and exports rely on it
     if form.validate_on_submit():
-        module.title = form.title.data.strip()
-        module.summary = (form.summary.data or "").strip()
-        module.required = form.required.data
-        audit.record("content.module_edited", actor_id=current_user.id, module=module.slug)
+        changed = service.edit_module(module, form.title.data, form.summary.data, form.required.data, current_user.id)
         db.session.commit()
-        flash(_("Cambios guardados."), "success")
+        flash(_("Cambios guardados.") if changed else _("No había cambios que guardar."), "success")
         return redirect(url_for("training.module", slug=slug))
     quiz = module.quiz
     return render_template(
@@ -211,7 +208,7 @@ def new_lesson(slug: str):
         if request.form.get("action") == "preview":
             preview = render_markdown(form.body_md.data)
         else:
-            service.add_lesson(module, form.title.data, form.body_md.data)
+            service.add_lesson(module, form.title.data, form.body_md.data, current_user.id)
             db.session.commit()
             flash(_("Lección agregada."), "success")
             return redirect(url_for("training.module", slug=slug))
@@ -232,11 +229,9 @@ def edit_lesson(slug: str, lesson_id: int):
         if request.form.get("action") == "preview":
             preview = render_markdown(form.body_md.data)
         else:
-            lesson.title = form.title.data.strip()
-            lesson.body_md = form.body_md.data
-            audit.record("content.lesson_edited", actor_id=current_user.id, module=slug, lesson=lesson.id)
+            changed = service.edit_lesson(lesson, form.title.data, form.body_md.data, current_user.id)
             db.session.commit()
-            flash(_("Lección guardada."), "success")
+            flash(_("Lección guardada.") if changed else _("No había cambios que guardar."), "success")
             return redirect(url_for("training.module", slug=slug))
     return render_template(
         "training/lesson_form.html", module=module, form=form, lesson=lesson, preview=preview, upload=UploadForm()
