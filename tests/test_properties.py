@@ -13,7 +13,7 @@ from hypothesis import HealthCheck, assume, example, given, settings
 from hypothesis import strategies as st
 
 import portal.reports.staff_views  # noqa: F401  (registers the import routes on the HR blueprint)
-from portal.markdown import ALLOWED_ATTRIBUTES, ALLOWED_TAGS, UPLOADS_PREFIX, render_markdown
+from portal.markdown import ALLOWED_ATTRIBUTES, ALLOWED_TAGS, PORTAL_IMAGE_SRC, render_markdown
 from portal.quizzes.gift import parse_gift
 from portal.quizzes.revisions import question_problems
 from portal.reports import staff_import as importer
@@ -267,7 +267,7 @@ def assert_inert(html: str) -> None:
             if name in {"href", "src"}:
                 assert url_scheme(value or "") in {None, "http", "https", "mailto"}, (tag, value, html)
             if tag == "img" and name == "src":
-                assert (value or "").startswith(UPLOADS_PREFIX), (value, html)
+                assert PORTAL_IMAGE_SRC.fullmatch(value or ""), (value, html)
     assert "<script" not in html.lower()
 
 
