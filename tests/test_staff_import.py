@@ -5,6 +5,8 @@ from __future__ import annotations
 import io
 import json
 import re
+import time
+import zipfile
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
@@ -561,3 +563,158 @@ def test_cli_import_mails_links_to_people_with_email(make_app, smtp_server, tmp_
     assert "Correos de bienvenida enviados: 1 de 1." in result.output
     [(recipients, message)] = inbox.messages
     assert recipients == ["pedro@muni.cl"] and "https://induccion.muni.cl/clave/" in message.get_content()
+
+
+# --- Files built to exhaust a worker (issue 12) ---------------------------------------------------
+
+_MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+_RELS = "http://schemas.openxmlformats.org/package/2006/relationships"
+_DOC = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+
+
+def crafted_xlsx(sheet_data: str, shared_strings: str | None = None) -> bytes:
+    """A minimal workbook around hand-written `<sheetData>` (and shared strings), zipped small."""
+    parts = {
+        "[Content_Types].xml": (
+            '<?xml version="1.0"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
+            '<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/>'
+            '<Default Extension="xml" ContentType="application/xml"/>'
+            '<Override PartName="/xl/workbook.xml" '
+            'ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/>'
+            '<Override PartName="/xl/worksheets/sheet1.xml" '
+            'ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/></Types>'
+        ),
+        "_rels/.rels": (
+            f'<?xml version="1.0"?><Relationships xmlns="{_RELS}"><Relationship Id="rId1" '
+            f'Type="{_DOC}/officeDocument" Target="xl/workbook.xml"/></Relationships>'
+        ),
+        "xl/workbook.xml": (
+            f'<?xml version="1.0"?><workbook xmlns="{_MAIN}" xmlns:r="{_DOC}">'
+            '<sheets><sheet name="Hoja1" sheetId="1" r:id="rId1"/></sheets></workbook>'
+        ),
+        "xl/_rels/workbook.xml.rels": (
+            f'<?xml version="1.0"?><Relationships xmlns="{_RELS}">'
+            f'<Relationship Id="rId1" Type="{_DOC}/worksheet" Target="worksheets/sheet1.xml"/>'
+            + (
+                f'<Relationship Id="rId2" Type="{_DOC}/sharedStrings" Target="sharedStrings.xml"/>'
+                if shared_strings is not None
+                else ""
+            )
+            + "</Relationships>"
+        ),
+        "xl/worksheets/sheet1.xml": f'<?xml version="1.0"?><worksheet xmlns="{_MAIN}"><sheetData>{sheet_data}'
+        "</sheetData></worksheet>",
+    }
+    if shared_strings is not None:
+        parts["xl/sharedStrings.xml"] = f'<?xml version="1.0"?><sst xmlns="{_MAIN}">{shared_strings}</sst>'
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, text in parts.items():
+            archive.writestr(name, text)
+    return buffer.getvalue()
+
+
+def inline_row(number: int, *values: str) -> str:
+    cells = "".join(f'<c t="inlineStr"><is><t>{value}</t></is></c>' for value in values)
+    return f'<row r="{number}">{cells}</row>'
+
+
+def refused_upload(client, data: bytes, name: str) -> str:
+    """Upload a hostile file: a 422 with the upload form still there. Returns the page."""
+    started = time.monotonic()
+    page = upload(client, data, name)
+    html = page.get_data(as_text=True)
+    assert page.status_code == 422, html
+    assert 'enctype="multipart/form-data"' in html and "no se guardó nada" in html
+    assert time.monotonic() - started < 60  # a sanity bound only: the messages prove reading stopped early
+    return html
+
+
+GOOD_HEADER = inline_row(1, "rut", "nombre")
+
+
+def test_an_xlsx_of_four_million_empty_rows_stops_at_the_row_limit(app, client, hr):
+    data = crafted_xlsx(GOOD_HEADER + "<row/>" * 4_000_000 + inline_row(4_000_002, "12.345.678-5", "José"))
+    assert len(data) < 100_000  # 24 MB of XML once unzipped
+    html = refused_upload(client, data, "bomba.xlsx")
+    assert f"El archivo tiene más de {importer.MAX_LINES} filas, contando las vacías." in html
+    # The form keeps working: a proper file goes through right after.
+    assert upload(client, windows_csv()).status_code == 200
+    with app.app_context():
+        assert user_by_rut("12345678-5") is None
+
+
+def test_rows_an_xlsx_skips_count_toward_the_limit_too(client, hr):
+    data = crafted_xlsx(GOOD_HEADER + inline_row(1_048_576, "12.345.678-5", "José"))
+    assert "contando las vacías" in refused_upload(client, data, "salto.xlsx")
+
+
+def test_an_xlsx_with_a_million_cells_in_one_row_is_refused(client, hr):
+    data = crafted_xlsx(GOOD_HEADER + '<row r="2">' + "<c/>" * 1_000_000 + "</row>")
+    assert "El libro de Excel tiene demasiadas celdas." in refused_upload(client, data, "ancha.xlsx")
+
+
+def test_an_xlsx_with_a_huge_shared_string_table_is_refused(client, hr):
+    data = crafted_xlsx(GOOD_HEADER, shared_strings="<si><t/></si>" * 2_000_000)
+    assert "El libro de Excel es demasiado grande." in refused_upload(client, data, "textos.xlsx")
+
+
+def test_an_xlsx_declaring_entities_is_refused(client, hr):
+    bomb = crafted_xlsx(GOOD_HEADER)  # a valid archive; then its workbook part gets a DOCTYPE
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(bomb)) as source, zipfile.ZipFile(buffer, "w") as target:
+        for entry in source.infolist():
+            text = source.read(entry)
+            if entry.filename == "xl/workbook.xml":
+                text = text.replace(b"<workbook", b'<!DOCTYPE w [<!ENTITY a "aaaaaaaa">]><workbook', 1)
+            target.writestr(entry.filename, text)
+    assert "demasiado grande" in refused_upload(client, buffer.getvalue(), "entidades.xlsx")
+
+
+def test_a_crafted_but_honest_xlsx_still_imports(app):
+    data = crafted_xlsx(GOOD_HEADER + "<row/>" * 50 + inline_row(52, "12.345.678-5", "José Muñoz"))
+    with app.app_context():
+        preview = preview_of(data, "honesta.xlsx")
+    assert [(plan.row.line, plan.row.full_name) for plan in preview.creates] == [(52, "José Muñoz")]
+
+
+def test_reading_stops_at_the_deadline(app, client, hr, monkeypatch):
+    monkeypatch.setattr(importer, "READ_SECONDS", 0.0)
+    slow = "tardó demasiado en leerse"
+    assert slow in refused_upload(client, xlsx_file(), "lenta.xlsx")
+    rows = "".join(f"{30_000_000 + n};Persona {n}\n" for n in range(300))
+    assert slow in refused_upload(client, ("rut;nombre\n" + rows).encode(), "lenta.csv")
+
+
+def refused_file(data: bytes, name: str) -> str:
+    """The problem load_table() reports for a file (big CSVs are read directly: no upload needed)."""
+    with pytest.raises(importer.ImportFileError) as error:
+        importer.load_table(data, name)
+    return str(error.value)
+
+
+def test_a_csv_of_millions_of_empty_lines_stops_at_the_row_limit(app):
+    with app.app_context():
+        for newline in (b"\n", b"\r\n", b";;;\n"):
+            data = b"rut;nombre\n" + newline * 1_000_000 + b"12.345.678-5;Jos\xc3\xa9\n"
+            assert f"más de {importer.MAX_LINES} filas, contando las vacías" in refused_file(data, "vacias.csv")
+
+
+def test_a_csv_with_one_huge_line_gets_a_clear_message(app):
+    with app.app_context():
+        one_cell = b"rut;nombre\n12.345.678-5;" + b"x" * 3_900_000 + b"\n"
+        assert "Una celda cerca de la línea 2 es demasiado larga" in refused_file(one_cell, "larga.csv")
+        many_cells = b"rut;nombre" + b";" * 3_900_000 + b"\n"
+        assert "solo tiene la fila de títulos" in refused_file(many_cells, "anchas.csv")
+        assert "pesa más de 4 MB" in refused_file(b"rut;nombre\n" + b"x" * 5_000_000, "enorme.csv")
+
+
+def test_a_csv_problem_of_size_reaches_the_upload_page_as_a_422(client, hr):
+    data = b"rut;nombre\n" + b"\n" * 5000 + b"12.345.678-5;Jos\xc3\xa9\n"
+    assert "contando las vacías" in refused_upload(client, data, "vacias.csv")
+
+
+def test_cli_refuses_an_xlsx_of_empty_rows(runner, tmp_path):
+    data = crafted_xlsx(GOOD_HEADER + "<row/>" * 4_000_000)
+    result = runner.invoke(args=["staff", "import", write(tmp_path, "bomba.xlsx", data)])
+    assert result.exit_code != 0 and "contando las vacías" in result.output

@@ -31,6 +31,8 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from pathlib import PurePosixPath
+from time import monotonic
+from xml.parsers import expat
 
 from email_validator import EmailNotValidError, validate_email
 from flask import current_app
@@ -57,6 +59,18 @@ MAX_FILE_BYTES = 4 * 1024 * 1024
 #: Rows with data, not counting the header. Applying 2000 rows takes a few seconds, mostly in
 #: issue_token(); larger files are refused with a request to split them.
 MAX_ROWS = 2000
+#: Rows read at most, counting empty ones: reading stops here, so a file of millions of empty
+#: rows costs no more than a full one.
+MAX_LINES = 2 * MAX_ROWS
+#: Seconds reading one file may take; a file that takes longer is refused (the worker lives on).
+READ_SECONDS = 10.0
+#: XLSX cells (`<c>` elements, empty ones too) in a worksheet: 2000 rows of 60 columns.
+MAX_CELLS = MAX_ROWS * 60
+#: Entries of an XLSX's shared string table (openpyxl reads it in time that grows faster than
+#: its size: 50,000 took 2 s here); a full 2000-row file has a few thousand.
+MAX_SHARED_STRINGS = 30_000
+#: XML elements in any other part of an XLSX (styles, themes, relationships).
+MAX_PART_ELEMENTS = 100_000
 #: An XLSX is a zip: refuse archives that claim to expand beyond this.
 MAX_UNZIPPED_BYTES = 64 * 1024 * 1024
 #: Columns read from each XLSX row; HR files have a dozen at most.
@@ -123,7 +137,11 @@ def clean_text(value: str) -> str:
 
 
 def load_table(data: bytes, file_name: str = "") -> Table:
-    """Read a CSV or XLSX file's bytes. Raises ImportFileError."""
+    """Read a CSV or XLSX file's bytes. Raises ImportFileError.
+
+    Reading stops after MAX_LINES rows (empty ones count) and after READ_SECONDS, so no file,
+    however it is built, keeps a worker busy for long.
+    """
     if len(data) > MAX_FILE_BYTES:
         raise ImportFileError(
             _(
@@ -133,8 +151,9 @@ def load_table(data: bytes, file_name: str = "") -> Table:
         )
     if not data.strip():
         raise ImportFileError(_("El archivo está vacío."))
+    deadline = _Deadline(READ_SECONDS)
     if data.startswith(b"PK\x03\x04"):
-        rows = _xlsx_rows(data)
+        rows = _xlsx_rows(data, deadline)
     elif data.startswith(b"\xd0\xcf\x11\xe0") or file_name.lower().endswith(".xls"):
         raise ImportFileError(
             _(
@@ -143,8 +162,34 @@ def load_table(data: bytes, file_name: str = "") -> Table:
             )
         )
     else:
-        rows = _csv_rows(_decode(data))
+        rows = _csv_rows(_decode(data), deadline)
     return _table_from(rows)
+
+
+class _Deadline:
+    """The moment reading a file must be over; check() raises ImportFileError after it."""
+
+    def __init__(self, seconds: float):
+        self.at = monotonic() + seconds
+
+    def check(self) -> None:
+        if monotonic() > self.at:
+            raise ImportFileError(
+                _(
+                    "El archivo tardó demasiado en leerse. Ábralo en Excel, deje solo las filas con personas "
+                    "y guárdelo de nuevo, o divídalo en partes más pequeñas."
+                )
+            )
+
+
+def _too_many_lines() -> ImportFileError:
+    return ImportFileError(
+        _(
+            "El archivo tiene más de %(max)d filas, contando las vacías. Borre las filas vacías "
+            "o divídalo en partes más pequeñas.",
+            max=MAX_LINES,
+        )
+    )
 
 
 def _decode(data: bytes) -> str:
@@ -165,8 +210,18 @@ def _decode(data: bytes) -> str:
     return text
 
 
-def _csv_rows(text: str) -> list[tuple[int, list[str]]]:
-    first_line = next((line for line in text.splitlines() if line.strip()), "")
+def _first_line(text: str) -> str:
+    """The first line with something on it, looked for among the first MAX_LINES lines."""
+    for number, line in enumerate(io.StringIO(text, newline=None)):
+        if line.strip():
+            return line
+        if number >= MAX_LINES:
+            break
+    return ""
+
+
+def _csv_rows(text: str, deadline: _Deadline) -> list[tuple[int, list[str]]]:
+    first_line = _first_line(text)
     # Excel in Chile separates with ";" (the comma is the decimal mark); ties favour ";".
     delimiter = max((";", ",", "\t"), key=first_line.count)
     if not first_line.count(delimiter):
@@ -178,8 +233,21 @@ def _csv_rows(text: str) -> list[tuple[int, list[str]]]:
         for cells in reader:
             line = previous_end + 1
             previous_end = reader.line_num
-            rows.append((line, [clean_text(cell) for cell in cells]))
-    except csv.Error:
+            if line > MAX_LINES:
+                raise _too_many_lines()
+            if line % 256 == 0:
+                deadline.check()
+            rows.append((line, [clean_text(cell) for cell in cells[:MAX_COLUMNS]]))
+    except csv.Error as error:
+        if "field larger than field limit" in str(error):
+            raise ImportFileError(
+                _(
+                    "Una celda cerca de la línea %(line)d es demasiado larga (más de %(max)d caracteres). "
+                    "Revise que el archivo sea la planilla de personas.",
+                    line=previous_end + 1,
+                    max=csv.field_size_limit(),
+                )
+            ) from None
         raise ImportFileError(
             _("El CSV está mal formado cerca de la línea %(line)d (revise las comillas).", line=previous_end + 1)
         ) from None
@@ -200,7 +268,72 @@ def _cell_text(value) -> str:
     return clean_text(value)
 
 
-def _xlsx_rows(data: bytes) -> list[tuple[int, list[str]]]:
+class _PartTooBig(Exception):
+    """Raised from inside the XML scan to stop it; carries the message for HR."""
+
+    def __init__(self, error: ImportFileError):
+        super().__init__(str(error))
+        self.error = error
+
+
+def _scan_xlsx_part(source, deadline: _Deadline) -> None:
+    """Stream one XML part of an XLSX through expat and refuse it when it is bigger than any HR file.
+
+    openpyxl reads every worksheet's rows (looking for its size), the shared strings and the
+    styles before it gives back a single row, in time that grows with the element count (and
+    faster than that for the shared strings): so count before openpyxl reads anything. Rows
+    count with the gaps that their numbers leave (openpyxl yields those as empty rows too).
+    Raises ImportFileError.
+    """
+    too_big = ImportFileError(_("El libro de Excel es demasiado grande. Divídalo en partes más pequeñas."))
+    too_many_cells = ImportFileError(
+        _(
+            "El libro de Excel tiene demasiadas celdas. Deje en el libro solo la hoja con las personas, "
+            "con una fila por persona, o divídalo en partes más pequeñas."
+        )
+    )
+    state = {"root": None, "elements": 0, "rows": 0, "cells": 0, "strings": 0}
+
+    def start(name: str, attributes: dict) -> None:
+        local = name.rpartition(":")[2]
+        if state["root"] is None:
+            state["root"] = local
+        state["elements"] += 1
+        if state["elements"] > {"worksheet": 4 * MAX_CELLS, "sst": 3 * MAX_SHARED_STRINGS}.get(
+            state["root"], MAX_PART_ELEMENTS
+        ):
+            raise _PartTooBig(too_many_cells if state["root"] == "worksheet" else too_big)
+        if state["root"] == "worksheet":
+            if local == "row":
+                number = attributes.get("r", "")
+                state["rows"] = max(state["rows"] + 1, int(number) if number.isdigit() else 0)
+                if state["rows"] > MAX_LINES:
+                    raise _PartTooBig(_too_many_lines())
+            elif local == "c":
+                state["cells"] += 1
+                if state["cells"] > MAX_CELLS:
+                    raise _PartTooBig(too_many_cells)
+        elif state["root"] == "sst" and local == "si":
+            state["strings"] += 1
+            if state["strings"] > MAX_SHARED_STRINGS:
+                raise _PartTooBig(too_big)
+
+    def no_doctype(*_args) -> None:
+        raise _PartTooBig(too_big)  # workbooks never declare one; entity tricks start here
+
+    parser = expat.ParserCreate()
+    parser.StartElementHandler = start
+    parser.StartDoctypeDeclHandler = no_doctype
+    try:
+        while chunk := source.read(64 * 1024):
+            deadline.check()
+            parser.Parse(chunk, False)
+        parser.Parse(b"", True)
+    except _PartTooBig as stop:
+        raise stop.error from None
+
+
+def _xlsx_rows(data: bytes, deadline: _Deadline) -> list[tuple[int, list[str]]]:
     from openpyxl import load_workbook
 
     not_xlsx = _("El archivo no es un libro de Excel (.xlsx) válido. Ábralo en Excel y guárdelo de nuevo.")
@@ -208,15 +341,21 @@ def _xlsx_rows(data: bytes) -> list[tuple[int, list[str]]]:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
             entries = archive.infolist()
             names = {entry.filename for entry in entries}
-    except zipfile.BadZipFile:
+            if "xl/workbook.xml" not in names:
+                raise ImportFileError(not_xlsx)
+            if sum(entry.file_size for entry in entries) > MAX_UNZIPPED_BYTES:
+                raise ImportFileError(_("El libro de Excel es demasiado grande. Divídalo en partes más pequeñas."))
+            for entry in entries:
+                if entry.filename.lower().endswith((".xml", ".rels")):
+                    with archive.open(entry) as source:
+                        _scan_xlsx_part(source, deadline)
+    except ImportFileError:
+        raise
+    except (zipfile.BadZipFile, expat.ExpatError, NotImplementedError, EOFError, OSError, ValueError):
+        # Damaged archive, unknown compression, malformed XML: openpyxl would fail on them too.
         raise ImportFileError(not_xlsx) from None
-    if "xl/workbook.xml" not in names:
-        raise ImportFileError(not_xlsx)
-    if sum(entry.file_size for entry in entries) > MAX_UNZIPPED_BYTES:
-        raise ImportFileError(_("El libro de Excel es demasiado grande. Divídalo en partes más pequeñas."))
 
     rows: list[tuple[int, list[str]]] = []
-    with_data = 0
     try:
         # openpyxl warns about workbook features it drops (styles, validations); they do not
         # matter for reading values. defusedxml, when installed, guards its XML parsing.
@@ -225,14 +364,16 @@ def _xlsx_rows(data: bytes) -> list[tuple[int, list[str]]]:
             workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
             try:
                 sheet = workbook.worksheets[0]
+                # Every row counts, empty ones too (openpyxl also yields the rows a sheet skips).
                 for line, values in enumerate(sheet.iter_rows(max_col=MAX_COLUMNS, values_only=True), start=1):
+                    if line > MAX_LINES:
+                        raise _too_many_lines()
+                    if line % 256 == 0:
+                        deadline.check()
                     cells = [_cell_text(value) for value in values]
                     while cells and not cells[-1]:
                         cells.pop()
                     if cells:
-                        with_data += 1
-                        if with_data > MAX_ROWS + HEADER_SEARCH_ROWS:
-                            break  # _table_from() reports the file as too long
                         rows.append((line, cells))
             finally:
                 workbook.close()
