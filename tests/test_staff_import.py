@@ -70,8 +70,8 @@ def xlsx_file() -> bytes:
     return buffer.getvalue()
 
 
-def preview_of(data: bytes, name: str = "nomina.csv") -> importer.Preview:
-    return importer.build_preview(importer.load_table(data, name))
+def preview_of(data: bytes, name: str = "nomina.csv", **options) -> importer.Preview:
+    return importer.build_preview(importer.load_table(data, name), **options)
 
 
 def count(model) -> int:
@@ -87,9 +87,33 @@ def upload(client, data: bytes, name: str = "nomina.csv"):
 
 
 def confirm_fields(html: str) -> dict:
+    """What a browser sends from the preview's form: the hidden fields and each select's selected option."""
     fields = dict(re.findall(r'name="(ticket|fingerprint|skip_invalid)" type="hidden" value="([^"]*)"', html))
     assert {"ticket", "fingerprint"} <= fields.keys(), "the preview has no confirmation form"
-    return fields
+    return fields | department_selects(html)
+
+
+def department_selects(html: str) -> dict:
+    selects = {}
+    for name, options in re.findall(
+        r'<select id="[^"]*" name="(departamento-[0-9a-f]+)"[^>]*>(.*?)</select>', html, re.S
+    ):
+        values = re.findall(r'<option value="([^"]*)"( selected)?>', options)
+        selects[name] = next((value for value, selected in values if selected), values[0][0])
+    return selects
+
+
+def department_options(html: str, field_name: str) -> dict[str, str]:
+    """The options of one department select: label -> value."""
+    [options] = re.findall(rf'name="{field_name}"[^>]*>(.*?)</select>', html, re.S)
+    return {label.strip(): value for value, label in re.findall(r'<option value="([^"]*)"[^>]*>([^<]*)<', options)}
+
+
+def creating_new_departments(fields: dict) -> dict:
+    """HR's choice, for every department the portal does not have yet: create it."""
+    return {
+        name: value or importer.CREATE if name.startswith("departamento-") else value for name, value in fields.items()
+    }
 
 
 def import_events(app) -> list[dict]:
@@ -135,7 +159,13 @@ def test_windows_1252_semicolon_file_with_dotted_ruts_and_accents(app):
         "Dirección de Tránsito",
         "Delegación Ñuñoa",
     ]
-    assert preview.new_departments == ["Delegación Ñuñoa", "Dirección de Tránsito"]
+    # Neither department exists yet, and nothing decides to create them but a person.
+    choices = [(choice.spellings, choice.match, choice.choice) for choice in preview.department_choices]
+    assert choices == [(["Delegación Ñuñoa", "delegación ñuñoa"], None, None), (["Dirección de Tránsito"], None, None)]
+    assert preview.new_departments == [] and len(preview.undecided_departments) == 2
+    with app.app_context():
+        deciding = preview_of(windows_csv(), create_departments=True)
+    assert deciding.new_departments == ["Delegación Ñuñoa", "Dirección de Tránsito"]
 
 
 def test_utf8_with_bom_and_separate_name_columns(app):
@@ -273,7 +303,7 @@ def test_preview_stores_nothing_and_confirm_creates_everyone(app, client, hr):
     with app.app_context():
         assert count(User) == people_before and count(Department) == 0 and count(PasswordToken) == 0
 
-    done = client.post(CONFIRM, data=confirm_fields(html))
+    done = client.post(CONFIRM, data=creating_new_departments(confirm_fields(html)))
     html = done.get_data(as_text=True)
     assert done.status_code == 200, html
     with app.app_context():
@@ -305,7 +335,7 @@ def test_due_date_follows_onboarding_days(make_app, make_user):
     client = app.test_client()
     client.post("/login", data={"login": person.email, "password": "clave-de-prueba-larga"})
     html = upload(client, windows_csv()).get_data(as_text=True)
-    assert client.post(CONFIRM, data=confirm_fields(html)).status_code == 200
+    assert client.post(CONFIRM, data=creating_new_departments(confirm_fields(html))).status_code == 200
     with app.app_context():
         assert user_by_rut("12345678-5").due_date == date(2025, 3, 1) + timedelta(days=45)
 
@@ -321,7 +351,7 @@ def test_file_with_invalid_rows_writes_nothing_until_hr_chooses_to_leave_them_ou
     assert "Importar solo las 2 filas válidas (se omiten 8 con errores)" in html
     assert "el correo tomado@muni.cl ya pertenece a otra persona del portal" in html
     assert 'id="linea-7"' in html and "falta el nombre" in html
-    fields = confirm_fields(html)
+    fields = creating_new_departments(confirm_fields(html))
     assert fields["skip_invalid"] == "1"
 
     # Without the explicit choice to leave the invalid rows out, nothing is imported.
@@ -343,6 +373,7 @@ def test_file_with_invalid_rows_writes_nothing_until_hr_chooses_to_leave_them_ou
         "updated": 0,
         "unchanged": 0,
         "skipped": 8,
+        "new_departments": ["Finanzas", "Tesorería"],
         "file": "con errores.csv",
         "via": "web",
         "actor_id": hr.id,
@@ -351,7 +382,7 @@ def test_file_with_invalid_rows_writes_nothing_until_hr_chooses_to_leave_them_ou
 
 def test_confirm_revalidates_against_the_database(app, client, hr, make_user):
     html = upload(client, windows_csv()).get_data(as_text=True)
-    fields = confirm_fields(html)
+    fields = creating_new_departments(confirm_fields(html))
     # Meanwhile someone else got one of the file's addresses.
     make_user(full_name="Llegó Antes", email="isaez@muni.cl")
 
@@ -364,13 +395,13 @@ def test_confirm_revalidates_against_the_database(app, client, hr, make_user):
         assert user_by_rut("12345678-5") is None
 
     # HR reviewed the new preview and chooses to import the rest.
-    assert client.post(CONFIRM, data=confirm_fields(html)).status_code == 200
+    assert client.post(CONFIRM, data=creating_new_departments(confirm_fields(html))).status_code == 200
     with app.app_context():
         assert user_by_rut("12345678-5") is not None and user_by_rut("16234567-2") is None
 
 
 def test_confirming_twice_does_not_import_twice(app, client, hr):
-    fields = confirm_fields(upload(client, windows_csv()).get_data(as_text=True))
+    fields = creating_new_departments(confirm_fields(upload(client, windows_csv()).get_data(as_text=True)))
     assert client.post(CONFIRM, data=fields).status_code == 200
     again = client.post(CONFIRM, data=fields)
     assert again.status_code == 409 and "No hay nada que importar" in again.get_data(as_text=True)
@@ -391,7 +422,7 @@ def test_updates_keep_the_account_its_password_and_its_progress(app, client, hr,
     html = upload(client, data.encode()).get_data(as_text=True)
     assert "Cuentas que se actualizan" in html
     assert "Jose Munoz" in html and "José Muñoz" in html and "Finanzas" in html
-    done = client.post(CONFIRM, data=confirm_fields(html))
+    done = client.post(CONFIRM, data=creating_new_departments(confirm_fields(html)))
     assert done.status_code == 200
     assert "/clave/" not in done.get_data(as_text=True)
     with app.app_context():
@@ -415,7 +446,7 @@ def test_unchanged_people_are_counted_and_nothing_is_left_to_confirm(app, client
 
 
 def test_the_import_is_one_transaction(app, client, hr, monkeypatch):
-    fields = confirm_fields(upload(client, windows_csv()).get_data(as_text=True))
+    fields = creating_new_departments(confirm_fields(upload(client, windows_csv()).get_data(as_text=True)))
     calls = []
 
     def failing_issue_token(user, purpose, lifetime):
@@ -514,7 +545,9 @@ def test_cli_refuses_a_file_with_invalid_rows_and_lists_them(app, runner, tmp_pa
 def test_cli_dry_run_writes_nothing(app, runner, tmp_path):
     result = runner.invoke(args=["staff", "import", write(tmp_path, "ok.xlsx", xlsx_file()), "--dry-run"])
     assert result.exit_code != 0  # the workbook has an invalid row
-    valid = runner.invoke(args=["staff", "import", write(tmp_path, "ok.csv", windows_csv()), "--dry-run"])
+    valid = runner.invoke(
+        args=["staff", "import", write(tmp_path, "ok.csv", windows_csv()), "--dry-run", "--create-departments"]
+    )
     assert valid.exit_code == 0, valid.output
     assert "Personas nuevas: 4" in valid.output and "no se guardó nada" in valid.output
     with app.app_context():
@@ -523,7 +556,9 @@ def test_cli_dry_run_writes_nothing(app, runner, tmp_path):
 
 
 def test_cli_skip_invalid_imports_the_valid_rows_and_prints_links(app, runner, tmp_path):
-    result = runner.invoke(args=["staff", "import", write(tmp_path, "abril.xlsx", xlsx_file()), "--skip-invalid"])
+    result = runner.invoke(
+        args=["staff", "import", write(tmp_path, "abril.xlsx", xlsx_file()), "--skip-invalid", "--create-departments"]
+    )
     assert result.exit_code == 0, result.output
     assert "línea 6: fecha de ingreso no reconocida «el lunes»" in result.output
     assert "Personas nuevas: 3; cuentas actualizadas: 0; filas omitidas: 1." in result.output
@@ -540,7 +575,9 @@ def test_cli_skip_invalid_imports_the_valid_rows_and_prints_links(app, runner, t
 
 def test_cli_links_use_base_url(make_app, tmp_path):
     app = make_app(BASE_URL="https://induccion.muni.cl/")
-    result = app.test_cli_runner().invoke(args=["staff", "import", write(tmp_path, "a.csv", bom_csv())])
+    result = app.test_cli_runner().invoke(
+        args=["staff", "import", write(tmp_path, "a.csv", bom_csv()), "--create-departments"]
+    )
     assert result.exit_code == 0, result.output
     assert "Pedro Álvarez (19.234.876-5): https://induccion.muni.cl/clave/" in result.output
 

@@ -24,7 +24,6 @@ import hashlib
 import io
 import json
 import re
-import unicodedata
 import warnings
 import zipfile
 from collections import defaultdict
@@ -49,7 +48,16 @@ from portal.messages import rut_error_message
 from portal.models.staff import SET_PASSWORD
 from portal.models.user import STAFF, Department, User
 from portal.reports.forms import EMPLOYMENT_LABELS
-from portal.reports.people import default_due_date, find_or_create_department
+from portal.reports.people import (
+    ALIAS,
+    SAME_NAME,
+    DepartmentMatch,
+    default_due_date,
+    department_unit,
+    find_or_create_department,
+    match_department,
+    simplify,
+)
 from portal.rut import InvalidRut, format_rut, normalize_rut
 from portal.settings import effective
 from portal.urls import public_url
@@ -109,6 +117,10 @@ class ImportFileError(ValueError):
 
 class InvalidRowsPresent(ValueError):
     """apply_import() was asked to import a file with invalid rows without skip_invalid."""
+
+
+class UndecidedDepartments(ValueError):
+    """apply_import() was asked to import while a department of the file has no valid choice."""
 
 
 class InvalidTicket(ValueError):
@@ -406,13 +418,6 @@ def _table_from(rows: list[tuple[int, list[str]]]) -> Table:
 
 
 # --- Columns -------------------------------------------------------------------------------------
-
-
-def simplify(text: str) -> str:
-    """Lower case, without accents, punctuation or repeated spaces: "Correo-Electrónico" -> "correo electronico"."""
-    decomposed = unicodedata.normalize("NFKD", str(text))
-    plain = "".join(char for char in decomposed if not unicodedata.combining(char)).lower()
-    return " ".join(re.sub(r"[^a-z0-9]+", " ", plain).split())
 
 
 #: Header variants (simplified) for each role.
@@ -732,6 +737,69 @@ class InvalidRow:
         return "; ".join(self.reasons)
 
 
+#: The value of a department choice that creates the file's department.
+CREATE = "nuevo"
+#: Department choices travel in form fields named this plus a digest of the department's key.
+DEPARTMENT_FIELD_PREFIX = "departamento-"
+
+
+@dataclass
+class DepartmentChoice:
+    """A department as the file writes it, and what the import does with it.
+
+    Spellings with the same department_unit ("DT", "Direccion de Transito") are one choice. The
+    choice is an existing department's id or CREATE; None until someone decides (HR on the preview
+    page; the command line with --create-departments). A department that only differs from an
+    existing one in accents, case, punctuation or spacing (SAME_LETTERS) cannot be created again.
+    """
+
+    unit: str
+    #: The file's spellings, first one first; a new department gets the first.
+    spellings: list[str]
+    match: DepartmentMatch | None
+    rows: int = 0
+    choice: int | str | None = None
+    #: The existing department chosen, when the choice is one.
+    chosen: Department | None = None
+    error: str | None = None
+
+    @property
+    def name(self) -> str:
+        return self.spellings[0]
+
+    @property
+    def field_name(self) -> str:
+        return DEPARTMENT_FIELD_PREFIX + hashlib.sha256(self.unit.encode("utf-8")).hexdigest()[:12]
+
+    @property
+    def can_create(self) -> bool:
+        return self.match is None or self.match.how == ALIAS
+
+    @property
+    def needs_review(self) -> bool:
+        """Shown to HR: anything but the very name of an existing department."""
+        return (
+            self.match is None
+            or self.match.how != SAME_NAME
+            or any(
+                " ".join(spelling.split()).casefold() != self.match.department.name.casefold()
+                for spelling in self.spellings
+            )
+        )
+
+    @property
+    def match_reason(self) -> str:
+        """Why the match is the same department, for HR."""
+        if self.match is not None and self.match.how == ALIAS:
+            return _("nombre abreviado o sigla conocida")
+        return _("se escribe igual sin contar tildes, mayúsculas ni espacios")
+
+    @property
+    def target(self) -> str:
+        """The department's name after the import: the chosen one's, else the file's."""
+        return self.chosen.name if self.chosen is not None else self.name
+
+
 @dataclass
 class Preview:
     columns: Columns
@@ -739,8 +807,12 @@ class Preview:
     updates: list[PlannedUpdate] = field(default_factory=list)
     unchanged: list[PlannedUpdate] = field(default_factory=list)
     invalid: list[InvalidRow] = field(default_factory=list)
-    #: Departments the import will create, as first spelled in the file.
-    new_departments: list[str] = field(default_factory=list)
+    #: Every department the valid rows name, in the order the file first names them.
+    department_choices: list[DepartmentChoice] = field(default_factory=list)
+    #: The portal's departments, sorted by name: what a department choice may point to.
+    existing_departments: list[Department] = field(default_factory=list)
+    #: Hash of what confirming would do apart from HR's department choices (see fingerprint).
+    _facts: str = ""
 
     @property
     def has_work(self) -> bool:
@@ -751,19 +823,26 @@ class Preview:
         return len(self.creates) + len(self.updates) + len(self.unchanged)
 
     @property
+    def departments_to_review(self) -> list[DepartmentChoice]:
+        return [choice for choice in self.department_choices if choice.needs_review]
+
+    @property
+    def new_departments(self) -> list[str]:
+        """Departments the import will create, as first spelled in the file."""
+        return [choice.name for choice in self.department_choices if choice.choice == CREATE]
+
+    @property
+    def undecided_departments(self) -> list[DepartmentChoice]:
+        return [choice for choice in self.department_choices if choice.choice is None or choice.error]
+
+    @property
     def fingerprint(self) -> str:
-        """Changes whenever what confirming would do changes (the database moved on, for instance)."""
-        plan = {
-            "create": [[plan.row.line, plan.row.rut, plan.row.full_name, plan.row.email] for plan in self.creates],
-            "update": [
-                [plan.row.line, plan.user_id, [[c.field, str(c.old), str(c.new)] for c in plan.changes]]
-                for plan in self.updates
-            ],
-            "unchanged": [plan.row.line for plan in self.unchanged],
-            "invalid": [[row.line, list(row.reasons)] for row in self.invalid],
-            "departments": self.new_departments,
-        }
-        return hashlib.sha256(json.dumps(plan, sort_keys=True, default=str).encode("utf-8")).hexdigest()
+        """Changes whenever what confirming would do changes (the database moved on, for instance).
+
+        HR's department choices are not part of it: they are HR's to change on the page, and
+        are checked on their own at confirmation.
+        """
+        return self._facts
 
 
 def _chunks(values: list, size: int = 500):
@@ -771,8 +850,56 @@ def _chunks(values: list, size: int = 500):
         yield values[start : start + size]
 
 
-def build_preview(table: Table, *, onboarding_days: int | None = None) -> Preview:
-    """Validate every row and compare it with the database; writes nothing. Raises ImportFileError."""
+def _decide(
+    choice: DepartmentChoice,
+    raw: str | None,
+    by_id: dict[int, Department],
+    *,
+    submitted: bool,
+    create_unknown: bool,
+) -> None:
+    """Set choice.choice (and chosen, error) from a submitted form value, or the default."""
+    if not submitted or raw is None:
+        if choice.match is not None:
+            choice.choice, choice.chosen = choice.match.department.id, choice.match.department
+        elif create_unknown:
+            choice.choice = CREATE
+        elif submitted:
+            choice.error = _("Elija a qué departamento pertenece «%(name)s» o créelo como nuevo.", name=choice.name)
+        return
+    raw = raw.strip()
+    if raw == CREATE:
+        if choice.can_create:
+            choice.choice = CREATE
+        else:
+            choice.error = _(
+                "«%(name)s» es el departamento «%(existing)s» escrito de otra forma; elija un departamento existente.",
+                name=choice.name,
+                existing=choice.match.department.name,
+            )
+    elif raw.isdigit() and int(raw) in by_id:
+        choice.choice, choice.chosen = int(raw), by_id[int(raw)]
+    elif raw == "":
+        choice.error = _("Elija a qué departamento pertenece «%(name)s» o créelo como nuevo.", name=choice.name)
+    else:
+        choice.error = _("Elija una de las opciones de la lista para «%(name)s».", name=choice.name)
+
+
+def build_preview(
+    table: Table,
+    *,
+    onboarding_days: int | None = None,
+    department_choices: dict[str, str] | None = None,
+    create_departments: bool = False,
+) -> Preview:
+    """Validate every row and compare it with the database; writes nothing. Raises ImportFileError.
+
+    Each department the file names is matched with the portal's (people.match_department). The
+    match is the default choice; a department without one stays undecided unless
+    `create_departments` (the command line's flag) says to create it. `department_choices` are
+    the values HR submitted (field name -> existing department id or CREATE): when given, every
+    undecided or impossible choice gets an error, and the rows follow HR's choices.
+    """
     columns = map_columns(table.header)
     days = effective("ONBOARDING_DAYS") if onboarding_days is None else onboarding_days
     rows = [_parse_row(line, cells, columns) for line, cells in table.rows]
@@ -791,44 +918,64 @@ def build_preview(table: Table, *, onboarding_days: int | None = None) -> Previe
         if row.email and owners.get(row.email, row.rut) != row.rut:
             row.reasons.append(_("el correo %(email)s ya pertenece a otra persona del portal", email=row.email))
 
-    departments = {name.casefold(): name for name in db.session.scalars(select(Department.name))}
-    preview = Preview(columns=columns)
-    new_departments: dict[str, str] = {}
+    departments = sorted(db.session.scalars(select(Department)), key=lambda department: simplify(department.name))
+    by_id = {department.id: department for department in departments}
+    preview = Preview(columns=columns, existing_departments=departments)
+    choices: dict[str, DepartmentChoice] = {}
+    for parsed in rows:
+        if parsed.reasons or not parsed.department:
+            continue
+        unit = department_unit(parsed.department)
+        choice = choices.get(unit)
+        if choice is None:
+            choice = choices[unit] = DepartmentChoice(
+                unit=unit, spellings=[], match=match_department(parsed.department, departments)
+            )
+        if parsed.department not in choice.spellings:
+            choice.spellings.append(parsed.department)
+        choice.rows += 1
+    for choice in choices.values():
+        raw = None if department_choices is None else department_choices.get(choice.field_name)
+        _decide(choice, raw, by_id, submitted=department_choices is not None, create_unknown=create_departments)
+    preview.department_choices = list(choices.values())
+
+    facts: list = []
     for parsed in rows:
         if parsed.reasons:
             preview.invalid.append(InvalidRow(parsed.line, parsed.rut_text, parsed.name, tuple(parsed.reasons)))
+            facts.append(["invalid", parsed.line, list(parsed.reasons)])
             continue
-        department = parsed.department
-        if department:
-            key = department.casefold()
-            if key in departments:
-                department = departments[key]
-            else:
-                department = new_departments.setdefault(key, department)
+        choice = choices[department_unit(parsed.department)] if parsed.department else None
         row = StaffRow(
             line=parsed.line,
             rut=parsed.rut,
             full_name=parsed.name,
             email=parsed.email,
-            department=department,
+            department=choice.target if choice else None,
             employment_type=parsed.employment_type,
             start_date=parsed.start_date,
             due_date=parsed.due_date,
         )
+        unit = choice.unit if choice else None
         user = existing.get(row.rut)
         if user is None:
             due = row.due_date or default_due_date(row.start_date, days)
             preview.creates.append(PlannedCreate(row=row, due_date=due))
+            facts.append(["create", row.line, row.rut, row.full_name, row.email, row.employment_type, due, unit])
             continue
         plan = PlannedUpdate(
             row=row, user_id=user.id, current_name=user.full_name, active=user.active, changes=_changes(user, row, days)
         )
         (preview.updates if plan.changes else preview.unchanged).append(plan)
-    # Only departments that a valid row will actually use.
-    used = {plan.row.department for plan in preview.creates} | {
-        change.new for plan in preview.updates for change in plan.changes if change.field == "department"
-    }
-    preview.new_departments = [name for name in new_departments.values() if name in used]
+        other_changes = [[c.field, str(c.old), str(c.new)] for c in plan.changes if c.field != "department"]
+        facts.append(["update", row.line, user.id, other_changes, user.department_id, unit])
+    facts.append(
+        [
+            [choice.unit, choice.spellings, choice.match and [choice.match.department.id, choice.match.how]]
+            for choice in preview.department_choices
+        ]
+    )
+    preview._facts = hashlib.sha256(json.dumps(facts, sort_keys=True, default=str).encode("utf-8")).hexdigest()
     return preview
 
 
@@ -871,6 +1018,16 @@ def describe_change(change: Change) -> str:
     return f"{change.label}: {old} → {new}"
 
 
+def department_line(choice: DepartmentChoice) -> str:
+    """What happens to one department of the file, as a sentence («DT» se asignará a «Dirección de Tránsito»)."""
+    spelled = ", ".join(f"«{spelling}»" for spelling in choice.spellings)
+    if choice.chosen is not None:
+        return _("%(spelled)s se asignará a «%(name)s».", spelled=spelled, name=choice.chosen.name)
+    if choice.choice == CREATE:
+        return _("%(spelled)s se creará como departamento nuevo «%(name)s».", spelled=spelled, name=choice.name)
+    return _("%(spelled)s no existe en el portal.", spelled=spelled)
+
+
 def summary_lines(preview: Preview) -> list[str]:
     """The preview as plain text lines, for the command line."""
     lines = [
@@ -879,8 +1036,8 @@ def summary_lines(preview: Preview) -> list[str]:
         _("Cuentas existentes sin cambios: %(num)d", num=len(preview.unchanged)),
         _("Filas con errores: %(num)d", num=len(preview.invalid)),
     ]
-    if preview.new_departments:
-        lines.append(_("Departamentos nuevos: %(names)s", names=", ".join(preview.new_departments)))
+    for choice in preview.departments_to_review:
+        lines.append(department_line(choice))
     if preview.columns.ignored:
         lines.append(_("Columnas que no se usan: %(names)s", names=", ".join(preview.columns.ignored)))
     if preview.creates:
@@ -943,6 +1100,8 @@ class ImportResult:
     updated: int
     unchanged: int
     skipped: int
+    #: Departments created on purpose (HR's choice, or --create-departments).
+    new_departments: list[str] = field(default_factory=list)
 
 
 def apply_import(
@@ -950,18 +1109,22 @@ def apply_import(
 ) -> ImportResult:
     """Create and update the accounts of the preview's valid rows (flushes, never commits).
 
-    Raises InvalidRowsPresent when the file has invalid rows and skip_invalid is not set. New
-    people get the staff role, no password, and a one-time set-password link (returned, not sent).
+    Raises InvalidRowsPresent when the file has invalid rows and skip_invalid is not set, and
+    UndecidedDepartments while a department of the file has no valid choice. New people get the
+    staff role, no password, and a one-time set-password link (returned, not sent).
     """
     if preview.invalid and not skip_invalid:
         raise InvalidRowsPresent(f"{len(preview.invalid)} invalid rows")
-    departments = {department.name.casefold(): department for department in db.session.scalars(select(Department))}
+    if preview.undecided_departments:
+        raise UndecidedDepartments(", ".join(choice.name for choice in preview.undecided_departments))
+    # Rows carry the name each department choice resolved to: an existing department's, or the
+    # name of one HR chose to create.
+    departments = {choice.chosen.name: choice.chosen for choice in preview.department_choices if choice.chosen}
+    for name in preview.new_departments:
+        departments[name] = find_or_create_department(name)
 
     def department_named(name: str) -> Department:
-        key = name.casefold()
-        if key not in departments:
-            departments[key] = find_or_create_department(name)
-        return departments[key]
+        return departments[name]
 
     new_users = []
     for plan in preview.creates:
@@ -1001,7 +1164,11 @@ def apply_import(
         for user in new_users
     ]
     result = ImportResult(
-        created=created, updated=len(preview.updates), unchanged=len(preview.unchanged), skipped=len(preview.invalid)
+        created=created,
+        updated=len(preview.updates),
+        unchanged=len(preview.unchanged),
+        skipped=len(preview.invalid),
+        new_departments=preview.new_departments,
     )
     audit.record(
         "staff.imported",
@@ -1010,6 +1177,7 @@ def apply_import(
         updated=result.updated,
         unchanged=result.unchanged,
         skipped=result.skipped,
+        new_departments=result.new_departments,
         file=file_name,
         via=via,
     )
