@@ -15,12 +15,14 @@ from openpyxl import Workbook
 from sqlalchemy import func, select
 
 import portal.reports.staff_views  # noqa: F401  (registers the import routes on the HR blueprint)
+from portal.demo import DEPARTMENTS as DEMO_DEPARTMENTS
 from portal.extensions import db
 from portal.models.audit import AuditEvent
 from portal.models.curriculum import Lesson
 from portal.models.progress import LessonView
 from portal.models.staff import SET_PASSWORD, PasswordToken
 from portal.models.user import HR, STAFF, TRAINER, Department, User
+from portal.reports import people
 from portal.reports import staff_import as importer
 from tests.conftest import PASSWORD_HASH
 
@@ -755,3 +757,239 @@ def test_cli_refuses_an_xlsx_of_empty_rows(runner, tmp_path):
     data = crafted_xlsx(GOOD_HEADER + "<row/>" * 4_000_000)
     result = runner.invoke(args=["staff", "import", write(tmp_path, "bomba.xlsx", data)])
     assert result.exit_code != 0 and "contando las vacías" in result.output
+
+
+# --- Departments stay clean (issue 10) -------------------------------------------------------------
+
+
+def demo_departments(app) -> dict[str, int]:
+    """The departments the demo municipality uses (portal/demo.py), by name."""
+    with app.app_context():
+        departments = [Department(name=name) for name in DEMO_DEPARTMENTS]
+        db.session.add_all(departments)
+        db.session.commit()
+        return {department.name: department.id for department in departments}
+
+
+def department_names(app) -> list[str]:
+    with app.app_context():
+        return sorted(db.session.scalars(select(Department.name)))
+
+
+def field_for(html: str, spelling: str) -> str:
+    """The name of the select that decides the department the file spells this way."""
+    [name] = re.findall(rf'<label for="(departamento-[0-9a-f]+)">[^<]*«{re.escape(spelling)}»', html)
+    return name
+
+
+OTHER_SPELLINGS = (
+    "rut;nombre;departamento\n"
+    "12.345.678-5;José Muñoz;Direccion de Transito\n"
+    "15.678.234-3;María Núñez;DIDECO\n"
+    "16.234.567-2;Íñigo Sáez;dirección  de obras municipales \n"
+    "17.890.123-0;Begoña Ibáñez;Dirección de Tránsito\n"
+).encode()
+
+
+@pytest.mark.parametrize(
+    "written,expected,how",
+    [
+        ("Dirección de Tránsito", "Dirección de Tránsito", people.SAME_NAME),
+        ("  dirección DE tránsito ", "Dirección de Tránsito", people.SAME_NAME),
+        ("Direccion de Transito", "Dirección de Tránsito", people.SAME_LETTERS),
+        ("Dir. Tránsito", "Dirección de Tránsito", people.SAME_LETTERS),
+        ("DT", "Dirección de Tránsito", people.ALIAS),
+        ("Tránsito", "Dirección de Tránsito", people.ALIAS),
+        ("DIDECO", "Dirección de Desarrollo Comunitario", people.ALIAS),
+        ("Dideco", "Dirección de Desarrollo Comunitario", people.ALIAS),
+        ("D.O.M.", "Dirección de Obras Municipales", people.ALIAS),
+        ("DAF", "Dirección de Administración y Finanzas", people.ALIAS),
+        ("DIMAO", "Dirección de Medio Ambiente, Aseo y Ornato", people.ALIAS),
+        ("DMAO", "Dirección de Medio Ambiente, Aseo y Ornato", people.ALIAS),
+        (
+            "Direccion de Medio Ambiente Aseo y Ornato",
+            "Dirección de Medio Ambiente, Aseo y Ornato",
+            people.SAME_LETTERS,
+        ),
+        ("DESAM", "Departamento de Salud", people.ALIAS),
+        ("Depto. de Salud", "Departamento de Salud", people.SAME_LETTERS),
+        ("Delegación Ñuñoa", None, None),
+        ("Salud", None, None),
+        ("Finanzas", None, None),
+        ("SECPLAN", None, None),  # the demo municipality has no planning office
+    ],
+)
+def test_match_department_ignores_accents_case_spacing_and_known_abbreviations(written, expected, how):
+    departments = [Department(id=number, name=name) for number, name in enumerate(DEMO_DEPARTMENTS, start=1)]
+    match = people.match_department(written, departments)
+    assert (match and match.department.name, match and match.how) == (expected, how)
+
+
+def test_match_department_knows_each_unit_by_its_abbreviations():
+    for names in people.DEPARTMENT_ALIASES:
+        department = Department(id=1, name=names[0])
+        for alias in names[1:]:
+            assert people.match_department(alias, [department]).department is department, alias
+    secpla = [Department(id=1, name="Secretaría Comunal de Planificación")]
+    assert people.match_department("SECPLA", secpla) and people.match_department("Secplan", secpla)
+    assert people.match_department("DAEM", [Department(id=1, name="Departamento de Educación")])
+
+
+def test_match_department_refuses_to_guess_between_near_duplicates():
+    twins = [Department(id=1, name="Dirección de Tránsito"), Department(id=2, name="Direccion de Transito.")]
+    assert people.match_department("DT", twins) is None
+    assert people.match_department("dirección de tránsito", twins).department.id == 1  # the same name wins
+
+
+def test_departments_written_another_way_go_to_the_existing_ones(app, client, hr):
+    ids = demo_departments(app)
+    page = upload(client, OTHER_SPELLINGS)
+    html = page.get_data(as_text=True)
+    assert page.status_code == 200
+    assert "«Direccion de Transito» se asignará a «Dirección de Tránsito»" in html
+    assert "«DIDECO» se asignará a «Dirección de Desarrollo Comunitario» (nombre abreviado o sigla conocida)" in html
+    assert "«dirección de obras municipales» se asignará a «Dirección de Obras Municipales»" in html
+    assert "Se crearán estos departamentos" not in html
+    fields = confirm_fields(html)
+    # The exact name needs no decision; the three others are proposed, and a browser sends the proposals.
+    assert len(department_selects(html)) == 3
+    assert fields[field_for(html, "DIDECO")] == str(ids["Dirección de Desarrollo Comunitario"])
+    # Accents and case alone never make a new department: there is no such option.
+    assert not any(
+        label.startswith("Crear") for label in department_options(html, field_for(html, "Direccion de Transito"))
+    )
+
+    done = client.post(CONFIRM, data=fields)
+    assert done.status_code == 200, done.get_data(as_text=True)
+    assert department_names(app) == sorted(DEMO_DEPARTMENTS)
+    with app.app_context():
+        assert user_by_rut("12345678-5").department_id == ids["Dirección de Tránsito"]
+        assert user_by_rut("15678234-3").department_id == ids["Dirección de Desarrollo Comunitario"]
+        assert user_by_rut("16234567-2").department_id == ids["Dirección de Obras Municipales"]
+        assert user_by_rut("17890123-0").department_id == ids["Dirección de Tránsito"]
+    [event] = import_events(app)
+    assert event["new_departments"] == []
+
+
+def test_hr_can_change_a_mapping(app, client, hr):
+    ids = demo_departments(app)
+    html = upload(client, OTHER_SPELLINGS).get_data(as_text=True)
+    fields = confirm_fields(html)
+    # The DIDECO people actually belong to the municipal secretariat; "DT" is created on purpose.
+    fields[field_for(html, "DIDECO")] = str(ids["Secretaría Municipal"])
+    done = client.post(CONFIRM, data=fields)
+    assert done.status_code == 200
+    with app.app_context():
+        assert user_by_rut("15678234-3").department_id == ids["Secretaría Municipal"]
+        assert user_by_rut("12345678-5").department_id == ids["Dirección de Tránsito"]
+    assert department_names(app) == sorted(DEMO_DEPARTMENTS)
+
+
+def test_an_abbreviation_may_become_a_department_of_its_own_when_hr_says_so(app, client, hr):
+    demo_departments(app)
+    html = upload(client, b"rut;nombre;departamento\n12.345.678-5;Jos\xc3\xa9;DIDECO\n").get_data(as_text=True)
+    name = field_for(html, "DIDECO")
+    assert department_options(html, name)["Crear «DIDECO» como departamento nuevo"] == importer.CREATE
+    assert client.post(CONFIRM, data=confirm_fields(html) | {name: importer.CREATE}).status_code == 200
+    assert "DIDECO" in department_names(app)
+
+
+def test_an_unknown_department_is_created_only_when_hr_chooses_it(app, client, hr):
+    ids = demo_departments(app)
+    data = "rut;nombre;departamento\n12.345.678-5;José Muñoz;Delegación Ñuñoa\n15.678.234-3;María;DIDECO\n"
+    html = upload(client, data.encode()).get_data(as_text=True)
+    name = field_for(html, "Delegación Ñuñoa")
+    assert "No hay un departamento con este nombre en el portal" in html
+    fields = confirm_fields(html)
+    assert fields[name] == ""  # no default: someone has to choose
+
+    # Confirming without choosing stores nothing and asks again, keeping the other choices.
+    refused = client.post(CONFIRM, data=fields | {field_for(html, "DIDECO"): str(ids["Dirección de Tránsito"])})
+    page = refused.get_data(as_text=True)
+    assert refused.status_code == 422
+    assert "falta decidir qué hacer con algunos departamentos" in page
+    assert "Elija a qué departamento pertenece «Delegación Ñuñoa» o créelo como nuevo." in page
+    assert f'aria-describedby="{name}-hint {name}-error" aria-invalid="true"' in page
+    assert confirm_fields(page)[field_for(page, "DIDECO")] == str(ids["Dirección de Tránsito"])
+    with app.app_context():
+        assert user_by_rut("12345678-5") is None
+    assert department_names(app) == sorted(DEMO_DEPARTMENTS)
+
+    # Choosing an existing department creates none.
+    chosen = client.post(CONFIRM, data=confirm_fields(page) | {name: str(ids["Secretaría Municipal"])})
+    assert chosen.status_code == 200
+    assert department_names(app) == sorted(DEMO_DEPARTMENTS)
+    with app.app_context():
+        assert user_by_rut("12345678-5").department_id == ids["Secretaría Municipal"]
+        assert user_by_rut("15678234-3").department_id == ids["Dirección de Tránsito"]
+
+    # Choosing to create it creates it, once, under the file's name.
+    html = upload(
+        client, b"rut;nombre;departamento\n16.234.567-2;Inigo;Delegaci\xc3\xb3n \xc3\x91u\xc3\xb1oa\n"
+    ).get_data(as_text=True)
+    created = client.post(CONFIRM, data=confirm_fields(html) | {name: importer.CREATE})
+    assert created.status_code == 200
+    assert "Departamentos nuevos creados: Delegación Ñuñoa." in created.get_data(as_text=True)
+    assert department_names(app) == sorted([*DEMO_DEPARTMENTS, "Delegación Ñuñoa"])
+    [_first, event] = import_events(app)
+    assert event["new_departments"] == ["Delegación Ñuñoa"]
+
+
+@pytest.mark.parametrize("value", ["", "999999", "abc", "<script>alert(1)</script>", "nuevo "])
+def test_impossible_department_choices_store_nothing(app, client, hr, value):
+    demo_departments(app)
+    html = upload(client, b"rut;nombre;departamento\n12.345.678-5;Jos\xc3\xa9;Direccion de Transito\n").get_data(
+        as_text=True
+    )
+    name = field_for(html, "Direccion de Transito")
+    answer = client.post(CONFIRM, data=confirm_fields(html) | {name: value})
+    page = answer.get_data(as_text=True)
+    assert answer.status_code == 422, page
+    assert "<script>alert" not in page
+    assert ("escrito de otra forma" in page) if value.strip() == importer.CREATE else ("Elija" in page)
+    with app.app_context():
+        assert user_by_rut("12345678-5") is None
+    assert department_names(app) == sorted(DEMO_DEPARTMENTS)
+
+
+def test_a_department_created_meanwhile_is_proposed_again_before_anything_is_stored(app, client, hr):
+    html = upload(client, "rut;nombre;departamento\n12.345.678-5;José;Delegación Ñuñoa\n".encode()).get_data(
+        as_text=True
+    )
+    fields = creating_new_departments(confirm_fields(html))
+    with app.app_context():
+        db.session.add(Department(name="Delegacion Nunoa"))  # someone else made it, spelled their way
+        db.session.commit()
+    changed = client.post(CONFIRM, data=fields)
+    page = changed.get_data(as_text=True)
+    assert changed.status_code == 409
+    assert "«Delegación Ñuñoa» se asignará a «Delegacion Nunoa»" in page
+    assert department_names(app) == ["Delegacion Nunoa"]
+    assert client.post(CONFIRM, data=confirm_fields(page)).status_code == 200
+    assert department_names(app) == ["Delegacion Nunoa"]
+
+
+def test_cli_applies_safe_mappings_and_refuses_unknown_departments(app, runner, tmp_path):
+    ids = demo_departments(app)
+    safe = runner.invoke(args=["staff", "import", write(tmp_path, "a.csv", OTHER_SPELLINGS)])
+    assert safe.exit_code == 0, safe.output
+    assert "«DIDECO» se asignará a «Dirección de Desarrollo Comunitario»." in safe.output
+    assert department_names(app) == sorted(DEMO_DEPARTMENTS)
+    with app.app_context():
+        assert user_by_rut("16234567-2").department_id == ids["Dirección de Obras Municipales"]
+
+    unknown = "rut;nombre;departamento\n9.876.543-3;Rosa;Delegación Ñuñoa\n".encode()
+    refused = runner.invoke(args=["staff", "import", write(tmp_path, "b.csv", unknown)])
+    assert refused.exit_code != 0
+    assert "«Delegación Ñuñoa» no existe en el portal." in refused.output and "--create-departments" in refused.output
+    with app.app_context():
+        assert user_by_rut("9876543-3") is None
+    created = runner.invoke(args=["staff", "import", write(tmp_path, "b.csv", unknown), "--create-departments"])
+    assert created.exit_code == 0, created.output
+    assert "se creará como departamento nuevo «Delegación Ñuñoa»" in created.output
+    assert "Delegación Ñuñoa" in department_names(app)
+
+
+def test_cli_help_explains_create_departments(runner):
+    result = runner.invoke(args=["staff", "import", "--help"])
+    assert "--create-departments" in result.output and "DIDECO" in result.output

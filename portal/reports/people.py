@@ -77,7 +77,9 @@ def department_key(name: str) -> str:
     "Dirección de Tránsito", "direccion  de transito" and "Dir. Tránsito" share a key; "DT" does not
     (see department_unit).
     """
-    words = (_WORD_ABBREVIATIONS.get(word, word) for word in simplify(name).split())
+    # "D.O.M." simplifies to "d o m": letters written one by one are one word.
+    spelled = re.sub(r"\b\w(?: \w\b)+", lambda letters: letters.group(0).replace(" ", ""), simplify(name))
+    words = (_WORD_ABBREVIATIONS.get(word, word) for word in spelled.split())
     return " ".join(word for word in words if word not in _FILLER_WORDS)
 
 

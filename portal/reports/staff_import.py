@@ -8,6 +8,9 @@ The steps, each usable on its own (the web pages and the `staff import` command 
 2. `build_preview(table)` maps the Spanish headers, validates every row, compares the rows with
    the accounts in the database and returns a `Preview`: people to create, accounts to update
    (with their changes), accounts already up to date and invalid rows with their reasons.
+   Each department the file names is matched with the portal's (people.match_department:
+   accents, case, spacing, known abbreviations); a department the portal lacks is created only
+   when someone chooses to (HR on the preview page, `--create-departments` on the command line).
    Nothing is written.
 3. `apply_import(preview, ...)` creates and updates the accounts, issues one set-password link
    per new person and records one audit event. It flushes and never commits: the caller commits
@@ -50,7 +53,6 @@ from portal.models.user import STAFF, Department, User
 from portal.reports.forms import EMPLOYMENT_LABELS
 from portal.reports.people import (
     ALIAS,
-    SAME_NAME,
     DepartmentMatch,
     default_due_date,
     department_unit,
@@ -778,14 +780,7 @@ class DepartmentChoice:
     @property
     def needs_review(self) -> bool:
         """Shown to HR: anything but the very name of an existing department."""
-        return (
-            self.match is None
-            or self.match.how != SAME_NAME
-            or any(
-                " ".join(spelling.split()).casefold() != self.match.department.name.casefold()
-                for spelling in self.spellings
-            )
-        )
+        return self.match is None or any(spelling != self.match.department.name for spelling in self.spellings)
 
     @property
     def match_reason(self) -> str:

@@ -122,6 +122,13 @@ def confirm_staff_import():
         return redirect(url_for("reports.import_staff"))
     skip_invalid = form.skip_invalid.data == "1"
     if preview.fingerprint != form.fingerprint.data or (preview.invalid and not skip_invalid):
+        # HR's choices that still hold are kept; the others go back to the new proposals.
+        kept = {
+            choice.field_name: choices[choice.field_name]
+            for choice in preview.department_choices
+            if choice.field_name in choices and not choice.error
+        }
+        preview = importer.build_preview(table, department_choices=kept)
         return render_preview(preview, form.ticket.data, file_name, changed=True, status=409)
     if preview.undecided_departments:
         return render_preview(preview, form.ticket.data, file_name, undecided=True, status=422)
