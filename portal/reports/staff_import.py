@@ -365,8 +365,8 @@ def _xlsx_rows(data: bytes, deadline: _Deadline) -> list[tuple[int, list[str]]]:
                         _scan_xlsx_part(source, deadline)
     except ImportFileError:
         raise
-    except (zipfile.BadZipFile, expat.ExpatError, NotImplementedError, EOFError, OSError, ValueError):
-        # Damaged archive, unknown compression, malformed XML: openpyxl would fail on them too.
+    except Exception as error:  # damaged or encrypted archive, unknown compression, malformed XML
+        current_app.logger.info("unreadable XLSX in staff import: %r", error)
         raise ImportFileError(not_xlsx) from None
 
     rows: list[tuple[int, list[str]]] = []
