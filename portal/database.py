@@ -15,6 +15,7 @@ from sqlalchemy.sql.functions import FunctionElement
 from portal.extensions import db
 from portal.learning.progress import add_months as months_later
 from portal.models.types import UTCDateTime
+from portal.security import refuse_embedded_or_cross_site_fetch
 
 READ_ONLY_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
@@ -36,9 +37,13 @@ def write_transaction():
     """Write from a GET (a download's audit event) in a transaction of its own that takes the
     write lock up front, then commit; the request's later transactions read without it.
 
+    Only the person's own navigation may write from a GET (security.refuse_embedded_or_cross_site_fetch).
+
     The read transaction in progress ends first: on SQLite, turning it into a write one fails at
     once, without waiting, whenever another request wrote meanwhile (two HR exports at a time).
     """
+    if request.method == "GET":
+        refuse_embedded_or_cross_site_fetch()
     db.session.commit()
     g.setdefault(_WRITE_LOCK_FLAG, True)
     try:

@@ -66,6 +66,8 @@ def store(values: dict[str, object]) -> dict[str, tuple]:
             if row is not None:
                 db.session.delete(row)
         elif row is None:
+            if value == before:
+                continue  # keep following the configuration: saving the page untouched stores nothing
             db.session.add(Setting(key=key, value=str(value)))
         else:
             row.value = str(value)

@@ -86,6 +86,7 @@ def test_admin_creates_an_account_with_several_roles_and_a_password_link(app, ma
             "full_name": "Juan Pérez Soto",
             "email": "",
             "department": "Finanzas",
+            "new_department": "y",
             "start_date": "2026-03-02",
             "roles": [STAFF, TRAINER, HR],
         },

@@ -15,12 +15,13 @@ from flask_babel import gettext as _
 from sqlalchemy import and_, delete, func, or_, select, update
 
 from portal import audit
+from portal.auth.authority import is_last_active_admin
 from portal.auth.service import find_user_by_login, login_fingerprint
 from portal.extensions import db
 from portal.models.audit import AuditEvent
 from portal.models.progress import Commitment
 from portal.models.staff import PasswordToken, Reminder
-from portal.models.user import ADMIN, AuthSession, Department, User, UserRole
+from portal.models.user import ADMIN, AuthSession, Department, User
 from portal.pagination import Page, paginate
 from portal.reports import people
 from portal.rut import format_rut
@@ -68,27 +69,12 @@ def is_anonymised(user: User) -> bool:
     return user.rut.startswith(ANONYMOUS_RUT_PREFIX)
 
 
-def other_active_admin_ids(user_id: int) -> list[int]:
-    """Ids of active administrators other than this person, locking their rows on PostgreSQL.
-
-    The lock makes two administrators who demote each other at the same moment take turns,
-    so the second one sees that the first is no longer an administrator.
-    """
-    query = (
-        select(User.id)
-        .join(UserRole, UserRole.user_id == User.id)
-        .where(UserRole.role == ADMIN, User.active.is_(True), User.id != user_id)
-        .with_for_update()
-    )
-    return list(db.session.scalars(query))
-
-
 def check_roles_change(user: User, roles: set[str], actor_id: int) -> None:
     """Raise AdminRuleError when taking the admin role away from `user` is not allowed."""
     if ADMIN in user.roles and ADMIN not in roles:
         if user.id == actor_id:
             raise AdminRuleError(_("No puede quitarse a sí mismo el rol de administrador."), "roles")
-        if user.active and not other_active_admin_ids(user.id):
+        if is_last_active_admin(user):
             raise AdminRuleError(
                 _("Es el último administrador activo: asigne el rol a otra persona antes de quitárselo."), "roles"
             )
@@ -112,7 +98,7 @@ def set_active(user: User, active: bool, actor_id: int) -> None:
     if not active:
         if user.id == actor_id:
             raise AdminRuleError(_("No puede desactivar su propia cuenta."))
-        if ADMIN in user.roles and user.active and not other_active_admin_ids(user.id):
+        if is_last_active_admin(user):
             raise AdminRuleError(_("Es el último administrador activo: no se puede desactivar."))
     elif is_anonymised(user):
         raise AdminRuleError(_("Una cuenta anonimizada no se puede reactivar."))

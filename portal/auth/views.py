@@ -8,9 +8,10 @@ from flask_login import current_user
 
 from portal import audit
 from portal.auth.access import public, signed_in
-from portal.auth.forms import ForgotPasswordForm, LoginForm, SetPasswordForm
+from portal.auth.forms import ChangePasswordForm, ForgotPasswordForm, LoginForm, SetPasswordForm
 from portal.auth.service import (
     authenticate,
+    change_password,
     failed_sign_in_details,
     find_user_by_login,
     hash_password,
@@ -196,6 +197,37 @@ def set_password(token: str):
     return render_template(
         "auth/set_password.html", form=form, person=found.user, resetting=found.purpose == RESET_PASSWORD
     )
+
+
+def _signed_in_person_key() -> str:
+    return f"change-password:{current_user.id}"
+
+
+def _wrong_current_password(_response) -> bool:
+    return bool(g.get("wrong_current_password"))
+
+
+@bp.route("/cuenta/clave", methods=["GET", "POST"])
+@signed_in
+@limiter.limit(
+    _setting("SIGN_IN_LIMIT_PER_ACCOUNT"),
+    key_func=_signed_in_person_key,
+    methods=["POST"],
+    deduct_when=_wrong_current_password,  # a stolen session cookie cannot guess the password at will
+)
+def change_password_page():
+    """Change one's own password: the current one first; every other session of the person ends."""
+    form = ChangePasswordForm(person=current_user)
+    if form.validate_on_submit():
+        ended = change_password(current_user, form.password.data)
+        db.session.commit()
+        if ended:
+            flash(_("Su contraseña quedó cambiada y se cerraron sus sesiones en otros dispositivos."), "success")
+        else:
+            flash(_("Su contraseña quedó cambiada."), "success")
+        return redirect(url_for("learning.dashboard"))
+    g.wrong_current_password = bool(form.current_password.errors)
+    return render_template("auth/change_password.html", form=form)
 
 
 @bp.app_errorhandler(429)

@@ -15,6 +15,7 @@ import csv
 import io
 import re
 import tempfile
+import zipfile
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import suppress
 from dataclasses import dataclass
@@ -276,3 +277,38 @@ def file_chunks(file: IO[bytes], chunk_size: int = FILE_CHUNK_BYTES) -> Iterator
 
 def file_name(extension: str, today: date) -> str:
     return f"induccion-{today.isoformat()}.{extension}"
+
+
+class _ChunkSink(io.RawIOBase):
+    """A write-only, unseekable file that keeps what was written until `drain` hands it over."""
+
+    def __init__(self):
+        super().__init__()
+        self._chunks: list[bytes] = []
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, data) -> int:
+        self._chunks.append(bytes(data))
+        return len(data)
+
+    def drain(self) -> bytes:
+        data = b"".join(self._chunks)
+        self._chunks.clear()
+        return data
+
+
+def zip_chunks(entries: Iterable[tuple[str, bytes]]) -> Iterator[bytes]:
+    """Yield a ZIP archive of (file name, content) entries, one entry at a time.
+
+    `entries` is consumed lazily, so only one file is in memory at any moment. The stream is not
+    seekable: zipfile writes each entry's sizes after its data (a data descriptor), which every
+    unzip tool reads.
+    """
+    sink = _ChunkSink()
+    with zipfile.ZipFile(sink, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        for name, content in entries:
+            archive.writestr(name, content)
+            yield sink.drain()
+    yield sink.drain()

@@ -12,7 +12,7 @@ from portal.extensions import db
 from portal.learning.progress import COMPLETED, IN_PROGRESS, NOT_STARTED, OVERDUE, RENEWAL_DUE
 from portal.learning.service import renewal_months
 from portal.models.curriculum import Lesson, Module
-from portal.models.progress import Commitment, LessonView
+from portal.models.progress import Certificate, Commitment, LessonView
 from portal.models.quiz import Attempt, Quiz, QuizRevision
 from portal.models.types import utcnow
 from portal.models.user import Department, User
@@ -317,6 +317,26 @@ def report_rows(filters: ReportFilters, today: date, total_steps: int, now=None)
     )
     for row in result:
         yield PersonRow(**row._asdict(), steps_total=total_steps)
+
+
+def newest_certificates(filters: ReportFilters, today: date, limit: int, now=None) -> list[tuple[int, int]]:
+    """(person id, id of their newest certificate) for matching people who hold one, in the report's order.
+
+    At most `limit` pairs; one query. People without a certificate are left out.
+    """
+    query, status, steps_done = _base_query(filters, today, now or utcnow())
+    newest = (
+        select(Certificate.user_id, func.max(Certificate.id).label("certificate_id"))
+        .group_by(Certificate.user_id)
+        .subquery()
+    )
+    query = (
+        query.join(newest, newest.c.user_id == User.id)
+        .with_only_columns(User.id, newest.c.certificate_id)
+        .order_by(*_ordering(filters, status, steps_done))
+        .limit(limit)
+    )
+    return [(user_id, certificate_id) for user_id, certificate_id in db.session.execute(query)]
 
 
 def completion_report(filters: ReportFilters, today: date, now=None) -> Report:
