@@ -396,8 +396,20 @@ def register_commands(app) -> None:
     @click.argument("file", type=click.Path(path_type=Path))
     @click.option("--dry-run", is_flag=True, help="Only check the file and show the preview; store nothing.")
     @click.option("--skip-invalid", is_flag=True, help="Import the valid rows and leave the invalid ones out.")
-    def import_staff_command(file: Path, dry_run: bool, skip_invalid: bool):
-        """Create or update accounts from a CSV or XLSX file (columns rut, nombre, correo, departamento...)."""
+    @click.option(
+        "--create-departments",
+        is_flag=True,
+        help="Create the departments the portal does not have yet. Without it such a file is refused. "
+        "Departments written another way (accents, case, spacing, DIDECO, DOM, SECPLAN...) always go "
+        "to the existing one.",
+    )
+    def import_staff_command(file: Path, dry_run: bool, skip_invalid: bool, create_departments: bool):
+        """Create or update accounts from a CSV or XLSX file (columns rut, nombre, correo, departamento...).
+
+        A department written like an existing one but for accents, case, spacing or a known
+        abbreviation (DIDECO, DOM, SECPLAN, DAF, DIMAO, DAEM, DESAM, DT) goes to the existing one;
+        an unknown one stops the import unless --create-departments is given.
+        """
         from sqlalchemy.exc import IntegrityError
 
         from portal.reports import staff_import as importer
@@ -415,7 +427,8 @@ def register_commands(app) -> None:
         except OSError as error:
             raise click.ClickException(_("No se pudo leer %(file)s: %(reason)s", file=file, reason=error)) from None
         try:
-            preview = importer.build_preview(importer.load_table(data, file.name))
+            table = importer.load_table(data, file.name)
+            preview = importer.build_preview(table, create_departments=create_departments)
         except importer.ImportFileError as error:
             raise click.ClickException(f"{file}: " + " ".join(error.problems)) from None
         click.echo("\n".join(importer.summary_lines(preview)))
@@ -423,6 +436,16 @@ def register_commands(app) -> None:
             lines = [_("El archivo tiene filas con errores; no se importó nada:")]
             lines += importer.invalid_lines(preview)
             lines.append(_("Corríjalas, o use --skip-invalid para importar solo las filas válidas."))
+            raise click.ClickException("\n".join(lines))
+        if preview.undecided_departments:
+            lines = [_("Estos departamentos no existen en el portal; no se importó nada:")]
+            lines += ["  " + importer.department_line(choice) for choice in preview.undecided_departments]
+            lines.append(
+                _(
+                    "Corrija el nombre en el archivo (o créelo desde la administración), o use --create-departments "
+                    "para crearlos."
+                )
+            )
             raise click.ClickException("\n".join(lines))
         if preview.invalid:
             click.echo(_("Se omiten estas filas con errores:"))

@@ -206,6 +206,9 @@ def setup_staff_ticket(ctx: Context) -> None:
         name: value for name, value in re.findall(r'name="(ticket|fingerprint|skip_invalid)"[^>]*value="([^"]*)"', page)
     }
     assert set(ctx.ticket) >= {"ticket", "fingerprint"}, page
+    # HR chooses to create the file's (hostile) departments, so that they get stored and shown.
+    ctx.ticket |= {name: "nuevo" for name in re.findall(r'<select id="[^"]*" name="(departamento-[0-9a-f]+)"', page)}
+    assert any(name.startswith("departamento-") for name in ctx.ticket), page
 
 
 def setup_anonymous(ctx: Context) -> None:

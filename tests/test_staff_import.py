@@ -5,6 +5,8 @@ from __future__ import annotations
 import io
 import json
 import re
+import time
+import zipfile
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
@@ -13,12 +15,14 @@ from openpyxl import Workbook
 from sqlalchemy import func, select
 
 import portal.reports.staff_views  # noqa: F401  (registers the import routes on the HR blueprint)
+from portal.demo import DEPARTMENTS as DEMO_DEPARTMENTS
 from portal.extensions import db
 from portal.models.audit import AuditEvent
 from portal.models.curriculum import Lesson
 from portal.models.progress import LessonView
 from portal.models.staff import SET_PASSWORD, PasswordToken
 from portal.models.user import HR, STAFF, TRAINER, Department, User
+from portal.reports import people
 from portal.reports import staff_import as importer
 from tests.conftest import PASSWORD_HASH
 
@@ -68,8 +72,8 @@ def xlsx_file() -> bytes:
     return buffer.getvalue()
 
 
-def preview_of(data: bytes, name: str = "nomina.csv") -> importer.Preview:
-    return importer.build_preview(importer.load_table(data, name))
+def preview_of(data: bytes, name: str = "nomina.csv", **options) -> importer.Preview:
+    return importer.build_preview(importer.load_table(data, name), **options)
 
 
 def count(model) -> int:
@@ -85,9 +89,33 @@ def upload(client, data: bytes, name: str = "nomina.csv"):
 
 
 def confirm_fields(html: str) -> dict:
+    """What a browser sends from the preview's form: the hidden fields and each select's selected option."""
     fields = dict(re.findall(r'name="(ticket|fingerprint|skip_invalid)" type="hidden" value="([^"]*)"', html))
     assert {"ticket", "fingerprint"} <= fields.keys(), "the preview has no confirmation form"
-    return fields
+    return fields | department_selects(html)
+
+
+def department_selects(html: str) -> dict:
+    selects = {}
+    for name, options in re.findall(
+        r'<select id="[^"]*" name="(departamento-[0-9a-f]+)"[^>]*>(.*?)</select>', html, re.S
+    ):
+        values = re.findall(r'<option value="([^"]*)"( selected)?>', options)
+        selects[name] = next((value for value, selected in values if selected), values[0][0])
+    return selects
+
+
+def department_options(html: str, field_name: str) -> dict[str, str]:
+    """The options of one department select: label -> value."""
+    [options] = re.findall(rf'name="{field_name}"[^>]*>(.*?)</select>', html, re.S)
+    return {label.strip(): value for value, label in re.findall(r'<option value="([^"]*)"[^>]*>([^<]*)<', options)}
+
+
+def creating_new_departments(fields: dict) -> dict:
+    """HR's choice, for every department the portal does not have yet: create it."""
+    return {
+        name: value or importer.CREATE if name.startswith("departamento-") else value for name, value in fields.items()
+    }
 
 
 def import_events(app) -> list[dict]:
@@ -133,7 +161,13 @@ def test_windows_1252_semicolon_file_with_dotted_ruts_and_accents(app):
         "Dirección de Tránsito",
         "Delegación Ñuñoa",
     ]
-    assert preview.new_departments == ["Delegación Ñuñoa", "Dirección de Tránsito"]
+    # Neither department exists yet, and nothing decides to create them but a person.
+    choices = [(choice.spellings, choice.match, choice.choice) for choice in preview.department_choices]
+    assert choices == [(["Delegación Ñuñoa", "delegación ñuñoa"], None, None), (["Dirección de Tránsito"], None, None)]
+    assert preview.new_departments == [] and len(preview.undecided_departments) == 2
+    with app.app_context():
+        deciding = preview_of(windows_csv(), create_departments=True)
+    assert deciding.new_departments == ["Delegación Ñuñoa", "Dirección de Tránsito"]
 
 
 def test_utf8_with_bom_and_separate_name_columns(app):
@@ -271,7 +305,7 @@ def test_preview_stores_nothing_and_confirm_creates_everyone(app, client, hr):
     with app.app_context():
         assert count(User) == people_before and count(Department) == 0 and count(PasswordToken) == 0
 
-    done = client.post(CONFIRM, data=confirm_fields(html))
+    done = client.post(CONFIRM, data=creating_new_departments(confirm_fields(html)))
     html = done.get_data(as_text=True)
     assert done.status_code == 200, html
     with app.app_context():
@@ -303,7 +337,7 @@ def test_due_date_follows_onboarding_days(make_app, make_user):
     client = app.test_client()
     client.post("/login", data={"login": person.email, "password": "clave-de-prueba-larga"})
     html = upload(client, windows_csv()).get_data(as_text=True)
-    assert client.post(CONFIRM, data=confirm_fields(html)).status_code == 200
+    assert client.post(CONFIRM, data=creating_new_departments(confirm_fields(html))).status_code == 200
     with app.app_context():
         assert user_by_rut("12345678-5").due_date == date(2025, 3, 1) + timedelta(days=45)
 
@@ -319,7 +353,7 @@ def test_file_with_invalid_rows_writes_nothing_until_hr_chooses_to_leave_them_ou
     assert "Importar solo las 2 filas válidas (se omiten 8 con errores)" in html
     assert "el correo tomado@muni.cl ya pertenece a otra persona del portal" in html
     assert 'id="linea-7"' in html and "falta el nombre" in html
-    fields = confirm_fields(html)
+    fields = creating_new_departments(confirm_fields(html))
     assert fields["skip_invalid"] == "1"
 
     # Without the explicit choice to leave the invalid rows out, nothing is imported.
@@ -341,6 +375,7 @@ def test_file_with_invalid_rows_writes_nothing_until_hr_chooses_to_leave_them_ou
         "updated": 0,
         "unchanged": 0,
         "skipped": 8,
+        "new_departments": ["Finanzas", "Tesorería"],
         "file": "con errores.csv",
         "via": "web",
         "actor_id": hr.id,
@@ -349,7 +384,7 @@ def test_file_with_invalid_rows_writes_nothing_until_hr_chooses_to_leave_them_ou
 
 def test_confirm_revalidates_against_the_database(app, client, hr, make_user):
     html = upload(client, windows_csv()).get_data(as_text=True)
-    fields = confirm_fields(html)
+    fields = creating_new_departments(confirm_fields(html))
     # Meanwhile someone else got one of the file's addresses.
     make_user(full_name="Llegó Antes", email="isaez@muni.cl")
 
@@ -362,13 +397,13 @@ def test_confirm_revalidates_against_the_database(app, client, hr, make_user):
         assert user_by_rut("12345678-5") is None
 
     # HR reviewed the new preview and chooses to import the rest.
-    assert client.post(CONFIRM, data=confirm_fields(html)).status_code == 200
+    assert client.post(CONFIRM, data=creating_new_departments(confirm_fields(html))).status_code == 200
     with app.app_context():
         assert user_by_rut("12345678-5") is not None and user_by_rut("16234567-2") is None
 
 
 def test_confirming_twice_does_not_import_twice(app, client, hr):
-    fields = confirm_fields(upload(client, windows_csv()).get_data(as_text=True))
+    fields = creating_new_departments(confirm_fields(upload(client, windows_csv()).get_data(as_text=True)))
     assert client.post(CONFIRM, data=fields).status_code == 200
     again = client.post(CONFIRM, data=fields)
     assert again.status_code == 409 and "No hay nada que importar" in again.get_data(as_text=True)
@@ -389,7 +424,7 @@ def test_updates_keep_the_account_its_password_and_its_progress(app, client, hr,
     html = upload(client, data.encode()).get_data(as_text=True)
     assert "Cuentas que se actualizan" in html
     assert "Jose Munoz" in html and "José Muñoz" in html and "Finanzas" in html
-    done = client.post(CONFIRM, data=confirm_fields(html))
+    done = client.post(CONFIRM, data=creating_new_departments(confirm_fields(html)))
     assert done.status_code == 200
     assert "/clave/" not in done.get_data(as_text=True)
     with app.app_context():
@@ -413,7 +448,7 @@ def test_unchanged_people_are_counted_and_nothing_is_left_to_confirm(app, client
 
 
 def test_the_import_is_one_transaction(app, client, hr, monkeypatch):
-    fields = confirm_fields(upload(client, windows_csv()).get_data(as_text=True))
+    fields = creating_new_departments(confirm_fields(upload(client, windows_csv()).get_data(as_text=True)))
     calls = []
 
     def failing_issue_token(user, purpose, lifetime):
@@ -512,7 +547,9 @@ def test_cli_refuses_a_file_with_invalid_rows_and_lists_them(app, runner, tmp_pa
 def test_cli_dry_run_writes_nothing(app, runner, tmp_path):
     result = runner.invoke(args=["staff", "import", write(tmp_path, "ok.xlsx", xlsx_file()), "--dry-run"])
     assert result.exit_code != 0  # the workbook has an invalid row
-    valid = runner.invoke(args=["staff", "import", write(tmp_path, "ok.csv", windows_csv()), "--dry-run"])
+    valid = runner.invoke(
+        args=["staff", "import", write(tmp_path, "ok.csv", windows_csv()), "--dry-run", "--create-departments"]
+    )
     assert valid.exit_code == 0, valid.output
     assert "Personas nuevas: 4" in valid.output and "no se guardó nada" in valid.output
     with app.app_context():
@@ -521,7 +558,9 @@ def test_cli_dry_run_writes_nothing(app, runner, tmp_path):
 
 
 def test_cli_skip_invalid_imports_the_valid_rows_and_prints_links(app, runner, tmp_path):
-    result = runner.invoke(args=["staff", "import", write(tmp_path, "abril.xlsx", xlsx_file()), "--skip-invalid"])
+    result = runner.invoke(
+        args=["staff", "import", write(tmp_path, "abril.xlsx", xlsx_file()), "--skip-invalid", "--create-departments"]
+    )
     assert result.exit_code == 0, result.output
     assert "línea 6: fecha de ingreso no reconocida «el lunes»" in result.output
     assert "Personas nuevas: 3; cuentas actualizadas: 0; filas omitidas: 1." in result.output
@@ -538,7 +577,9 @@ def test_cli_skip_invalid_imports_the_valid_rows_and_prints_links(app, runner, t
 
 def test_cli_links_use_base_url(make_app, tmp_path):
     app = make_app(BASE_URL="https://induccion.muni.cl/")
-    result = app.test_cli_runner().invoke(args=["staff", "import", write(tmp_path, "a.csv", bom_csv())])
+    result = app.test_cli_runner().invoke(
+        args=["staff", "import", write(tmp_path, "a.csv", bom_csv()), "--create-departments"]
+    )
     assert result.exit_code == 0, result.output
     assert "Pedro Álvarez (19.234.876-5): https://induccion.muni.cl/clave/" in result.output
 
@@ -561,3 +602,394 @@ def test_cli_import_mails_links_to_people_with_email(make_app, smtp_server, tmp_
     assert "Correos de bienvenida enviados: 1 de 1." in result.output
     [(recipients, message)] = inbox.messages
     assert recipients == ["pedro@muni.cl"] and "https://induccion.muni.cl/clave/" in message.get_content()
+
+
+# --- Files built to exhaust a worker (issue 12) ---------------------------------------------------
+
+_MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+_RELS = "http://schemas.openxmlformats.org/package/2006/relationships"
+_DOC = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+
+
+def crafted_xlsx(sheet_data: str, shared_strings: str | None = None) -> bytes:
+    """A minimal workbook around hand-written `<sheetData>` (and shared strings), zipped small."""
+    parts = {
+        "[Content_Types].xml": (
+            '<?xml version="1.0"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
+            '<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/>'
+            '<Default Extension="xml" ContentType="application/xml"/>'
+            '<Override PartName="/xl/workbook.xml" '
+            'ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/>'
+            '<Override PartName="/xl/worksheets/sheet1.xml" '
+            'ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/></Types>'
+        ),
+        "_rels/.rels": (
+            f'<?xml version="1.0"?><Relationships xmlns="{_RELS}"><Relationship Id="rId1" '
+            f'Type="{_DOC}/officeDocument" Target="xl/workbook.xml"/></Relationships>'
+        ),
+        "xl/workbook.xml": (
+            f'<?xml version="1.0"?><workbook xmlns="{_MAIN}" xmlns:r="{_DOC}">'
+            '<sheets><sheet name="Hoja1" sheetId="1" r:id="rId1"/></sheets></workbook>'
+        ),
+        "xl/_rels/workbook.xml.rels": (
+            f'<?xml version="1.0"?><Relationships xmlns="{_RELS}">'
+            f'<Relationship Id="rId1" Type="{_DOC}/worksheet" Target="worksheets/sheet1.xml"/>'
+            + (
+                f'<Relationship Id="rId2" Type="{_DOC}/sharedStrings" Target="sharedStrings.xml"/>'
+                if shared_strings is not None
+                else ""
+            )
+            + "</Relationships>"
+        ),
+        "xl/worksheets/sheet1.xml": f'<?xml version="1.0"?><worksheet xmlns="{_MAIN}"><sheetData>{sheet_data}'
+        "</sheetData></worksheet>",
+    }
+    if shared_strings is not None:
+        parts["xl/sharedStrings.xml"] = f'<?xml version="1.0"?><sst xmlns="{_MAIN}">{shared_strings}</sst>'
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, text in parts.items():
+            archive.writestr(name, text)
+    return buffer.getvalue()
+
+
+def inline_row(number: int, *values: str) -> str:
+    cells = "".join(f'<c t="inlineStr"><is><t>{value}</t></is></c>' for value in values)
+    return f'<row r="{number}">{cells}</row>'
+
+
+def refused_upload(client, data: bytes, name: str) -> str:
+    """Upload a hostile file: a 422 with the upload form still there. Returns the page."""
+    started = time.monotonic()
+    page = upload(client, data, name)
+    html = page.get_data(as_text=True)
+    assert page.status_code == 422, html
+    assert 'enctype="multipart/form-data"' in html and "no se guardó nada" in html
+    assert time.monotonic() - started < 60  # a sanity bound only: the messages prove reading stopped early
+    return html
+
+
+GOOD_HEADER = inline_row(1, "rut", "nombre")
+
+
+def test_an_xlsx_of_four_million_empty_rows_stops_at_the_row_limit(app, client, hr):
+    data = crafted_xlsx(GOOD_HEADER + "<row/>" * 4_000_000 + inline_row(4_000_002, "12.345.678-5", "José"))
+    assert len(data) < 100_000  # 24 MB of XML once unzipped
+    html = refused_upload(client, data, "bomba.xlsx")
+    assert f"El archivo tiene más de {importer.MAX_LINES} filas, contando las vacías." in html
+    # The form keeps working: a proper file goes through right after.
+    assert upload(client, windows_csv()).status_code == 200
+    with app.app_context():
+        assert user_by_rut("12345678-5") is None
+
+
+def test_rows_an_xlsx_skips_count_toward_the_limit_too(client, hr):
+    data = crafted_xlsx(GOOD_HEADER + inline_row(1_048_576, "12.345.678-5", "José"))
+    assert "contando las vacías" in refused_upload(client, data, "salto.xlsx")
+
+
+def test_an_xlsx_with_a_million_cells_in_one_row_is_refused(client, hr):
+    data = crafted_xlsx(GOOD_HEADER + '<row r="2">' + "<c/>" * 1_000_000 + "</row>")
+    assert "El libro de Excel tiene demasiadas celdas." in refused_upload(client, data, "ancha.xlsx")
+
+
+def test_an_xlsx_with_a_huge_shared_string_table_is_refused(client, hr):
+    data = crafted_xlsx(GOOD_HEADER, shared_strings="<si><t/></si>" * 2_000_000)
+    assert "El libro de Excel es demasiado grande." in refused_upload(client, data, "textos.xlsx")
+
+
+def test_an_xlsx_declaring_entities_is_refused(client, hr):
+    bomb = crafted_xlsx(GOOD_HEADER)  # a valid archive; then its workbook part gets a DOCTYPE
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(bomb)) as source, zipfile.ZipFile(buffer, "w") as target:
+        for entry in source.infolist():
+            text = source.read(entry)
+            if entry.filename == "xl/workbook.xml":
+                text = text.replace(b"<workbook", b'<!DOCTYPE w [<!ENTITY a "aaaaaaaa">]><workbook', 1)
+            target.writestr(entry.filename, text)
+    assert "demasiado grande" in refused_upload(client, buffer.getvalue(), "entidades.xlsx")
+
+
+def test_a_crafted_but_honest_xlsx_still_imports(app):
+    data = crafted_xlsx(GOOD_HEADER + "<row/>" * 50 + inline_row(52, "12.345.678-5", "José Muñoz"))
+    with app.app_context():
+        preview = preview_of(data, "honesta.xlsx")
+    assert [(plan.row.line, plan.row.full_name) for plan in preview.creates] == [(52, "José Muñoz")]
+
+
+def test_reading_stops_at_the_deadline(app, client, hr, monkeypatch):
+    monkeypatch.setattr(importer, "READ_SECONDS", 0.0)
+    slow = "tardó demasiado en leerse"
+    assert slow in refused_upload(client, xlsx_file(), "lenta.xlsx")
+    rows = "".join(f"{30_000_000 + n};Persona {n}\n" for n in range(300))
+    assert slow in refused_upload(client, ("rut;nombre\n" + rows).encode(), "lenta.csv")
+
+
+def refused_file(data: bytes, name: str) -> str:
+    """The problem load_table() reports for a file (big CSVs are read directly: no upload needed)."""
+    with pytest.raises(importer.ImportFileError) as error:
+        importer.load_table(data, name)
+    return str(error.value)
+
+
+def test_a_csv_of_millions_of_empty_lines_stops_at_the_row_limit(app):
+    with app.app_context():
+        for newline in (b"\n", b"\r\n", b";;;\n"):
+            data = b"rut;nombre\n" + newline * 1_000_000 + b"12.345.678-5;Jos\xc3\xa9\n"
+            assert f"más de {importer.MAX_LINES} filas, contando las vacías" in refused_file(data, "vacias.csv")
+
+
+def test_a_csv_with_one_huge_line_gets_a_clear_message(app):
+    with app.app_context():
+        one_cell = b"rut;nombre\n12.345.678-5;" + b"x" * 3_900_000 + b"\n"
+        assert "Una celda cerca de la línea 2 es demasiado larga" in refused_file(one_cell, "larga.csv")
+        many_cells = b"rut;nombre" + b";" * 3_900_000 + b"\n"
+        assert "solo tiene la fila de títulos" in refused_file(many_cells, "anchas.csv")
+        assert "pesa más de 4 MB" in refused_file(b"rut;nombre\n" + b"x" * 5_000_000, "enorme.csv")
+
+
+def test_a_csv_problem_of_size_reaches_the_upload_page_as_a_422(client, hr):
+    data = b"rut;nombre\n" + b"\n" * 5000 + b"12.345.678-5;Jos\xc3\xa9\n"
+    assert "contando las vacías" in refused_upload(client, data, "vacias.csv")
+
+
+def test_cli_refuses_an_xlsx_of_empty_rows(runner, tmp_path):
+    data = crafted_xlsx(GOOD_HEADER + "<row/>" * 4_000_000)
+    result = runner.invoke(args=["staff", "import", write(tmp_path, "bomba.xlsx", data)])
+    assert result.exit_code != 0 and "contando las vacías" in result.output
+
+
+# --- Departments stay clean (issue 10) -------------------------------------------------------------
+
+
+def demo_departments(app) -> dict[str, int]:
+    """The departments the demo municipality uses (portal/demo.py), by name."""
+    with app.app_context():
+        departments = [Department(name=name) for name in DEMO_DEPARTMENTS]
+        db.session.add_all(departments)
+        db.session.commit()
+        return {department.name: department.id for department in departments}
+
+
+def department_names(app) -> list[str]:
+    with app.app_context():
+        return sorted(db.session.scalars(select(Department.name)))
+
+
+def field_for(html: str, spelling: str) -> str:
+    """The name of the select that decides the department the file spells this way."""
+    [name] = re.findall(rf'<label for="(departamento-[0-9a-f]+)">[^<]*«{re.escape(spelling)}»', html)
+    return name
+
+
+OTHER_SPELLINGS = (
+    "rut;nombre;departamento\n"
+    "12.345.678-5;José Muñoz;Direccion de Transito\n"
+    "15.678.234-3;María Núñez;DIDECO\n"
+    "16.234.567-2;Íñigo Sáez;dirección  de obras municipales \n"
+    "17.890.123-0;Begoña Ibáñez;Dirección de Tránsito\n"
+).encode()
+
+
+@pytest.mark.parametrize(
+    "written,expected,how",
+    [
+        ("Dirección de Tránsito", "Dirección de Tránsito", people.SAME_NAME),
+        ("  dirección DE tránsito ", "Dirección de Tránsito", people.SAME_NAME),
+        ("Direccion de Transito", "Dirección de Tránsito", people.SAME_LETTERS),
+        ("Dir. Tránsito", "Dirección de Tránsito", people.SAME_LETTERS),
+        ("DT", "Dirección de Tránsito", people.ALIAS),
+        ("Tránsito", "Dirección de Tránsito", people.ALIAS),
+        ("DIDECO", "Dirección de Desarrollo Comunitario", people.ALIAS),
+        ("Dideco", "Dirección de Desarrollo Comunitario", people.ALIAS),
+        ("D.O.M.", "Dirección de Obras Municipales", people.ALIAS),
+        ("DAF", "Dirección de Administración y Finanzas", people.ALIAS),
+        ("DIMAO", "Dirección de Medio Ambiente, Aseo y Ornato", people.ALIAS),
+        ("DMAO", "Dirección de Medio Ambiente, Aseo y Ornato", people.ALIAS),
+        (
+            "Direccion de Medio Ambiente Aseo y Ornato",
+            "Dirección de Medio Ambiente, Aseo y Ornato",
+            people.SAME_LETTERS,
+        ),
+        ("DESAM", "Departamento de Salud", people.ALIAS),
+        ("Depto. de Salud", "Departamento de Salud", people.SAME_LETTERS),
+        ("Delegación Ñuñoa", None, None),
+        ("Salud", None, None),
+        ("Finanzas", None, None),
+        ("SECPLAN", None, None),  # the demo municipality has no planning office
+    ],
+)
+def test_match_department_ignores_accents_case_spacing_and_known_abbreviations(written, expected, how):
+    departments = [Department(id=number, name=name) for number, name in enumerate(DEMO_DEPARTMENTS, start=1)]
+    match = people.match_department(written, departments)
+    assert (match and match.department.name, match and match.how) == (expected, how)
+
+
+def test_match_department_knows_each_unit_by_its_abbreviations():
+    for names in people.DEPARTMENT_ALIASES:
+        department = Department(id=1, name=names[0])
+        for alias in names[1:]:
+            assert people.match_department(alias, [department]).department is department, alias
+    secpla = [Department(id=1, name="Secretaría Comunal de Planificación")]
+    assert people.match_department("SECPLA", secpla) and people.match_department("Secplan", secpla)
+    assert people.match_department("DAEM", [Department(id=1, name="Departamento de Educación")])
+
+
+def test_match_department_refuses_to_guess_between_near_duplicates():
+    twins = [Department(id=1, name="Dirección de Tránsito"), Department(id=2, name="Direccion de Transito.")]
+    assert people.match_department("DT", twins) is None
+    assert people.match_department("dirección de tránsito", twins).department.id == 1  # the same name wins
+
+
+def test_departments_written_another_way_go_to_the_existing_ones(app, client, hr):
+    ids = demo_departments(app)
+    page = upload(client, OTHER_SPELLINGS)
+    html = page.get_data(as_text=True)
+    assert page.status_code == 200
+    assert "«Direccion de Transito» se asignará a «Dirección de Tránsito»" in html
+    assert "«DIDECO» se asignará a «Dirección de Desarrollo Comunitario» (nombre abreviado o sigla conocida)" in html
+    assert "«dirección de obras municipales» se asignará a «Dirección de Obras Municipales»" in html
+    assert "Se crearán estos departamentos" not in html
+    fields = confirm_fields(html)
+    # The exact name needs no decision; the three others are proposed, and a browser sends the proposals.
+    assert len(department_selects(html)) == 3
+    assert fields[field_for(html, "DIDECO")] == str(ids["Dirección de Desarrollo Comunitario"])
+    # Accents and case alone never make a new department: there is no such option.
+    assert not any(
+        label.startswith("Crear") for label in department_options(html, field_for(html, "Direccion de Transito"))
+    )
+
+    done = client.post(CONFIRM, data=fields)
+    assert done.status_code == 200, done.get_data(as_text=True)
+    assert department_names(app) == sorted(DEMO_DEPARTMENTS)
+    with app.app_context():
+        assert user_by_rut("12345678-5").department_id == ids["Dirección de Tránsito"]
+        assert user_by_rut("15678234-3").department_id == ids["Dirección de Desarrollo Comunitario"]
+        assert user_by_rut("16234567-2").department_id == ids["Dirección de Obras Municipales"]
+        assert user_by_rut("17890123-0").department_id == ids["Dirección de Tránsito"]
+    [event] = import_events(app)
+    assert event["new_departments"] == []
+
+
+def test_hr_can_change_a_mapping(app, client, hr):
+    ids = demo_departments(app)
+    html = upload(client, OTHER_SPELLINGS).get_data(as_text=True)
+    fields = confirm_fields(html)
+    # The DIDECO people actually belong to the municipal secretariat; "DT" is created on purpose.
+    fields[field_for(html, "DIDECO")] = str(ids["Secretaría Municipal"])
+    done = client.post(CONFIRM, data=fields)
+    assert done.status_code == 200
+    with app.app_context():
+        assert user_by_rut("15678234-3").department_id == ids["Secretaría Municipal"]
+        assert user_by_rut("12345678-5").department_id == ids["Dirección de Tránsito"]
+    assert department_names(app) == sorted(DEMO_DEPARTMENTS)
+
+
+def test_an_abbreviation_may_become_a_department_of_its_own_when_hr_says_so(app, client, hr):
+    demo_departments(app)
+    html = upload(client, b"rut;nombre;departamento\n12.345.678-5;Jos\xc3\xa9;DIDECO\n").get_data(as_text=True)
+    name = field_for(html, "DIDECO")
+    assert department_options(html, name)["Crear «DIDECO» como departamento nuevo"] == importer.CREATE
+    assert client.post(CONFIRM, data=confirm_fields(html) | {name: importer.CREATE}).status_code == 200
+    assert "DIDECO" in department_names(app)
+
+
+def test_an_unknown_department_is_created_only_when_hr_chooses_it(app, client, hr):
+    ids = demo_departments(app)
+    data = "rut;nombre;departamento\n12.345.678-5;José Muñoz;Delegación Ñuñoa\n15.678.234-3;María;DIDECO\n"
+    html = upload(client, data.encode()).get_data(as_text=True)
+    name = field_for(html, "Delegación Ñuñoa")
+    assert "No hay un departamento con este nombre en el portal" in html
+    fields = confirm_fields(html)
+    assert fields[name] == ""  # no default: someone has to choose
+
+    # Confirming without choosing stores nothing and asks again, keeping the other choices.
+    refused = client.post(CONFIRM, data=fields | {field_for(html, "DIDECO"): str(ids["Dirección de Tránsito"])})
+    page = refused.get_data(as_text=True)
+    assert refused.status_code == 422
+    assert "falta decidir qué hacer con algunos departamentos" in page
+    assert "Elija a qué departamento pertenece «Delegación Ñuñoa» o créelo como nuevo." in page
+    assert f'aria-describedby="{name}-hint {name}-error" aria-invalid="true"' in page
+    assert confirm_fields(page)[field_for(page, "DIDECO")] == str(ids["Dirección de Tránsito"])
+    with app.app_context():
+        assert user_by_rut("12345678-5") is None
+    assert department_names(app) == sorted(DEMO_DEPARTMENTS)
+
+    # Choosing an existing department creates none.
+    chosen = client.post(CONFIRM, data=confirm_fields(page) | {name: str(ids["Secretaría Municipal"])})
+    assert chosen.status_code == 200
+    assert department_names(app) == sorted(DEMO_DEPARTMENTS)
+    with app.app_context():
+        assert user_by_rut("12345678-5").department_id == ids["Secretaría Municipal"]
+        assert user_by_rut("15678234-3").department_id == ids["Dirección de Tránsito"]
+
+    # Choosing to create it creates it, once, under the file's name.
+    html = upload(
+        client, b"rut;nombre;departamento\n16.234.567-2;Inigo;Delegaci\xc3\xb3n \xc3\x91u\xc3\xb1oa\n"
+    ).get_data(as_text=True)
+    created = client.post(CONFIRM, data=confirm_fields(html) | {name: importer.CREATE})
+    assert created.status_code == 200
+    assert "Departamentos nuevos creados: Delegación Ñuñoa." in created.get_data(as_text=True)
+    assert department_names(app) == sorted([*DEMO_DEPARTMENTS, "Delegación Ñuñoa"])
+    [_first, event] = import_events(app)
+    assert event["new_departments"] == ["Delegación Ñuñoa"]
+
+
+@pytest.mark.parametrize("value", ["", "999999", "abc", "<script>alert(1)</script>", "nuevo "])
+def test_impossible_department_choices_store_nothing(app, client, hr, value):
+    demo_departments(app)
+    html = upload(client, b"rut;nombre;departamento\n12.345.678-5;Jos\xc3\xa9;Direccion de Transito\n").get_data(
+        as_text=True
+    )
+    name = field_for(html, "Direccion de Transito")
+    answer = client.post(CONFIRM, data=confirm_fields(html) | {name: value})
+    page = answer.get_data(as_text=True)
+    assert answer.status_code == 422, page
+    assert "<script>alert" not in page
+    assert ("escrito de otra forma" in page) if value.strip() == importer.CREATE else ("Elija" in page)
+    with app.app_context():
+        assert user_by_rut("12345678-5") is None
+    assert department_names(app) == sorted(DEMO_DEPARTMENTS)
+
+
+def test_a_department_created_meanwhile_is_proposed_again_before_anything_is_stored(app, client, hr):
+    html = upload(client, "rut;nombre;departamento\n12.345.678-5;José;Delegación Ñuñoa\n".encode()).get_data(
+        as_text=True
+    )
+    fields = creating_new_departments(confirm_fields(html))
+    with app.app_context():
+        db.session.add(Department(name="Delegacion Nunoa"))  # someone else made it, spelled their way
+        db.session.commit()
+    changed = client.post(CONFIRM, data=fields)
+    page = changed.get_data(as_text=True)
+    assert changed.status_code == 409
+    assert "«Delegación Ñuñoa» se asignará a «Delegacion Nunoa»" in page
+    assert department_names(app) == ["Delegacion Nunoa"]
+    assert client.post(CONFIRM, data=confirm_fields(page)).status_code == 200
+    assert department_names(app) == ["Delegacion Nunoa"]
+
+
+def test_cli_applies_safe_mappings_and_refuses_unknown_departments(app, runner, tmp_path):
+    ids = demo_departments(app)
+    safe = runner.invoke(args=["staff", "import", write(tmp_path, "a.csv", OTHER_SPELLINGS)])
+    assert safe.exit_code == 0, safe.output
+    assert "«DIDECO» se asignará a «Dirección de Desarrollo Comunitario»." in safe.output
+    assert department_names(app) == sorted(DEMO_DEPARTMENTS)
+    with app.app_context():
+        assert user_by_rut("16234567-2").department_id == ids["Dirección de Obras Municipales"]
+
+    unknown = "rut;nombre;departamento\n9.876.543-3;Rosa;Delegación Ñuñoa\n".encode()
+    refused = runner.invoke(args=["staff", "import", write(tmp_path, "b.csv", unknown)])
+    assert refused.exit_code != 0
+    assert "«Delegación Ñuñoa» no existe en el portal." in refused.output and "--create-departments" in refused.output
+    with app.app_context():
+        assert user_by_rut("9876543-3") is None
+    created = runner.invoke(args=["staff", "import", write(tmp_path, "b.csv", unknown), "--create-departments"])
+    assert created.exit_code == 0, created.output
+    assert "se creará como departamento nuevo «Delegación Ñuñoa»" in created.output
+    assert "Delegación Ñuñoa" in department_names(app)
+
+
+def test_cli_help_explains_create_departments(runner):
+    result = runner.invoke(args=["staff", "import", "--help"])
+    assert "--create-departments" in result.output and "DIDECO" in result.output

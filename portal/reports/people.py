@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import re
+import unicodedata
+from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import date, timedelta
 
 from flask_babel import gettext as _
@@ -21,6 +25,114 @@ class PersonConflict(ValueError):
     def __init__(self, field: str, message: str):
         super().__init__(message)
         self.field = field
+
+
+def simplify(text: str) -> str:
+    """Lower case, without accents, punctuation or repeated spaces: "Correo-Electrónico" -> "correo electronico"."""
+    decomposed = unicodedata.normalize("NFKD", str(text))
+    plain = "".join(char for char in decomposed if not unicodedata.combining(char)).lower()
+    return " ".join(re.sub(r"[^a-z0-9]+", " ", plain).split())
+
+
+#: Municipal units that HR files name in several ways: the usual full name first, then the
+#: abbreviations and shorter names also written for the same unit. Names are compared simplified
+#: (see department_key), so accents, case and punctuation here do not matter.
+DEPARTMENT_ALIASES: tuple[tuple[str, ...], ...] = (
+    ("Dirección de Desarrollo Comunitario", "DIDECO", "Desarrollo Comunitario"),
+    ("Dirección de Obras Municipales", "DOM", "Dirección de Obras", "Obras Municipales"),
+    (
+        "Secretaría Comunal de Planificación",
+        "SECPLA",
+        "SECPLAN",
+        "SECPLAC",
+        "Secretaría de Planificación Comunal",
+        "Secretaría Comunal de Planificación y Coordinación",
+    ),
+    ("Dirección de Administración y Finanzas", "DAF", "Administración y Finanzas"),
+    ("Dirección de Medio Ambiente, Aseo y Ornato", "DIMAO", "DMAO", "Medio Ambiente, Aseo y Ornato"),
+    (
+        "Departamento de Administración de Educación Municipal",
+        "DAEM",
+        "Departamento de Educación Municipal",
+        "Departamento de Educación",
+    ),
+    ("Departamento de Salud Municipal", "DESAM", "Departamento de Salud", "Salud Municipal"),
+    (
+        "Dirección de Tránsito",
+        "DT",
+        "Tránsito",
+        "Dirección de Tránsito y Transporte Público",
+        "Dirección de Tránsito y Transporte",
+    ),
+    ("Secretaría Municipal", "SECMU", "SECMUN"),
+    ("Juzgado de Policía Local", "JPL"),
+    ("Oficina Municipal de Intermediación Laboral", "OMIL"),
+)
+#: Words that a department's name may have or drop without naming another unit.
+_FILLER_WORDS = frozenset({"de", "del", "la", "las", "el", "los", "y", "e"})
+#: Shortened words expanded before comparing ("Depto. de Salud").
+_WORD_ABBREVIATIONS = {"depto": "departamento", "dpto": "departamento", "dir": "direccion"}
+
+
+def department_key(name: str) -> str:
+    """How a department's name compares: simplified, abbreviated words expanded, filler words dropped.
+
+    "Dirección de Tránsito", "direccion  de transito" and "Dir. Tránsito" share a key; "DT" does not
+    (see department_unit).
+    """
+    # "D.O.M." simplifies to "d o m": letters written one by one are one word.
+    spelled = re.sub(r"\b\w(?: \w\b)+", lambda letters: letters.group(0).replace(" ", ""), simplify(name))
+    words = (_WORD_ABBREVIATIONS.get(word, word) for word in spelled.split())
+    return " ".join(word for word in words if word not in _FILLER_WORDS)
+
+
+_UNIT_OF_KEY = {department_key(alias): department_key(names[0]) for names in DEPARTMENT_ALIASES for alias in names}
+
+
+def department_unit(name: str) -> str:
+    """department_key, with known abbreviations and other names of a unit replaced by its full name's key."""
+    key = department_key(name)
+    return _UNIT_OF_KEY.get(key, key)
+
+
+#: How match_department found a department.
+SAME_NAME = "same_name"  # the same name, but for case and spacing: what find_or_create_department matches
+SAME_LETTERS = "same_letters"  # the same words once accents, punctuation and filler words are ignored
+ALIAS = "alias"  # a known abbreviation or other name of the same unit (DEPARTMENT_ALIASES)
+
+
+@dataclass(frozen=True)
+class DepartmentMatch:
+    department: Department
+    #: SAME_NAME, SAME_LETTERS or ALIAS.
+    how: str
+
+
+def match_department(name: str, departments: Iterable[Department]) -> DepartmentMatch | None:
+    """The existing department that `name` most likely means, or None.
+
+    Tried in order: the same name but for case and spacing; the same department_key (accents,
+    punctuation, "Depto.", filler words); the same department_unit (DIDECO = Dirección de
+    Desarrollo Comunitario). When two departments match equally well (the table already has a
+    near duplicate), there is no safe answer and the result is None.
+    """
+    spaced = " ".join(name.split()).casefold()
+    key = department_key(name)
+    unit = _UNIT_OF_KEY.get(key, key)
+    found: dict[str, list[Department]] = {SAME_NAME: [], SAME_LETTERS: [], ALIAS: []}
+    for department in departments:
+        if " ".join(department.name.split()).casefold() == spaced:
+            found[SAME_NAME].append(department)
+        else:
+            other_key = department_key(department.name)
+            if other_key == key:
+                found[SAME_LETTERS].append(department)
+            elif _UNIT_OF_KEY.get(other_key, other_key) == unit:
+                found[ALIAS].append(department)
+    for how in (SAME_NAME, SAME_LETTERS, ALIAS):
+        if found[how]:
+            return DepartmentMatch(found[how][0], how) if len(found[how]) == 1 else None
+    return None
 
 
 def find_or_create_department(name: str) -> Department:

@@ -8,6 +8,9 @@ The steps, each usable on its own (the web pages and the `staff import` command 
 2. `build_preview(table)` maps the Spanish headers, validates every row, compares the rows with
    the accounts in the database and returns a `Preview`: people to create, accounts to update
    (with their changes), accounts already up to date and invalid rows with their reasons.
+   Each department the file names is matched with the portal's (people.match_department:
+   accents, case, spacing, known abbreviations); a department the portal lacks is created only
+   when someone chooses to (HR on the preview page, `--create-departments` on the command line).
    Nothing is written.
 3. `apply_import(preview, ...)` creates and updates the accounts, issues one set-password link
    per new person and records one audit event. It flushes and never commits: the caller commits
@@ -24,13 +27,14 @@ import hashlib
 import io
 import json
 import re
-import unicodedata
 import warnings
 import zipfile
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from pathlib import PurePosixPath
+from time import monotonic
+from xml.parsers import expat
 
 from email_validator import EmailNotValidError, validate_email
 from flask import current_app
@@ -48,7 +52,15 @@ from portal.messages import rut_error_message
 from portal.models.staff import SET_PASSWORD
 from portal.models.user import STAFF, Department, User
 from portal.reports.forms import EMPLOYMENT_LABELS
-from portal.reports.people import default_due_date, find_or_create_department
+from portal.reports.people import (
+    ALIAS,
+    DepartmentMatch,
+    default_due_date,
+    department_unit,
+    find_or_create_department,
+    match_department,
+    simplify,
+)
 from portal.rut import InvalidRut, format_rut, normalize_rut
 from portal.settings import effective
 from portal.urls import public_url
@@ -58,6 +70,18 @@ MAX_FILE_BYTES = 4 * 1024 * 1024
 #: Rows with data, not counting the header. Applying 2000 rows takes a few seconds, mostly in
 #: issue_token(); larger files are refused with a request to split them.
 MAX_ROWS = 2000
+#: Rows read at most, counting empty ones: reading stops here, so a file of millions of empty
+#: rows costs no more than a full one.
+MAX_LINES = 2 * MAX_ROWS
+#: Seconds reading one file may take; a file that takes longer is refused (the worker lives on).
+READ_SECONDS = 10.0
+#: XLSX cells (`<c>` elements, empty ones too) in a worksheet: 2000 rows of 60 columns.
+MAX_CELLS = MAX_ROWS * 60
+#: Entries of an XLSX's shared string table (openpyxl reads it in time that grows faster than
+#: its size: 50,000 took 2 s here); a full 2000-row file has a few thousand.
+MAX_SHARED_STRINGS = 30_000
+#: XML elements in any other part of an XLSX (styles, themes, relationships).
+MAX_PART_ELEMENTS = 100_000
 #: An XLSX is a zip: refuse archives that claim to expand beyond this.
 MAX_UNZIPPED_BYTES = 64 * 1024 * 1024
 #: Columns read from each XLSX row; HR files have a dozen at most.
@@ -98,6 +122,10 @@ class InvalidRowsPresent(ValueError):
     """apply_import() was asked to import a file with invalid rows without skip_invalid."""
 
 
+class UndecidedDepartments(ValueError):
+    """apply_import() was asked to import while a department of the file has no valid choice."""
+
+
 class InvalidTicket(ValueError):
     """The confirmation form's ticket is forged, expired or belongs to someone else."""
 
@@ -124,7 +152,11 @@ def clean_text(value: str) -> str:
 
 
 def load_table(data: bytes, file_name: str = "") -> Table:
-    """Read a CSV or XLSX file's bytes. Raises ImportFileError."""
+    """Read a CSV or XLSX file's bytes. Raises ImportFileError.
+
+    Reading stops after MAX_LINES rows (empty ones count) and after READ_SECONDS, so no file,
+    however it is built, keeps a worker busy for long.
+    """
     if len(data) > MAX_FILE_BYTES:
         raise ImportFileError(
             _(
@@ -134,8 +166,9 @@ def load_table(data: bytes, file_name: str = "") -> Table:
         )
     if not data.strip():
         raise ImportFileError(_("El archivo está vacío."))
+    deadline = _Deadline(READ_SECONDS)
     if data.startswith(b"PK\x03\x04"):
-        rows = _xlsx_rows(data)
+        rows = _xlsx_rows(data, deadline)
     elif data.startswith(b"\xd0\xcf\x11\xe0") or file_name.lower().endswith(".xls"):
         raise ImportFileError(
             _(
@@ -144,8 +177,34 @@ def load_table(data: bytes, file_name: str = "") -> Table:
             )
         )
     else:
-        rows = _csv_rows(_decode(data))
+        rows = _csv_rows(_decode(data), deadline)
     return _table_from(rows)
+
+
+class _Deadline:
+    """The moment reading a file must be over; check() raises ImportFileError after it."""
+
+    def __init__(self, seconds: float):
+        self.at = monotonic() + seconds
+
+    def check(self) -> None:
+        if monotonic() > self.at:
+            raise ImportFileError(
+                _(
+                    "El archivo tardó demasiado en leerse. Ábralo en Excel, deje solo las filas con personas "
+                    "y guárdelo de nuevo, o divídalo en partes más pequeñas."
+                )
+            )
+
+
+def _too_many_lines() -> ImportFileError:
+    return ImportFileError(
+        _(
+            "El archivo tiene más de %(max)d filas, contando las vacías. Borre las filas vacías "
+            "o divídalo en partes más pequeñas.",
+            max=MAX_LINES,
+        )
+    )
 
 
 def _decode(data: bytes) -> str:
@@ -166,8 +225,18 @@ def _decode(data: bytes) -> str:
     return text
 
 
-def _csv_rows(text: str) -> list[tuple[int, list[str]]]:
-    first_line = next((line for line in text.splitlines() if line.strip()), "")
+def _first_line(text: str) -> str:
+    """The first line with something on it, looked for among the first MAX_LINES lines."""
+    for number, line in enumerate(io.StringIO(text, newline=None)):
+        if line.strip():
+            return line
+        if number >= MAX_LINES:
+            break
+    return ""
+
+
+def _csv_rows(text: str, deadline: _Deadline) -> list[tuple[int, list[str]]]:
+    first_line = _first_line(text)
     # Excel in Chile separates with ";" (the comma is the decimal mark); ties favour ";".
     delimiter = max((";", ",", "\t"), key=first_line.count)
     if not first_line.count(delimiter):
@@ -179,8 +248,21 @@ def _csv_rows(text: str) -> list[tuple[int, list[str]]]:
         for cells in reader:
             line = previous_end + 1
             previous_end = reader.line_num
-            rows.append((line, [clean_text(cell) for cell in cells]))
-    except csv.Error:
+            if line > MAX_LINES:
+                raise _too_many_lines()
+            if line % 256 == 0:
+                deadline.check()
+            rows.append((line, [clean_text(cell) for cell in cells[:MAX_COLUMNS]]))
+    except csv.Error as error:
+        if "field larger than field limit" in str(error):
+            raise ImportFileError(
+                _(
+                    "Una celda cerca de la línea %(line)d es demasiado larga (más de %(max)d caracteres). "
+                    "Revise que el archivo sea la planilla de personas.",
+                    line=previous_end + 1,
+                    max=csv.field_size_limit(),
+                )
+            ) from None
         raise ImportFileError(
             _("El CSV está mal formado cerca de la línea %(line)d (revise las comillas).", line=previous_end + 1)
         ) from None
@@ -201,7 +283,72 @@ def _cell_text(value) -> str:
     return clean_text(value)
 
 
-def _xlsx_rows(data: bytes) -> list[tuple[int, list[str]]]:
+class _PartTooBig(Exception):
+    """Raised from inside the XML scan to stop it; carries the message for HR."""
+
+    def __init__(self, error: ImportFileError):
+        super().__init__(str(error))
+        self.error = error
+
+
+def _scan_xlsx_part(source, deadline: _Deadline) -> None:
+    """Stream one XML part of an XLSX through expat and refuse it when it is bigger than any HR file.
+
+    openpyxl reads every worksheet's rows (looking for its size), the shared strings and the
+    styles before it gives back a single row, in time that grows with the element count (and
+    faster than that for the shared strings): so count before openpyxl reads anything. Rows
+    count with the gaps that their numbers leave (openpyxl yields those as empty rows too).
+    Raises ImportFileError.
+    """
+    too_big = ImportFileError(_("El libro de Excel es demasiado grande. Divídalo en partes más pequeñas."))
+    too_many_cells = ImportFileError(
+        _(
+            "El libro de Excel tiene demasiadas celdas. Deje en el libro solo la hoja con las personas, "
+            "con una fila por persona, o divídalo en partes más pequeñas."
+        )
+    )
+    state = {"root": None, "elements": 0, "rows": 0, "cells": 0, "strings": 0}
+
+    def start(name: str, attributes: dict) -> None:
+        local = name.rpartition(":")[2]
+        if state["root"] is None:
+            state["root"] = local
+        state["elements"] += 1
+        if state["elements"] > {"worksheet": 4 * MAX_CELLS, "sst": 3 * MAX_SHARED_STRINGS}.get(
+            state["root"], MAX_PART_ELEMENTS
+        ):
+            raise _PartTooBig(too_many_cells if state["root"] == "worksheet" else too_big)
+        if state["root"] == "worksheet":
+            if local == "row":
+                number = attributes.get("r", "")
+                state["rows"] = max(state["rows"] + 1, int(number) if number.isdigit() else 0)
+                if state["rows"] > MAX_LINES:
+                    raise _PartTooBig(_too_many_lines())
+            elif local == "c":
+                state["cells"] += 1
+                if state["cells"] > MAX_CELLS:
+                    raise _PartTooBig(too_many_cells)
+        elif state["root"] == "sst" and local == "si":
+            state["strings"] += 1
+            if state["strings"] > MAX_SHARED_STRINGS:
+                raise _PartTooBig(too_big)
+
+    def no_doctype(*_args) -> None:
+        raise _PartTooBig(too_big)  # workbooks never declare one; entity tricks start here
+
+    parser = expat.ParserCreate()
+    parser.StartElementHandler = start
+    parser.StartDoctypeDeclHandler = no_doctype
+    try:
+        while chunk := source.read(64 * 1024):
+            deadline.check()
+            parser.Parse(chunk, False)
+        parser.Parse(b"", True)
+    except _PartTooBig as stop:
+        raise stop.error from None
+
+
+def _xlsx_rows(data: bytes, deadline: _Deadline) -> list[tuple[int, list[str]]]:
     from openpyxl import load_workbook
 
     not_xlsx = _("El archivo no es un libro de Excel (.xlsx) válido. Ábralo en Excel y guárdelo de nuevo.")
@@ -209,15 +356,21 @@ def _xlsx_rows(data: bytes) -> list[tuple[int, list[str]]]:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
             entries = archive.infolist()
             names = {entry.filename for entry in entries}
-    except zipfile.BadZipFile:
+            if "xl/workbook.xml" not in names:
+                raise ImportFileError(not_xlsx)
+            if sum(entry.file_size for entry in entries) > MAX_UNZIPPED_BYTES:
+                raise ImportFileError(_("El libro de Excel es demasiado grande. Divídalo en partes más pequeñas."))
+            for entry in entries:
+                if entry.filename.lower().endswith((".xml", ".rels")):
+                    with archive.open(entry) as source:
+                        _scan_xlsx_part(source, deadline)
+    except ImportFileError:
+        raise
+    except Exception as error:  # damaged or encrypted archive, unknown compression, malformed XML
+        current_app.logger.info("unreadable XLSX in staff import: %r", error)
         raise ImportFileError(not_xlsx) from None
-    if "xl/workbook.xml" not in names:
-        raise ImportFileError(not_xlsx)
-    if sum(entry.file_size for entry in entries) > MAX_UNZIPPED_BYTES:
-        raise ImportFileError(_("El libro de Excel es demasiado grande. Divídalo en partes más pequeñas."))
 
     rows: list[tuple[int, list[str]]] = []
-    with_data = 0
     try:
         # openpyxl warns about workbook features it drops (styles, validations); they do not
         # matter for reading values. defusedxml, when installed, guards its XML parsing.
@@ -226,14 +379,16 @@ def _xlsx_rows(data: bytes) -> list[tuple[int, list[str]]]:
             workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
             try:
                 sheet = workbook.worksheets[0]
+                # Every row counts, empty ones too (openpyxl also yields the rows a sheet skips).
                 for line, values in enumerate(sheet.iter_rows(max_col=MAX_COLUMNS, values_only=True), start=1):
+                    if line > MAX_LINES:
+                        raise _too_many_lines()
+                    if line % 256 == 0:
+                        deadline.check()
                     cells = [_cell_text(value) for value in values]
                     while cells and not cells[-1]:
                         cells.pop()
                     if cells:
-                        with_data += 1
-                        if with_data > MAX_ROWS + HEADER_SEARCH_ROWS:
-                            break  # _table_from() reports the file as too long
                         rows.append((line, cells))
             finally:
                 workbook.close()
@@ -266,13 +421,6 @@ def _table_from(rows: list[tuple[int, list[str]]]) -> Table:
 
 
 # --- Columns -------------------------------------------------------------------------------------
-
-
-def simplify(text: str) -> str:
-    """Lower case, without accents, punctuation or repeated spaces: "Correo-Electrónico" -> "correo electronico"."""
-    decomposed = unicodedata.normalize("NFKD", str(text))
-    plain = "".join(char for char in decomposed if not unicodedata.combining(char)).lower()
-    return " ".join(re.sub(r"[^a-z0-9]+", " ", plain).split())
 
 
 #: Header variants (simplified) for each role.
@@ -592,6 +740,62 @@ class InvalidRow:
         return "; ".join(self.reasons)
 
 
+#: The value of a department choice that creates the file's department.
+CREATE = "nuevo"
+#: Department choices travel in form fields named this plus a digest of the department's key.
+DEPARTMENT_FIELD_PREFIX = "departamento-"
+
+
+@dataclass
+class DepartmentChoice:
+    """A department as the file writes it, and what the import does with it.
+
+    Spellings with the same department_unit ("DT", "Direccion de Transito") are one choice. The
+    choice is an existing department's id or CREATE; None until someone decides (HR on the preview
+    page; the command line with --create-departments). A department that only differs from an
+    existing one in accents, case, punctuation or spacing (SAME_LETTERS) cannot be created again.
+    """
+
+    unit: str
+    #: The file's spellings, first one first; a new department gets the first.
+    spellings: list[str]
+    match: DepartmentMatch | None
+    rows: int = 0
+    choice: int | str | None = None
+    #: The existing department chosen, when the choice is one.
+    chosen: Department | None = None
+    error: str | None = None
+
+    @property
+    def name(self) -> str:
+        return self.spellings[0]
+
+    @property
+    def field_name(self) -> str:
+        return DEPARTMENT_FIELD_PREFIX + hashlib.sha256(self.unit.encode("utf-8")).hexdigest()[:12]
+
+    @property
+    def can_create(self) -> bool:
+        return self.match is None or self.match.how == ALIAS
+
+    @property
+    def needs_review(self) -> bool:
+        """Shown to HR: anything but the very name of an existing department."""
+        return self.match is None or any(spelling != self.match.department.name for spelling in self.spellings)
+
+    @property
+    def match_reason(self) -> str:
+        """Why the match is the same department, for HR."""
+        if self.match is not None and self.match.how == ALIAS:
+            return _("nombre abreviado o sigla conocida")
+        return _("se escribe igual sin contar tildes, mayúsculas ni espacios")
+
+    @property
+    def target(self) -> str:
+        """The department's name after the import: the chosen one's, else the file's."""
+        return self.chosen.name if self.chosen is not None else self.name
+
+
 @dataclass
 class Preview:
     columns: Columns
@@ -599,8 +803,12 @@ class Preview:
     updates: list[PlannedUpdate] = field(default_factory=list)
     unchanged: list[PlannedUpdate] = field(default_factory=list)
     invalid: list[InvalidRow] = field(default_factory=list)
-    #: Departments the import will create, as first spelled in the file.
-    new_departments: list[str] = field(default_factory=list)
+    #: Every department the valid rows name, in the order the file first names them.
+    department_choices: list[DepartmentChoice] = field(default_factory=list)
+    #: The portal's departments, sorted by name: what a department choice may point to.
+    existing_departments: list[Department] = field(default_factory=list)
+    #: Hash of what confirming would do apart from HR's department choices (see fingerprint).
+    _facts: str = ""
 
     @property
     def has_work(self) -> bool:
@@ -611,19 +819,26 @@ class Preview:
         return len(self.creates) + len(self.updates) + len(self.unchanged)
 
     @property
+    def departments_to_review(self) -> list[DepartmentChoice]:
+        return [choice for choice in self.department_choices if choice.needs_review]
+
+    @property
+    def new_departments(self) -> list[str]:
+        """Departments the import will create, as first spelled in the file."""
+        return [choice.name for choice in self.department_choices if choice.choice == CREATE]
+
+    @property
+    def undecided_departments(self) -> list[DepartmentChoice]:
+        return [choice for choice in self.department_choices if choice.choice is None or choice.error]
+
+    @property
     def fingerprint(self) -> str:
-        """Changes whenever what confirming would do changes (the database moved on, for instance)."""
-        plan = {
-            "create": [[plan.row.line, plan.row.rut, plan.row.full_name, plan.row.email] for plan in self.creates],
-            "update": [
-                [plan.row.line, plan.user_id, [[c.field, str(c.old), str(c.new)] for c in plan.changes]]
-                for plan in self.updates
-            ],
-            "unchanged": [plan.row.line for plan in self.unchanged],
-            "invalid": [[row.line, list(row.reasons)] for row in self.invalid],
-            "departments": self.new_departments,
-        }
-        return hashlib.sha256(json.dumps(plan, sort_keys=True, default=str).encode("utf-8")).hexdigest()
+        """Changes whenever what confirming would do changes (the database moved on, for instance).
+
+        HR's department choices are not part of it: they are HR's to change on the page, and
+        are checked on their own at confirmation.
+        """
+        return self._facts
 
 
 def _chunks(values: list, size: int = 500):
@@ -631,8 +846,56 @@ def _chunks(values: list, size: int = 500):
         yield values[start : start + size]
 
 
-def build_preview(table: Table, *, onboarding_days: int | None = None) -> Preview:
-    """Validate every row and compare it with the database; writes nothing. Raises ImportFileError."""
+def _decide(
+    choice: DepartmentChoice,
+    raw: str | None,
+    by_id: dict[int, Department],
+    *,
+    submitted: bool,
+    create_unknown: bool,
+) -> None:
+    """Set choice.choice (and chosen, error) from a submitted form value, or the default."""
+    if not submitted or raw is None:
+        if choice.match is not None:
+            choice.choice, choice.chosen = choice.match.department.id, choice.match.department
+        elif create_unknown:
+            choice.choice = CREATE
+        elif submitted:
+            choice.error = _("Elija a qué departamento pertenece «%(name)s» o créelo como nuevo.", name=choice.name)
+        return
+    raw = raw.strip()
+    if raw == CREATE:
+        if choice.can_create:
+            choice.choice = CREATE
+        else:
+            choice.error = _(
+                "«%(name)s» es el departamento «%(existing)s» escrito de otra forma; elija un departamento existente.",
+                name=choice.name,
+                existing=choice.match.department.name,
+            )
+    elif raw.isdigit() and int(raw) in by_id:
+        choice.choice, choice.chosen = int(raw), by_id[int(raw)]
+    elif raw == "":
+        choice.error = _("Elija a qué departamento pertenece «%(name)s» o créelo como nuevo.", name=choice.name)
+    else:
+        choice.error = _("Elija una de las opciones de la lista para «%(name)s».", name=choice.name)
+
+
+def build_preview(
+    table: Table,
+    *,
+    onboarding_days: int | None = None,
+    department_choices: dict[str, str] | None = None,
+    create_departments: bool = False,
+) -> Preview:
+    """Validate every row and compare it with the database; writes nothing. Raises ImportFileError.
+
+    Each department the file names is matched with the portal's (people.match_department). The
+    match is the default choice; a department without one stays undecided unless
+    `create_departments` (the command line's flag) says to create it. `department_choices` are
+    the values HR submitted (field name -> existing department id or CREATE): when given, every
+    undecided or impossible choice gets an error, and the rows follow HR's choices.
+    """
     columns = map_columns(table.header)
     days = effective("ONBOARDING_DAYS") if onboarding_days is None else onboarding_days
     rows = [_parse_row(line, cells, columns) for line, cells in table.rows]
@@ -655,44 +918,64 @@ def build_preview(table: Table, *, onboarding_days: int | None = None) -> Previe
             # The import is HR's tool: it never changes a trainer's, HR's or an administrator's account.
             row.reasons.append(_("la cuenta con este RUT tiene roles que solo Administración puede modificar"))
 
-    departments = {name.casefold(): name for name in db.session.scalars(select(Department.name))}
-    preview = Preview(columns=columns)
-    new_departments: dict[str, str] = {}
+    departments = sorted(db.session.scalars(select(Department)), key=lambda department: simplify(department.name))
+    by_id = {department.id: department for department in departments}
+    preview = Preview(columns=columns, existing_departments=departments)
+    choices: dict[str, DepartmentChoice] = {}
+    for parsed in rows:
+        if parsed.reasons or not parsed.department:
+            continue
+        unit = department_unit(parsed.department)
+        choice = choices.get(unit)
+        if choice is None:
+            choice = choices[unit] = DepartmentChoice(
+                unit=unit, spellings=[], match=match_department(parsed.department, departments)
+            )
+        if parsed.department not in choice.spellings:
+            choice.spellings.append(parsed.department)
+        choice.rows += 1
+    for choice in choices.values():
+        raw = None if department_choices is None else department_choices.get(choice.field_name)
+        _decide(choice, raw, by_id, submitted=department_choices is not None, create_unknown=create_departments)
+    preview.department_choices = list(choices.values())
+
+    facts: list = []
     for parsed in rows:
         if parsed.reasons:
             preview.invalid.append(InvalidRow(parsed.line, parsed.rut_text, parsed.name, tuple(parsed.reasons)))
+            facts.append(["invalid", parsed.line, list(parsed.reasons)])
             continue
-        department = parsed.department
-        if department:
-            key = department.casefold()
-            if key in departments:
-                department = departments[key]
-            else:
-                department = new_departments.setdefault(key, department)
+        choice = choices[department_unit(parsed.department)] if parsed.department else None
         row = StaffRow(
             line=parsed.line,
             rut=parsed.rut,
             full_name=parsed.name,
             email=parsed.email,
-            department=department,
+            department=choice.target if choice else None,
             employment_type=parsed.employment_type,
             start_date=parsed.start_date,
             due_date=parsed.due_date,
         )
+        unit = choice.unit if choice else None
         user = existing.get(row.rut)
         if user is None:
             due = row.due_date or default_due_date(row.start_date, days)
             preview.creates.append(PlannedCreate(row=row, due_date=due))
+            facts.append(["create", row.line, row.rut, row.full_name, row.email, row.employment_type, due, unit])
             continue
         plan = PlannedUpdate(
             row=row, user_id=user.id, current_name=user.full_name, active=user.active, changes=_changes(user, row, days)
         )
         (preview.updates if plan.changes else preview.unchanged).append(plan)
-    # Only departments that a valid row will actually use.
-    used = {plan.row.department for plan in preview.creates} | {
-        change.new for plan in preview.updates for change in plan.changes if change.field == "department"
-    }
-    preview.new_departments = [name for name in new_departments.values() if name in used]
+        other_changes = [[c.field, str(c.old), str(c.new)] for c in plan.changes if c.field != "department"]
+        facts.append(["update", row.line, user.id, other_changes, user.department_id, unit])
+    facts.append(
+        [
+            [choice.unit, choice.spellings, choice.match and [choice.match.department.id, choice.match.how]]
+            for choice in preview.department_choices
+        ]
+    )
+    preview._facts = hashlib.sha256(json.dumps(facts, sort_keys=True, default=str).encode("utf-8")).hexdigest()
     return preview
 
 
@@ -735,6 +1018,16 @@ def describe_change(change: Change) -> str:
     return f"{change.label}: {old} → {new}"
 
 
+def department_line(choice: DepartmentChoice) -> str:
+    """What happens to one department of the file, as a sentence («DT» se asignará a «Dirección de Tránsito»)."""
+    spelled = ", ".join(f"«{spelling}»" for spelling in choice.spellings)
+    if choice.chosen is not None:
+        return _("%(spelled)s se asignará a «%(name)s».", spelled=spelled, name=choice.chosen.name)
+    if choice.choice == CREATE:
+        return _("%(spelled)s se creará como departamento nuevo «%(name)s».", spelled=spelled, name=choice.name)
+    return _("%(spelled)s no existe en el portal.", spelled=spelled)
+
+
 def summary_lines(preview: Preview) -> list[str]:
     """The preview as plain text lines, for the command line."""
     lines = [
@@ -743,8 +1036,8 @@ def summary_lines(preview: Preview) -> list[str]:
         _("Cuentas existentes sin cambios: %(num)d", num=len(preview.unchanged)),
         _("Filas con errores: %(num)d", num=len(preview.invalid)),
     ]
-    if preview.new_departments:
-        lines.append(_("Departamentos nuevos: %(names)s", names=", ".join(preview.new_departments)))
+    for choice in preview.departments_to_review:
+        lines.append(department_line(choice))
     if preview.columns.ignored:
         lines.append(_("Columnas que no se usan: %(names)s", names=", ".join(preview.columns.ignored)))
     if preview.creates:
@@ -807,6 +1100,8 @@ class ImportResult:
     updated: int
     unchanged: int
     skipped: int
+    #: Departments created on purpose (HR's choice, or --create-departments).
+    new_departments: list[str] = field(default_factory=list)
 
 
 def apply_import(
@@ -814,18 +1109,22 @@ def apply_import(
 ) -> ImportResult:
     """Create and update the accounts of the preview's valid rows (flushes, never commits).
 
-    Raises InvalidRowsPresent when the file has invalid rows and skip_invalid is not set. New
-    people get the staff role, no password, and a one-time set-password link (returned, not sent).
+    Raises InvalidRowsPresent when the file has invalid rows and skip_invalid is not set, and
+    UndecidedDepartments while a department of the file has no valid choice. New people get the
+    staff role, no password, and a one-time set-password link (returned, not sent).
     """
     if preview.invalid and not skip_invalid:
         raise InvalidRowsPresent(f"{len(preview.invalid)} invalid rows")
-    departments = {department.name.casefold(): department for department in db.session.scalars(select(Department))}
+    if preview.undecided_departments:
+        raise UndecidedDepartments(", ".join(choice.name for choice in preview.undecided_departments))
+    # Rows carry the name each department choice resolved to: an existing department's, or the
+    # name of one HR chose to create.
+    departments = {choice.chosen.name: choice.chosen for choice in preview.department_choices if choice.chosen}
+    for name in preview.new_departments:
+        departments[name] = find_or_create_department(name)
 
     def department_named(name: str) -> Department:
-        key = name.casefold()
-        if key not in departments:
-            departments[key] = find_or_create_department(name)
-        return departments[key]
+        return departments[name]
 
     new_users = []
     for plan in preview.creates:
@@ -865,7 +1164,11 @@ def apply_import(
         for user in new_users
     ]
     result = ImportResult(
-        created=created, updated=len(preview.updates), unchanged=len(preview.unchanged), skipped=len(preview.invalid)
+        created=created,
+        updated=len(preview.updates),
+        unchanged=len(preview.unchanged),
+        skipped=len(preview.invalid),
+        new_departments=preview.new_departments,
     )
     audit.record(
         "staff.imported",
@@ -874,6 +1177,7 @@ def apply_import(
         updated=result.updated,
         unchanged=result.unchanged,
         skipped=result.skipped,
+        new_departments=result.new_departments,
         file=file_name,
         via=via,
     )

@@ -52,7 +52,15 @@ def render_upload(form: StaffFileForm, problems=(), status: int = 200):
     )
 
 
-def render_preview(preview: importer.Preview, ticket: str, file_name: str, *, changed: bool = False, status=200):
+def render_preview(
+    preview: importer.Preview,
+    ticket: str,
+    file_name: str,
+    *,
+    changed: bool = False,
+    undecided: bool = False,
+    status=200,
+):
     confirm = ConfirmImportForm(formdata=None)
     confirm.ticket.data = ticket
     confirm.fingerprint.data = preview.fingerprint
@@ -64,6 +72,9 @@ def render_preview(preview: importer.Preview, ticket: str, file_name: str, *, ch
             file_name=file_name,
             confirm=confirm,
             changed=changed,
+            undecided=undecided,
+            create=importer.CREATE,
+            department_line=importer.department_line,
             describe=importer.describe_value,
             employment_labels=EMPLOYMENT_LABELS,
         ),
@@ -101,13 +112,26 @@ def confirm_staff_import():
         if not form.validate_on_submit():
             raise importer.InvalidTicket("form did not validate")
         table, file_name = importer.unpack_ticket(form.ticket.data, user_id=current_user.id)
-        preview = importer.build_preview(table)
+        # HR's department choices (one select per department of the file) are checked again here.
+        choices = {
+            name: value for name, value in request.form.items() if name.startswith(importer.DEPARTMENT_FIELD_PREFIX)
+        }
+        preview = importer.build_preview(table, department_choices=choices)
     except (importer.InvalidTicket, importer.ImportFileError):
         flash(_("La revisión del archivo venció o no es válida. Súbalo otra vez."), "error")
         return redirect(url_for("reports.import_staff"))
     skip_invalid = form.skip_invalid.data == "1"
     if preview.fingerprint != form.fingerprint.data or (preview.invalid and not skip_invalid):
+        # HR's choices that still hold are kept; the others go back to the new proposals.
+        kept = {
+            choice.field_name: choices[choice.field_name]
+            for choice in preview.department_choices
+            if choice.field_name in choices and not choice.error
+        }
+        preview = importer.build_preview(table, department_choices=kept)
         return render_preview(preview, form.ticket.data, file_name, changed=True, status=409)
+    if preview.undecided_departments:
+        return render_preview(preview, form.ticket.data, file_name, undecided=True, status=422)
     if not preview.has_work:
         flash(_("No había cambios que importar; no se guardó nada."), "info")
         return redirect(url_for("reports.import_staff"))
@@ -119,7 +143,7 @@ def confirm_staff_import():
     except IntegrityError:
         # Someone created or changed one of these accounts at the same moment: show the new state.
         db.session.rollback()
-        preview = importer.build_preview(table)
+        preview = importer.build_preview(table, department_choices=choices)
         return render_preview(preview, form.ticket.data, file_name, changed=True, status=409)
     people = [(person, importer.set_password_link(person.token)) for person in result.created]
     delivery = send_welcome_links(

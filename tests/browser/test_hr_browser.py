@@ -316,10 +316,16 @@ def test_hr_pages_pass_axe(page: Page, live_server, make_user, mailbox):
     expect(errors.locator("#linea-2")).to_contain_text("Dígito Malo")
     expect(errors.locator("#linea-2")).to_contain_text("dígito verificador")
     expect(page.get_by_role("table", name="Personas que se crearán").locator("tbody tr")).to_have_count(2)
-    expect(page.get_by_text("Se crearán estos departamentos: Finanzas.")).to_be_visible()
+    # The portal has no "Finanzas" yet: it is created only because HR chooses so.
+    department = page.get_by_label("«Finanzas»")
+    expect(page.get_by_text("No hay un departamento con este nombre en el portal")).to_be_visible()
     confirm = page.get_by_role("button", name="Importar solo las 2 filas válidas (se omiten 1 con errores)")
     expect(confirm).to_be_visible()
     check_page(page, "the import preview", axe_on_phone=True)
+    confirm.click()
+    expect(page.locator(".error-summary")).to_contain_text("falta decidir qué hacer con algunos departamentos")
+    check_page(page, "the import preview with an undecided department")
+    department.select_option(label="Crear «Finanzas» como departamento nuevo")
 
     confirm.click()
     heading(page, "Importación lista")
@@ -333,6 +339,7 @@ def test_hr_pages_pass_axe(page: Page, live_server, make_user, mailbox):
     expect(links.locator("tr").filter(has_text="Valentina Ibáñez Rojas")).to_contain_text("Enviado")
     expect(links.locator("tr").filter(has_text="Sergio Pino Carrasco")).to_contain_text("No enviado")
     expect(page.get_by_role("alert")).to_contain_text("1 correo de bienvenida no se pudo enviar")
+    expect(page.get_by_text("Departamentos nuevos creados: Finanzas.")).to_be_visible()
     check_page(page, "the import done page")
 
     # Reminders: the list of people not done, with a preview of the message.
