@@ -199,18 +199,22 @@ def test_a_department_is_created_only_on_purpose(app, make_user):
     person = make_user(full_name="Rodrigo Fuentes Lagos")
     with app.app_context():
         find_or_create_department("Dirección de Tránsito")
+        find_or_create_department("Dirección de Desarrollo Comunitario")
         db.session.commit()
-    data = {"rut": person.rut, "full_name": person.full_name, "department": "Direccion de Transito  "}
-    typo = client.post(f"/rrhh/personas/{person.id}/editar", data=data)
+    url = f"/rrhh/personas/{person.id}/editar"
+    data = {"rut": person.rut, "full_name": person.full_name}
+    typo = client.post(url, data={**data, "department": "Oficina de la Juventu "})
     html = typo.get_data(as_text=True)
-    assert typo.status_code == 200 and "No hay un departamento llamado «Direccion de Transito»" in html
-    assert 'value="Direccion de Transito  "' in html or 'value="Direccion de Transito"' in html
-    same_but_case = client.post(
-        f"/rrhh/personas/{person.id}/editar", data={**data, "department": "dirección de TRÁNSITO"}
-    )
-    assert same_but_case.status_code == 302
-    on_purpose = client.post(f"/rrhh/personas/{person.id}/editar", data={**data, "new_department": "y"})
+    assert typo.status_code == 200 and "No hay un departamento llamado «Oficina de la Juventu»" in html
+    assert 'value="Oficina de la Juventu "' in html or 'value="Oficina de la Juventu"' in html
+    abbreviation = client.post(url, data={**data, "department": "DIDECO", "new_department": "y"})
+    assert "¿Se refiere a «Dirección de Desarrollo Comunitario»?" in abbreviation.get_data(as_text=True)
+    # Written without accents or in capitals, it is the existing department, even if "new" is ticked.
+    for written in ("dirección de TRÁNSITO", "Direccion de Transito  "):
+        assert client.post(url, data={**data, "department": written, "new_department": "y"}).status_code == 302
+    on_purpose = client.post(url, data={**data, "department": "Oficina de la Juventud", "new_department": "y"})
     assert on_purpose.status_code == 302
     with app.app_context():
         names = set(db.session.scalars(select(Department.name)))
-        assert names == {"Dirección de Tránsito", "Direccion de Transito"}
+        assert names == {"Dirección de Tránsito", "Dirección de Desarrollo Comunitario", "Oficina de la Juventud"}
+        assert db.session.get(User, person.id).department.name == "Oficina de la Juventud"

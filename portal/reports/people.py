@@ -153,17 +153,28 @@ def existing_department(name: str) -> Department | None:
 
 
 def department_for(data: dict) -> Department | None:
-    """The department a form names: an existing one, or a new one only when the form asks for it.
+    """The department a person's form names: an existing one, or a new one only on purpose.
 
-    Raises PersonConflict when the name matches no department and `new_department` is not set, so a
-    typo (or anything else that is not a department's name) never becomes a department by accident.
+    A name written another way (accents, case, spacing, "Depto.") is the existing department. An
+    abbreviation (DIDECO) or a name that is none of them raises PersonConflict, with the department
+    it probably means; a new department is created only when `new_department` is set and the name
+    resembles no existing one, so typos never become departments.
     """
     name = " ".join((data.get("department") or "").split())
     if not name:
         return None
-    department = existing_department(name)
-    if department is not None:
-        return department
+    match = match_department(name, db.session.scalars(select(Department)))
+    if match is not None and match.how in (SAME_NAME, SAME_LETTERS):
+        return match.department
+    if match is not None:
+        raise PersonConflict(
+            "department",
+            _(
+                "¿Se refiere a «%(existing)s»? Elíjalo de la lista; si es otro departamento, escriba su nombre "
+                "completo.",
+                existing=match.department.name,
+            ),
+        )
     if not data.get("new_department"):
         raise PersonConflict(
             "department",
