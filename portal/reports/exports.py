@@ -4,6 +4,10 @@ Both writers take any iterable of `PersonRow` (normally `service.report_rows`, w
 database with `yield_per`) and never hold the whole list: the CSV writer yields bytes a few rows at a
 time, and the XLSX writer uses openpyxl's write-only mode, which serialises each row as it arrives.
 
+Beyond the report's columns, each required published module gets three (best score, attempts, the day it
+was completed) and the commitment one (the day it was signed), all of the person's current cycle: see
+`columns_for` and `service.export_rows`, which reads them for a few hundred people at a time.
+
 Text that a spreadsheet could take for a formula (starting with =, +, -, @, tab or carriage return) is
 neutralised: in CSV it gets a leading apostrophe; in XLSX it is stored as a plain text cell (never a
 formula) with Excel's "quote prefix" so it stays text even if someone edits the cell.
@@ -27,8 +31,9 @@ from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
+from portal.reports import service
 from portal.reports.forms import EMPLOYMENT_LABELS, STATUS_LABELS
-from portal.reports.service import PersonRow
+from portal.reports.service import ModuleResult, PathModule, PersonRow, ReportFilters
 from portal.rut import format_rut
 
 FORMATS = ("csv", "xlsx")
@@ -60,9 +65,8 @@ class Column:
     value: Callable[[PersonRow, tzinfo], object]
 
 
-def _completed_on(row: PersonRow, tz: tzinfo) -> date | None:
-    """The local (Chilean) calendar day on which the person signed the commitment."""
-    moment = row.completed_at
+def local_day(moment, tz: tzinfo) -> date | None:
+    """The local (Chilean) calendar day of a moment stored in UTC."""
     if moment is None:
         return None
     if isinstance(moment, datetime):
@@ -70,6 +74,11 @@ def _completed_on(row: PersonRow, tz: tzinfo) -> date | None:
             moment = moment.replace(tzinfo=UTC)
         return moment.astimezone(tz).date()
     return moment
+
+
+def _completed_on(row: PersonRow, tz: tzinfo) -> date | None:
+    """The local (Chilean) calendar day on which the person signed the commitment."""
+    return local_day(row.completed_at, tz)
 
 
 def _label(labels: dict, key: str | None) -> str | None:
@@ -92,13 +101,60 @@ COLUMNS: tuple[Column, ...] = (
 )
 
 
-def headers() -> list[str]:
-    return [str(column.header) for column in COLUMNS]
+def _module_result(row: PersonRow, module: PathModule) -> ModuleResult | None:
+    return row.details.modules.get(module.id) if row.details is not None else None
 
 
-def row_values(row: PersonRow, tz: tzinfo = UTC) -> list:
+def _module_columns(module: PathModule) -> tuple[Column, ...]:
+    """Best score (%), attempts and the day completed, in one module: blank where it has no quiz."""
+    title = module.title
+
+    def best(row: PersonRow, tz: tzinfo):
+        result = _module_result(row, module)
+        return result.best_score if result is not None else None
+
+    def attempts(row: PersonRow, tz: tzinfo):
+        result = _module_result(row, module)
+        return result.attempts if result is not None and module.quiz_id is not None else None
+
+    def completed(row: PersonRow, tz: tzinfo):
+        result = _module_result(row, module)
+        return local_day(result.completed_at, tz) if result is not None else None
+
+    quiz_columns = (
+        (
+            Column(_l("%(module)s — mejor puntaje", module=title), NUMBER, 16, best),
+            Column(_l("%(module)s — intentos", module=title), NUMBER, 12, attempts),
+        )
+        if module.quiz_id is not None
+        else ()
+    )
+    return (*quiz_columns, Column(_l("%(module)s — completado el", module=title), DATE, 16, completed))
+
+
+def _signed_on(row: PersonRow, tz: tzinfo) -> date | None:
+    return local_day(row.details.commitment_signed_at, tz) if row.details is not None else None
+
+
+def columns_for(modules: Iterable[PathModule]) -> tuple[Column, ...]:
+    """The report's columns, then each module's results and the day the commitment was signed."""
+    module_columns = tuple(column for module in modules for column in _module_columns(module))
+    return (*COLUMNS, *module_columns, Column(_l("Compromiso firmado el"), DATE, 16, _signed_on))
+
+
+def people_and_columns(filters: ReportFilters, today: date) -> tuple[Iterator[PersonRow], tuple[Column, ...]]:
+    """What an export writes: the filtered people, streamed with their module results, and the columns."""
+    modules = service.required_modules()
+    return service.export_rows(filters, today, service.steps_total(), modules), columns_for(modules)
+
+
+def headers(columns: tuple[Column, ...] = COLUMNS) -> list[str]:
+    return [str(column.header) for column in columns]
+
+
+def row_values(row: PersonRow, tz: tzinfo = UTC, columns: tuple[Column, ...] = COLUMNS) -> list:
     """One person's typed values in column order: str, date, int or None."""
-    return [column.value(row, tz) for column in COLUMNS]
+    return [column.value(row, tz) for column in columns]
 
 
 def clean_text(value) -> str:
@@ -126,7 +182,12 @@ def _csv_cell(value) -> str:
     return csv_text(value)
 
 
-def csv_chunks(rows: Iterable[PersonRow], tz: tzinfo = UTC, rows_per_chunk: int = CSV_ROWS_PER_CHUNK):
+def csv_chunks(
+    rows: Iterable[PersonRow],
+    tz: tzinfo = UTC,
+    rows_per_chunk: int = CSV_ROWS_PER_CHUNK,
+    columns: tuple[Column, ...] = COLUMNS,
+):
     """Yield the CSV file as bytes: BOM and header first, then a few rows at a time.
 
     UTF-8 with BOM, ";" between fields and CRLF line ends, as Excel in es-CL expects. Only one chunk
@@ -142,11 +203,11 @@ def csv_chunks(rows: Iterable[PersonRow], tz: tzinfo = UTC, rows_per_chunk: int 
         return data
 
     buffer.write("\ufeff")
-    writer.writerow([csv_text(header) for header in headers()])
+    writer.writerow([csv_text(header) for header in headers(columns)])
     yield drain()
     pending = 0
     for row in rows:
-        writer.writerow([_csv_cell(value) for value in row_values(row, tz)])
+        writer.writerow([_csv_cell(value) for value in row_values(row, tz, columns)])
         pending += 1
         if pending >= rows_per_chunk:
             yield drain()
@@ -171,10 +232,12 @@ class CountingIterator:
         return item
 
 
-def write_csv(rows: Iterable[PersonRow], target: IO[bytes], tz: tzinfo = UTC) -> int:
+def write_csv(
+    rows: Iterable[PersonRow], target: IO[bytes], tz: tzinfo = UTC, columns: tuple[Column, ...] = COLUMNS
+) -> int:
     """Write the CSV file to an open binary file; return the number of people written."""
     counted = CountingIterator(rows)
-    for chunk in csv_chunks(counted, tz):
+    for chunk in csv_chunks(counted, tz, columns=columns):
         target.write(chunk)
     return counted.count
 
@@ -201,7 +264,7 @@ def _xlsx_cell(worksheet, column: Column, value):
     return _xlsx_text(worksheet, value)
 
 
-def write_xlsx(rows: Iterable[PersonRow], target, tz: tzinfo = UTC) -> int:
+def write_xlsx(rows: Iterable[PersonRow], target, tz: tzinfo = UTC, columns: tuple[Column, ...] = COLUMNS) -> int:
     """Write the workbook to a path or a seekable binary file; return the number of people written.
 
     Write-only mode: each row goes to openpyxl's temporary file as it is appended, so memory stays flat.
@@ -211,25 +274,25 @@ def write_xlsx(rows: Iterable[PersonRow], target, tz: tzinfo = UTC) -> int:
     worksheet = workbook.create_sheet(XLSX_SHEET_TITLE)
     # Views and column widths are written before the first row: set them now.
     worksheet.freeze_panes = "A2"
-    for index, column in enumerate(COLUMNS, 1):
+    for index, column in enumerate(columns, 1):
         worksheet.column_dimensions[get_column_letter(index)].width = column.width
     bold = Font(bold=True)
     count = 0
     try:
         header_cells = []
-        for header in headers():
+        for header in headers(columns):
             cell = _xlsx_text(worksheet, header)
             cell.font = bold
             header_cells.append(cell)
         worksheet.append(header_cells)
         for row in rows:
-            values = row_values(row, tz)
+            values = row_values(row, tz, columns)
             worksheet.append(
-                [_xlsx_cell(worksheet, column, value) for column, value in zip(COLUMNS, values, strict=True)]
+                [_xlsx_cell(worksheet, column, value) for column, value in zip(columns, values, strict=True)]
             )
             count += 1
         # The autofilter is written after the rows, when the sheet is closed: it can be set last.
-        worksheet.auto_filter.ref = f"A1:{get_column_letter(len(COLUMNS))}{count + 1}"
+        worksheet.auto_filter.ref = f"A1:{get_column_letter(len(columns))}{count + 1}"
         workbook.save(target)
     except BaseException:
         _discard_sheet_file(worksheet)
@@ -249,14 +312,16 @@ def _discard_sheet_file(worksheet) -> None:
         writer.cleanup()
 
 
-def xlsx_file(rows: Iterable[PersonRow], tz: tzinfo = UTC) -> tuple[IO[bytes], int, int]:
+def xlsx_file(
+    rows: Iterable[PersonRow], tz: tzinfo = UTC, columns: tuple[Column, ...] = COLUMNS
+) -> tuple[IO[bytes], int, int]:
     """Build the workbook in a spooled temporary file; return (file at position 0, size, people).
 
     The caller owns the file and must close it (`file_chunks` does so when it finishes).
     """
     spool = tempfile.SpooledTemporaryFile(max_size=XLSX_SPOOL_BYTES)
     try:
-        count = write_xlsx(rows, spool, tz)
+        count = write_xlsx(rows, spool, tz, columns)
         size = spool.tell()
         spool.seek(0)
     except BaseException:

@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
-from datetime import date
+from datetime import date, datetime
+from itertools import islice
 
 from sqlalchemy import String, and_, case, cast, distinct, exists, func, or_, select
 
 from portal.database import add_months
 from portal.extensions import db
 from portal.learning.progress import COMPLETED, IN_PROGRESS, NOT_STARTED, OVERDUE, RENEWAL_DUE
-from portal.learning.service import renewal_months
+from portal.learning.service import current_cycle, renewal_months
 from portal.models.curriculum import Lesson, Module
 from portal.models.progress import Commitment, LessonView
 from portal.models.quiz import Attempt, Quiz, QuizRevision
@@ -35,6 +37,18 @@ class ReportFilters:
     descending: bool = False
     page: int = 1
 
+    @property
+    def narrow_people(self) -> bool:
+        """Some filter other than the status leaves people out (the status is applied apart)."""
+        return any(
+            (self.department_id, self.employment_type, self.start_from, self.start_to, " ".join(self.text.split()))
+        )
+
+    @property
+    def narrowed(self) -> bool:
+        """Some filter leaves people out: the report's numbers are of part of the staff."""
+        return self.narrow_people or bool(self.status)
+
     def as_details(self) -> dict:
         """The filters for an audit record: only what was set."""
         return {
@@ -42,6 +56,35 @@ class ReportFilters:
             for name, value in self.__dict__.items()
             if value not in (None, "", False) and name not in ("page",)
         }
+
+
+@dataclass(frozen=True)
+class PathModule:
+    """A required published module: a group of the export's columns."""
+
+    id: int
+    title: str
+    lesson_count: int
+    #: The module's quiz, if it has a published revision; None for a module of lessons only.
+    quiz_id: int | None
+
+
+@dataclass(frozen=True)
+class ModuleResult:
+    """What a person did in one module during their current cycle."""
+
+    attempts: int = 0
+    best_score: int | None = None
+    #: When the module became complete: its last lesson read or its quiz first passed, whichever came later.
+    completed_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class PathDetails:
+    """A person's results module by module and their commitment, in their current cycle (for exports)."""
+
+    modules: dict[int, ModuleResult]
+    commitment_signed_at: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -58,6 +101,8 @@ class PersonRow:
     steps_total: int
     status: str
     completed_at: object | None
+    #: Module by module results; only the exports ask for them (export_rows).
+    details: PathDetails | None = None
 
     @property
     def percent(self) -> int:
@@ -78,11 +123,14 @@ class DepartmentRow:
 @dataclass
 class Report:
     rows: list[PersonRow]
+    #: People who meet the filters; the totals by status and the chart count exactly these.
     total: int
     page: int
     pages: int
     totals: dict[str, int] = field(default_factory=dict)
     departments: list[DepartmentRow] = field(default_factory=list)
+    #: Every active person, whatever the filters.
+    everyone: int = 0
 
 
 def steps_total() -> int:
@@ -319,16 +367,124 @@ def report_rows(filters: ReportFilters, today: date, total_steps: int, now=None)
         yield PersonRow(**row._asdict(), steps_total=total_steps)
 
 
+#: People whose module results are read together, in a few queries, while an export streams.
+EXPORT_BATCH = 500
+
+
+def required_modules() -> list[PathModule]:
+    """The required published modules in path order, with their lesson count and published quiz."""
+    lesson_counts = select(Lesson.module_id, func.count(Lesson.id).label("n")).group_by(Lesson.module_id).subquery()
+    rows = db.session.execute(
+        select(Module.id, Module.title, func.coalesce(lesson_counts.c.n, 0), Quiz.id)
+        .outerjoin(lesson_counts, lesson_counts.c.module_id == Module.id)
+        .outerjoin(Quiz, (Quiz.module_id == Module.id) & exists().where(QuizRevision.quiz_id == Quiz.id))
+        .where(Module.required.is_(True), Module.published.is_(True))
+        .order_by(Module.position, Module.id)
+    ).all()
+    return [PathModule(*row) for row in rows]
+
+
+def export_rows(
+    filters: ReportFilters, today: date, total_steps: int, modules: list[PathModule], now=None
+) -> Iterator[PersonRow]:
+    """report_rows with each person's PathDetails, read EXPORT_BATCH people at a time.
+
+    Three queries a batch (commitments, attempts, lessons read), never one per person, and only
+    one batch in memory: the rows still stream.
+    """
+    now = now or utcnow()
+    months = renewal_months()
+    rows = report_rows(filters, today, total_steps, now)
+    while batch := list(islice(rows, EXPORT_BATCH)):
+        details = path_details([row.id for row in batch], modules, now, months)
+        for row in batch:
+            yield replace(row, details=details[row.id])
+
+
+def path_details(
+    user_ids: list[int], modules: list[PathModule], now: datetime, months: int | None
+) -> dict[int, PathDetails]:
+    """Each person's results in `modules` and commitment, counting only their current cycle
+    (portal.learning.service.current_cycle, as their own page does). Three queries."""
+    signatures: dict[int, list[datetime]] = {user_id: [] for user_id in user_ids}
+    for user_id, signed_at in db.session.execute(
+        select(Commitment.user_id, Commitment.signed_at)
+        .where(Commitment.user_id.in_(user_ids))
+        .order_by(Commitment.user_id, Commitment.id.desc())
+    ):
+        signatures[user_id].append(signed_at)
+    cycles = {
+        user_id: current_cycle(signed[0] if signed else None, signed[1] if len(signed) > 1 else None, now, months)
+        for user_id, signed in signatures.items()
+    }
+
+    def in_cycle(user_id: int, moment: datetime) -> bool:
+        starts_at = cycles[user_id].starts_at
+        return starts_at is None or moment >= starts_at
+
+    module_of_quiz = {module.quiz_id: module.id for module in modules if module.quiz_id is not None}
+    #: (user, module) -> [attempts, best score, first passed at]
+    attempts: dict[tuple[int, int], list] = {}
+    if module_of_quiz:
+        for user_id, quiz_id, submitted_at, score, passed in db.session.execute(
+            select(Attempt.user_id, Attempt.quiz_id, Attempt.submitted_at, Attempt.score, Attempt.passed).where(
+                Attempt.user_id.in_(user_ids),
+                Attempt.quiz_id.in_(module_of_quiz),
+                Attempt.submitted_at.is_not(None),
+            )
+        ):
+            if not in_cycle(user_id, submitted_at):
+                continue
+            facts = attempts.setdefault((user_id, module_of_quiz[quiz_id]), [0, None, None])
+            facts[0] += 1
+            if score is not None and (facts[1] is None or score > facts[1]):
+                facts[1] = score
+            if passed and (facts[2] is None or submitted_at < facts[2]):
+                facts[2] = submitted_at
+    #: (user, module) -> [lessons read, when the last of them was read]
+    reading: dict[tuple[int, int], list] = {}
+    for user_id, module_id, viewed_at, last_viewed_at in db.session.execute(
+        select(LessonView.user_id, Lesson.module_id, LessonView.viewed_at, LessonView.last_viewed_at)
+        .join(Lesson, Lesson.id == LessonView.lesson_id)
+        .where(LessonView.user_id.in_(user_ids), Lesson.module_id.in_([module.id for module in modules]))
+    ):
+        if not in_cycle(user_id, last_viewed_at):
+            continue
+        # The first reading if it belongs to this cycle, else the latest (the one this cycle counts).
+        moment = viewed_at if in_cycle(user_id, viewed_at) else last_viewed_at
+        facts = reading.setdefault((user_id, module_id), [0, None])
+        facts[0] += 1
+        facts[1] = moment if facts[1] is None else max(facts[1], moment)
+
+    details = {}
+    for user_id in user_ids:
+        results = {}
+        for module in modules:
+            count, best, passed_at = attempts.get((user_id, module.id), (0, None, None))
+            read, last_read = reading.get((user_id, module.id), (0, None))
+            done = read >= module.lesson_count and (module.quiz_id is None or passed_at is not None)
+            moments = [moment for moment in (last_read, passed_at) if moment is not None]
+            results[module.id] = ModuleResult(
+                attempts=count, best_score=best, completed_at=max(moments) if done and moments else None
+            )
+        latest = signatures[user_id][0] if signatures[user_id] else None
+        signed_in_cycle = latest if latest is not None and in_cycle(user_id, latest) else None
+        details[user_id] = PathDetails(modules=results, commitment_signed_at=signed_in_cycle)
+    return details
+
+
 def completion_report(filters: ReportFilters, today: date, now=None) -> Report:
-    """One page of people plus totals by status and completion by department.
+    """One page of people plus totals by status and completion by department, of the people who
+    meet the filters (the status included), and the number of every active person beside them.
 
     A fixed number of queries, whatever the number of people: totals and the chart come
-    from one grouped query on cheap EXISTS tests; progress is counted for the page only.
+    from one grouped query on cheap EXISTS tests (the status filter keeps its group); everyone is
+    counted apart only when another filter left people out; progress is counted for the page only.
     """
     now = now or utcnow()
     total_steps = steps_total()
     quick_status = _quick_status(today, now)
-    everyone = _apply_filters(
+    matching = _apply_filters(
         select(Department.name.label("department"), quick_status.label("status"))
         .select_from(User)
         .outerjoin(Department, Department.id == User.department_id)
@@ -336,10 +492,16 @@ def completion_report(filters: ReportFilters, today: date, now=None) -> Report:
         filters,
     ).subquery()
     groups = db.session.execute(
-        select(everyone.c.status, everyone.c.department, func.count()).group_by(
-            everyone.c.status, everyone.c.department
+        select(matching.c.status, matching.c.department, func.count()).group_by(
+            matching.c.status, matching.c.department
         )
     ).all()
+    if filters.narrow_people:
+        everyone = db.session.scalar(select(func.count(User.id)).where(User.active.is_(True))) or 0
+    else:
+        everyone = sum(count for _status, _department, count in groups)
+    if filters.status:
+        groups = [group for group in groups if group[0] == filters.status]
     totals = dict.fromkeys(STATUSES, 0)
     by_department: dict[str, list[int]] = {}
     for status, department, count in groups:
@@ -352,7 +514,7 @@ def completion_report(filters: ReportFilters, today: date, now=None) -> Report:
         DepartmentRow(name, people, completed)
         for name, (people, completed) in sorted(by_department.items(), key=lambda item: item[0].casefold())
     ]
-    total = totals[filters.status] if filters.status in totals else sum(totals.values())
+    total = sum(totals.values())
     pages = max(1, -(-total // PAGE_SIZE))
     page = min(max(1, filters.page), pages)
     offset = (page - 1) * PAGE_SIZE
@@ -376,7 +538,9 @@ def completion_report(filters: ReportFilters, today: date, now=None) -> Report:
         query, status, steps_done = _base_query(filters, today, now, user_ids=ids)
         page_query = query.order_by(*_ordering(filters, status, steps_done))
     rows = [PersonRow(**row._asdict(), steps_total=total_steps) for row in db.session.execute(page_query)]
-    return Report(rows=rows, total=total, page=page, pages=pages, totals=totals, departments=departments)
+    return Report(
+        rows=rows, total=total, page=page, pages=pages, totals=totals, departments=departments, everyone=everyone
+    )
 
 
 def with_page(filters: ReportFilters, page: int) -> ReportFilters:
