@@ -7,7 +7,7 @@ from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from itertools import islice
 
-from sqlalchemy import String, and_, case, cast, distinct, exists, func, or_, select
+from sqlalchemy import String, and_, case, cast, distinct, exists, func, literal, or_, select, true
 
 from portal.database import add_months
 from portal.extensions import db
@@ -16,7 +16,7 @@ from portal.learning.service import current_cycle, renewal_months
 from portal.models.curriculum import Lesson, Module
 from portal.models.progress import Commitment, LessonView
 from portal.models.quiz import Attempt, Quiz, QuizRevision
-from portal.models.types import utcnow
+from portal.models.types import UTCDateTime, utcnow
 from portal.models.user import Department, User
 
 #: Every status a person can have; RENEWAL_DUE only while renewal is on (RENEWAL_MONTHS).
@@ -405,7 +405,11 @@ def path_details(
     user_ids: list[int], modules: list[PathModule], now: datetime, months: int | None
 ) -> dict[int, PathDetails]:
     """Each person's results in `modules` and commitment, counting only their current cycle
-    (portal.learning.service.current_cycle, as their own page does). Three queries."""
+    (portal.learning.service.current_cycle, as their own page does).
+
+    Three queries; attempts and readings are grouped by person and module in SQL. A refresher's
+    start is written into them as a CASE on the person, for those people only.
+    """
     signatures: dict[int, list[datetime]] = {user_id: [] for user_id in user_ids}
     for user_id, signed_at in db.session.execute(
         select(Commitment.user_id, Commitment.signed_at)
@@ -413,48 +417,62 @@ def path_details(
         .order_by(Commitment.user_id, Commitment.id.desc())
     ):
         signatures[user_id].append(signed_at)
-    cycles = {
-        user_id: current_cycle(signed[0] if signed else None, signed[1] if len(signed) > 1 else None, now, months)
-        for user_id, signed in signatures.items()
-    }
+    starts = {}
+    for user_id, signed in signatures.items():
+        cycle = current_cycle(signed[0] if signed else None, signed[1] if len(signed) > 1 else None, now, months)
+        if cycle.starts_at is not None:
+            starts[user_id] = cycle.starts_at
 
-    def in_cycle(user_id: int, moment: datetime) -> bool:
-        starts_at = cycles[user_id].starts_at
-        return starts_at is None or moment >= starts_at
+    def cycle_start(user_column):
+        """The person's refresher start; NULL in a first cycle."""
+        return case({user_id: literal(moment, UTCDateTime()) for user_id, moment in starts.items()}, value=user_column)
+
+    def in_cycle(user_column, moment_column):
+        if not starts:
+            return true()
+        start = cycle_start(user_column)
+        return or_(start.is_(None), moment_column >= start)
 
     module_of_quiz = {module.quiz_id: module.id for module in modules if module.quiz_id is not None}
-    #: (user, module) -> [attempts, best score, first passed at]
-    attempts: dict[tuple[int, int], list] = {}
+    #: (user, module) -> (attempts, best score, first passed at)
+    attempts = {}
     if module_of_quiz:
-        for user_id, quiz_id, submitted_at, score, passed in db.session.execute(
-            select(Attempt.user_id, Attempt.quiz_id, Attempt.submitted_at, Attempt.score, Attempt.passed).where(
+        first_pass = func.min(case((Attempt.passed.is_(True), Attempt.submitted_at)))
+        for user_id, quiz_id, count, best, passed_at in db.session.execute(
+            select(Attempt.user_id, Attempt.quiz_id, func.count(), func.max(Attempt.score), first_pass)
+            .where(
                 Attempt.user_id.in_(user_ids),
-                Attempt.quiz_id.in_(module_of_quiz),
+                Attempt.quiz_id.in_(list(module_of_quiz)),
                 Attempt.submitted_at.is_not(None),
+                in_cycle(Attempt.user_id, Attempt.submitted_at),
             )
+            .group_by(Attempt.user_id, Attempt.quiz_id)
         ):
-            if not in_cycle(user_id, submitted_at):
-                continue
-            facts = attempts.setdefault((user_id, module_of_quiz[quiz_id]), [0, None, None])
-            facts[0] += 1
-            if score is not None and (facts[1] is None or score > facts[1]):
-                facts[1] = score
-            if passed and (facts[2] is None or submitted_at < facts[2]):
-                facts[2] = submitted_at
-    #: (user, module) -> [lessons read, when the last of them was read]
-    reading: dict[tuple[int, int], list] = {}
-    for user_id, module_id, viewed_at, last_viewed_at in db.session.execute(
-        select(LessonView.user_id, Lesson.module_id, LessonView.viewed_at, LessonView.last_viewed_at)
-        .join(Lesson, Lesson.id == LessonView.lesson_id)
-        .where(LessonView.user_id.in_(user_ids), Lesson.module_id.in_([module.id for module in modules]))
-    ):
-        if not in_cycle(user_id, last_viewed_at):
-            continue
-        # The first reading if it belongs to this cycle, else the latest (the one this cycle counts).
-        moment = viewed_at if in_cycle(user_id, viewed_at) else last_viewed_at
-        facts = reading.setdefault((user_id, module_id), [0, None])
-        facts[0] += 1
-        facts[1] = moment if facts[1] is None else max(facts[1], moment)
+            attempts[user_id, module_of_quiz[quiz_id]] = (count, best, passed_at)
+    # When a lesson was read in this cycle: the first reading if it belongs to it, else the latest
+    # (the one a refresher counts).
+    read_at = (
+        case(
+            (in_cycle(LessonView.user_id, LessonView.viewed_at), LessonView.viewed_at),
+            else_=LessonView.last_viewed_at,
+        )
+        if starts
+        else LessonView.viewed_at
+    )
+    #: (user, module) -> (lessons read, when the last of them was read)
+    reading = {
+        (user_id, module_id): (count, last_read)
+        for user_id, module_id, count, last_read in db.session.execute(
+            select(LessonView.user_id, Lesson.module_id, func.count(), func.max(read_at))
+            .join(Lesson, Lesson.id == LessonView.lesson_id)
+            .where(
+                LessonView.user_id.in_(user_ids),
+                Lesson.module_id.in_([module.id for module in modules]),
+                in_cycle(LessonView.user_id, LessonView.last_viewed_at),
+            )
+            .group_by(LessonView.user_id, Lesson.module_id)
+        )
+    }
 
     details = {}
     for user_id in user_ids:
@@ -468,7 +486,8 @@ def path_details(
                 attempts=count, best_score=best, completed_at=max(moments) if done and moments else None
             )
         latest = signatures[user_id][0] if signatures[user_id] else None
-        signed_in_cycle = latest if latest is not None and in_cycle(user_id, latest) else None
+        start = starts.get(user_id)
+        signed_in_cycle = latest if latest is not None and (start is None or latest >= start) else None
         details[user_id] = PathDetails(modules=results, commitment_signed_at=signed_in_cycle)
     return details
 
