@@ -64,6 +64,7 @@ def register_extensions(app: Flask) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
+    from portal.admin import audit_views  # noqa: F401  (adds the audit log's pages to the admin blueprint)
     from portal.admin.views import bp as admin_bp
     from portal.admin.views import branding_bp
     from portal.auth.access import enforce_declared_access
@@ -73,7 +74,7 @@ def register_blueprints(app: Flask) -> None:
     from portal.quizzes.views import bp as quizzes_bp
 
     # These modules add their routes to the HR blueprint, so they load before it is registered.
-    from portal.reports import export_views, reminder_views, staff_views  # noqa: F401
+    from portal.reports import certificate_views, export_views, reminder_views, staff_views  # noqa: F401
     from portal.reports.views import bp as reports_bp
     from portal.security import add_security_headers, refuse_nul_bytes
     from portal.training.views import bp as training_bp
@@ -92,12 +93,8 @@ def register_blueprints(app: Flask) -> None:
 
 
 def register_template_helpers(app: Flask) -> None:
-    from portal.rut import format_rut
+    from portal.rut import display_rut
     from portal.settings import effective
-
-    def display_rut(value):
-        # Anonymised accounts hold a placeholder such as "ANON-12" that is not a RUT.
-        return format_rut(value) if value and value[0].isdigit() else value
 
     app.jinja_env.filters["date_cl"] = lambda value: format_date(value, "dd-MM-yyyy") if value else ""
     app.jinja_env.filters["date_long"] = lambda value: format_date(value, "long") if value else ""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
+from contextlib import closing
 from pathlib import Path
 
 from sqlalchemy.engine import make_url
@@ -56,6 +57,10 @@ def backup(database_url: str, destination: Path) -> None:
     partial = destination.with_name(destination.name + ".partial")
     try:
         _copy(source, partial)
+        # The copy inherits WAL mode, whose -wal and -shm files would appear beside it whenever it is
+        # opened (by the check below, too). A backup is one file: give it a rollback journal.
+        with closing(sqlite3.connect(partial)) as copy:
+            copy.execute("PRAGMA journal_mode=DELETE")
         check_copy(partial)
         partial.rename(destination)
     finally:

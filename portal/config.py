@@ -30,6 +30,8 @@ class Defaults:
     RENEWAL_MONTHS: int | None = None
     #: Days before the same person can be reminded again.
     REMINDER_INTERVAL_DAYS = 7
+    #: Most certificates HR downloads in one ZIP; a longer list is refused with a request to narrow it.
+    CERTIFICATES_PER_ZIP = 200
     SMTP_HOST = "127.0.0.1"
     SMTP_PORT = 25
     SMTP_USERNAME: str | None = None

@@ -15,11 +15,20 @@ from sqlalchemy.sql.functions import FunctionElement
 from portal.extensions import db
 from portal.learning.progress import add_months as months_later
 from portal.models.types import UTCDateTime
+from portal.security import refuse_embedded_or_cross_site_fetch
 
 READ_ONLY_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
 _WRITE_LOCK_FLAG = "_portal_write_transaction"
+#: The escape character of the patterns like_contains() builds: pass it as `.like(pattern, escape=LIKE_ESCAPE)`.
+LIKE_ESCAPE = "\\"
+
+
+def like_contains(text: str) -> str:
+    """A LIKE pattern for "contains `text`", in which a typed % or _ matches only itself."""
+    escaped = text.replace(LIKE_ESCAPE, LIKE_ESCAPE * 2).replace("%", LIKE_ESCAPE + "%").replace("_", LIKE_ESCAPE + "_")
+    return f"%{escaped}%"
 
 
 def _wants_write_lock() -> bool:
@@ -36,9 +45,13 @@ def write_transaction():
     """Write from a GET (a download's audit event) in a transaction of its own that takes the
     write lock up front, then commit; the request's later transactions read without it.
 
+    Only the person's own navigation may write from a GET (security.refuse_embedded_or_cross_site_fetch).
+
     The read transaction in progress ends first: on SQLite, turning it into a write one fails at
     once, without waiting, whenever another request wrote meanwhile (two HR exports at a time).
     """
+    if request.method == "GET":
+        refuse_embedded_or_cross_site_fetch()
     db.session.commit()
     g.setdefault(_WRITE_LOCK_FLAG, True)
     try:

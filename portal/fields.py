@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from wtforms import IntegerField
+from wtforms import IntegerField, TextAreaField
 
 #: Beyond this, WTForms' NumberRange crashes (it converts the value to float) and no setting needs it.
 LARGEST_INTEGER = 2**31 - 1
@@ -17,3 +17,13 @@ class BoundedIntegerField(IntegerField):
         if self.data is not None and abs(self.data) > LARGEST_INTEGER:
             self.data = None
             raise ValueError(_l("El número es demasiado grande."))
+
+
+class TextField(TextAreaField):
+    """A text area that stores line breaks as "\\n": browsers send "\\r\\n", and an untouched save
+    of a lesson must store exactly the text it showed."""
+
+    def process_formdata(self, valuelist):
+        super().process_formdata(valuelist)
+        if self.data:
+            self.data = self.data.replace("\r\n", "\n").replace("\r", "\n")

@@ -39,12 +39,14 @@ ALLOWED_TAGS = {
 ALLOWED_ATTRIBUTES = {"a": {"href", "title"}, "img": {"src", "alt", "title"}, "th": {"align"}, "td": {"align"}}
 
 
-UPLOADS_PREFIX = "/medios/"
+#: The only image addresses a lesson may hold: an uploaded file's own name under the media route.
+#: Anything else (a remote host, "/medios/../rrhh/exportar.xlsx", "%2e%2e") would make every reader's
+#: browser fetch it: a leak of who reads what, or a request in their name to another page of the portal.
+PORTAL_IMAGE_SRC = re.compile(r"/medios/[A-Za-z0-9_-]+\.(?:png|jpe?g|webp)")
 
 
 def _portal_images_only(tag, attribute, value):
-    # Images come from the portal's own uploads; a remote src would leak who reads what.
-    if tag == "img" and attribute == "src" and not value.startswith(UPLOADS_PREFIX):
+    if tag == "img" and attribute == "src" and not PORTAL_IMAGE_SRC.fullmatch(value):
         return None
     return value
 

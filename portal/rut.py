@@ -55,3 +55,8 @@ def format_rut(normalized: str) -> str:
     """Return "12.345.678-5" for "12345678-5"."""
     number, _, digit = normalized.partition("-")
     return f"{int(number):,}".replace(",", ".") + f"-{digit}"
+
+
+def display_rut(value: str | None) -> str | None:
+    """A stored RUT for reading; an anonymised account's placeholder (such as "ANON-12") as it is."""
+    return format_rut(value) if value and value[0].isdigit() else value

@@ -18,6 +18,21 @@ SELF_CACHED_ENDPOINTS = frozenset({"static", "branding.logo", "learning.media"})
 CACHE_FOR_A_YEAR = "max-age=31536000, immutable"
 
 
+def refuse_embedded_or_cross_site_fetch() -> None:
+    """403 unless this GET is the person's own navigation within the portal (Fetch Metadata).
+
+    Downloads write an audit event in the name of whoever is signed in, so a page must not be
+    able to trigger one: not an <img> in a lesson (Sec-Fetch-Dest: image), not a link or a
+    script on another site (Sec-Fetch-Site: cross-site). Clicking a link of the portal or typing
+    the address is allowed; clients that send no Fetch Metadata (command-line tools, old
+    browsers) are too, since a page cannot make them fetch anything.
+    """
+    destination = request.headers.get("Sec-Fetch-Dest")
+    site = request.headers.get("Sec-Fetch-Site")
+    if destination not in (None, "document") or site not in (None, "same-origin", "none"):
+        abort(403)
+
+
 def add_security_headers(response):
     headers = response.headers
     headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)

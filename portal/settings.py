@@ -11,6 +11,7 @@ from pathlib import Path
 from flask import current_app, g, has_request_context
 from sqlalchemy import select
 
+from portal import audit
 from portal.extensions import db
 from portal.models.settings import Setting
 
@@ -51,29 +52,43 @@ def effective(key: str):
         return current_app.config.get(key)
 
 
-def store(values: dict[str, object]) -> dict[str, tuple]:
+def _meaning(key: str, value):
+    """A value as it acts: no renewal months and 0 both mean that completions never expire."""
+    if key == "RENEWAL_MONTHS":
+        return value or None
+    return value
+
+
+def store(values: dict[str, object], actor_id: int | None = None) -> dict[str, dict]:
     """Save these settings (None deletes one, so the configuration applies again); flushes.
 
-    Returns {key: (before, after)} for the keys whose effective value changed.
+    Records "settings.changed" with the effective values before and after of the keys that changed,
+    and returns those changes (audit.changes); saving the same values records nothing.
     """
-    changed = {}
+    before, after = {}, {}
     for key, value in values.items():
         if key not in TYPES:
             raise KeyError(key)
-        before = effective(key)
+        current = effective(key)
+        before[key] = _meaning(key, current)
         row = db.session.get(Setting, key)
         if value is None:
             if row is not None:
                 db.session.delete(row)
         elif row is None:
+            if value == current:
+                # Keep following the configuration: saving the page untouched stores nothing.
+                after[key] = before[key]
+                continue
             db.session.add(Setting(key=key, value=str(value)))
         else:
             row.value = str(value)
         db.session.flush()
         forget()
-        after = effective(key)
-        if after != before:
-            changed[key] = (before, after)
+        after[key] = _meaning(key, effective(key))
+    changed = audit.changes(before, after)
+    if changed:
+        audit.record("settings.changed", actor_id=actor_id, changes=changed)
     return changed
 
 

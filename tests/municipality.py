@@ -134,8 +134,12 @@ class Municipality:
     #: The long module: 4 lessons, LONG_QUIZ questions, three revisions, a draft, statistics.
     long_slug: str = "repaso-general"
     long_lesson_id: int = 0
+    #: A module a trainer has just created: no lessons, no quiz yet, not published.
+    new_slug: str = "modulo-en-preparacion"
     #: A staff member with a long history, for HR's and the administrator's per-person pages.
     target_id: int = 0
+    #: The target's certificate, which HR downloads from the person's page.
+    target_certificate_id: int = 0
     department_id: int = 0
     certificate_code: str = ""
     password_token: str = ""
@@ -150,6 +154,7 @@ class Municipality:
             town._branding()
             import_module(long_module(town.long_slug, "Repaso general", 4, LONG_QUIZ, f"/medios/{town.image}"))
             town._revise_long_quiz()
+            db.session.add(Module(slug=town.new_slug, title="Módulo en preparación", position=99, published=False))
             town.department_id = find_or_create_department(DEPARTMENTS[0]).id
             for name in DEPARTMENTS[1:]:
                 find_or_create_department(name)
@@ -165,6 +170,9 @@ class Municipality:
                 for _ in range(2):
                     take_quiz(target.id, module.quiz.id, passing=False)
             town.target_id = target.id
+            town.target_certificate_id = db.session.scalar(
+                select(Certificate.id).where(Certificate.user_id == target.id)
+            )
             town.password_token = issue_token(target, SET_PASSWORD, SET_PASSWORD_LIFETIME)
             town.certificate_code = db.session.scalar(
                 select(Certificate.code).where(Certificate.user_id == town.user_ids["trainer"])
@@ -365,32 +373,50 @@ PAGES: dict[str, Callable[[Municipality, str], list[Visit]]] = {
         Visit("/certificado", 200 if persona in ("trainer", "admin") else 302)
     ],
     "learning.my_data": _one(lambda town: "/mis-datos"),
+    "auth.change_password_page": _one(lambda town: "/cuenta/clave"),
     "learning.media": _one(lambda town: f"/medios/{town.image}"),
     # Trainers: the long module, whose quiz has three revisions and a draft
     "training.index": _one(lambda town: "/capacitacion/"),
     "training.new_module": _one(lambda town: "/capacitacion/modulos/nuevo"),
-    "training.module": _one(lambda town: _training(town.long_slug)),
+    "training.module": lambda town, persona: [Visit(_training(slug)) for slug in (town.long_slug, town.new_slug)],
     "training.new_lesson": _one(lambda town: _training(town.long_slug) + "/lecciones/nueva"),
     "training.edit_lesson": _one(lambda town: _training(town.long_slug) + f"/lecciones/{town.long_lesson_id}"),
-    "training.quiz": _one(lambda town: _training(town.long_slug) + "/cuestionario"),
+    "training.confirm_delete_lesson": _one(
+        lambda town: _training(town.long_slug) + f"/lecciones/{town.long_lesson_id}/eliminar"
+    ),
+    "training.confirm_unpublish_module": _one(lambda town: _training(town.long_slug) + "/retirar"),
+    "training.quiz": lambda town, persona: [
+        Visit(_training(slug) + "/cuestionario") for slug in (town.long_slug, town.new_slug)
+    ],
     "training.new_question": _one(lambda town: _training(town.long_slug) + "/cuestionario/preguntas/nueva"),
     "training.edit_question": _one(lambda town: _training(town.long_slug) + "/cuestionario/preguntas/1"),
-    "training.revisions": _one(lambda town: _training(town.long_slug) + "/versiones"),
+    "training.revisions": lambda town, persona: [
+        Visit(_training(slug) + "/versiones") for slug in (town.long_slug, town.new_slug)
+    ],
     "training.preview": _one(lambda town: _training(town.long_slug) + "/vista-previa"),
     "training.preview_lesson": _one(lambda town: _training(town.long_slug) + "/vista-previa/lecciones/1"),
-    "training.preview_quiz": _one(lambda town: _training(town.long_slug) + "/vista-previa/cuestionario"),
-    "training.statistics": _one(lambda town: _training(town.long_slug) + "/estadisticas"),
+    "training.preview_quiz": lambda town, persona: [
+        Visit(_training(slug) + "/vista-previa/cuestionario") for slug in (town.long_slug, town.new_slug)
+    ],
+    "training.statistics": lambda town, persona: [
+        Visit(_training(slug) + "/estadisticas") for slug in (town.long_slug, town.new_slug)
+    ],
     "training.export": _one(lambda town: _training(town.long_slug) + "/exportar"),
     # HR
     "reports.report": _one(lambda town: "/rrhh/"),
     "reports.person": _one(lambda town: f"/rrhh/personas/{town.target_id}"),
     "reports.edit_person": _one(lambda town: f"/rrhh/personas/{town.target_id}/editar"),
+    "reports.confirm_deactivation": _one(lambda town: f"/rrhh/personas/{town.target_id}/desactivar"),
     "reports.new_person": _one(lambda town: "/rrhh/personas/nueva"),
     "reports.import_staff": _one(lambda town: "/rrhh/personas/importar"),
     "reports.reminders_page": _one(lambda town: "/rrhh/recordatorios"),
     "reports.shift_due_dates": _one(lambda town: "/rrhh/plazos"),
     "reports.export_csv": _one(lambda town: "/rrhh/exportar.csv"),
     "reports.export_xlsx": _one(lambda town: "/rrhh/exportar.xlsx"),
+    "reports.person_certificate": _one(
+        lambda town: f"/rrhh/personas/{town.target_id}/certificados/{town.target_certificate_id}.pdf"
+    ),
+    "reports.certificates_zip": _one(lambda town: "/rrhh/certificados.zip"),
     # Administrators
     "admin.index": lambda town, persona: [Visit("/admin/", 302)],
     "admin.accounts": _one(lambda town: "/admin/cuentas"),
@@ -398,10 +424,13 @@ PAGES: dict[str, Callable[[Municipality, str], list[Visit]]] = {
     "admin.account": _one(lambda town: f"/admin/cuentas/{town.target_id}"),
     "admin.edit_account": _one(lambda town: f"/admin/cuentas/{town.target_id}/editar"),
     "admin.anonymise": _one(lambda town: f"/admin/cuentas/{town.target_id}/anonimizar"),
+    "admin.confirm_deactivation": _one(lambda town: f"/admin/cuentas/{town.target_id}/desactivar"),
     "admin.departments": _one(lambda town: "/admin/departamentos"),
     "admin.department": _one(lambda town: f"/admin/departamentos/{town.department_id}"),
     "admin.settings": _one(lambda town: "/admin/configuracion"),
     "admin.audit_log": _one(lambda town: "/admin/auditoria"),
+    "admin.export_audit_csv": _one(lambda town: "/admin/auditoria/exportar.csv"),
+    "admin.export_audit_xlsx": _one(lambda town: "/admin/auditoria/exportar.xlsx?accion=staff"),
 }
 
 

@@ -51,6 +51,7 @@ def test_backup_and_restore(app, runner, backend, tmp_path, make_user):
     make_user(full_name="Antes del Respaldo")
     result = runner.invoke(args=["backup", str(copy)])
     assert result.exit_code == 0, result.output
+    assert sorted(path.name for path in tmp_path.iterdir() if path.name.startswith("copia")) == ["copia.sqlite3"]
     with sqlite3.connect(copy) as connection:
         assert connection.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
     connection.close()

@@ -109,13 +109,23 @@ def person_form(ctx: Context) -> dict:
         "full_name": f"Persona de Prueba {n}",
         "email": f"prueba{n}@muni.cl",
         "department": "Finanzas",
+        "new_department": "y",
         "employment_type": "planta",
         "start_date": date.today().isoformat(),
         "due_date": (date.today() + timedelta(days=30)).isoformat(),
     }
 
 
-PERSON_FIELDS = ("rut", "full_name", "email", "department", "employment_type", "start_date", "due_date")
+PERSON_FIELDS = (
+    "rut",
+    "full_name",
+    "email",
+    "department",
+    "new_department",
+    "employment_type",
+    "start_date",
+    "due_date",
+)
 CHOICE_FIELDS = tuple(f"choices-{i}-{part}" for i in range(6) for part in ("text", "correct"))
 #: Choice rows are alike: the sweep fills the first two and the last.
 SWEPT_CHOICE_FIELDS = tuple(name for name in CHOICE_FIELDS if name.split("-")[1] in {"0", "1", "5"})
@@ -222,6 +232,11 @@ SPECS: dict[str, Spec] = {
         valid=lambda ctx: {"password": PASSWORD, "confirm": PASSWORD},
         fields=("password", "confirm"),
         anonymous=True,
+    ),
+    "auth.change_password_page": Spec(
+        url=lambda ctx: "/cuenta/clave",
+        valid=lambda ctx: {"current_password": PASSWORD, "password": PASSWORD, "confirm": PASSWORD},
+        fields=("current_password", "password", "confirm"),
     ),
     # --- Learner ---
     "learning.mark_read": Spec(url=lambda ctx: f"/modulos/{SLUG}/lecciones/1/leida"),

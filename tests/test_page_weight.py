@@ -31,6 +31,10 @@ NOT_PAGES = {
     "training.export": "a JSON download",
     "reports.export_csv": "a CSV download",
     "reports.export_xlsx": "an XLSX download",
+    "reports.person_certificate": "a PDF download",
+    "reports.certificates_zip": "a ZIP download",
+    "admin.export_audit_csv": "a CSV download",
+    "admin.export_audit_xlsx": "an XLSX download",
     "admin.index": "redirects to the accounts page",
 }
 _CSS_URL = re.compile(r"""url\(\s*['"]?([^'")\s]+)""")

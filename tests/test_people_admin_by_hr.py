@@ -3,12 +3,15 @@
 import re
 from datetime import date, timedelta
 
+import pytest
 from sqlalchemy import select
 
 from portal.extensions import db
 from portal.models.audit import AuditEvent
-from portal.models.user import HR, STAFF, User
+from portal.models.user import ADMIN, HR, STAFF, Department, User
+from portal.reports.people import find_or_create_department
 from tests.conftest import PASSWORD, login
+from tests.pages import changes_between, forms_on, snapshot
 
 
 def hr_client(app, make_user):
@@ -27,6 +30,7 @@ def test_hr_adds_a_person_without_email_who_then_sets_a_password(app, make_user)
             "full_name": "  Juan   Pérez Soto ",
             "email": "",
             "department": "Aseo y Ornato",
+            "new_department": "y",
             "employment_type": "honorarios",
             "start_date": "2026-11-02",
         },
@@ -161,3 +165,52 @@ def test_an_anonymised_person_can_no_longer_be_changed_by_hr(app, make_user):
         assert response.status_code == 200 and "fue anonimizada" in response.get_data(as_text=True), url
     with app.app_context():
         assert db.session.get(User, person.id).active is False
+
+
+@pytest.mark.parametrize("edit_page", ["/rrhh/personas/{}/editar", "/admin/cuentas/{}/editar"])
+def test_saving_a_persons_page_untouched_keeps_their_department_and_everything_else(app, make_user, edit_page):
+    """The newcomer's bug: Guardar on an untouched page turned the department into its repr."""
+    editor = make_user(full_name="Patricia Contreras", roles=(STAFF, HR, ADMIN))
+    person = make_user(full_name="Rodrigo Fuentes Lagos", due_date=None)
+    with app.app_context():
+        transit = find_or_create_department("Dirección de Tránsito")
+        find_or_create_department("Dirección de Obras Municipales")
+        user = db.session.get(User, person.id)
+        user.department, user.employment_type = transit, "contrata"
+        db.session.commit()
+    client = app.test_client()
+    login(client, editor.email)
+    before = snapshot(app)
+    page = client.get(edit_page.format(person.id)).get_data(as_text=True)
+    assert 'value="Dirección de Tránsito"' in page and "&lt;Department" not in page
+    for _ in range(2):  # each save used to nest the name once more
+        form = next(form for form in forms_on(page, "http://localhost" + edit_page.format(person.id)) if form.editable)
+        response = client.post(form.path, data=form.data())
+        assert response.status_code == 302, response.get_data(as_text=True)
+    assert changes_between(before, snapshot(app)) == []
+    with app.app_context():
+        names = list(db.session.scalars(select(Department.name).order_by(Department.name)))
+        assert names == ["Dirección de Obras Municipales", "Dirección de Tránsito"]
+        assert db.session.get(User, person.id).department.name == "Dirección de Tránsito"
+
+
+def test_a_department_is_created_only_on_purpose(app, make_user):
+    client, _ = hr_client(app, make_user)
+    person = make_user(full_name="Rodrigo Fuentes Lagos")
+    with app.app_context():
+        find_or_create_department("Dirección de Tránsito")
+        db.session.commit()
+    data = {"rut": person.rut, "full_name": person.full_name, "department": "Direccion de Transito  "}
+    typo = client.post(f"/rrhh/personas/{person.id}/editar", data=data)
+    html = typo.get_data(as_text=True)
+    assert typo.status_code == 200 and "No hay un departamento llamado «Direccion de Transito»" in html
+    assert 'value="Direccion de Transito  "' in html or 'value="Direccion de Transito"' in html
+    same_but_case = client.post(
+        f"/rrhh/personas/{person.id}/editar", data={**data, "department": "dirección de TRÁNSITO"}
+    )
+    assert same_but_case.status_code == 302
+    on_purpose = client.post(f"/rrhh/personas/{person.id}/editar", data={**data, "new_department": "y"})
+    assert on_purpose.status_code == 302
+    with app.app_context():
+        names = set(db.session.scalars(select(Department.name)))
+        assert names == {"Dirección de Tránsito", "Direccion de Transito"}

@@ -19,7 +19,12 @@ from tests.municipality import Municipality, fetch
 
 #: Pages whose query count may follow the data, and why. Keep this short: each entry is a page
 #: that gets slower as the municipality grows.
-DATA_DEPENDENT: dict[str, str] = {}
+DATA_DEPENDENT: dict[str, str] = {
+    "reports.certificates_zip": (
+        "a PDF per person with a certificate, each with its path's scores (a fixed number of queries per "
+        "certificate), at most CERTIFICATES_PER_ZIP of them; building the PDFs costs more than the queries"
+    ),
+}
 
 
 @pytest.fixture(autouse=True)

@@ -679,3 +679,11 @@ def test_module_columns_take_no_query_per_person(app, make_user, hr):
             )
         db.session.commit()
     assert export_queries() == few
+
+
+def test_the_csv_download_names_its_charset_once(app, make_user):
+    hr = make_user(roles=(STAFF, HR))
+    client = app.test_client()
+    login(client, hr.email)
+    with client.get("/rrhh/exportar.csv") as response:
+        assert response.headers["Content-Type"] == "text/csv; charset=utf-8"

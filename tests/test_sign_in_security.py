@@ -339,6 +339,28 @@ def test_failures_per_account_are_throttled_the_same_for_known_and_unknown_accou
     assert login(client, colleague.email).status_code == 302
 
 
+def test_nobody_keeps_a_colleague_out_by_typing_their_rut_wrongly(make_app, make_user):
+    """The RUT and the email of one person share one budget; the owner, from an address that has
+    not been failing, still signs in with the right password once it is spent."""
+    app = throttled_app(make_app, SIGN_IN_LIMIT_PER_ACCOUNT="3 per 15 minutes")
+    victim = make_user(email="victima@muni.cl")
+    prankster = app.test_client()
+    prankster.environ_base["REMOTE_ADDR"] = "10.0.0.66"
+    for typed in (victim.rut, "VICTIMA@muni.cl", format_rut_dotted(victim.rut)):
+        assert GENERIC_ERROR in login(prankster, typed, "no-es-la-clave").get_data(as_text=True)
+    assert login(prankster, victim.email, "otra-vez-no").status_code == 429  # one budget, any spelling
+    assert login(prankster, victim.rut).status_code == 429  # the failing address waits, even if right
+
+    owner = app.test_client()
+    owner.environ_base["REMOTE_ADDR"] = "10.0.0.7"
+    assert login(owner, victim.rut).status_code == 302
+    # Another address gets one wrong try once the budget is spent, then waits like the first one.
+    guesser = app.test_client()
+    guesser.environ_base["REMOTE_ADDR"] = "10.0.0.99"
+    assert GENERIC_ERROR in login(guesser, victim.email, "adivinanza-1").get_data(as_text=True)
+    assert login(guesser, victim.email, "adivinanza-2").status_code == 429
+
+
 def test_successful_sign_ins_do_not_count_as_failures(make_app, make_user):
     app = throttled_app(make_app, SIGN_IN_LIMIT_PER_ACCOUNT="2 per 15 minutes")
     person = make_user()

@@ -15,18 +15,22 @@ from flask_babel import gettext as _
 from sqlalchemy import and_, delete, func, or_, select, update
 
 from portal import audit
+from portal.auth.authority import is_last_active_admin
 from portal.auth.service import find_user_by_login, login_fingerprint
+from portal.database import LIKE_ESCAPE, like_contains
 from portal.extensions import db
 from portal.models.audit import AuditEvent
 from portal.models.progress import Commitment
 from portal.models.staff import PasswordToken, Reminder
-from portal.models.user import ADMIN, AuthSession, Department, User, UserRole
+from portal.models.user import ADMIN, AuthSession, Department, User
 from portal.pagination import Page, paginate
 from portal.reports import people
 from portal.rut import format_rut
 
 PAGE_SIZE = 25
 AUDIT_PAGE_SIZE = 50
+#: Events read per query when the log is exported.
+EXPORT_BATCH_SIZE = 500
 #: Prefix of the RUT placeholder given to anonymised people; never shaped like a RUT.
 ANONYMOUS_RUT_PREFIX = "ANON-"
 
@@ -42,18 +46,27 @@ class AdminRuleError(ValueError):
 # --- Accounts --------------------------------------------------------------------------
 
 
+def person_matches(text: str):
+    """The condition "name, email or RUT contains `text`" (any case, RUT with or without dots).
+
+    A % or _ in `text` matches only itself (like_contains), as the person who typed it expects.
+    """
+    text = " ".join(text.split())
+    lowered = like_contains(text.lower())
+    compact = like_contains(text.replace(".", "").replace(" ", "").upper())
+    return or_(
+        func.lower(User.full_name).like(lowered, escape=LIKE_ESCAPE),
+        func.lower(User.email).like(lowered, escape=LIKE_ESCAPE),
+        User.rut.like(compact, escape=LIKE_ESCAPE),
+    )
+
+
 def search_accounts(text: str, page: int = 1) -> Page:
     """People whose name, RUT or email contains `text` (any case), by name."""
     condition = True
     text = " ".join((text or "").split())
     if text:
-        lowered = f"%{text.lower()}%"
-        compact = text.replace(".", "").replace(" ", "").upper()
-        condition = or_(
-            func.lower(User.full_name).like(lowered),
-            func.lower(User.email).like(lowered),
-            User.rut.like(f"%{compact}%"),
-        )
+        condition = person_matches(text)
     query = (
         select(User, Department.name.label("department"))
         .outerjoin(Department, Department.id == User.department_id)
@@ -68,27 +81,12 @@ def is_anonymised(user: User) -> bool:
     return user.rut.startswith(ANONYMOUS_RUT_PREFIX)
 
 
-def other_active_admin_ids(user_id: int) -> list[int]:
-    """Ids of active administrators other than this person, locking their rows on PostgreSQL.
-
-    The lock makes two administrators who demote each other at the same moment take turns,
-    so the second one sees that the first is no longer an administrator.
-    """
-    query = (
-        select(User.id)
-        .join(UserRole, UserRole.user_id == User.id)
-        .where(UserRole.role == ADMIN, User.active.is_(True), User.id != user_id)
-        .with_for_update()
-    )
-    return list(db.session.scalars(query))
-
-
 def check_roles_change(user: User, roles: set[str], actor_id: int) -> None:
     """Raise AdminRuleError when taking the admin role away from `user` is not allowed."""
     if ADMIN in user.roles and ADMIN not in roles:
         if user.id == actor_id:
             raise AdminRuleError(_("No puede quitarse a sí mismo el rol de administrador."), "roles")
-        if user.active and not other_active_admin_ids(user.id):
+        if is_last_active_admin(user):
             raise AdminRuleError(
                 _("Es el último administrador activo: asigne el rol a otra persona antes de quitárselo."), "roles"
             )
@@ -97,13 +95,13 @@ def check_roles_change(user: User, roles: set[str], actor_id: int) -> None:
 def change_roles(user: User, roles, actor_id: int) -> bool:
     """Give `user` exactly these roles, audited with before and after. Returns whether anything changed."""
     wanted = set(roles)
-    before = sorted(user.roles)
-    if set(before) == wanted:
+    changed = audit.changes({"roles": set(user.roles)}, {"roles": wanted})
+    if not changed:
         return False
     check_roles_change(user, wanted, actor_id)
     user.set_roles(wanted)
     db.session.flush()
-    audit.record("accounts.roles_changed", actor_id=actor_id, user_id=user.id, before=before, after=sorted(wanted))
+    audit.record("accounts.roles_changed", actor_id=actor_id, user_id=user.id, changes=changed)
     return True
 
 
@@ -112,7 +110,7 @@ def set_active(user: User, active: bool, actor_id: int) -> None:
     if not active:
         if user.id == actor_id:
             raise AdminRuleError(_("No puede desactivar su propia cuenta."))
-        if ADMIN in user.roles and user.active and not other_active_admin_ids(user.id):
+        if is_last_active_admin(user):
             raise AdminRuleError(_("Es el último administrador activo: no se puede desactivar."))
     elif is_anonymised(user):
         raise AdminRuleError(_("Una cuenta anonimizada no se puede reactivar."))
@@ -207,12 +205,12 @@ def rename_department(department: Department, name: str, actor_id: int) -> None:
     name = clean_department_name(name)
     if _name_taken(name, except_id=department.id):
         raise AdminRuleError(_("Ya existe un departamento con ese nombre."), "name")
-    before = department.name
-    if before == name:
+    changed = audit.changes({"name": department.name}, {"name": name})
+    if not changed:
         return
     department.name = name
     db.session.flush()
-    audit.record("departments.renamed", actor_id=actor_id, department_id=department.id, before=before, after=name)
+    audit.record("departments.renamed", actor_id=actor_id, department_id=department.id, changes=changed)
 
 
 def merge_departments(source: Department, target: Department, actor_id: int) -> int:
@@ -236,12 +234,28 @@ def merge_departments(source: Department, target: Department, actor_id: int) -> 
 
 @dataclass
 class AuditFilters:
-    prefix: str = ""
+    #: A whole group of actions ("staff") or one action ("staff.updated").
+    action: str = ""
     actor: str = ""
     start: date | None = None
     end: date | None = None
     #: A RUT or email: only failed sign-ins with it (see failed_sign_ins_with).
     typed_login: str = ""
+
+    def as_details(self) -> dict:
+        """The filters for the export's audit event: only what was set, and no typed name, RUT or email.
+
+        The log is never rewritten, so it keeps only that a person or login was searched for, not
+        what was typed (anonymisation could not remove it).
+        """
+        details = {
+            "action": self.action or None,
+            "actor": True if self.actor.strip() else None,
+            "typed_login": True if self.typed_login.strip() else None,
+            "start": self.start.isoformat() if self.start else None,
+            "end": self.end.isoformat() if self.end else None,
+        }
+        return {name: value for name, value in details.items() if value is not None}
 
 
 def failed_sign_ins_with(typed_login: str):
@@ -272,42 +286,68 @@ def account_names(ids) -> dict[int, str]:
     }
 
 
-def action_prefixes() -> list[str]:
-    actions = db.session.scalars(select(AuditEvent.action).distinct())
-    return sorted({action.split(".", 1)[0] for action in actions})
-
-
 def local_midnight(day: date) -> datetime:
     return datetime.combine(day, time.min, tzinfo=get_timezone())
 
 
-def audit_events(filters: AuditFilters, page: int = 1) -> Page:
-    """Events newest first, with the actor's name, matching the filters."""
+def audit_conditions(filters: AuditFilters) -> list:
+    """The WHERE conditions of the filters, over AuditEvent outer-joined to its actor (User)."""
     conditions = []
-    if filters.prefix:
-        conditions.append(or_(AuditEvent.action == filters.prefix, AuditEvent.action.like(f"{filters.prefix}.%")))
-    if filters.actor:
-        text = " ".join(filters.actor.split())
-        lowered = f"%{text.lower()}%"
-        compact = text.replace(".", "").replace(" ", "").upper()
-        conditions.append(
-            or_(
-                func.lower(User.full_name).like(lowered),
-                func.lower(User.email).like(lowered),
-                User.rut.like(f"%{compact}%"),
-            )
-        )
+    if filters.action:
+        conditions.append(or_(AuditEvent.action == filters.action, AuditEvent.action.like(f"{filters.action}.%")))
+    if filters.actor.strip():
+        conditions.append(person_matches(filters.actor))
     if filters.typed_login.strip():
         conditions.append(failed_sign_ins_with(filters.typed_login))
     if filters.start:
         conditions.append(AuditEvent.occurred_at >= local_midnight(filters.start))
     if filters.end:
         conditions.append(AuditEvent.occurred_at < local_midnight(filters.end + timedelta(days=1)))
-    query = (
+    return conditions
+
+
+def _events_query(conditions):
+    return (
         select(AuditEvent, User.full_name.label("actor_name"))
         .outerjoin(User, User.id == AuditEvent.actor_id)
         .where(*conditions)
         .order_by(AuditEvent.id.desc())
     )
+
+
+def audit_events(filters: AuditFilters, page: int = 1) -> Page:
+    """Events newest first, with the actor's name, matching the filters."""
+    conditions = audit_conditions(filters)
     count = select(func.count(AuditEvent.id)).select_from(AuditEvent).outerjoin(User, User.id == AuditEvent.actor_id)
-    return paginate(query, count.where(*conditions), page, AUDIT_PAGE_SIZE)
+    return paginate(_events_query(conditions), count.where(*conditions), page, AUDIT_PAGE_SIZE)
+
+
+@dataclass(frozen=True)
+class AuditRow:
+    """One event for the export, with the names of who acted and of the account it concerns."""
+
+    event: AuditEvent
+    actor_name: str | None
+    subject_name: str | None
+
+
+def audit_rows(filters: AuditFilters, batch_size: int = EXPORT_BATCH_SIZE):
+    """Every event matching the filters, newest first, read `batch_size` at a time (a generator).
+
+    Each batch is one query for the events (keyset on the id, so no cursor stays open between
+    batches) and one for the names of the accounts they concern: memory stays flat however long
+    the log is, and the number of queries does not grow with each row.
+    """
+    conditions = audit_conditions(filters)
+    last_id = None
+    while True:
+        query = _events_query(conditions).limit(batch_size)
+        if last_id is not None:
+            query = query.where(AuditEvent.id < last_id)
+        batch = db.session.execute(query).all()
+        names = account_names(event.subject_id for event, _name in batch if event.subject_id)
+        for event, actor_name in batch:
+            yield AuditRow(event, actor_name, names.get(event.subject_id))
+        if len(batch) < batch_size:
+            return
+        last_id = batch[-1][0].id

@@ -1,23 +1,24 @@
-"""Administrators' pages: accounts and roles, departments, settings and the audit log."""
+"""Administrators' pages: accounts and roles, departments, settings and the audit log's check.
+
+The audit log's page and its downloads live in audit_views.py, on this blueprint.
+"""
 
 from __future__ import annotations
 
 import secrets
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, send_from_directory, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, send_from_directory, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user
 from sqlalchemy import select
 
-from portal import audit
 from portal import settings as runtime_settings
 from portal.admin import service
 from portal.admin.forms import (
     ROLE_LABELS,
     AccountForm,
     AnonymiseForm,
-    AuditFilterForm,
     DepartmentForm,
     MergeForm,
     SearchForm,
@@ -31,9 +32,8 @@ from portal.extensions import db
 from portal.models.staff import SET_PASSWORD
 from portal.models.user import ADMIN, Department, User
 from portal.reports import people
-from portal.reports.forms import EMPLOYMENT_LABELS
+from portal.reports.forms import EMPLOYMENT_LABELS, person_form_data
 from portal.reports.welcome import send_welcome_links
-from portal.rut import format_rut
 from portal.security import CACHE_FOR_A_YEAR
 from portal.training.uploads import normalized_logo, sniff_image_type
 from portal.urls import public_url
@@ -154,10 +154,7 @@ def edit_account(user_id: int):
     if service.is_anonymised(person):
         flash(_("Una cuenta anonimizada no se puede editar."), "error")
         return redirect(url_for("admin.account", user_id=person.id))
-    form = AccountForm(obj=person, department=person.department.name if person.department else "")
-    if request.method == "GET":
-        form.rut.data = format_rut(person.rut)
-        form.roles.data = sorted(person.roles)
+    form = AccountForm(data={**person_form_data(person), "roles": sorted(person.roles)})
     if not form.validate_on_submit():
         return render_account_form(form, person, 422 if request.method == "POST" else 200)
     try:
@@ -193,6 +190,32 @@ def set_active(user_id: int):
     db.session.commit()
     flash(_("Cuenta reactivada.") if active else _("Cuenta desactivada: la persona ya no puede ingresar."), "success")
     return redirect(url_for("admin.account", user_id=person.id))
+
+
+@bp.get("/cuentas/<int:user_id>/desactivar")
+@admin_only
+def confirm_deactivation(user_id: int):
+    """Ask before deactivating an account; the form posts to set_active."""
+    person = person_or_404(user_id)
+    account_url = url_for("admin.account", user_id=person.id)
+    if not person.active or service.is_anonymised(person):
+        return redirect(account_url)
+    return render_template(
+        "confirm.html",
+        title=_("Desactivar la cuenta de %(name)s", name=person.full_name),
+        crumbs=[(url_for("admin.accounts"), _("Cuentas y roles")), (account_url, person.full_name)],
+        lead=_("Al desactivar la cuenta:"),
+        consequences=[
+            _("La persona no podrá ingresar al portal y se cierran las sesiones que tenga abiertas."),
+            _("Deja de aparecer en el informe de Recursos Humanos y en los recordatorios."),
+            _("Sus registros se conservan: avance, intentos, compromiso y certificados."),
+            _("Puede reactivarla después. Si dejó la institución, luego podrá anonimizar sus datos personales."),
+        ],
+        action=url_for("admin.set_active", user_id=person.id),
+        fields={"active": "0"},
+        confirm_label=_("Desactivar la cuenta"),
+        cancel_url=account_url,
+    )
 
 
 @bp.route("/cuentas/<int:user_id>/anonimizar", methods=["GET", "POST"])
@@ -352,7 +375,7 @@ def settings():
             "ONBOARDING_DAYS": form.onboarding_days.data,
             "REMINDER_INTERVAL_DAYS": form.reminder_interval_days.data,
             # 0, not "unset", so that an empty field turns renewal off even if the configuration sets it.
-            "RENEWAL_MONTHS": form.renewal_months.data or 0,
+            "RENEWAL_MONTHS": form.renewal_months.data or (0 if current_app.config.get("RENEWAL_MONTHS") else None),
         }
         upload = form.logo.data
         try:
@@ -363,13 +386,7 @@ def settings():
         except service.AdminRuleError as refusal:
             form.logo.errors.append(str(refusal))
         else:
-            changed = runtime_settings.store(values)
-            if changed:
-                audit.record(
-                    "settings.changed",
-                    actor_id=current_user.id,
-                    changes={key: {"before": before, "after": after} for key, (before, after) in changed.items()},
-                )
+            changed = runtime_settings.store(values, actor_id=current_user.id)
             db.session.commit()
             flash(_("Configuración guardada.") if changed else _("No había cambios que guardar."), "success")
             return redirect(url_for("admin.settings"))
@@ -392,32 +409,6 @@ def logo(name: str):
 
 
 # --- Audit log -------------------------------------------------------------------------
-
-
-@bp.get("/auditoria")
-@admin_only
-def audit_log():
-    """The audit log, newest first, with filters. Events are never changed or deleted here."""
-    form = AuditFilterForm(formdata=request.args)
-    form.set_prefixes(service.action_prefixes())
-    form.validate()
-
-    def clean(field):
-        return field.data if field.data and not field.errors else None
-
-    filters = service.AuditFilters(
-        prefix=clean(form.accion) or "",
-        actor=(clean(form.actor) or "").strip(),
-        typed_login=(clean(form.ingreso) or "").strip(),
-        start=clean(form.desde),
-        end=clean(form.hasta),
-    )
-    result = service.audit_events(filters, request.args.get("pagina", 1, type=int))
-    args = {key: value for key, value in request.args.items() if key != "pagina" and value}
-    subjects = service.account_names(event.subject_id for event, _name in result.items if event.subject_id)
-    return render_template(
-        "admin/audit.html", form=form, result=result, args=args, subjects=subjects, verify=ButtonForm()
-    )
 
 
 @bp.post("/auditoria/verificar")

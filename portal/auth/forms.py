@@ -6,6 +6,7 @@ from wtforms import HiddenField, PasswordField, StringField, ValidationError
 from wtforms.validators import DataRequired, EqualTo, Length
 
 from portal.auth.passwords import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH, password_problem
+from portal.auth.service import password_matches
 
 
 class LoginForm(FlaskForm):
@@ -70,6 +71,20 @@ class SetPasswordForm(FlaskForm):
         )
         if problem:
             raise ValidationError(problem)
+
+
+class ChangePasswordForm(SetPasswordForm):
+    """A signed-in person's new password: their current one first, then the same policy as a link."""
+
+    current_password = PasswordField(
+        _l("Contraseña actual"),
+        validators=[DataRequired(_l("Escriba su contraseña actual.")), Length(max=MAX_PASSWORD_LENGTH)],
+        render_kw={"autocomplete": "current-password"},
+    )
+
+    def validate_current_password(self, field):
+        if not field.errors and not password_matches(self.person, field.data):
+            raise ValidationError(_l("La contraseña actual no es correcta."))
 
 
 class ButtonForm(FlaskForm):

@@ -12,6 +12,8 @@ from flask import current_app
 from sqlalchemy import func, select
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from portal import audit
+from portal.auth.sessions import end_other_sessions
 from portal.extensions import db
 from portal.models.user import User
 from portal.rut import InvalidRut, looks_like_rut, normalize_rut
@@ -24,6 +26,21 @@ FINGERPRINT_LENGTH = 16
 
 def hash_password(password: str) -> str:
     return generate_password_hash(password)
+
+
+def password_matches(user: User, password: str | None) -> bool:
+    """True when `password` is the account's password (an account without one matches nothing)."""
+    return bool(user.password_hash) and check_password_hash(user.password_hash, password or "")
+
+
+def change_password(user: User, new_password: str) -> int:
+    """Give the signed-in person a new password and end their other sessions, keeping this one
+    (flushes, audits). Returns how many other sessions ended."""
+    user.password_hash = hash_password(new_password)
+    db.session.flush()
+    ended = end_other_sessions(user.id)
+    audit.record("auth.password_changed", actor_id=user.id, other_sessions_ended=ended)
+    return ended
 
 
 def find_user_by_login(login: str) -> User | None:

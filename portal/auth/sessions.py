@@ -136,6 +136,17 @@ def start_session(user: User) -> None:
     login_user(user)
 
 
+def end_other_sessions(user_id: int) -> int:
+    """Delete the person's sign-in records except this browser's (flushes); returns how many ended."""
+    ended = db.session.execute(
+        delete(AuthSession)
+        .where(AuthSession.user_id == user_id, AuthSession.token != session.get(SESSION_TOKEN_KEY, ""))
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    db.session.flush()
+    return ended
+
+
 def end_session() -> None:
     """Delete this browser's sign-in record and empty its cookie (flushes)."""
     token = session.get(SESSION_TOKEN_KEY)

@@ -2,15 +2,17 @@
 
 from functools import partial
 
-from flask import Blueprint, current_app, flash, g, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from portal import audit
+from portal.auth import throttle
 from portal.auth.access import public, signed_in
-from portal.auth.forms import ForgotPasswordForm, LoginForm, SetPasswordForm
+from portal.auth.forms import ChangePasswordForm, ForgotPasswordForm, LoginForm, SetPasswordForm
 from portal.auth.service import (
     authenticate,
+    change_password,
     failed_sign_in_details,
     find_user_by_login,
     hash_password,
@@ -48,10 +50,6 @@ def _setting(name: str):
     return lambda: current_app.config[name]
 
 
-def _sign_in_failed(_response) -> bool:
-    return bool(g.get("sign_in_failed"))
-
-
 def landing_url(user: User) -> str:
     """Where a person lands after signing in: the page of their main work.
 
@@ -67,13 +65,6 @@ def landing_url(user: User) -> str:
 @bp.route("/login", methods=["GET", "POST"])
 @public
 @limiter.limit(_setting("SIGN_IN_LIMIT_PER_ADDRESS"), methods=["POST"])
-@limiter.limit(
-    _setting("SIGN_IN_LIMIT_PER_ACCOUNT"),
-    key_func=_typed_login_key,
-    methods=["POST"],
-    exempt_when=_no_login_typed,
-    deduct_when=_sign_in_failed,  # only wrong credentials count, known account or not
-)
 def login():
     """Sign in with RUT or email and password."""
     form = LoginForm()
@@ -82,13 +73,17 @@ def login():
         if current_user.is_authenticated:
             return redirect(safe_next_path(form.next.data) or landing_url(current_user))
     if form.validate_on_submit():
+        # Wrong passwords count per account, not per spelling; see portal/auth/throttle.py.
+        account = throttle.account_key(form.login.data)
+        if not throttle.may_try(account):
+            abort(429)
         check = authenticate(form.login.data, form.password.data)
         if check.user is not None:
             start_session(check.user)
             audit.record("auth.login", actor_id=check.user.id)
             db.session.commit()
             return redirect(safe_next_path(form.next.data) or landing_url(check.user))
-        g.sign_in_failed = True
+        throttle.record_failure(account)
         # The actor stays empty: whoever typed the login is not known to be its owner.
         audit.record("auth.login_failed", **failed_sign_in_details(check, form.login.data))
         db.session.commit()
@@ -209,6 +204,37 @@ def set_password(token: str):
     return render_template(
         "auth/set_password.html", form=form, person=found.user, resetting=found.purpose == RESET_PASSWORD
     )
+
+
+def _signed_in_person_key() -> str:
+    return f"change-password:{current_user.id}"
+
+
+def _wrong_current_password(_response) -> bool:
+    return bool(g.get("wrong_current_password"))
+
+
+@bp.route("/cuenta/clave", methods=["GET", "POST"])
+@signed_in
+@limiter.limit(
+    _setting("SIGN_IN_LIMIT_PER_ACCOUNT"),
+    key_func=_signed_in_person_key,
+    methods=["POST"],
+    deduct_when=_wrong_current_password,  # a stolen session cookie cannot guess the password at will
+)
+def change_password_page():
+    """Change one's own password: the current one first; every other session of the person ends."""
+    form = ChangePasswordForm(person=current_user)
+    if form.validate_on_submit():
+        ended = change_password(current_user, form.password.data)
+        db.session.commit()
+        if ended:
+            flash(_("Su contraseña quedó cambiada y se cerraron sus sesiones en otros dispositivos."), "success")
+        else:
+            flash(_("Su contraseña quedó cambiada."), "success")
+        return redirect(url_for("learning.dashboard"))
+    g.wrong_current_password = bool(form.current_password.errors)
+    return render_template("auth/change_password.html", form=form)
 
 
 @bp.app_errorhandler(429)

@@ -9,6 +9,7 @@ import unicodedata
 from dataclasses import dataclass
 from datetime import date, datetime
 
+from flask_babel import format_date, get_timezone
 from flask_babel import gettext as _
 from sqlalchemy import case, exists, func, select
 from sqlalchemy.orm import selectinload
@@ -16,14 +17,16 @@ from sqlalchemy.orm import selectinload
 from portal.content import institutional_text
 from portal.database import upsert
 from portal.extensions import db
+from portal.learning.certificate import CertificateData, certificate_pdf
 from portal.learning.progress import DONE, LOCKED, ModuleFacts, PathProgress, add_months, path_progress
 from portal.models.curriculum import Lesson, Module
 from portal.models.progress import Certificate, Commitment, LessonView
 from portal.models.quiz import Attempt, Quiz, QuizRevision
 from portal.models.types import utcnow
 from portal.models.user import User
-from portal.rut import format_rut
-from portal.settings import effective
+from portal.rut import display_rut, format_rut
+from portal.settings import effective, logo_path
+from portal.urls import public_url
 
 
 def renewal_months() -> int | None:
@@ -341,6 +344,56 @@ def sign_commitment(user: User, path: LearnerPath, typed_name: str, text: str) -
 def certificate_valid_until(certificate: Certificate) -> datetime | None:
     """When the completion this certificate attests stops (or stopped) being valid; None if never."""
     return completion_expiry(certificate.commitment.signed_at)
+
+
+def certificate_path(user: User, certificate: Certificate, current: LearnerPath | None = None) -> LearnerPath:
+    """The path whose scores a certificate prints: the current cycle's when the certificate belongs
+    to it (pass `current` when already read), else the cycle the certificate closed."""
+    path = current or learner_path(user.id)
+    if path.commitment is not None and path.commitment.id == certificate.commitment_id:
+        return path
+    return learner_path(user.id, cycle=certificate_cycle(certificate))
+
+
+def certificate_issued_on(certificate: Certificate) -> date:
+    """The local (Chilean) calendar day the certificate was issued."""
+    return certificate.issued_at.astimezone(get_timezone()).date()
+
+
+def certificate_document(user: User, certificate: Certificate, current: LearnerPath | None = None) -> bytes:
+    """The certificate's PDF, as the person downloads it and as HR downloads it for them.
+
+    Runs the queries of one or two `learner_path` calls (see `certificate_path`).
+    """
+    path = certificate_path(user, certificate, current)
+    institution = effective("INSTITUTION_NAME")
+    grouped = group_code(certificate.code)
+    data = CertificateData(
+        institution=institution,
+        full_name=user.full_name,
+        rut=display_rut(user.rut),
+        completed_on=format_date(certificate_issued_on(certificate), "long"),
+        modules=[(row.module.title, row.best_score) for row in path.rows if row.module.required],
+        code=grouped,
+        verify_url=public_url("learning.verify", code=grouped),
+        logo=logo_path(),
+        labels={
+            "title": _("Certificado de Inducción"),
+            "certifies": _("Se certifica que"),
+            "rut": _("RUT"),
+            "body": _(
+                "completó el programa de inducción institucional sobre la misión, la visión y "
+                "los valores de %(institution)s, y firmó el compromiso con esos valores.",
+                institution=institution,
+            ),
+            "module": _("Módulo"),
+            "score": _("Puntaje"),
+            "date": _("Fecha"),
+            "code": _("Código de verificación"),
+            "verify": _("Verifique en"),
+        },
+    )
+    return certificate_pdf(data)
 
 
 def certificates_of(user_id: int) -> list[Certificate]:

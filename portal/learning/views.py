@@ -16,7 +16,7 @@ from flask import (
     send_from_directory,
     url_for,
 )
-from flask_babel import format_date, get_timezone
+from flask_babel import get_timezone
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -27,16 +27,13 @@ from portal.auth.forms import ButtonForm
 from portal.database import write_transaction
 from portal.extensions import db
 from portal.learning import service
-from portal.learning.certificate import CertificateData, certificate_pdf
 from portal.learning.forms import CommitmentForm
 from portal.learning.progress import LOCKED
 from portal.markdown import render_markdown
 from portal.models.types import utcnow
-from portal.rut import format_rut
 from portal.security import CACHE_FOR_A_YEAR
-from portal.settings import effective, logo_path
+from portal.settings import effective
 from portal.training.uploads import upload_folder
-from portal.urls import public_url
 
 bp = Blueprint("learning", __name__)
 
@@ -154,10 +151,6 @@ def commitment():
     return render_template("learning/commitment.html", form=form, text=text, path=path)
 
 
-def verification_url(code: str) -> str:
-    return public_url("learning.verify", code=code)
-
-
 @bp.get("/certificado")
 @signed_in
 def certificate():
@@ -166,39 +159,11 @@ def certificate():
     if path.certificate is None:
         flash(_("El certificado estará disponible cuando complete la inducción y firme el compromiso."), "info")
         return redirect(url_for("learning.dashboard"))
-    if path.commitment is None or path.commitment.id != path.certificate.commitment_id:
-        # During a refresher the newest certificate is the expired one: show the scores of its cycle.
-        path = service.learner_path(current_user.id, cycle=service.certificate_cycle(path.certificate))
-    issued = path.certificate.issued_at.astimezone(get_timezone()).date()
-    grouped = service.group_code(path.certificate.code)
-    data = CertificateData(
-        institution=effective("INSTITUTION_NAME"),
-        full_name=current_user.full_name,
-        rut=format_rut(current_user.rut),
-        completed_on=format_date(issued, "long"),
-        modules=[(row.module.title, row.best_score) for row in path.rows if row.module.required],
-        code=grouped,
-        verify_url=verification_url(grouped),
-        logo=logo_path(),
-        labels={
-            "title": _("Certificado de Inducción"),
-            "certifies": _("Se certifica que"),
-            "rut": _("RUT"),
-            "body": _(
-                "completó el programa de inducción institucional sobre la misión, la visión y "
-                "los valores de %(institution)s, y firmó el compromiso con esos valores.",
-                institution=effective("INSTITUTION_NAME"),
-            ),
-            "module": _("Módulo"),
-            "score": _("Puntaje"),
-            "date": _("Fecha"),
-            "code": _("Código de verificación"),
-            "verify": _("Verifique en"),
-        },
-    )
-    filename = f"certificado-induccion-{issued.isoformat()}.pdf"
+    # During a refresher the newest certificate is the expired one: it shows the scores of its cycle.
+    body = service.certificate_document(current_user, path.certificate, current=path)
+    filename = f"certificado-induccion-{service.certificate_issued_on(path.certificate).isoformat()}.pdf"
     return Response(
-        certificate_pdf(data),
+        body,
         mimetype="application/pdf",
         headers={"Content-Disposition": f'attachment; filename="{filename}"'},
     )

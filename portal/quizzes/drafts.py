@@ -11,6 +11,8 @@ from portal.models.quiz import Quiz, QuizRevision
 from portal.quizzes.exchange import optional_settings
 from portal.quizzes.revisions import latest_revision, publish_revision, question_problems, settings_problems
 
+#: A draft's settings, apart from its questions.
+SETTINGS = ("pass_mark", "max_attempts", "shuffle", "pool_size")
 EMPTY_DRAFT = {"pass_mark": 80, "max_attempts": None, "shuffle": True, "pool_size": None, "questions": []}
 
 
@@ -80,6 +82,16 @@ def publish_draft(quiz: Quiz, actor_id: int | None) -> QuizRevision:
     Raises ValueError when the draft cannot be published.
     """
     draft = draft_of(quiz)
+    previous = latest_revision(quiz.id)
+    # The settings learners will notice; the first revision has nothing to compare with.
+    changed = (
+        audit.changes(
+            {name: value for name, value in revision_as_draft(previous).items() if name in SETTINGS},
+            {name: draft.get(name) for name in SETTINGS},
+        )
+        if previous is not None
+        else {}
+    )
     revision = publish_revision(
         quiz,
         draft["pass_mark"],
@@ -96,6 +108,7 @@ def publish_draft(quiz: Quiz, actor_id: int | None) -> QuizRevision:
         module=quiz.module.slug,
         revision=revision.number,
         questions=len(draft["questions"]),
+        changes=changed,
     )
     db.session.flush()
     return revision

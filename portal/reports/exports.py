@@ -1,7 +1,8 @@
 """The completion list as CSV and XLSX files for HR: columns, cell safety and streaming writers.
 
 Both writers take any iterable of `PersonRow` (normally `service.report_rows`, which streams from the
-database with `yield_per`) and never hold the whole list: the CSV writer yields bytes a few rows at a
+database with `yield_per`) and never hold the whole list (other tables, such as the audit log's export,
+pass their own `columns`): the CSV writer yields bytes a few rows at a
 time, and the XLSX writer uses openpyxl's write-only mode, which serialises each row as it arrives.
 
 Beyond the report's columns, each required published module gets three (best score, attempts, the day it
@@ -19,6 +20,7 @@ import csv
 import io
 import re
 import tempfile
+import zipfile
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import suppress
 from dataclasses import dataclass
@@ -28,7 +30,7 @@ from typing import IO
 from flask_babel import lazy_gettext as _l
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
-from openpyxl.styles import Font
+from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 
 from portal.reports import service
@@ -38,12 +40,15 @@ from portal.rut import format_rut
 
 FORMATS = ("csv", "xlsx")
 MIMETYPES = {
-    "csv": "text/csv; charset=utf-8",
+    "csv": "text/csv",  # Flask adds "; charset=utf-8" to text types
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
 }
 CSV_DELIMITER = ";"  # Excel in es-CL uses the comma as decimal separator and ";" between fields
 CSV_ROWS_PER_CHUNK = 200
 XLSX_DATE_FORMAT = "DD-MM-YYYY"
+XLSX_DATETIME_FORMAT = "DD-MM-YYYY HH:MM:SS"
+#: Excel refuses a cell holding more characters than this.
+XLSX_MAX_TEXT = 32767
 XLSX_SHEET_TITLE = "Inducción"
 #: The finished XLSX stays in memory up to this size, then moves to a temporary file on disk.
 XLSX_SPOOL_BYTES = 4 * 1024 * 1024
@@ -54,15 +59,17 @@ FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
 #: Control characters that are not valid in XLSX (XML) text, NUL included; tab, LF and CR are kept.
 _CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 
-TEXT, DATE, NUMBER = "text", "date", "number"
+TEXT, DATE, DATETIME, NUMBER = "text", "date", "datetime", "number"
 
 
 @dataclass(frozen=True)
 class Column:
     header: object  # a lazy Spanish string
-    kind: str  # TEXT, DATE or NUMBER
+    kind: str  # TEXT, DATE, DATETIME (naive, local) or NUMBER
     width: int  # XLSX column width, in characters
-    value: Callable[[PersonRow, tzinfo], object]
+    value: Callable[[PersonRow, tzinfo], object]  # takes the row type of its table
+    #: XLSX: wrap the text in the cell (several lines).
+    wrap: bool = False
 
 
 def local_day(moment, tz: tzinfo) -> date | None:
@@ -175,6 +182,8 @@ def csv_text(value) -> str:
 def _csv_cell(value) -> str:
     if value is None:
         return ""
+    if isinstance(value, datetime):
+        return value.strftime("%d-%m-%Y %H:%M:%S")
     if isinstance(value, date):
         return value.strftime("%d-%m-%Y")
     if isinstance(value, int | float):
@@ -244,7 +253,7 @@ def write_csv(
 
 def _xlsx_text(worksheet, value) -> WriteOnlyCell:
     """A cell that is always a string, never a formula, whatever the text starts with."""
-    text = clean_text(value)
+    text = clean_text(value)[:XLSX_MAX_TEXT]
     cell = WriteOnlyCell(worksheet, value=text)
     cell.data_type = "s"  # openpyxl would otherwise store "=..." as a formula
     if looks_like_formula(text):
@@ -255,23 +264,35 @@ def _xlsx_text(worksheet, value) -> WriteOnlyCell:
 def _xlsx_cell(worksheet, column: Column, value):
     if value is None:
         return None
-    if column.kind == DATE:
+    if column.kind in (DATE, DATETIME):
         cell = WriteOnlyCell(worksheet, value=value)
-        cell.number_format = XLSX_DATE_FORMAT
+        cell.number_format = XLSX_DATETIME_FORMAT if column.kind == DATETIME else XLSX_DATE_FORMAT
         return cell
     if column.kind == NUMBER:
         return value
-    return _xlsx_text(worksheet, value)
+    cell = _xlsx_text(worksheet, value)
+    if column.wrap:
+        cell.alignment = WRAPPED
+    return cell
 
 
-def write_xlsx(rows: Iterable[PersonRow], target, tz: tzinfo = UTC, columns: tuple[Column, ...] = COLUMNS) -> int:
+WRAPPED = Alignment(wrap_text=True, vertical="top")
+
+
+def write_xlsx(
+    rows: Iterable[PersonRow],
+    target,
+    tz: tzinfo = UTC,
+    columns: tuple[Column, ...] = COLUMNS,
+    sheet_title: str = XLSX_SHEET_TITLE,
+) -> int:
     """Write the workbook to a path or a seekable binary file; return the number of people written.
 
     Write-only mode: each row goes to openpyxl's temporary file as it is appended, so memory stays flat.
     The header row is bold and frozen, with an autofilter over the whole table.
     """
     workbook = Workbook(write_only=True)
-    worksheet = workbook.create_sheet(XLSX_SHEET_TITLE)
+    worksheet = workbook.create_sheet(sheet_title)
     # Views and column widths are written before the first row: set them now.
     worksheet.freeze_panes = "A2"
     for index, column in enumerate(columns, 1):
@@ -313,7 +334,10 @@ def _discard_sheet_file(worksheet) -> None:
 
 
 def xlsx_file(
-    rows: Iterable[PersonRow], tz: tzinfo = UTC, columns: tuple[Column, ...] = COLUMNS
+    rows: Iterable[PersonRow],
+    tz: tzinfo = UTC,
+    columns: tuple[Column, ...] = COLUMNS,
+    sheet_title: str = XLSX_SHEET_TITLE,
 ) -> tuple[IO[bytes], int, int]:
     """Build the workbook in a spooled temporary file; return (file at position 0, size, people).
 
@@ -321,7 +345,7 @@ def xlsx_file(
     """
     spool = tempfile.SpooledTemporaryFile(max_size=XLSX_SPOOL_BYTES)
     try:
-        count = write_xlsx(rows, spool, tz, columns)
+        count = write_xlsx(rows, spool, tz, columns, sheet_title)
         size = spool.tell()
         spool.seek(0)
     except BaseException:
@@ -339,5 +363,40 @@ def file_chunks(file: IO[bytes], chunk_size: int = FILE_CHUNK_BYTES) -> Iterator
         file.close()
 
 
-def file_name(extension: str, today: date) -> str:
-    return f"induccion-{today.isoformat()}.{extension}"
+def file_name(extension: str, today: date, stem: str = "induccion") -> str:
+    return f"{stem}-{today.isoformat()}.{extension}"
+
+
+class _ChunkSink(io.RawIOBase):
+    """A write-only, unseekable file that keeps what was written until `drain` hands it over."""
+
+    def __init__(self):
+        super().__init__()
+        self._chunks: list[bytes] = []
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, data) -> int:
+        self._chunks.append(bytes(data))
+        return len(data)
+
+    def drain(self) -> bytes:
+        data = b"".join(self._chunks)
+        self._chunks.clear()
+        return data
+
+
+def zip_chunks(entries: Iterable[tuple[str, bytes]]) -> Iterator[bytes]:
+    """Yield a ZIP archive of (file name, content) entries, one entry at a time.
+
+    `entries` is consumed lazily, so only one file is in memory at any moment. The stream is not
+    seekable: zipfile writes each entry's sizes after its data (a data descriptor), which every
+    unzip tool reads.
+    """
+    sink = _ChunkSink()
+    with zipfile.ZipFile(sink, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        for name, content in entries:
+            archive.writestr(name, content)
+            yield sink.drain()
+    yield sink.drain()

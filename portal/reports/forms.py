@@ -5,7 +5,7 @@ from __future__ import annotations
 from email_validator import EmailNotValidError, validate_email
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import DateField, SelectField, StringField
+from wtforms import BooleanField, DateField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
 
@@ -13,8 +13,9 @@ from portal.fields import BoundedIntegerField
 from portal.learning.progress import COMPLETED, IN_PROGRESS, NOT_STARTED, OVERDUE, RENEWAL_DUE
 from portal.learning.service import renewal_months
 from portal.messages import rut_error_message
+from portal.models.user import User
 from portal.reports.service import SORTS, ReportFilters
-from portal.rut import InvalidRut, normalize_rut
+from portal.rut import InvalidRut, format_rut, normalize_rut
 
 STATUS_LABELS = {
     NOT_STARTED: _l("No iniciado"),
@@ -105,7 +106,11 @@ class ReportFilterForm(FlaskForm):
 
 
 class PersonForm(FlaskForm):
-    """One person's data as HR keeps it."""
+    """One person's data as HR keeps it.
+
+    Edit pages build it with `data=person_form_data(person)`, never `obj=person`: `obj` would hand
+    the form the Department object, whose repr the page would show and save back (STYLE.md rule 12).
+    """
 
     rut = StringField(_l("RUT"), validators=[DataRequired(_l("Escriba el RUT.")), Length(max=20)])
     full_name = StringField(_l("Nombre completo"), validators=[DataRequired(_l("Escriba el nombre.")), Length(max=200)])
@@ -119,6 +124,8 @@ class PersonForm(FlaskForm):
     department = StringField(
         _l("Departamento"), validators=[Optional(), Length(max=120)], render_kw={"list": "departamentos"}
     )
+    #: A name that matches no department is refused unless this is ticked: departments are created on purpose.
+    new_department = BooleanField(_l("Es un departamento nuevo: crearlo con este nombre"))
     employment_type = SelectField(
         _l("Calidad jurídica"),
         choices=[SelectChoice("", _l("Sin indicar"))]
@@ -152,3 +159,16 @@ class DueDateShiftForm(FlaskForm):
         _l("Mover el plazo (días; negativo para adelantarlo)"),
         validators=[DataRequired(_l("Indique cuántos días.")), NumberRange(-365, 365, _l("Entre -365 y 365 días."))],
     )
+
+
+def person_form_data(person: User) -> dict:
+    """The plain values a person's edit form shows: what saving it untouched must store again."""
+    return {
+        "rut": format_rut(person.rut),
+        "full_name": person.full_name,
+        "email": person.email or "",
+        "department": person.department.name if person.department else "",
+        "employment_type": person.employment_type or "",
+        "start_date": person.start_date,
+        "due_date": person.due_date,
+    }

@@ -8,7 +8,10 @@ from flask_babel import gettext as _
 from sqlalchemy import delete, func, select
 
 from portal import audit
+from portal.auth.authority import OutOfAuthority, is_last_active_admin, require_authority
+from portal.auth.tokens import SET_PASSWORD_LIFETIME, issue_token
 from portal.extensions import db
+from portal.models.staff import SET_PASSWORD
 from portal.models.user import STAFF, AuthSession, Department, User
 
 
@@ -23,7 +26,7 @@ class PersonConflict(ValueError):
 def find_or_create_department(name: str) -> Department:
     """The department with this name (spacing normalised), created when new (flushes)."""
     name = " ".join(name.split())
-    department = db.session.scalar(select(Department).where(func.lower(Department.name) == name.lower()))
+    department = existing_department(name)
     if department is None:
         department = Department(name=name)
         db.session.add(department)
@@ -31,12 +34,64 @@ def find_or_create_department(name: str) -> Department:
     return department
 
 
+def existing_department(name: str) -> Department | None:
+    """The department called `name`, ignoring case and spacing; None when there is none."""
+    name = " ".join(name.split())
+    return db.session.scalar(select(Department).where(func.lower(Department.name) == name.lower()))
+
+
+def department_for(data: dict) -> Department | None:
+    """The department a form names: an existing one, or a new one only when the form asks for it.
+
+    Raises PersonConflict when the name matches no department and `new_department` is not set, so a
+    typo (or anything else that is not a department's name) never becomes a department by accident.
+    """
+    name = " ".join((data.get("department") or "").split())
+    if not name:
+        return None
+    department = existing_department(name)
+    if department is not None:
+        return department
+    if not data.get("new_department"):
+        raise PersonConflict(
+            "department",
+            _(
+                "No hay un departamento llamado «%(name)s». Elija uno de la lista o marque «Es un departamento "
+                "nuevo» para crearlo.",
+                name=name,
+            ),
+        )
+    return find_or_create_department(name)
+
+
 def default_due_date(start: date | None, onboarding_days: int) -> date | None:
     return start + timedelta(days=onboarding_days) if start else None
 
 
+def snapshot(user: User | None) -> dict:
+    """A person's editable data as plain values, to compare before and after a save (audit.changes)."""
+    if user is None:
+        return {}
+    return {
+        "rut": user.rut,
+        "full_name": user.full_name,
+        "email": user.email,
+        "department": user.department.name if user.department else None,
+        "employment_type": user.employment_type,
+        "start_date": user.start_date,
+        "due_date": user.due_date,
+    }
+
+
 def save_person(user: User | None, data: dict, *, onboarding_days: int, actor_id: int | None) -> User:
-    """Create (user=None) or update a person from cleaned form data. Raises PersonConflict."""
+    """Create (user=None) or update a person from cleaned form data.
+
+    Raises PersonConflict, or OutOfAuthority when the actor may not change this account. The audit
+    event lists the fields that changed with their old and new values; saving a person unchanged
+    records nothing.
+    """
+    if user is not None:
+        require_authority(actor_id, user)
     taken_rut = db.session.scalar(select(User.id).where(User.rut == data["rut"]))
     if taken_rut is not None and (user is None or taken_rut != user.id):
         raise PersonConflict("rut", _("Ya existe una persona con ese RUT."))
@@ -45,6 +100,7 @@ def save_person(user: User | None, data: dict, *, onboarding_days: int, actor_id
         if taken_email is not None and (user is None or taken_email != user.id):
             raise PersonConflict("email", _("Ese correo ya pertenece a otra persona."))
     created = user is None
+    before = snapshot(user)
     if created:
         user = User(active=True)
         user.set_roles([STAFF])
@@ -52,22 +108,45 @@ def save_person(user: User | None, data: dict, *, onboarding_days: int, actor_id
     user.rut = data["rut"]
     user.full_name = " ".join(data["full_name"].split())
     user.email = data.get("email") or None
-    user.department = find_or_create_department(data["department"]) if data.get("department") else None
+    user.department = department_for(data)
     user.employment_type = data.get("employment_type") or None
+    start_moved = created or user.start_date != data.get("start_date")
     user.start_date = data.get("start_date")
-    user.due_date = data.get("due_date") or default_due_date(user.start_date, onboarding_days)
+    if data.get("due_date") or start_moved or user.due_date is not None:
+        # An empty due date means "start + the configured days"; but a person who has no due date
+        # keeps none when their page is saved untouched.
+        user.due_date = data.get("due_date") or default_due_date(user.start_date, onboarding_days)
     db.session.flush()
-    audit.record("staff.created" if created else "staff.updated", actor_id=actor_id, user_id=user.id)
+    changed = audit.changes(before, snapshot(user))
+    if created or changed:
+        audit.record(
+            "staff.created" if created else "staff.updated", actor_id=actor_id, user_id=user.id, changes=changed
+        )
     return user
 
 
 def set_active(user: User, active: bool, actor_id: int | None) -> None:
-    """Deactivate someone who left (records stay; their sessions end) or bring them back."""
+    """Deactivate someone who left (records stay; their sessions end) or bring them back.
+
+    Raises OutOfAuthority when the actor may not act on this account, or when it is the last
+    active administrator's.
+    """
+    require_authority(actor_id, user)
+    if not active and is_last_active_admin(user):
+        raise OutOfAuthority(_("Es el último administrador activo: no se puede desactivar."))
     user.active = active
     if not active:
         db.session.execute(delete(AuthSession).where(AuthSession.user_id == user.id))
     db.session.flush()
     audit.record("staff.reactivated" if active else "staff.deactivated", actor_id=actor_id, user_id=user.id)
+
+
+def issue_password_link(user: User, actor_id: int | None) -> str:
+    """A new one-time set-password token for `user` (flushes, audited). Raises OutOfAuthority."""
+    require_authority(actor_id, user)
+    raw = issue_token(user, SET_PASSWORD, SET_PASSWORD_LIFETIME)
+    audit.record("staff.password_link_issued", actor_id=actor_id, user_id=user.id)
+    return raw
 
 
 def shift_due_dates(user_ids: list[int], days: int, actor_id: int | None) -> int:

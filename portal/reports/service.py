@@ -9,12 +9,12 @@ from itertools import islice
 
 from sqlalchemy import String, and_, case, cast, distinct, exists, func, literal, or_, select, true
 
-from portal.database import add_months
+from portal.database import LIKE_ESCAPE, add_months, like_contains
 from portal.extensions import db
 from portal.learning.progress import COMPLETED, IN_PROGRESS, NOT_STARTED, OVERDUE, RENEWAL_DUE
 from portal.learning.service import current_cycle, renewal_months
 from portal.models.curriculum import Lesson, Module
-from portal.models.progress import Commitment, LessonView
+from portal.models.progress import Certificate, Commitment, LessonView
 from portal.models.quiz import Attempt, Quiz, QuizRevision
 from portal.models.types import UTCDateTime, utcnow
 from portal.models.user import Department, User
@@ -331,11 +331,11 @@ def _apply_filters(query, filters: ReportFilters):
         query = query.where(User.start_date <= filters.start_to)
     text = " ".join(filters.text.split()).lower()
     if text:
-        pattern = "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        pattern = like_contains(text)
         compact = "".join(ch for ch in text if ch.isalnum())
         conditions = [
-            func.lower(User.full_name).like(pattern, escape="\\"),
-            func.lower(func.coalesce(User.email, "")).like(pattern, escape="\\"),
+            func.lower(User.full_name).like(pattern, escape=LIKE_ESCAPE),
+            func.lower(func.coalesce(User.email, "")).like(pattern, escape=LIKE_ESCAPE),
         ]
         if compact:  # "12.345.678-5" and "123456785" both find 12345678-5
             conditions.append(func.replace(func.lower(cast(User.rut, String)), "-", "").like(f"%{compact}%"))
@@ -490,6 +490,26 @@ def path_details(
         signed_in_cycle = latest if latest is not None and (start is None or latest >= start) else None
         details[user_id] = PathDetails(modules=results, commitment_signed_at=signed_in_cycle)
     return details
+
+
+def newest_certificates(filters: ReportFilters, today: date, limit: int, now=None) -> list[tuple[int, int]]:
+    """(person id, id of their newest certificate) for matching people who hold one, in the report's order.
+
+    At most `limit` pairs; one query. People without a certificate are left out.
+    """
+    query, status, steps_done = _base_query(filters, today, now or utcnow())
+    newest = (
+        select(Certificate.user_id, func.max(Certificate.id).label("certificate_id"))
+        .group_by(Certificate.user_id)
+        .subquery()
+    )
+    query = (
+        query.join(newest, newest.c.user_id == User.id)
+        .with_only_columns(User.id, newest.c.certificate_id)
+        .order_by(*_ordering(filters, status, steps_done))
+        .limit(limit)
+    )
+    return [(user_id, certificate_id) for user_id, certificate_id in db.session.execute(query)]
 
 
 def completion_report(filters: ReportFilters, today: date, now=None) -> Report:

@@ -41,6 +41,7 @@ from itsdangerous import BadSignature, URLSafeTimedSerializer
 from sqlalchemy import func, select
 
 from portal import audit
+from portal.auth.authority import STAFF_IMPORT_AUTHORITY, may_manage
 from portal.auth.tokens import SET_PASSWORD_LIFETIME, issue_token
 from portal.extensions import db
 from portal.messages import rut_error_message
@@ -649,6 +650,10 @@ def build_preview(table: Table, *, onboarding_days: int | None = None) -> Previe
     for row in rows:
         if row.email and owners.get(row.email, row.rut) != row.rut:
             row.reasons.append(_("el correo %(email)s ya pertenece a otra persona del portal", email=row.email))
+        holder = existing.get(row.rut)
+        if holder is not None and not may_manage(STAFF_IMPORT_AUTHORITY, holder.roles):
+            # The import is HR's tool: it never changes a trainer's, HR's or an administrator's account.
+            row.reasons.append(_("la cuenta con este RUT tiene roles que solo Administración puede modificar"))
 
     departments = {name.casefold(): name for name in db.session.scalars(select(Department.name))}
     preview = Preview(columns=columns)

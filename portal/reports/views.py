@@ -10,9 +10,9 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
-from portal import audit
 from portal.admin.service import is_anonymised
 from portal.auth.access import roles_required
+from portal.auth.authority import may_manage, out_of_authority_message
 from portal.auth.tokens import SET_PASSWORD_LIFETIME, issue_token
 from portal.extensions import db
 from portal.learning import service as learning
@@ -28,10 +28,10 @@ from portal.reports.forms import (
     DueDateShiftForm,
     PersonForm,
     ReportFilterForm,
+    person_form_data,
     status_labels_in_use,
 )
 from portal.reports.welcome import send_welcome_links
-from portal.rut import format_rut
 from portal.settings import effective
 from portal.urls import public_url
 
@@ -101,6 +101,8 @@ def person(user_id: int):
         path=path,
         attempts=by_quiz,
         certificates=learning.certificates_of(user.id),
+        manageable=may_manage(current_user.roles, user.roles),
+        out_of_authority=out_of_authority_message(),
         status=onboarding_status(path.progress, user.due_date, local_today(), renewal_due=path.renewal_due),
         status_labels=STATUS_LABELS,
         employment_labels=EMPLOYMENT_LABELS,
@@ -118,8 +120,13 @@ def person_or_404(user_id: int) -> User:
 
 
 def changeable_person_or_redirect(user_id: int):
-    """The person, or a redirect when they were anonymised (their record can no longer change)."""
+    """The person, or a redirect when they were anonymised (their record can no longer change).
+
+    403 when the account holds a role outside the signed-in person's authority (HR manages staff).
+    """
     user = person_or_404(user_id)
+    if not may_manage(current_user.roles, user.roles):
+        abort(403)
     if is_anonymised(user):
         flash(_("Esta persona fue anonimizada: su ficha ya no se puede modificar."), "error")
         return redirect(url_for("reports.person", user_id=user.id))
@@ -177,9 +184,7 @@ def edit_person(user_id: int):
     person = changeable_person_or_redirect(user_id)
     if not isinstance(person, User):
         return person
-    form = PersonForm(obj=person, department=person.department.name if person.department else "")
-    if request.method == "GET":
-        form.rut.data = format_rut(person.rut)
+    form = PersonForm(data=person_form_data(person))
     if form.validate_on_submit() and save_from_form(form, person) is not None:
         db.session.commit()
         flash(_("Datos guardados."), "success")
@@ -191,17 +196,53 @@ def edit_person(user_id: int):
 @hr_only
 def set_active(user_id: int):
     """Deactivate someone who left (their records stay) or reactivate them."""
+    active = request.form.get("active") == "1"
+    if not active and user_id == current_user.id:
+        flash(_("No puede desactivar su propia cuenta."), "error")
+        return redirect(url_for("reports.person", user_id=user_id))
     person = changeable_person_or_redirect(user_id)
     if not isinstance(person, User):
         return person
-    active = request.form.get("active") == "1"
-    if not active and person.id == current_user.id:
-        flash(_("No puede desactivar su propia cuenta."), "error")
-        return redirect(url_for("reports.person", user_id=person.id))
     people.set_active(person, active, current_user.id)
     db.session.commit()
     flash(_("Cuenta reactivada.") if active else _("Cuenta desactivada: la persona ya no puede ingresar."), "success")
     return redirect(url_for("reports.person", user_id=person.id))
+
+
+@bp.get("/personas/<int:user_id>/desactivar")
+@hr_only
+def confirm_deactivation(user_id: int):
+    """Ask before deactivating someone; the form posts to set_active.
+
+    A read-only page: when there is nothing HR may confirm (someone outside HR's authority, HR's own
+    account, an anonymised or already deactivated person), it goes back to the person's page.
+    """
+    person = person_or_404(user_id)
+    person_url = url_for("reports.person", user_id=person.id)
+    if not may_manage(current_user.roles, person.roles):
+        flash(out_of_authority_message(), "error")
+        return redirect(person_url)
+    if person.id == current_user.id:
+        flash(_("No puede desactivar su propia cuenta."), "error")
+        return redirect(person_url)
+    if not person.active or is_anonymised(person):
+        return redirect(person_url)
+    return render_template(
+        "confirm.html",
+        title=_("Desactivar la cuenta de %(name)s", name=person.full_name),
+        crumbs=[(url_for("reports.report"), _("Avance de la inducción")), (person_url, person.full_name)],
+        lead=_("Para una persona que dejó la institución. Al desactivar su cuenta:"),
+        consequences=[
+            _("No podrá ingresar al portal y se cierran las sesiones que tenga abiertas."),
+            _("Deja de aparecer en el informe y en los recordatorios."),
+            _("Su avance, sus intentos, su compromiso y sus certificados se conservan."),
+            _("Puede reactivar la cuenta después desde su ficha."),
+        ],
+        action=url_for("reports.set_active", user_id=person.id),
+        fields={"active": "0"},
+        confirm_label=_("Desactivar la cuenta"),
+        cancel_url=person_url,
+    )
 
 
 @bp.post("/personas/<int:user_id>/enlace")
@@ -211,8 +252,7 @@ def password_link(user_id: int):
     person = changeable_person_or_redirect(user_id)
     if not isinstance(person, User):
         return person
-    raw = issue_token(person, SET_PASSWORD, SET_PASSWORD_LIFETIME)
-    audit.record("staff.password_link_issued", actor_id=current_user.id, user_id=person.id)
+    raw = people.issue_password_link(person, current_user.id)
     db.session.commit()
     return render_template(
         "reports/person_created.html",

@@ -13,12 +13,11 @@ from wtforms import (
     RadioField,
     SelectField,
     StringField,
-    TextAreaField,
 )
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, Regexp
 
-from portal.fields import BoundedIntegerField
+from portal.fields import BoundedIntegerField, TextField
 from portal.models.quiz import MULTIPLE, SINGLE, TRUE_FALSE
 
 CHOICE_ROWS = 6
@@ -38,7 +37,7 @@ class ModuleForm(FlaskForm):
         ],
     )
     title = StringField(_l("Título"), validators=[DataRequired(_l("Escriba un título.")), Length(max=200)])
-    summary = TextAreaField(_l("Resumen (se muestra en el tablero de cada persona)"), validators=[Length(max=1000)])
+    summary = TextField(_l("Resumen (se muestra en el tablero de cada persona)"), validators=[Length(max=1000)])
     required = BooleanField(_l("Obligatorio para completar la inducción"), default=True)
 
 
@@ -46,7 +45,7 @@ class LessonForm(FlaskForm):
     title = StringField(
         _l("Título de la lección"), validators=[DataRequired(_l("Escriba un título.")), Length(max=200)]
     )
-    body_md = TextAreaField(
+    body_md = TextField(
         _l("Contenido (Markdown)"),
         validators=[DataRequired(_l("La lección no puede quedar vacía.")), Length(max=50_000)],
         render_kw={"rows": 18},
@@ -86,8 +85,8 @@ class QuestionForm(FlaskForm):
             SelectChoice(TRUE_FALSE, _l("Verdadero o falso")),
         ],
     )
-    prompt = TextAreaField(_l("Enunciado"), validators=[Length(max=5000)], render_kw={"rows": 4})
-    explanation = TextAreaField(
+    prompt = TextField(_l("Enunciado"), validators=[Length(max=5000)], render_kw={"rows": 4})
+    explanation = TextField(
         _l("Explicación (se muestra después de responder)"), validators=[Length(max=5000)], render_kw={"rows": 3}
     )
     true_answer = RadioField(

@@ -12,7 +12,7 @@ from portal import audit
 from portal.extensions import db
 from portal.models.curriculum import Lesson, Module
 from portal.models.quiz import Quiz, QuizRevision
-from portal.quizzes.drafts import revision_as_draft
+from portal.quizzes.drafts import SETTINGS, revision_as_draft
 
 
 def modules_in_order() -> list[Module]:
@@ -41,6 +41,26 @@ def create_module(slug: str, title: str, summary: str, required: bool, actor_id:
     db.session.flush()
     audit.record("content.module_created", actor_id=actor_id, module=slug)
     return module
+
+
+def module_snapshot(module: Module) -> dict:
+    return {"title": module.title, "summary": module.summary, "required": module.required}
+
+
+def edit_module(module: Module, title: str, summary: str, required: bool, actor_id: int) -> dict:
+    """Change a module's title, summary and whether it is required; audited with old and new values.
+
+    Returns the changes (audit.changes); saving the same values records nothing.
+    """
+    before = module_snapshot(module)
+    module.title = title.strip()
+    module.summary = (summary or "").strip()
+    module.required = required
+    db.session.flush()
+    changed = audit.changes(before, module_snapshot(module))
+    if changed:
+        audit.record("content.module_edited", actor_id=actor_id, module=module.slug, changes=changed)
+    return changed
 
 
 def move_module(module: Module, direction: int) -> bool:
@@ -74,6 +94,9 @@ def publishing_problem(module: Module) -> str | None:
 
 
 def set_published(module: Module, published: bool, actor_id: int) -> None:
+    """Show the module to learners or withdraw it; audited when that changes."""
+    if module.published == published:
+        return
     module.published = published
     audit.record(
         "content.module_published" if published else "content.module_unpublished",
@@ -83,11 +106,39 @@ def set_published(module: Module, published: bool, actor_id: int) -> None:
     db.session.flush()
 
 
-def add_lesson(module: Module, title: str, body_md: str) -> Lesson:
+def add_lesson(module: Module, title: str, body_md: str, actor_id: int | None) -> Lesson:
     lesson = Lesson(module=module, position=len(module.lessons) + 1, title=title.strip(), body_md=body_md)
     db.session.add(lesson)
     db.session.flush()
+    audit.record(
+        "content.lesson_created",
+        actor_id=actor_id,
+        module=module.slug,
+        lesson=lesson.id,
+        changes=audit.changes({}, lesson_snapshot(lesson)),
+    )
     return lesson
+
+
+def lesson_snapshot(lesson: Lesson) -> dict:
+    return {"title": lesson.title, "body_md": lesson.body_md}
+
+
+def edit_lesson(lesson: Lesson, title: str, body_md: str, actor_id: int) -> dict:
+    """Change a lesson's title and text; audited with the old and new title and text.
+
+    Returns the changes (audit.changes); saving the same text records nothing.
+    """
+    before = lesson_snapshot(lesson)
+    lesson.title = title.strip()
+    lesson.body_md = body_md
+    db.session.flush()
+    changed = audit.changes(before, lesson_snapshot(lesson))
+    if changed:
+        audit.record(
+            "content.lesson_edited", actor_id=actor_id, module=lesson.module.slug, lesson=lesson.id, changes=changed
+        )
+    return changed
 
 
 def _renumber_lessons(module: Module, ordered: list[Lesson]) -> None:
@@ -157,11 +208,7 @@ def compare_revisions(old: QuizRevision, new: QuizRevision) -> RevisionCompariso
     replaced questions counts as "changed" (an edit) rather than removed plus added.
     """
     before, after = revision_as_draft(old), revision_as_draft(new)
-    settings = [
-        (name, before[name], after[name])
-        for name in ("pass_mark", "max_attempts", "shuffle", "pool_size")
-        if before[name] != after[name]
-    ]
+    settings = [(name, before[name], after[name]) for name in SETTINGS if before[name] != after[name]]
     old_questions, new_questions = before["questions"], after["questions"]
     matcher = difflib.SequenceMatcher(
         a=[_question_key(q) for q in old_questions], b=[_question_key(q) for q in new_questions], autojunk=False

@@ -35,31 +35,45 @@ LOGO_BOX = (480, 144)
 LOGO_PNG_BUDGET = 48 * 1024
 
 
-def normalized_logo(data: bytes) -> tuple[bytes, str]:
-    """Decode an image and encode it again within LOGO_BOX; return (bytes, "png" or "jpg").
+#: Largest lesson image kept: wider than the lesson column on any screen, sharp when printed.
+IMAGE_BOX = (1600, 1600)
 
-    Raises ValueError when the bytes are not an image Pillow can fully decode, or one so large
-    that decoding it could exhaust memory (a "decompression bomb").
+
+def normalized_logo(data: bytes) -> tuple[bytes, str]:
+    """The logo decoded and encoded again within LOGO_BOX: PNG, or JPEG when PNG would be too heavy."""
+    return reencoded_image(data, LOGO_BOX)
+
+
+def reencoded_image(data: bytes, box: tuple[int, int]) -> tuple[bytes, str]:
+    """Decode an image and encode it again within `box`; return (bytes, "png" or "jpg").
+
+    Only pixels survive: whatever else the file carried (appended HTML, metadata) is dropped, and
+    a huge picture is shrunk. A PNG logo heavier than LOGO_PNG_BUDGET becomes a JPEG; photographs
+    stay JPEG. Raises ValueError when the bytes are not an image Pillow can fully decode, or one so
+    large that decoding it could exhaust memory (a "decompression bomb").
     """
     try:
         with Image.open(io.BytesIO(data), formats=["PNG", "JPEG", "WEBP"]) as image:
             if image.width * image.height > MAX_DECODED_PIXELS:
                 raise ValueError("image too large to decode")
             image.load()
+            photo = image.format == "JPEG"
             # Turned as the camera meant it; converted before shrinking, because Pillow shrinks
             # palette images (most PNG logos) by dropping pixels, which leaves jagged edges.
-            picture = ImageOps.exif_transpose(image).convert("RGBA")
-            picture.thumbnail(LOGO_BOX, Image.Resampling.LANCZOS)
+            picture = ImageOps.exif_transpose(image).convert("RGB" if photo else "RGBA")
+            picture.thumbnail(box, Image.Resampling.LANCZOS)
     except (OSError, SyntaxError, Image.DecompressionBombError) as error:
         raise ValueError(str(error)) from error
-    png = io.BytesIO()
-    picture.save(png, format="PNG", optimize=True)
-    if png.tell() <= LOGO_PNG_BUDGET:
-        return png.getvalue(), "png"
-    flat = Image.new("RGB", picture.size, "white")
-    flat.paste(picture, mask=picture.getchannel("A"))
+    if not photo:
+        png = io.BytesIO()
+        picture.save(png, format="PNG", optimize=True)
+        if box != LOGO_BOX or png.tell() <= LOGO_PNG_BUDGET:
+            return png.getvalue(), "png"
+        flat = Image.new("RGB", picture.size, "white")
+        flat.paste(picture, mask=picture.getchannel("A"))
+        picture = flat
     jpeg = io.BytesIO()
-    flat.save(jpeg, format="JPEG", quality=85, optimize=True)
+    picture.save(jpeg, format="JPEG", quality=85, optimize=True)
     return jpeg.getvalue(), "jpg"
 
 
@@ -70,16 +84,19 @@ def upload_folder(instance_path: str) -> Path:
 
 
 def save_image(stream, instance_path: str, messages) -> str:
-    """Store the image and return its generated file name. Raises RejectedUpload.
+    """Decode the image, encode it again (reencoded_image), store it; return its new file name.
 
-    `messages` maps "too_big" and "not_image" to the Spanish texts to show.
+    Raises RejectedUpload. `messages` maps "too_big" and "not_image" to the Spanish texts to show.
     """
     data = stream.read(MAX_IMAGE_BYTES + 1)
     if len(data) > MAX_IMAGE_BYTES:
         raise RejectedUpload(messages["too_big"])
-    kind = sniff_image_type(data[:16])
-    if kind is None:
+    if sniff_image_type(data[:16]) is None:
         raise RejectedUpload(messages["not_image"])
+    try:
+        data, kind = reencoded_image(data, IMAGE_BOX)
+    except ValueError:
+        raise RejectedUpload(messages["not_image"]) from None
     name = f"{secrets.token_hex(16)}.{kind}"
     (upload_folder(instance_path) / name).write_bytes(data)
     return name

@@ -53,14 +53,17 @@ def module_or_404(slug: str) -> Module:
     return module
 
 
-def quiz_of(module: Module) -> Quiz:
-    """The module's quiz, created on first use so every module can get questions."""
-    if module.quiz is None:
-        quiz = Quiz(module=module)
+def quiz_of(module: Module, *, create: bool | None = None) -> Quiz:
+    """The module's quiz. A module without one gets it with its first change (by default, a POST);
+    otherwise it gets an empty quiz that is never added to the session, so reading never writes."""
+    if module.quiz is not None:
+        return module.quiz
+    quiz = Quiz(module_id=module.id)  # not `module=module`, which would add it to the session
+    if request.method != "GET" if create is None else create:
+        quiz.module = module
         db.session.add(quiz)
         db.session.flush()
-        return quiz
-    return module.quiz
+    return quiz
 
 
 def direction_from_form() -> int:
@@ -114,12 +117,9 @@ def module(slug: str):
     form = ModuleForm(obj=module)
     del form.slug  # the address stays stable: learners' links and exports rely on it
     if form.validate_on_submit():
-        module.title = form.title.data.strip()
-        module.summary = (form.summary.data or "").strip()
-        module.required = form.required.data
-        audit.record("content.module_edited", actor_id=current_user.id, module=module.slug)
+        changed = service.edit_module(module, form.title.data, form.summary.data, form.required.data, current_user.id)
         db.session.commit()
-        flash(_("Cambios guardados."), "success")
+        flash(_("Cambios guardados.") if changed else _("No había cambios que guardar."), "success")
         return redirect(url_for("training.module", slug=slug))
     quiz = module.quiz
     return render_template(
@@ -159,6 +159,35 @@ def publish_module(slug: str):
     return redirect(back)
 
 
+@bp.get("/modulos/<slug>/retirar")
+@trainer_only
+def confirm_unpublish_module(slug: str):
+    """Ask before withdrawing a published module; the form posts to publish_module."""
+    module = module_or_404(slug)
+    back = "index" if request.args.get("back") == "index" else "module"
+    cancel = url_for("training.index") if back == "index" else url_for("training.module", slug=slug)
+    if not module.published:
+        return redirect(cancel)
+    return render_template(
+        "confirm.html",
+        title=_("Retirar el módulo «%(title)s»", title=module.title),
+        crumbs=[(url_for("training.index"), _("Capacitación")), (url_for("training.module", slug=slug), module.title)],
+        lead=_("Al retirarlo, el módulo deja de mostrarse a las personas:"),
+        consequences=[
+            _("Desaparece del recorrido de todos, también de quienes lo están haciendo ahora."),
+            _("Si es obligatorio, deja de contar para completar la inducción mientras esté retirado."),
+            _(
+                "Lo que cada persona ya hizo en él (lecturas e intentos) se conserva "
+                "y vuelve a contar si lo publica de nuevo."
+            ),
+        ],
+        action=url_for("training.publish_module", slug=slug),
+        fields={"published": "0", **({"back": "index"} if back == "index" else {})},
+        confirm_label=_("Retirar el módulo"),
+        cancel_url=cancel,
+    )
+
+
 # --- Lessons --------------------------------------------------------------------------
 
 
@@ -179,7 +208,7 @@ def new_lesson(slug: str):
         if request.form.get("action") == "preview":
             preview = render_markdown(form.body_md.data)
         else:
-            service.add_lesson(module, form.title.data, form.body_md.data)
+            service.add_lesson(module, form.title.data, form.body_md.data, current_user.id)
             db.session.commit()
             flash(_("Lección agregada."), "success")
             return redirect(url_for("training.module", slug=slug))
@@ -200,11 +229,9 @@ def edit_lesson(slug: str, lesson_id: int):
         if request.form.get("action") == "preview":
             preview = render_markdown(form.body_md.data)
         else:
-            lesson.title = form.title.data.strip()
-            lesson.body_md = form.body_md.data
-            audit.record("content.lesson_edited", actor_id=current_user.id, module=slug, lesson=lesson.id)
+            changed = service.edit_lesson(lesson, form.title.data, form.body_md.data, current_user.id)
             db.session.commit()
-            flash(_("Lección guardada."), "success")
+            flash(_("Lección guardada.") if changed else _("No había cambios que guardar."), "success")
             return redirect(url_for("training.module", slug=slug))
     return render_template(
         "training/lesson_form.html", module=module, form=form, lesson=lesson, preview=preview, upload=UploadForm()
@@ -218,6 +245,29 @@ def move_lesson(slug: str, lesson_id: int):
     service.move_lesson(module, lesson_or_404(module, lesson_id), direction_from_form())
     db.session.commit()
     return redirect(url_for("training.module", slug=slug) + "#lecciones")
+
+
+@bp.get("/modulos/<slug>/lecciones/<int:lesson_id>/eliminar")
+@trainer_only
+def confirm_delete_lesson(slug: str, lesson_id: int):
+    """Ask before deleting a lesson; the form posts to the same address (delete_lesson)."""
+    module = module_or_404(slug)
+    lesson = lesson_or_404(module, lesson_id)
+    module_url = url_for("training.module", slug=slug)
+    return render_template(
+        "confirm.html",
+        title=_("Eliminar la lección «%(title)s»", title=lesson.title),
+        crumbs=[(url_for("training.index"), _("Capacitación")), (module_url, module.title)],
+        lead=_("La lección se eliminará del módulo «%(module)s». Esto no se puede deshacer:", module=module.title),
+        consequences=[
+            _("Su texto se pierde. Si quiere conservarlo, cópielo o exporte el módulo antes."),
+            _("Las personas dejan de verla en su recorrido y las lecciones siguientes cambian de número."),
+        ],
+        action=url_for("training.delete_lesson", slug=slug, lesson_id=lesson.id),
+        fields={},
+        confirm_label=_("Eliminar la lección"),
+        cancel_url=module_url + "#lecciones",
+    )
 
 
 @bp.post("/modulos/<slug>/lecciones/<int:lesson_id>/eliminar")
@@ -273,7 +323,7 @@ def upload_image():
 def quiz(slug: str):
     """The quiz draft: settings, questions and what stops it from being published."""
     module = module_or_404(slug)
-    quiz = quiz_of(module)
+    quiz = quiz_of(module, create=False)  # created only when the settings change
     draft = drafts.draft_of(quiz)
     form = QuizSettingsForm(
         data={
@@ -290,17 +340,20 @@ def quiz(slug: str):
                 _("El cuestionario tiene %(n)d preguntas; no se pueden sacar %(m)d.", n=len(draft["questions"]), m=pool)
             )
         else:
-            draft.update(
-                pass_mark=form.pass_mark.data,
-                max_attempts=form.max_attempts.data,
-                shuffle=form.shuffle.data,
-                pool_size=pool,
-            )
-            drafts.save_draft(quiz, draft)
-            db.session.commit()
-            flash(_("Configuración guardada en el borrador."), "success")
+            settings = {
+                "pass_mark": form.pass_mark.data,
+                "max_attempts": form.max_attempts.data,
+                "shuffle": form.shuffle.data,
+                "pool_size": pool,
+            }
+            if all(draft[key] == value for key, value in settings.items()):
+                flash(_("No había cambios que guardar."), "info")
+            else:
+                draft.update(settings)
+                drafts.save_draft(quiz_of(module), draft)
+                db.session.commit()
+                flash(_("Configuración guardada en el borrador."), "success")
             return redirect(url_for("training.quiz", slug=slug))
-    db.session.commit()  # quiz_of() may have created the quiz
     return render_template(
         "training/quiz.html",
         module=module,
@@ -454,7 +507,6 @@ def import_gift(slug: str):
 def revisions(slug: str):
     module = module_or_404(slug)
     quiz = quiz_of(module)
-    db.session.commit()
     found = service.revisions_of(quiz)
     comparison = older = newer = None
     numbers = {revision.number: revision for revision in found}
@@ -591,7 +643,6 @@ def statistics(slug: str):
     """Aggregated answers per question of a published revision; no names."""
     module = module_or_404(slug)
     quiz = quiz_of(module)
-    db.session.commit()
     found = service.revisions_of(quiz)
     number = request.args.get("version", type=int)
     revision: QuizRevision | None = next((r for r in found if r.number == number), found[0] if found else None)

@@ -217,9 +217,18 @@ def test_hr_pages_pass_axe(page: Page, live_server, make_user, mailbox):
     expect(page.get_by_role("table", name="Avance por módulo").locator("tbody tr")).to_have_count(6)
     expect(page.get_by_role("heading", name="Compromiso y certificado")).to_be_visible()
     expect(page.get_by_text("Aún no firma el compromiso.")).to_be_visible()
-    for name in ("Generar enlace para crear contraseña", "Desactivar (dejó la institución)"):
-        expect(page.get_by_role("button", name=name)).to_be_visible()
+    expect(page.get_by_role("button", name="Generar enlace para crear contraseña")).to_be_visible()
     check_page(page, "a person's page", axe_on_phone=True)
+
+    # Deactivating asks first, on a page of its own; "Cancelar" goes back with nothing changed.
+    page.get_by_role("link", name="Desactivar (dejó la institución)").click()
+    expect(page).to_have_url(f"{base}/rrhh/personas/{reachable.id}/desactivar")
+    heading(page, f"Desactivar la cuenta de {REACHABLE[0]}")
+    expect(page.get_by_role("button", name="Desactivar la cuenta")).to_be_visible()
+    check_page(page, "the deactivation confirmation", axe_on_phone=True)
+    page.get_by_role("link", name="Cancelar").click()
+    expect(page).to_have_url(f"{base}/rrhh/personas/{reachable.id}")
+    expect(page.locator("dl.facts")).not_to_contain_text("Desactivada")
 
     # A demo person far along: attempts, commitment and certificate on their page.
     page.goto(f"{base}{REPORT}?estado=completed")
