@@ -64,29 +64,15 @@ def register_extensions(app: Flask) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
-    from portal.admin import audit_views  # noqa: F401  (adds the audit log's pages to the admin blueprint)
-    from portal.admin.views import bp as admin_bp
-    from portal.admin.views import branding_bp
+    """Each area's package defines its blueprint and registers it with its route modules (register())."""
+    from portal import admin, auth, learning, quizzes, reports, training
     from portal.auth.access import enforce_declared_access
-    from portal.auth.views import bp as auth_bp
     from portal.health import bp as health_bp
-    from portal.learning.views import bp as learning_bp
-    from portal.quizzes.views import bp as quizzes_bp
-
-    # These modules add their routes to the HR blueprint, so they load before it is registered.
-    from portal.reports import certificate_views, export_views, reminder_views, staff_views  # noqa: F401
-    from portal.reports.views import bp as reports_bp
     from portal.security import add_security_headers, refuse_nul_bytes
-    from portal.training.views import bp as training_bp
 
     app.register_blueprint(health_bp)
-    app.register_blueprint(auth_bp)
-    app.register_blueprint(learning_bp)
-    app.register_blueprint(quizzes_bp, url_prefix="/modulos")
-    app.register_blueprint(training_bp, url_prefix="/capacitacion")
-    app.register_blueprint(reports_bp, url_prefix="/rrhh")
-    app.register_blueprint(admin_bp, url_prefix="/admin")
-    app.register_blueprint(branding_bp)
+    for area in (auth, learning, quizzes, training, reports, admin):
+        area.register(app)
     app.before_request(refuse_nul_bytes)
     app.before_request(enforce_declared_access)
     app.after_request(add_security_headers)

@@ -19,6 +19,8 @@ from portal.extensions import db
 from portal.messages import rut_error_message
 from portal.models.curriculum import Module
 from portal.models.user import ROLES, User
+from portal.people.departments import find_or_create_department
+from portal.people.welcome import send_welcome_links
 from portal.quizzes.exchange import ModuleFormatError, export_module, import_module
 from portal.quizzes.gift import (
     GiftDecodeError,
@@ -27,8 +29,6 @@ from portal.quizzes.gift import (
     import_gift,
     summary_lines,
 )
-from portal.reports.people import find_or_create_department
-from portal.reports.welcome import send_welcome_links
 from portal.rut import InvalidRut, normalize_rut
 
 MIN_PASSWORD_LENGTH = 12
@@ -207,10 +207,10 @@ def register_commands(app) -> None:
         """Write the completion list (the report's columns, ordered by name) to a CSV or XLSX file."""
         from flask_babel import get_timezone, ngettext
 
+        from portal.dates import local_today
         from portal.models.user import Department
         from portal.reports import exports, service
         from portal.reports.forms import EMPLOYMENT_LABELS
-        from portal.reports.views import local_today
 
         file_format = file_format.strip().lower()
         if file_format not in exports.FORMATS:
@@ -305,9 +305,9 @@ def register_commands(app) -> None:
         """Daily job: remind the not completed whose due date is past or within 3 days, and those due for renewal."""
         from flask_babel import ngettext
 
+        from portal.dates import local_today
         from portal.learning.progress import RENEWAL_DUE
         from portal.reports import reminders
-        from portal.reports.views import local_today
 
         if not current_app.config.get("BASE_URL"):
             if current_app.config["ENV"] == "production" and not dry_run:
@@ -412,7 +412,7 @@ def register_commands(app) -> None:
         """
         from sqlalchemy.exc import IntegrityError
 
-        from portal.reports import staff_import as importer
+        from portal.people import staff_import as importer
         from portal.rut import format_rut
 
         try:

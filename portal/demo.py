@@ -13,8 +13,8 @@ from portal.learning import service as learning
 from portal.models.curriculum import Module
 from portal.models.quiz import MULTIPLE
 from portal.models.user import ADMIN, HR, STAFF, TRAINER, User
+from portal.people.departments import find_or_create_department
 from portal.quizzes import service as quizzes
-from portal.reports.people import find_or_create_department
 from portal.rut import check_digit
 
 DEMO_ACCOUNTS = (

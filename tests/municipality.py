@@ -38,10 +38,10 @@ from portal.models.progress import Certificate
 from portal.models.quiz import MULTIPLE, Attempt, Quiz
 from portal.models.staff import SET_PASSWORD
 from portal.models.user import STAFF, User
+from portal.people.departments import find_or_create_department
 from portal.quizzes import drafts
 from portal.quizzes import service as quizzes
 from portal.quizzes.exchange import import_module
-from portal.reports.people import find_or_create_department
 from portal.rut import check_digit
 from portal.settings import store
 from portal.training.uploads import upload_folder

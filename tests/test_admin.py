@@ -11,10 +11,10 @@ from PIL import Image
 from pypdf import PdfReader
 from sqlalchemy import select, text
 
-from portal.admin import service
 from portal.extensions import db
 from portal.models.audit import AuditEvent
 from portal.models.user import ADMIN, HR, STAFF, TRAINER, AuthSession, Department, User
+from portal.people import administration as service
 from tests.conftest import login
 from tests.test_renewal import complete_path
 

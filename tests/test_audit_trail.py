@@ -249,7 +249,7 @@ def scene(app, make_user):
     person = make_user(full_name="Pedro Rojas Díaz", due_date=date(2026, 3, 2))
     put_in_department(app, person.id, "Dirección de Tránsito")
     with app.app_context():
-        from portal.reports import people
+        from portal.people import accounts as people
 
         user = db.session.get(User, person.id)
         data = {

@@ -20,7 +20,7 @@ from portal.auth.authority import OutOfAuthority, may_manage
 from portal.extensions import db
 from portal.models.staff import PasswordToken
 from portal.models.user import ADMIN, HR, STAFF, TRAINER, AuthSession, User
-from portal.reports import people
+from portal.people import accounts as people
 from tests.conftest import login
 from tests.test_access_rules import access_rule_of_app
 

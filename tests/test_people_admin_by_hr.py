@@ -9,7 +9,7 @@ from sqlalchemy import select
 from portal.extensions import db
 from portal.models.audit import AuditEvent
 from portal.models.user import ADMIN, HR, STAFF, Department, User
-from portal.reports.people import find_or_create_department
+from portal.people.departments import find_or_create_department
 from tests.conftest import PASSWORD, login
 from tests.pages import changes_between, forms_on, snapshot
 
@@ -149,7 +149,7 @@ def test_a_failed_welcome_mail_is_shown_not_swallowed(make_app, make_user):
 
 
 def test_an_anonymised_person_can_no_longer_be_changed_by_hr(app, make_user):
-    from portal.admin.service import anonymise
+    from portal.people.personal_data import anonymise
 
     client, hr = hr_client(app, make_user)
     person = make_user(active=False)

@@ -14,9 +14,9 @@ from hypothesis import strategies as st
 
 import portal.reports.staff_views  # noqa: F401  (registers the import routes on the HR blueprint)
 from portal.markdown import ALLOWED_ATTRIBUTES, ALLOWED_TAGS, PORTAL_IMAGE_SRC, render_markdown
+from portal.people import staff_import as importer
 from portal.quizzes.gift import parse_gift
 from portal.quizzes.revisions import question_problems
-from portal.reports import staff_import as importer
 from portal.rut import InvalidRut, check_digit, format_rut, normalize_rut
 
 FAST = settings(max_examples=200, deadline=None, database=None)

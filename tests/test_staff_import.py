@@ -22,8 +22,8 @@ from portal.models.curriculum import Lesson
 from portal.models.progress import LessonView
 from portal.models.staff import SET_PASSWORD, PasswordToken
 from portal.models.user import HR, STAFF, TRAINER, Department, User
-from portal.reports import people
-from portal.reports import staff_import as importer
+from portal.people import departments as people
+from portal.people import staff_import as importer
 from tests.conftest import PASSWORD_HASH
 
 DATA = Path(__file__).parent / "data" / "staff"

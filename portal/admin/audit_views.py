@@ -1,21 +1,22 @@
-"""The audit log's page and its CSV/XLSX downloads, on the admin blueprint (/admin/auditoria).
+"""The audit log's page, its check and its CSV/XLSX downloads, on the admin blueprint (/admin/auditoria).
 
-Importing this module registers the routes. Events are never changed or deleted here; a download is a
-disclosure of the log, so its own audit event is committed before the file is sent, as HR's exports do.
+Events are never changed or deleted here; a download is a disclosure of the log, so its own audit
+event is committed before the file is sent, as HR's exports do.
 """
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from flask import Response, render_template, request, stream_with_context
+from flask import Response, abort, flash, redirect, render_template, request, stream_with_context, url_for
 from flask_babel import get_timezone
+from flask_babel import gettext as _
 from flask_login import current_user
 
 from portal import audit
-from portal.admin import audit_text, service
+from portal.admin import admin_only, audit_text, bp, service
 from portal.admin.forms import AuditFilterForm
-from portal.admin.views import admin_only, bp
+from portal.audit import first_broken_event
 from portal.auth.forms import ButtonForm
 from portal.database import write_transaction
 from portal.reports import exports
@@ -103,3 +104,26 @@ def export_audit_xlsx():
     response = _download(exports.file_chunks(file), "xlsx", size)
     response.call_on_close(file.close)  # also when the body is never read (HEAD, client gone early)
     return response
+
+
+@bp.post("/auditoria/verificar")
+@admin_only
+def verify_audit():
+    """Recompute the hash chain and say whether every event is as it was written."""
+    form = ButtonForm()
+    if not form.validate_on_submit():
+        abort(400)
+    broken = first_broken_event()
+    if broken is None:
+        flash(_("La cadena de auditoría está íntegra: ningún evento fue alterado."), "success")
+    else:
+        flash(
+            _(
+                "La cadena de auditoría está rota desde el evento N° %(id)s (%(action)s): "
+                "ese evento o uno anterior fue alterado o eliminado.",
+                id=broken.id,
+                action=broken.action,
+            ),
+            "error",
+        )
+    return redirect(url_for("admin.audit_log"))

@@ -1,232 +1,24 @@
-"""Administrators' changes to accounts, departments and the audit log (flush, never commit).
-
-The rules that protect the portal from locking itself out live here, not in the views:
-an administrator cannot remove their own admin role, and the last active administrator can
-neither be deactivated nor lose the role.
-"""
+"""The audit log's queries for the administrators' pages and its export (read-only)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date, timedelta
 
-from flask_babel import get_timezone
-from flask_babel import gettext as _
-from sqlalchemy import and_, delete, func, or_, select, update
+from sqlalchemy import and_, func, or_, select
 
 from portal import audit
-from portal.auth.authority import is_last_active_admin
 from portal.auth.service import find_user_by_login, login_fingerprint
-from portal.database import LIKE_ESCAPE, like_contains
+from portal.dates import local_midnight
 from portal.extensions import db
 from portal.models.audit import AuditEvent
-from portal.models.progress import Commitment
-from portal.models.staff import PasswordToken, Reminder
-from portal.models.user import ADMIN, AuthSession, Department, User
+from portal.models.user import User
 from portal.pagination import Page, paginate
-from portal.reports import people
-from portal.rut import format_rut
+from portal.people.administration import person_matches
 
-PAGE_SIZE = 25
 AUDIT_PAGE_SIZE = 50
 #: Events read per query when the log is exported.
 EXPORT_BATCH_SIZE = 500
-#: Prefix of the RUT placeholder given to anonymised people; never shaped like a RUT.
-ANONYMOUS_RUT_PREFIX = "ANON-"
-
-
-class AdminRuleError(ValueError):
-    """A change the rules refuse; the message is in Spanish, `field` names the form field it concerns."""
-
-    def __init__(self, message: str, field: str | None = None):
-        super().__init__(message)
-        self.field = field
-
-
-# --- Accounts --------------------------------------------------------------------------
-
-
-def person_matches(text: str):
-    """The condition "name, email or RUT contains `text`" (any case, RUT with or without dots).
-
-    A % or _ in `text` matches only itself (like_contains), as the person who typed it expects.
-    """
-    text = " ".join(text.split())
-    lowered = like_contains(text.lower())
-    compact = like_contains(text.replace(".", "").replace(" ", "").upper())
-    return or_(
-        func.lower(User.full_name).like(lowered, escape=LIKE_ESCAPE),
-        func.lower(User.email).like(lowered, escape=LIKE_ESCAPE),
-        User.rut.like(compact, escape=LIKE_ESCAPE),
-    )
-
-
-def search_accounts(text: str, page: int = 1) -> Page:
-    """People whose name, RUT or email contains `text` (any case), by name."""
-    condition = True
-    text = " ".join((text or "").split())
-    if text:
-        condition = person_matches(text)
-    query = (
-        select(User, Department.name.label("department"))
-        .outerjoin(Department, Department.id == User.department_id)
-        .where(condition)
-        .order_by(User.active.desc(), User.full_name, User.id)
-    )
-    result = paginate(query, select(func.count(User.id)).where(condition), page, PAGE_SIZE)
-    return result
-
-
-def is_anonymised(user: User) -> bool:
-    return user.rut.startswith(ANONYMOUS_RUT_PREFIX)
-
-
-def check_roles_change(user: User, roles: set[str], actor_id: int) -> None:
-    """Raise AdminRuleError when taking the admin role away from `user` is not allowed."""
-    if ADMIN in user.roles and ADMIN not in roles:
-        if user.id == actor_id:
-            raise AdminRuleError(_("No puede quitarse a sí mismo el rol de administrador."), "roles")
-        if is_last_active_admin(user):
-            raise AdminRuleError(
-                _("Es el último administrador activo: asigne el rol a otra persona antes de quitárselo."), "roles"
-            )
-
-
-def change_roles(user: User, roles, actor_id: int) -> bool:
-    """Give `user` exactly these roles, audited with before and after. Returns whether anything changed."""
-    wanted = set(roles)
-    changed = audit.changes({"roles": set(user.roles)}, {"roles": wanted})
-    if not changed:
-        return False
-    check_roles_change(user, wanted, actor_id)
-    user.set_roles(wanted)
-    db.session.flush()
-    audit.record("accounts.roles_changed", actor_id=actor_id, user_id=user.id, changes=changed)
-    return True
-
-
-def set_active(user: User, active: bool, actor_id: int) -> None:
-    """Deactivate or reactivate an account (people.set_active), refusing to lock the portal out."""
-    if not active:
-        if user.id == actor_id:
-            raise AdminRuleError(_("No puede desactivar su propia cuenta."))
-        if is_last_active_admin(user):
-            raise AdminRuleError(_("Es el último administrador activo: no se puede desactivar."))
-    elif is_anonymised(user):
-        raise AdminRuleError(_("Una cuenta anonimizada no se puede reactivar."))
-    if user.active == active:
-        return
-    people.set_active(user, active, actor_id)
-
-
-def anonymised_name(user_id: int) -> str:
-    return _("Persona anonimizada #%(id)s", id=user_id)
-
-
-def anonymise(user: User, actor_id: int) -> None:
-    """Remove what identifies a person who left, keeping their results for statistics.
-
-    The name, RUT, email and password go; sessions and pending password links end. In the
-    signed commitments the name and RUT are replaced, but the stored SHA-256 is kept as it was:
-    it is evidence that a declaration was signed, and it no longer matches the edited text.
-    """
-    if user.id == actor_id:
-        raise AdminRuleError(_("No puede anonimizar su propia cuenta."))
-    if is_anonymised(user):
-        raise AdminRuleError(_("Esta cuenta ya fue anonimizada."))
-    if user.active:
-        raise AdminRuleError(_("La cuenta está activa: desactívela primero y luego anonimícela."))
-    placeholder = f"{ANONYMOUS_RUT_PREFIX}{user.id}"
-    if len(placeholder) > User.__table__.c.rut.type.length:
-        raise AdminRuleError(_("No se puede anonimizar esta cuenta automáticamente."))
-    new_name = anonymised_name(user.id)
-    replacements = [
-        (user.full_name, new_name),
-        (format_rut(user.rut), "[RUT eliminado]"),
-        (user.rut, "[RUT eliminado]"),
-    ]
-    for commitment in db.session.scalars(select(Commitment).where(Commitment.user_id == user.id)):
-        text = commitment.text
-        for old, new in [*replacements, (commitment.signed_name, new_name)]:
-            if old:
-                text = text.replace(old, new)
-        commitment.text = text
-        commitment.signed_name = new_name
-    user.full_name = new_name
-    user.rut = placeholder
-    user.email = None
-    user.password_hash = None
-    user.active = False
-    db.session.execute(delete(AuthSession).where(AuthSession.user_id == user.id))
-    db.session.execute(delete(PasswordToken).where(PasswordToken.user_id == user.id))
-    # A failed delivery's server answer may quote the address.
-    db.session.execute(update(Reminder).where(Reminder.user_id == user.id).values(error=None))
-    db.session.flush()
-    audit.record("accounts.anonymised", actor_id=actor_id, user_id=user.id)
-
-
-# --- Departments -----------------------------------------------------------------------
-
-
-def departments_with_counts() -> list[tuple[Department, int]]:
-    count = func.count(User.id)
-    query = (
-        select(Department, count)
-        .outerjoin(User, User.department_id == Department.id)
-        .group_by(Department.id, Department.name)
-        .order_by(Department.name)
-    )
-    return [(department, people_count) for department, people_count in db.session.execute(query)]
-
-
-def clean_department_name(name: str) -> str:
-    return " ".join((name or "").split())
-
-
-def _name_taken(name: str, except_id: int | None = None) -> bool:
-    query = select(Department.id).where(func.lower(Department.name) == name.lower())
-    if except_id is not None:
-        query = query.where(Department.id != except_id)
-    return db.session.scalar(query) is not None
-
-
-def create_department(name: str, actor_id: int) -> Department:
-    name = clean_department_name(name)
-    if _name_taken(name):
-        raise AdminRuleError(_("Ya existe un departamento con ese nombre."), "name")
-    department = Department(name=name)
-    db.session.add(department)
-    db.session.flush()
-    audit.record("departments.created", actor_id=actor_id, department_id=department.id, name=name)
-    return department
-
-
-def rename_department(department: Department, name: str, actor_id: int) -> None:
-    name = clean_department_name(name)
-    if _name_taken(name, except_id=department.id):
-        raise AdminRuleError(_("Ya existe un departamento con ese nombre."), "name")
-    changed = audit.changes({"name": department.name}, {"name": name})
-    if not changed:
-        return
-    department.name = name
-    db.session.flush()
-    audit.record("departments.renamed", actor_id=actor_id, department_id=department.id, changes=changed)
-
-
-def merge_departments(source: Department, target: Department, actor_id: int) -> int:
-    """Move everyone in `source` to `target` and delete `source`. Returns how many people moved."""
-    if source.id == target.id:
-        raise AdminRuleError(_("Elija un departamento distinto."), "into")
-    moved = db.session.execute(
-        update(User).where(User.department_id == source.id).values(department_id=target.id)
-    ).rowcount
-    details = {"source_id": source.id, "source": source.name, "target_id": target.id, "target": target.name}
-    # The moved rows may be loaded in this session with the old department.
-    db.session.expire_all()
-    db.session.delete(db.session.get(Department, details["source_id"]))
-    db.session.flush()
-    audit.record("departments.merged", actor_id=actor_id, people=moved, **details)
-    return moved
 
 
 # --- Audit log -------------------------------------------------------------------------
@@ -284,10 +76,6 @@ def account_names(ids) -> dict[int, str]:
     return {
         user_id: name for user_id, name in db.session.execute(select(User.id, User.full_name).where(User.id.in_(ids)))
     }
-
-
-def local_midnight(day: date) -> datetime:
-    return datetime.combine(day, time.min, tzinfo=get_timezone())
 
 
 def audit_conditions(filters: AuditFilters) -> list:

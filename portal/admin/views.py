@@ -1,20 +1,27 @@
-"""Administrators' pages: accounts and roles, departments, settings and the audit log's check.
+"""Administrators' pages: accounts and roles, departments and settings.
 
-The audit log's page and its downloads live in audit_views.py, on this blueprint.
+The audit log's page, its downloads and its check live in audit_views.py, on the same blueprint.
 """
 
 from __future__ import annotations
 
-import secrets
-
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, send_from_directory, url_for
+from flask import (
+    abort,
+    current_app,
+    flash,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    send_from_directory,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user
-from sqlalchemy import select
 
 from portal import settings as runtime_settings
-from portal.admin import service
+from portal.admin import admin_only, bp, branding_bp
 from portal.admin.forms import (
     ROLE_LABELS,
     AccountForm,
@@ -24,44 +31,25 @@ from portal.admin.forms import (
     SearchForm,
     SettingsForm,
 )
-from portal.audit import first_broken_event
-from portal.auth.access import public, roles_required
+from portal.admin.logo import save_logo
+from portal.auth.access import public
 from portal.auth.forms import ButtonForm
-from portal.auth.tokens import SET_PASSWORD_LIFETIME, issue_token
 from portal.extensions import db
-from portal.models.staff import SET_PASSWORD
-from portal.models.user import ADMIN, Department, User
-from portal.reports import people
-from portal.reports.forms import EMPLOYMENT_LABELS, person_form_data
-from portal.reports.welcome import send_welcome_links
+from portal.models.user import Department, User
+from portal.people import administration, welcome
+from portal.people.accounts import create_person, save_person
+from portal.people.departments import (
+    create_department,
+    departments_in_order,
+    departments_with_counts,
+    merge_departments,
+)
+from portal.people.departments import rename_department as rename_department_to
+from portal.people.errors import AdminRuleError, PersonConflict
+from portal.people.personal_data import anonymise as anonymise_person
+from portal.people.personal_data import anonymise_refusal, is_anonymised
+from portal.reports.forms import EMPLOYMENT_LABELS, person_form_data, person_values
 from portal.security import CACHE_FOR_A_YEAR
-from portal.training.uploads import normalized_logo, sniff_image_type
-from portal.urls import public_url
-
-bp = Blueprint("admin", __name__)
-#: Routes outside /admin that belong to this area (the public logo).
-branding_bp = Blueprint("branding", __name__)
-admin_only = roles_required(ADMIN)
-
-MAX_LOGO_BYTES = 512 * 1024
-
-
-def person_or_404(user_id: int) -> User:
-    user = db.session.get(User, user_id)
-    if user is None:
-        abort(404)
-    return user
-
-
-def department_or_404(department_id: int) -> Department:
-    department = db.session.get(Department, department_id)
-    if department is None:
-        abort(404)
-    return department
-
-
-def departments_in_order() -> list[Department]:
-    return list(db.session.scalars(select(Department).order_by(Department.name)))
 
 
 @bp.get("/")
@@ -80,20 +68,14 @@ def accounts():
     form = SearchForm(formdata=request.args)
     form.validate()
     text = form.q.data if form.q.data and not form.q.errors else ""
-    result = service.search_accounts(text, request.args.get("pagina", 1, type=int))
+    result = administration.search_accounts(text, request.args.get("pagina", 1, type=int))
     args = {"q": text} if text else {}
     return render_template("admin/accounts.html", form=form, result=result, args=args, role_labels=ROLE_LABELS)
 
 
 def render_account_form(form: AccountForm, person: User | None, status: int = 200):
-    return (
-        render_template("admin/account_form.html", form=form, person=person, departments=departments_in_order()),
-        status,
-    )
-
-
-def form_data(form: AccountForm) -> dict:
-    return {name: field.data for name, field in form._fields.items() if name not in ("csrf_token", "roles")}
+    page = render_template("admin/account_form.html", form=form, person=person, departments=departments_in_order())
+    return make_response(page, status)
 
 
 @bp.route("/cuentas/nueva", methods=["GET", "POST"])
@@ -104,42 +86,33 @@ def new_account():
     if not form.validate_on_submit():
         return render_account_form(form, None, 422 if request.method == "POST" else 200)
     try:
-        user = people.save_person(
-            None,
-            form_data(form),
-            onboarding_days=runtime_settings.effective("ONBOARDING_DAYS"),
-            actor_id=current_user.id,
-        )
-        service.change_roles(user, form.roles.data, current_user.id)
-    except (people.PersonConflict, service.AdminRuleError) as conflict:
+        user = create_person(person_values(form), roles=form.roles.data, actor_id=current_user.id)
+    except (PersonConflict, AdminRuleError) as conflict:
         db.session.rollback()
         getattr(form, conflict.field or "roles").errors.append(str(conflict))
         return render_account_form(form, None, 422)
-    raw = issue_token(user, SET_PASSWORD, SET_PASSWORD_LIFETIME)
+    token = welcome.issue_welcome_token(user)
     db.session.commit()
-    link = public_url("auth.set_password", token=raw)
-    mail_problem = None
-    if user.email:
-        mail_problem = send_welcome_links([(user.email, user.full_name, link)], SET_PASSWORD_LIFETIME.days)[user.email]
+    sent = welcome.welcome(user, token)
     flash(_("Cuenta creada."), "success")
     return render_template(
         "admin/account_created.html",
         person=user,
-        link=link,
-        days=SET_PASSWORD_LIFETIME.days,
-        mailed=bool(user.email) and not mail_problem,
-        mail_problem=mail_problem,
+        link=sent.link,
+        days=sent.days,
+        mailed=sent.mailed,
+        mail_problem=sent.mail_problem,
     )
 
 
 @bp.get("/cuentas/<int:user_id>")
 @admin_only
 def account(user_id: int):
-    person = person_or_404(user_id)
+    person = db.get_or_404(User, user_id)
     return render_template(
         "admin/account.html",
         person=person,
-        anonymised=service.is_anonymised(person),
+        anonymised=is_anonymised(person),
         role_labels=ROLE_LABELS,
         employment_labels=EMPLOYMENT_LABELS,
         button=ButtonForm(),
@@ -150,8 +123,8 @@ def account(user_id: int):
 @admin_only
 def edit_account(user_id: int):
     """Change a person's data and roles."""
-    person = person_or_404(user_id)
-    if service.is_anonymised(person):
+    person = db.get_or_404(User, user_id)
+    if is_anonymised(person):
         flash(_("Una cuenta anonimizada no se puede editar."), "error")
         return redirect(url_for("admin.account", user_id=person.id))
     form = AccountForm(data={**person_form_data(person), "roles": sorted(person.roles)})
@@ -159,14 +132,9 @@ def edit_account(user_id: int):
         return render_account_form(form, person, 422 if request.method == "POST" else 200)
     try:
         # Roles first: a refused role change must not leave half-saved data behind.
-        service.change_roles(person, form.roles.data, current_user.id)
-        people.save_person(
-            person,
-            form_data(form),
-            onboarding_days=runtime_settings.effective("ONBOARDING_DAYS"),
-            actor_id=current_user.id,
-        )
-    except (people.PersonConflict, service.AdminRuleError) as conflict:
+        administration.change_roles(person, form.roles.data, current_user.id)
+        save_person(person, person_values(form), actor_id=current_user.id)
+    except (PersonConflict, AdminRuleError) as conflict:
         db.session.rollback()
         getattr(form, conflict.field or "roles").errors.append(str(conflict))
         return render_account_form(form, person, 422)
@@ -179,11 +147,11 @@ def edit_account(user_id: int):
 @admin_only
 def set_active(user_id: int):
     """Deactivate (sessions end, records stay) or reactivate an account."""
-    person = person_or_404(user_id)
+    person = db.get_or_404(User, user_id)
     active = request.form.get("active") == "1"
     try:
-        service.set_active(person, active, current_user.id)
-    except service.AdminRuleError as refusal:
+        administration.set_active(person, active, current_user.id)
+    except AdminRuleError as refusal:
         db.session.rollback()
         flash(str(refusal), "error")
         return redirect(url_for("admin.account", user_id=person.id))
@@ -196,9 +164,9 @@ def set_active(user_id: int):
 @admin_only
 def confirm_deactivation(user_id: int):
     """Ask before deactivating an account; the form posts to set_active."""
-    person = person_or_404(user_id)
+    person = db.get_or_404(User, user_id)
     account_url = url_for("admin.account", user_id=person.id)
-    if not person.active or service.is_anonymised(person):
+    if not person.active or is_anonymised(person):
         return redirect(account_url)
     return render_template(
         "confirm.html",
@@ -222,19 +190,13 @@ def confirm_deactivation(user_id: int):
 @admin_only
 def anonymise(user_id: int):
     """Remove the personal data of someone who left (Ley 21.719), keeping anonymous results."""
-    person = person_or_404(user_id)
+    person = db.get_or_404(User, user_id)
     form = AnonymiseForm()
-    problem = None
-    if person.id == current_user.id:
-        problem = _("No puede anonimizar su propia cuenta.")
-    elif service.is_anonymised(person):
-        problem = _("Esta cuenta ya fue anonimizada.")
-    elif person.active:
-        problem = _("La cuenta está activa: desactívela primero y luego anonimícela.")
+    problem = anonymise_refusal(person, current_user.id)
     if problem is None and form.validate_on_submit():
         try:
-            service.anonymise(person, current_user.id)
-        except service.AdminRuleError as refusal:
+            anonymise_person(person, current_user.id)
+        except AdminRuleError as refusal:
             db.session.rollback()
             problem = str(refusal)
         else:
@@ -242,7 +204,7 @@ def anonymise(user_id: int):
             flash(_("Los datos personales de la cuenta fueron eliminados; sus resultados se conservan."), "success")
             return redirect(url_for("admin.account", user_id=person.id))
     status = 422 if request.method == "POST" else 200
-    return render_template("admin/anonymise.html", person=person, form=form, problem=problem), status
+    return make_response(render_template("admin/anonymise.html", person=person, form=form, problem=problem), status)
 
 
 # --- Departments -----------------------------------------------------------------------
@@ -255,8 +217,8 @@ def departments():
     form = DepartmentForm()
     if form.validate_on_submit():
         try:
-            service.create_department(form.name.data, current_user.id)
-        except service.AdminRuleError as refusal:
+            create_department(form.name.data, current_user.id)
+        except AdminRuleError as refusal:
             db.session.rollback()
             form.name.errors.append(str(refusal))
         else:
@@ -264,7 +226,7 @@ def departments():
             flash(_("Departamento creado."), "success")
             return redirect(url_for("admin.departments"))
     status = 422 if request.method == "POST" else 200
-    return render_template("admin/departments.html", form=form, rows=service.departments_with_counts()), status
+    return make_response(render_template("admin/departments.html", form=form, rows=departments_with_counts()), status)
 
 
 def render_department(department: Department, rename=None, merge=None, status=200):
@@ -273,28 +235,26 @@ def render_department(department: Department, rename=None, merge=None, status=20
     merge.into.choices = [("", _("Elija un departamento"))] + [
         (str(other.id), other.name) for other in departments_in_order() if other.id != department.id
     ]
-    count = db.session.scalar(select(db.func.count(User.id)).where(User.department_id == department.id))
-    return (
-        render_template("admin/department.html", department=department, rename=rename, merge=merge, count=count),
-        status,
-    )
+    count = db.session.scalar(db.select(db.func.count(User.id)).where(User.department_id == department.id))
+    page = render_template("admin/department.html", department=department, rename=rename, merge=merge, count=count)
+    return make_response(page, status)
 
 
 @bp.get("/departamentos/<int:department_id>")
 @admin_only
 def department(department_id: int):
-    return render_department(department_or_404(department_id))
+    return render_department(db.get_or_404(Department, department_id))
 
 
 @bp.post("/departamentos/<int:department_id>/renombrar")
 @admin_only
 def rename_department(department_id: int):
-    department = department_or_404(department_id)
+    department = db.get_or_404(Department, department_id)
     form = DepartmentForm()
     if form.validate_on_submit():
         try:
-            service.rename_department(department, form.name.data, current_user.id)
-        except service.AdminRuleError as refusal:
+            rename_department_to(department, form.name.data, current_user.id)
+        except AdminRuleError as refusal:
             db.session.rollback()
             form.name.errors.append(str(refusal))
         else:
@@ -308,14 +268,14 @@ def rename_department(department_id: int):
 @admin_only
 def merge_department(department_id: int):
     """Move everyone to another department and delete this one, in one transaction."""
-    department = department_or_404(department_id)
+    department = db.get_or_404(Department, department_id)
     form = MergeForm()
     form.into.choices = [(str(other.id), other.name) for other in departments_in_order()]
     if form.validate_on_submit():
-        target = department_or_404(int(form.into.data))
+        target = db.get_or_404(Department, int(form.into.data))
         try:
-            moved = service.merge_departments(department, target, current_user.id)
-        except service.AdminRuleError as refusal:
+            moved = merge_departments(department, target, current_user.id)
+        except AdminRuleError as refusal:
             db.session.rollback()
             form.into.errors.append(str(refusal))
         else:
@@ -333,29 +293,6 @@ def merge_department(department_id: int):
 
 
 # --- Settings --------------------------------------------------------------------------
-
-
-def save_logo(upload) -> str:
-    """Store the uploaded logo under instance/branding/ and return its new name. Raises AdminRuleError.
-
-    The image is decoded and written again, at most LOGO_BOX pixels: the logo is in every page's
-    header and in certificates, so a 500 KB photograph must not weigh on every page, and nothing
-    but pixels (no metadata, no trailing payload) comes out of what was uploaded.
-    """
-    data = upload.stream.read(MAX_LOGO_BYTES + 1)
-    if len(data) > MAX_LOGO_BYTES:
-        raise service.AdminRuleError(_("El logo supera los 512 KB."), "logo")
-    if sniff_image_type(data[:16]) is None:
-        raise service.AdminRuleError(_("El archivo no es una imagen PNG, JPEG o WebP."), "logo")
-    try:
-        logo, kind = normalized_logo(data)
-    except ValueError:
-        raise service.AdminRuleError(
-            _("No se pudo leer la imagen: el archivo está dañado o incompleto."), "logo"
-        ) from None
-    name = f"logo-{secrets.token_hex(8)}.{kind}"
-    (runtime_settings.branding_folder() / name).write_bytes(logo)
-    return name
 
 
 @bp.route("/configuracion", methods=["GET", "POST"])
@@ -383,7 +320,7 @@ def settings():
                 values["LOGO"] = save_logo(upload)
             elif form.remove_logo.data:
                 values["LOGO"] = None
-        except service.AdminRuleError as refusal:
+        except AdminRuleError as refusal:
             form.logo.errors.append(str(refusal))
         else:
             changed = runtime_settings.store(values, actor_id=current_user.id)
@@ -391,7 +328,7 @@ def settings():
             flash(_("Configuración guardada.") if changed else _("No había cambios que guardar."), "success")
             return redirect(url_for("admin.settings"))
     status = 422 if request.method == "POST" else 200
-    return render_template("admin/settings.html", form=form, logo=effective("LOGO")), status
+    return make_response(render_template("admin/settings.html", form=form, logo=effective("LOGO")), status)
 
 
 @branding_bp.get("/logo/<name>")
@@ -406,29 +343,3 @@ def logo(name: str):
     response.headers["Cache-Control"] = f"public, {CACHE_FOR_A_YEAR}"
     response.headers["Content-Security-Policy"] = "default-src 'none'"
     return response
-
-
-# --- Audit log -------------------------------------------------------------------------
-
-
-@bp.post("/auditoria/verificar")
-@admin_only
-def verify_audit():
-    """Recompute the hash chain and say whether every event is as it was written."""
-    form = ButtonForm()
-    if not form.validate_on_submit():
-        abort(400)
-    broken = first_broken_event()
-    if broken is None:
-        flash(_("La cadena de auditoría está íntegra: ningún evento fue alterado."), "success")
-    else:
-        flash(
-            _(
-                "La cadena de auditoría está rota desde el evento N° %(id)s (%(action)s): "
-                "ese evento o uno anterior fue alterado o eliminado.",
-                id=broken.id,
-                action=broken.action,
-            ),
-            "error",
-        )
-    return redirect(url_for("admin.audit_log"))

@@ -2,12 +2,12 @@
 
 from functools import partial
 
-from flask import Blueprint, abort, current_app, flash, g, redirect, render_template, request, url_for
+from flask import abort, current_app, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from portal import audit
-from portal.auth import throttle
+from portal.auth import bp, throttle
 from portal.auth.access import public, signed_in
 from portal.auth.forms import ChangePasswordForm, ForgotPasswordForm, LoginForm, SetPasswordForm
 from portal.auth.service import (
@@ -28,9 +28,6 @@ from portal.models.staff import RESET_PASSWORD
 from portal.models.user import ADMIN, HR, TRAINER, User
 from portal.settings import effective
 from portal.urls import public_url
-
-bp = Blueprint("auth", __name__)
-
 
 # Throttling. Limits are time windows (Flask-Limiter), never a permanent lock: waiting always
 # helps, so nobody can lock a colleague out for good by typing their RUT with wrong passwords.

@@ -1,1 +1,17 @@
-"""The learner's path: dashboard, lessons, commitment, certificate."""
+"""The learner's path: dashboard, lessons, commitment, certificate.
+
+The blueprint is defined here; its routes live in views.py, which register() loads.
+"""
+
+from __future__ import annotations
+
+from flask import Blueprint, Flask
+
+bp = Blueprint("learning", __name__)
+
+
+def register(app: Flask) -> None:
+    """Load the route module (it adds its routes to `bp`) and register the blueprint."""
+    from portal.learning import views  # noqa: F401
+
+    app.register_blueprint(bp)

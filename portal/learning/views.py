@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import json
-from datetime import datetime
 
 from flask import (
-    Blueprint,
     Response,
     abort,
     current_app,
@@ -21,25 +19,20 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from portal import audit
-from portal.admin.personal_data import personal_data
 from portal.auth.access import public, signed_in
 from portal.auth.forms import ButtonForm
 from portal.database import write_transaction
+from portal.dates import local_today
 from portal.extensions import db
-from portal.learning import service
+from portal.learning import bp, service
 from portal.learning.forms import CommitmentForm
 from portal.learning.progress import LOCKED
 from portal.markdown import render_markdown
 from portal.models.types import utcnow
+from portal.people.personal_data import personal_data
 from portal.security import CACHE_FOR_A_YEAR
 from portal.settings import effective
 from portal.training.uploads import upload_folder
-
-bp = Blueprint("learning", __name__)
-
-
-def local_today():
-    return datetime.now(get_timezone()).date()
 
 
 def unlocked_row_or_redirect(slug: str):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask import Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -12,12 +12,10 @@ from portal.auth.access import signed_in
 from portal.auth.forms import ButtonForm
 from portal.extensions import db
 from portal.learning.views import unlocked_row_or_redirect
-from portal.quizzes import service
+from portal.quizzes import bp, service
 from portal.quizzes.forms import answers_from, field_name, quiz_form_for
 from portal.quizzes.grading import InvalidAnswers
 from portal.quizzes.revisions import latest_revision
-
-bp = Blueprint("quizzes", __name__)
 
 _QUESTION_FIELD = re.compile(r"^q\d+$")
 

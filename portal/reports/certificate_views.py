@@ -15,13 +15,14 @@ from sqlalchemy import select
 
 from portal import audit
 from portal.database import write_transaction
+from portal.dates import local_today
 from portal.extensions import db
 from portal.learning import service as learning
 from portal.learning.service import normalize_name
 from portal.models.progress import Certificate
 from portal.models.user import User
-from portal.reports import exports, service
-from portal.reports.views import bp, filter_form, hr_only, local_today
+from portal.reports import bp, exports, hr_only, service
+from portal.reports.forms import filter_form
 
 
 def certificate_file_name(person: User, certificate: Certificate) -> str:

@@ -12,8 +12,9 @@ from flask_login import current_user
 
 from portal import audit
 from portal.database import write_transaction
-from portal.reports import exports
-from portal.reports.views import bp, filter_form, hr_only, local_today
+from portal.dates import local_today
+from portal.reports import bp, exports, hr_only
+from portal.reports.forms import filter_form
 
 
 def _download(body, extension: str, today, size: int | None = None) -> Response:

@@ -1,11 +1,14 @@
-"""The report's filters: a GET form whose values live in the URL, so views can be bookmarked."""
+"""HR's forms: the report's filters (a GET form whose values live in the URL, so views can be
+bookmarked), a person's data, moving due dates and the staff import's upload and confirmation."""
 
 from __future__ import annotations
 
 from email_validator import EmailNotValidError, validate_email
+from flask import request
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, DateField, SelectField, StringField
+from flask_wtf.file import FileField, FileRequired
+from wtforms import BooleanField, DateField, HiddenField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
 
@@ -14,6 +17,7 @@ from portal.learning.progress import COMPLETED, IN_PROGRESS, NOT_STARTED, OVERDU
 from portal.learning.service import renewal_months
 from portal.messages import rut_error_message
 from portal.models.user import User
+from portal.people.departments import departments_in_order
 from portal.reports.service import SORTS, ReportFilters
 from portal.rut import InvalidRut, format_rut, normalize_rut
 
@@ -161,6 +165,11 @@ class DueDateShiftForm(FlaskForm):
     )
 
 
+def person_values(form: FlaskForm) -> dict:
+    """A person form's submitted values as the plain data accounts.create_person and save_person take."""
+    return {name: field.data for name, field in form._fields.items() if name not in ("csrf_token", "roles")}
+
+
 def person_form_data(person: User) -> dict:
     """The plain values a person's edit form shows: what saving it untouched must store again."""
     return {
@@ -172,3 +181,31 @@ def person_form_data(person: User) -> dict:
         "start_date": person.start_date,
         "due_date": person.due_date,
     }
+
+
+def filter_form() -> ReportFilterForm:
+    """The report's filters as the URL gives them, with the statuses and departments to choose from."""
+    form = ReportFilterForm(formdata=request.args)
+    form.set_statuses()
+    form.set_departments(departments_in_order())
+    return form
+
+
+ACCEPTED_TYPES = ".csv,.txt,.xlsx,text/csv,application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+class StaffFileForm(FlaskForm):
+    file = FileField(
+        _l("Archivo CSV o Excel (.xlsx)"),
+        validators=[FileRequired(_l("Elija el archivo con las personas."))],
+        render_kw={"accept": ACCEPTED_TYPES},
+    )
+
+
+class ConfirmImportForm(FlaskForm):
+    #: The signed table (staff_import.pack_ticket).
+    ticket = HiddenField()
+    #: Preview.fingerprint as shown; a different one at confirmation means the data moved on.
+    fingerprint = HiddenField()
+    #: "1" when HR chose to import only the valid rows.
+    skip_invalid = HiddenField()

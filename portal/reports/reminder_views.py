@@ -10,11 +10,11 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf import FlaskForm
 
+from portal.dates import local_today
 from portal.pagination import paginate_list
-from portal.reports import reminders
-from portal.reports.forms import STATUS_LABELS
+from portal.reports import bp, hr_only, reminders
+from portal.reports.forms import STATUS_LABELS, filter_form
 from portal.reports.service import PAGE_SIZE
-from portal.reports.views import bp, filter_form, hr_only, local_today
 from portal.settings import effective
 
 #: Query parameters that are not filters.

@@ -8,48 +8,20 @@ and applies them in one transaction.
 
 from __future__ import annotations
 
-from flask import flash, redirect, render_template, request, url_for
+from flask import flash, make_response, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from flask_wtf import FlaskForm
-from flask_wtf.file import FileField, FileRequired
 from sqlalchemy.exc import IntegrityError
-from wtforms import HiddenField
 
-from portal.auth.access import roles_required
 from portal.extensions import db
-from portal.models.user import HR
-from portal.reports import staff_import as importer
-from portal.reports.forms import EMPLOYMENT_LABELS
-from portal.reports.views import bp
-from portal.reports.welcome import send_welcome_links
-
-ACCEPTED_TYPES = ".csv,.txt,.xlsx,text/csv,application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-
-
-class StaffFileForm(FlaskForm):
-    file = FileField(
-        _l("Archivo CSV o Excel (.xlsx)"),
-        validators=[FileRequired(_l("Elija el archivo con las personas."))],
-        render_kw={"accept": ACCEPTED_TYPES},
-    )
-
-
-class ConfirmImportForm(FlaskForm):
-    #: The signed table (staff_import.pack_ticket).
-    ticket = HiddenField()
-    #: Preview.fingerprint as shown; a different one at confirmation means the data moved on.
-    fingerprint = HiddenField()
-    #: "1" when HR chose to import only the valid rows.
-    skip_invalid = HiddenField()
+from portal.people import staff_import as importer
+from portal.people.welcome import send_welcome_links
+from portal.reports import bp, hr_only
+from portal.reports.forms import EMPLOYMENT_LABELS, ConfirmImportForm, StaffFileForm
 
 
 def render_upload(form: StaffFileForm, problems=(), status: int = 200):
-    return (
-        render_template("reports/import_upload.html", form=form, problems=list(problems)),
-        status,
-    )
+    return make_response(render_template("reports/import_upload.html", form=form, problems=list(problems)), status)
 
 
 def render_preview(
@@ -65,25 +37,23 @@ def render_preview(
     confirm.ticket.data = ticket
     confirm.fingerprint.data = preview.fingerprint
     confirm.skip_invalid.data = "1" if preview.invalid else ""
-    return (
-        render_template(
-            "reports/import_preview.html",
-            preview=preview,
-            file_name=file_name,
-            confirm=confirm,
-            changed=changed,
-            undecided=undecided,
-            create=importer.CREATE,
-            department_line=importer.department_line,
-            describe=importer.describe_value,
-            employment_labels=EMPLOYMENT_LABELS,
-        ),
-        status,
+    page = render_template(
+        "reports/import_preview.html",
+        preview=preview,
+        file_name=file_name,
+        confirm=confirm,
+        changed=changed,
+        undecided=undecided,
+        create=importer.CREATE,
+        department_line=importer.department_line,
+        describe=importer.describe_value,
+        employment_labels=EMPLOYMENT_LABELS,
     )
+    return make_response(page, status)
 
 
 @bp.route("/personas/importar", methods=["GET", "POST"])
-@roles_required(HR)
+@hr_only
 def import_staff():
     """Upload a file and see what importing it would do; nothing is stored."""
     form = StaffFileForm()
@@ -104,7 +74,7 @@ def import_staff():
 
 
 @bp.post("/personas/importar/confirmar")
-@roles_required(HR)
+@hr_only
 def confirm_staff_import():
     """Re-read the reviewed file, re-validate it and apply it in one transaction."""
     form = ConfirmImportForm()

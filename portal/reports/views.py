@@ -1,57 +1,36 @@
-"""HR's pages: completion report, people, exports and reminders."""
+"""HR's pages: the completion report, one person's path, and adding, editing and deactivating people."""
 
 from __future__ import annotations
 
-from datetime import datetime
-
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
-from flask_babel import get_timezone, ngettext
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user
 from sqlalchemy import select
 
-from portal.admin.service import is_anonymised
-from portal.auth.access import roles_required
 from portal.auth.authority import may_manage, out_of_authority_message
-from portal.auth.tokens import SET_PASSWORD_LIFETIME, issue_token
+from portal.dates import local_today
 from portal.extensions import db
 from portal.learning import service as learning
 from portal.learning.progress import COMPLETED, onboarding_status
 from portal.models.quiz import Attempt
-from portal.models.staff import SET_PASSWORD
 from portal.models.types import utcnow
-from portal.models.user import HR, Department, User
-from portal.reports import people, service
+from portal.models.user import User
+from portal.people import accounts, welcome
+from portal.people.departments import departments_in_order
+from portal.people.errors import PersonConflict
+from portal.people.personal_data import is_anonymised
+from portal.reports import bp, hr_only, service
 from portal.reports.forms import (
     EMPLOYMENT_LABELS,
     STATUS_LABELS,
     DueDateShiftForm,
     PersonForm,
-    ReportFilterForm,
+    filter_form,
     person_form_data,
+    person_values,
     status_labels_in_use,
 )
-from portal.reports.welcome import send_welcome_links
-from portal.settings import effective
-from portal.urls import public_url
-
-bp = Blueprint("reports", __name__)
-hr_only = roles_required(HR)
-
-
-def local_today():
-    return datetime.now(get_timezone()).date()
-
-
-def departments_in_order() -> list[Department]:
-    return list(db.session.scalars(select(Department).order_by(Department.name)))
-
-
-def filter_form() -> ReportFilterForm:
-    form = ReportFilterForm(formdata=request.args)
-    form.set_statuses()
-    form.set_departments(departments_in_order())
-    return form
 
 
 @bp.get("/")
@@ -81,16 +60,12 @@ def report():
 @hr_only
 def person(user_id: int):
     """One person's path: modules, attempts, commitment, certificate."""
-    user = db.session.get(User, user_id)
-    if user is None:
-        abort(404)
+    user = db.get_or_404(User, user_id)
     path = learning.learner_path(user.id)
-    attempts = list(
-        db.session.scalars(
-            select(Attempt)
-            .where(Attempt.user_id == user.id, Attempt.submitted_at.is_not(None))
-            .order_by(Attempt.submitted_at)
-        )
+    attempts = db.session.scalars(
+        select(Attempt)
+        .where(Attempt.user_id == user.id, Attempt.submitted_at.is_not(None))
+        .order_by(Attempt.submitted_at)
     )
     by_quiz: dict[int, list[Attempt]] = {}
     for attempt in attempts:
@@ -112,83 +87,67 @@ def person(user_id: int):
     )
 
 
-def person_or_404(user_id: int) -> User:
-    user = db.session.get(User, user_id)
-    if user is None:
-        abort(404)
-    return user
+def changeable_person(user_id: int) -> User:
+    """The person, when HR may change their record.
 
-
-def changeable_person_or_redirect(user_id: int):
-    """The person, or a redirect when they were anonymised (their record can no longer change).
-
-    403 when the account holds a role outside the signed-in person's authority (HR manages staff).
+    404 when there is none; 403 when the account holds a role outside the signed-in person's
+    authority (HR manages staff); back to their page when they were anonymised.
     """
-    user = person_or_404(user_id)
+    user = db.get_or_404(User, user_id)
     if not may_manage(current_user.roles, user.roles):
         abort(403)
     if is_anonymised(user):
         flash(_("Esta persona fue anonimizada: su ficha ya no se puede modificar."), "error")
-        return redirect(url_for("reports.person", user_id=user.id))
+        abort(redirect(url_for("reports.person", user_id=user.id)))
     return user
 
 
-def render_person_form(form: PersonForm, person: User | None, link: str | None = None):
-    return render_template(
-        "reports/person_form.html", form=form, person=person, departments=departments_in_order(), link=link
-    )
-
-
-def save_from_form(form: PersonForm, person: User | None):
-    """Save the person; on a RUT or email conflict, put the message next to the field."""
-    data = {name: field.data for name, field in form._fields.items() if name != "csrf_token"}
-    try:
-        return people.save_person(person, data, onboarding_days=effective("ONBOARDING_DAYS"), actor_id=current_user.id)
-    except people.PersonConflict as conflict:
-        db.session.rollback()
-        getattr(form, conflict.field).errors.append(str(conflict))
-        return None
+def render_person_form(form: PersonForm, person: User | None):
+    return render_template("reports/person_form.html", form=form, person=person, departments=departments_in_order())
 
 
 @bp.route("/personas/nueva", methods=["GET", "POST"])
 @hr_only
 def new_person():
-    """Add one person; shows the one-time link to set their password."""
+    """Add one person; shows the one-time link to set their password (and mails it when they have an email)."""
     form = PersonForm()
-    if form.validate_on_submit():
-        user = save_from_form(form, None)
-        if user is not None:
-            raw = issue_token(user, SET_PASSWORD, SET_PASSWORD_LIFETIME)
-            db.session.commit()
-            link = public_url("auth.set_password", token=raw)
-            mail_problem = None
-            if user.email:
-                mail_problem = send_welcome_links([(user.email, user.full_name, link)], SET_PASSWORD_LIFETIME.days)[
-                    user.email
-                ]
-            flash(_("Persona agregada."), "success")
-            return render_template(
-                "reports/person_created.html",
-                person=user,
-                link=link,
-                days=SET_PASSWORD_LIFETIME.days,
-                mailed=user.email and not mail_problem,
-                mail_problem=mail_problem,
-            )
-    return render_person_form(form, None)
+    if not form.validate_on_submit():
+        return render_person_form(form, None)
+    try:
+        user = accounts.create_person(person_values(form), actor_id=current_user.id)
+    except PersonConflict as conflict:
+        db.session.rollback()
+        getattr(form, conflict.field).errors.append(str(conflict))
+        return render_person_form(form, None)
+    token = welcome.issue_welcome_token(user)
+    db.session.commit()
+    sent = welcome.welcome(user, token)
+    flash(_("Persona agregada."), "success")
+    return render_template(
+        "reports/person_created.html",
+        person=user,
+        link=sent.link,
+        days=sent.days,
+        mailed=sent.mailed,
+        mail_problem=sent.mail_problem,
+    )
 
 
 @bp.route("/personas/<int:user_id>/editar", methods=["GET", "POST"])
 @hr_only
 def edit_person(user_id: int):
-    person = changeable_person_or_redirect(user_id)
-    if not isinstance(person, User):
-        return person
+    person = changeable_person(user_id)
     form = PersonForm(data=person_form_data(person))
-    if form.validate_on_submit() and save_from_form(form, person) is not None:
-        db.session.commit()
-        flash(_("Datos guardados."), "success")
-        return redirect(url_for("reports.person", user_id=person.id))
+    if form.validate_on_submit():
+        try:
+            accounts.save_person(person, person_values(form), actor_id=current_user.id)
+        except PersonConflict as conflict:
+            db.session.rollback()
+            getattr(form, conflict.field).errors.append(str(conflict))
+        else:
+            db.session.commit()
+            flash(_("Datos guardados."), "success")
+            return redirect(url_for("reports.person", user_id=person.id))
     return render_person_form(form, person)
 
 
@@ -200,10 +159,8 @@ def set_active(user_id: int):
     if not active and user_id == current_user.id:
         flash(_("No puede desactivar su propia cuenta."), "error")
         return redirect(url_for("reports.person", user_id=user_id))
-    person = changeable_person_or_redirect(user_id)
-    if not isinstance(person, User):
-        return person
-    people.set_active(person, active, current_user.id)
+    person = changeable_person(user_id)
+    accounts.set_active(person, active, current_user.id)
     db.session.commit()
     flash(_("Cuenta reactivada.") if active else _("Cuenta desactivada: la persona ya no puede ingresar."), "success")
     return redirect(url_for("reports.person", user_id=person.id))
@@ -217,7 +174,7 @@ def confirm_deactivation(user_id: int):
     A read-only page: when there is nothing HR may confirm (someone outside HR's authority, HR's own
     account, an anonymised or already deactivated person), it goes back to the person's page.
     """
-    person = person_or_404(user_id)
+    person = db.get_or_404(User, user_id)
     person_url = url_for("reports.person", user_id=person.id)
     if not may_manage(current_user.roles, person.roles):
         flash(out_of_authority_message(), "error")
@@ -249,16 +206,14 @@ def confirm_deactivation(user_id: int):
 @hr_only
 def password_link(user_id: int):
     """A new one-time link to set the password, for HR to hand over in person."""
-    person = changeable_person_or_redirect(user_id)
-    if not isinstance(person, User):
-        return person
-    raw = people.issue_password_link(person, current_user.id)
+    person = changeable_person(user_id)
+    raw = accounts.issue_password_link(person, current_user.id)
     db.session.commit()
     return render_template(
         "reports/person_created.html",
         person=person,
-        link=public_url("auth.set_password", token=raw),
-        days=SET_PASSWORD_LIFETIME.days,
+        link=welcome.set_password_link(raw),
+        days=welcome.LINK_DAYS,
         reissued=True,
     )
 
@@ -267,14 +222,13 @@ def password_link(user_id: int):
 @hr_only
 def shift_due_dates():
     """Move the due dates of everyone matching the report's filters who has not finished."""
-    filters_form = filter_form()
-    filters = filters_form.to_filters()
+    filters = filter_form().to_filters()
     matching = [
         row for row in service.report_rows(filters, local_today(), service.steps_total()) if row.status != COMPLETED
     ]
     form = DueDateShiftForm()
     if form.validate_on_submit():
-        moved = people.shift_due_dates([row.id for row in matching], form.days.data, current_user.id)
+        moved = accounts.shift_due_dates([row.id for row in matching], form.days.data, current_user.id)
         db.session.commit()
         flash(
             ngettext("Se movió el plazo de %(num)s persona.", "Se movió el plazo de %(num)s personas.", moved),

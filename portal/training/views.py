@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 
 from flask import (
-    Blueprint,
     Response,
     abort,
     current_app,
@@ -32,7 +31,7 @@ from portal.quizzes import statistics as stats
 from portal.quizzes.exchange import ModuleFormatError, export_module, import_module
 from portal.quizzes.grading import QuestionKey, grade
 from portal.quizzes.revisions import latest_revision
-from portal.training import service
+from portal.training import bp, service
 from portal.training.forms import (
     LessonForm,
     ModuleForm,
@@ -42,7 +41,6 @@ from portal.training.forms import (
 )
 from portal.training.uploads import RejectedUpload, save_image
 
-bp = Blueprint("training", __name__)
 trainer_only = roles_required(TRAINER)
 
 

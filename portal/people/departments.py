@@ -1,4 +1,7 @@
-"""HR's changes to people: add, edit, deactivate, move due dates (flush, never commit)."""
+"""Departments: matching the names people write, find-or-create, and the administrators' changes.
+
+All functions flush and never commit; the administrators' changes record their audit event.
+"""
 
 from __future__ import annotations
 
@@ -6,25 +9,14 @@ import re
 import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date, timedelta
 
 from flask_babel import gettext as _
-from sqlalchemy import delete, func, select
+from sqlalchemy import func, select, update
 
 from portal import audit
-from portal.auth.authority import OutOfAuthority, is_last_active_admin, require_authority
-from portal.auth.tokens import SET_PASSWORD_LIFETIME, issue_token
 from portal.extensions import db
-from portal.models.staff import SET_PASSWORD
-from portal.models.user import STAFF, AuthSession, Department, User
-
-
-class PersonConflict(ValueError):
-    """The RUT or email belongs to someone else; `field` names which."""
-
-    def __init__(self, field: str, message: str):
-        super().__init__(message)
-        self.field = field
+from portal.models.user import Department, User
+from portal.people.errors import AdminRuleError, PersonConflict
 
 
 def simplify(text: str) -> str:
@@ -187,100 +179,70 @@ def department_for(data: dict) -> Department | None:
     return find_or_create_department(name)
 
 
-def default_due_date(start: date | None, onboarding_days: int) -> date | None:
-    return start + timedelta(days=onboarding_days) if start else None
+def departments_in_order() -> list[Department]:
+    """Every department, by name (the lists that person forms offer)."""
+    return list(db.session.scalars(select(Department).order_by(Department.name)))
 
 
-def snapshot(user: User | None) -> dict:
-    """A person's editable data as plain values, to compare before and after a save (audit.changes)."""
-    if user is None:
-        return {}
-    return {
-        "rut": user.rut,
-        "full_name": user.full_name,
-        "email": user.email,
-        "department": user.department.name if user.department else None,
-        "employment_type": user.employment_type,
-        "start_date": user.start_date,
-        "due_date": user.due_date,
-    }
+# --- Administrators' changes -------------------------------------------------------------
 
 
-def save_person(user: User | None, data: dict, *, onboarding_days: int, actor_id: int | None) -> User:
-    """Create (user=None) or update a person from cleaned form data.
+def departments_with_counts() -> list[tuple[Department, int]]:
+    count = func.count(User.id)
+    query = (
+        select(Department, count)
+        .outerjoin(User, User.department_id == Department.id)
+        .group_by(Department.id, Department.name)
+        .order_by(Department.name)
+    )
+    return [(department, people_count) for department, people_count in db.session.execute(query)]
 
-    Raises PersonConflict, or OutOfAuthority when the actor may not change this account. The audit
-    event lists the fields that changed with their old and new values; saving a person unchanged
-    records nothing.
-    """
-    if user is not None:
-        require_authority(actor_id, user)
-    taken_rut = db.session.scalar(select(User.id).where(User.rut == data["rut"]))
-    if taken_rut is not None and (user is None or taken_rut != user.id):
-        raise PersonConflict("rut", _("Ya existe una persona con ese RUT."))
-    if data.get("email"):
-        taken_email = db.session.scalar(select(User.id).where(func.lower(User.email) == data["email"]))
-        if taken_email is not None and (user is None or taken_email != user.id):
-            raise PersonConflict("email", _("Ese correo ya pertenece a otra persona."))
-    created = user is None
-    before = snapshot(user)
-    if created:
-        user = User(active=True)
-        user.set_roles([STAFF])
-        db.session.add(user)
-    user.rut = data["rut"]
-    user.full_name = " ".join(data["full_name"].split())
-    user.email = data.get("email") or None
-    user.department = department_for(data)
-    user.employment_type = data.get("employment_type") or None
-    start_moved = created or user.start_date != data.get("start_date")
-    user.start_date = data.get("start_date")
-    if data.get("due_date") or start_moved or user.due_date is not None:
-        # An empty due date means "start + the configured days"; but a person who has no due date
-        # keeps none when their page is saved untouched.
-        user.due_date = data.get("due_date") or default_due_date(user.start_date, onboarding_days)
+
+def clean_department_name(name: str) -> str:
+    return " ".join((name or "").split())
+
+
+def _name_taken(name: str, except_id: int | None = None) -> bool:
+    query = select(Department.id).where(func.lower(Department.name) == name.lower())
+    if except_id is not None:
+        query = query.where(Department.id != except_id)
+    return db.session.scalar(query) is not None
+
+
+def create_department(name: str, actor_id: int) -> Department:
+    name = clean_department_name(name)
+    if _name_taken(name):
+        raise AdminRuleError(_("Ya existe un departamento con ese nombre."), "name")
+    department = Department(name=name)
+    db.session.add(department)
     db.session.flush()
-    changed = audit.changes(before, snapshot(user))
-    if created or changed:
-        audit.record(
-            "staff.created" if created else "staff.updated", actor_id=actor_id, user_id=user.id, changes=changed
-        )
-    return user
+    audit.record("departments.created", actor_id=actor_id, department_id=department.id, name=name)
+    return department
 
 
-def set_active(user: User, active: bool, actor_id: int | None) -> None:
-    """Deactivate someone who left (records stay; their sessions end) or bring them back.
-
-    Raises OutOfAuthority when the actor may not act on this account, or when it is the last
-    active administrator's.
-    """
-    require_authority(actor_id, user)
-    if not active and is_last_active_admin(user):
-        raise OutOfAuthority(_("Es el último administrador activo: no se puede desactivar."))
-    user.active = active
-    if not active:
-        db.session.execute(delete(AuthSession).where(AuthSession.user_id == user.id))
+def rename_department(department: Department, name: str, actor_id: int) -> None:
+    name = clean_department_name(name)
+    if _name_taken(name, except_id=department.id):
+        raise AdminRuleError(_("Ya existe un departamento con ese nombre."), "name")
+    changed = audit.changes({"name": department.name}, {"name": name})
+    if not changed:
+        return
+    department.name = name
     db.session.flush()
-    audit.record("staff.reactivated" if active else "staff.deactivated", actor_id=actor_id, user_id=user.id)
+    audit.record("departments.renamed", actor_id=actor_id, department_id=department.id, changes=changed)
 
 
-def issue_password_link(user: User, actor_id: int | None) -> str:
-    """A new one-time set-password token for `user` (flushes, audited). Raises OutOfAuthority."""
-    require_authority(actor_id, user)
-    raw = issue_token(user, SET_PASSWORD, SET_PASSWORD_LIFETIME)
-    audit.record("staff.password_link_issued", actor_id=actor_id, user_id=user.id)
-    return raw
-
-
-def shift_due_dates(user_ids: list[int], days: int, actor_id: int | None) -> int:
-    """Move the due dates of these people by `days`; people without one get none. Returns the count."""
-    if not user_ids:
-        return 0
-    # Date arithmetic differs between SQLite and PostgreSQL; move them in Python instead.
-    moved = 0
-    for user in db.session.scalars(select(User).where(User.id.in_(user_ids), User.due_date.is_not(None))):
-        user.due_date += timedelta(days=days)
-        moved += 1
+def merge_departments(source: Department, target: Department, actor_id: int) -> int:
+    """Move everyone in `source` to `target` and delete `source`. Returns how many people moved."""
+    if source.id == target.id:
+        raise AdminRuleError(_("Elija un departamento distinto."), "into")
+    moved = db.session.execute(
+        update(User).where(User.department_id == source.id).values(department_id=target.id)
+    ).rowcount
+    details = {"source_id": source.id, "source": source.name, "target_id": target.id, "target": target.name}
+    # The moved rows may be loaded in this session with the old department.
+    db.session.expire_all()
+    db.session.delete(db.session.get(Department, details["source_id"]))
     db.session.flush()
-    audit.record("staff.due_dates_moved", actor_id=actor_id, people=moved, days=days)
+    audit.record("departments.merged", actor_id=actor_id, people=moved, **details)
     return moved
