@@ -64,7 +64,7 @@ def create_person(
     actor_id: int | None,
     onboarding_days: int | None = None,
     department: Department | None | object = FROM_DATA,
-    event: str | None = "staff.created",
+    audited: bool = True,
 ) -> User:
     """Create one active account from plain data; the one way people are created (flushes).
 
@@ -75,8 +75,9 @@ def create_person(
     already resolved the department passes it as `department`. `actor_id` None is the command line.
 
     Raises PersonConflict (RUT, email, department), or OutOfAuthority when the actor may not give
-    these roles. Records `event` with the data as changes (None: the caller records its own, as
-    the staff import does), and accounts.roles_changed when the roles are not just staff.
+    these roles. Records staff.created with the data as changes (unless not `audited`: the staff
+    import records one event for the whole file), and accounts.roles_changed when the roles are
+    not just staff.
     """
     _refuse_taken(data, None)
     wanted = set(roles)
@@ -88,8 +89,8 @@ def create_person(
     db.session.add(user)
     _fill(user, data, onboarding_days, department, start_moved=True)
     db.session.flush()
-    if event is not None:
-        audit.record(event, actor_id=actor_id, user_id=user.id, changes=audit.changes({}, snapshot(user)))
+    if audited:
+        audit.record("staff.created", actor_id=actor_id, user_id=user.id, changes=audit.changes({}, snapshot(user)))
     role_changes = audit.changes({"roles": {STAFF}}, {"roles": wanted})
     if role_changes:
         user.set_roles(wanted)

@@ -77,7 +77,7 @@ def create_people(preview: Preview, departments: dict[str, Department], actor_id
             "due_date": plan.due_date,
         }
         department = departments[row.department] if row.department else None
-        created.append(create_person(data, actor_id=actor_id, onboarding_days=0, department=department, event=None))
+        created.append(create_person(data, actor_id=actor_id, onboarding_days=0, department=department, audited=False))
     return created
 
 
