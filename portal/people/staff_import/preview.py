@@ -29,7 +29,7 @@ from portal.people.staff_import.plan import (
     StaffRow,
 )
 from portal.people.staff_import.reading import Table
-from portal.people.staff_import.rows import flag_repeats, parse_row
+from portal.people.staff_import.rows import ParsedRow, flag_repeats, parse_row
 from portal.settings import effective
 
 
@@ -92,7 +92,29 @@ def build_preview(
     days = effective("ONBOARDING_DAYS") if onboarding_days is None else onboarding_days
     rows = [parse_row(line, cells, columns) for line, cells in table.rows]
     flag_repeats(rows)
+    existing = _existing_accounts(rows)
+    departments = sorted(db.session.scalars(select(Department)), key=lambda department: simplify(department.name))
+    preview = Preview(columns=columns, existing_departments=departments)
+    choices = _department_choices(rows, departments)
+    by_id = {department.id: department for department in departments}
+    for choice in choices.values():
+        raw = None if department_choices is None else department_choices.get(choice.field_name)
+        _decide(choice, raw, by_id, submitted=department_choices is not None, create_unknown=create_departments)
+    preview.department_choices = list(choices.values())
+    facts = [_plan_row(preview, parsed, choices, existing, days) for parsed in rows]
+    facts.append(
+        [
+            [choice.unit, choice.spellings, choice.match and [choice.match.department.id, choice.match.how]]
+            for choice in preview.department_choices
+        ]
+    )
+    preview._facts = hashlib.sha256(json.dumps(facts, sort_keys=True, default=str).encode("utf-8")).hexdigest()
+    return preview
 
+
+def _existing_accounts(rows: list[ParsedRow]) -> dict[str, User]:
+    """The accounts with the rows' RUTs, by RUT; rows whose email is someone else's, or whose account
+    is outside the import's authority, get a reason."""
     ruts = sorted({row.rut for row in rows if row.rut})
     existing: dict[str, User] = {}
     for chunk in _chunks(ruts):
@@ -109,10 +131,11 @@ def build_preview(
         if holder is not None and not may_manage(STAFF_IMPORT_AUTHORITY, holder.roles):
             # The import is HR's tool: it never changes a trainer's, HR's or an administrator's account.
             row.reasons.append(_("la cuenta con este RUT tiene roles que solo Administración puede modificar"))
+    return existing
 
-    departments = sorted(db.session.scalars(select(Department)), key=lambda department: simplify(department.name))
-    by_id = {department.id: department for department in departments}
-    preview = Preview(columns=columns, existing_departments=departments)
+
+def _department_choices(rows: list[ParsedRow], departments: list[Department]) -> dict[str, DepartmentChoice]:
+    """One choice per department unit the valid rows name, in the order the file first names them."""
     choices: dict[str, DepartmentChoice] = {}
     for parsed in rows:
         if parsed.reasons or not parsed.department:
@@ -126,49 +149,39 @@ def build_preview(
         if parsed.department not in choice.spellings:
             choice.spellings.append(parsed.department)
         choice.rows += 1
-    for choice in choices.values():
-        raw = None if department_choices is None else department_choices.get(choice.field_name)
-        _decide(choice, raw, by_id, submitted=department_choices is not None, create_unknown=create_departments)
-    preview.department_choices = list(choices.values())
+    return choices
 
-    facts: list = []
-    for parsed in rows:
-        if parsed.reasons:
-            preview.invalid.append(InvalidRow(parsed.line, parsed.rut_text, parsed.name, tuple(parsed.reasons)))
-            facts.append(["invalid", parsed.line, list(parsed.reasons)])
-            continue
-        choice = choices[department_unit(parsed.department)] if parsed.department else None
-        row = StaffRow(
-            line=parsed.line,
-            rut=parsed.rut,
-            full_name=parsed.name,
-            email=parsed.email,
-            department=choice.target if choice else None,
-            employment_type=parsed.employment_type,
-            start_date=parsed.start_date,
-            due_date=parsed.due_date,
-        )
-        unit = choice.unit if choice else None
-        user = existing.get(row.rut)
-        if user is None:
-            due = row.due_date or default_due_date(row.start_date, days)
-            preview.creates.append(PlannedCreate(row=row, due_date=due))
-            facts.append(["create", row.line, row.rut, row.full_name, row.email, row.employment_type, due, unit])
-            continue
-        plan = PlannedUpdate(
-            row=row, user_id=user.id, current_name=user.full_name, active=user.active, changes=_changes(user, row, days)
-        )
-        (preview.updates if plan.changes else preview.unchanged).append(plan)
-        other_changes = [[c.field, str(c.old), str(c.new)] for c in plan.changes if c.field != "department"]
-        facts.append(["update", row.line, user.id, other_changes, user.department_id, unit])
-    facts.append(
-        [
-            [choice.unit, choice.spellings, choice.match and [choice.match.department.id, choice.match.how]]
-            for choice in preview.department_choices
-        ]
+
+def _plan_row(
+    preview: Preview, parsed: ParsedRow, choices: dict[str, DepartmentChoice], existing: dict[str, User], days: int
+) -> list:
+    """Add the row to the preview (invalid, create, update or unchanged); return its facts for the fingerprint."""
+    if parsed.reasons:
+        preview.invalid.append(InvalidRow(parsed.line, parsed.rut_text, parsed.name, tuple(parsed.reasons)))
+        return ["invalid", parsed.line, list(parsed.reasons)]
+    choice = choices[department_unit(parsed.department)] if parsed.department else None
+    row = StaffRow(
+        line=parsed.line,
+        rut=parsed.rut,
+        full_name=parsed.name,
+        email=parsed.email,
+        department=choice.target if choice else None,
+        employment_type=parsed.employment_type,
+        start_date=parsed.start_date,
+        due_date=parsed.due_date,
     )
-    preview._facts = hashlib.sha256(json.dumps(facts, sort_keys=True, default=str).encode("utf-8")).hexdigest()
-    return preview
+    unit = choice.unit if choice else None
+    user = existing.get(row.rut)
+    if user is None:
+        due = row.due_date or default_due_date(row.start_date, days)
+        preview.creates.append(PlannedCreate(row=row, due_date=due))
+        return ["create", row.line, row.rut, row.full_name, row.email, row.employment_type, due, unit]
+    plan = PlannedUpdate(
+        row=row, user_id=user.id, current_name=user.full_name, active=user.active, changes=_changes(user, row, days)
+    )
+    (preview.updates if plan.changes else preview.unchanged).append(plan)
+    other_changes = [[c.field, str(c.old), str(c.new)] for c in plan.changes if c.field != "department"]
+    return ["update", row.line, user.id, other_changes, user.department_id, unit]
 
 
 def _changes(user: User, row: StaffRow, days: int) -> tuple[Change, ...]:

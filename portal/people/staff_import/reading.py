@@ -202,6 +202,54 @@ class _PartTooBig(Exception):
         self.error = error
 
 
+def _too_big() -> ImportFileError:
+    return ImportFileError(_("El libro de Excel es demasiado grande. Divídalo en partes más pequeñas."))
+
+
+def _too_many_cells() -> ImportFileError:
+    return ImportFileError(
+        _(
+            "El libro de Excel tiene demasiadas celdas. Deje en el libro solo la hoja con las personas, "
+            "con una fila por persona, o divídalo en partes más pequeñas."
+        )
+    )
+
+
+class _PartCount:
+    """What the scan of one XML part has met so far; start() raises _PartTooBig past a limit."""
+
+    def __init__(self):
+        self.root: str | None = None
+        self.elements = self.rows = self.cells = self.strings = 0
+
+    def start(self, name: str, attributes: dict) -> None:
+        local = name.rpartition(":")[2]
+        if self.root is None:
+            self.root = local
+        self.elements += 1
+        if self.elements > {"worksheet": 4 * MAX_CELLS, "sst": 3 * MAX_SHARED_STRINGS}.get(
+            self.root, MAX_PART_ELEMENTS
+        ):
+            raise _PartTooBig(_too_many_cells() if self.root == "worksheet" else _too_big())
+        if self.root == "worksheet":
+            self._worksheet_element(local, attributes)
+        elif self.root == "sst" and local == "si":
+            self.strings += 1
+            if self.strings > MAX_SHARED_STRINGS:
+                raise _PartTooBig(_too_big())
+
+    def _worksheet_element(self, local: str, attributes: dict) -> None:
+        if local == "row":
+            number = attributes.get("r", "")
+            self.rows = max(self.rows + 1, int(number) if number.isdigit() else 0)
+            if self.rows > MAX_LINES:
+                raise _PartTooBig(_too_many_lines())
+        elif local == "c":
+            self.cells += 1
+            if self.cells > MAX_CELLS:
+                raise _PartTooBig(_too_many_cells())
+
+
 def _scan_xlsx_part(source, deadline: _Deadline) -> None:
     """Stream one XML part of an XLSX through expat and refuse it when it is bigger than any HR file.
 
@@ -211,44 +259,12 @@ def _scan_xlsx_part(source, deadline: _Deadline) -> None:
     count with the gaps that their numbers leave (openpyxl yields those as empty rows too).
     Raises ImportFileError.
     """
-    too_big = ImportFileError(_("El libro de Excel es demasiado grande. Divídalo en partes más pequeñas."))
-    too_many_cells = ImportFileError(
-        _(
-            "El libro de Excel tiene demasiadas celdas. Deje en el libro solo la hoja con las personas, "
-            "con una fila por persona, o divídalo en partes más pequeñas."
-        )
-    )
-    state = {"root": None, "elements": 0, "rows": 0, "cells": 0, "strings": 0}
-
-    def start(name: str, attributes: dict) -> None:
-        local = name.rpartition(":")[2]
-        if state["root"] is None:
-            state["root"] = local
-        state["elements"] += 1
-        if state["elements"] > {"worksheet": 4 * MAX_CELLS, "sst": 3 * MAX_SHARED_STRINGS}.get(
-            state["root"], MAX_PART_ELEMENTS
-        ):
-            raise _PartTooBig(too_many_cells if state["root"] == "worksheet" else too_big)
-        if state["root"] == "worksheet":
-            if local == "row":
-                number = attributes.get("r", "")
-                state["rows"] = max(state["rows"] + 1, int(number) if number.isdigit() else 0)
-                if state["rows"] > MAX_LINES:
-                    raise _PartTooBig(_too_many_lines())
-            elif local == "c":
-                state["cells"] += 1
-                if state["cells"] > MAX_CELLS:
-                    raise _PartTooBig(too_many_cells)
-        elif state["root"] == "sst" and local == "si":
-            state["strings"] += 1
-            if state["strings"] > MAX_SHARED_STRINGS:
-                raise _PartTooBig(too_big)
 
     def no_doctype(*_args) -> None:
-        raise _PartTooBig(too_big)  # workbooks never declare one; entity tricks start here
+        raise _PartTooBig(_too_big())  # workbooks never declare one; entity tricks start here
 
     parser = expat.ParserCreate()
-    parser.StartElementHandler = start
+    parser.StartElementHandler = _PartCount().start
     parser.StartDoctypeDeclHandler = no_doctype
     try:
         while chunk := source.read(64 * 1024):
@@ -259,55 +275,59 @@ def _scan_xlsx_part(source, deadline: _Deadline) -> None:
         raise stop.error from None
 
 
+def _not_xlsx() -> ImportFileError:
+    return ImportFileError(_("El archivo no es un libro de Excel (.xlsx) válido. Ábralo en Excel y guárdelo de nuevo."))
+
+
 def _xlsx_rows(data: bytes, deadline: _Deadline) -> list[tuple[int, list[str]]]:
+    try:
+        _scan_xlsx(data, deadline)
+        return _first_sheet_rows(data, deadline)
+    except ImportFileError:
+        raise
+    except Exception as error:  # damaged or encrypted archive, malformed XML; openpyxl raises many kinds
+        current_app.logger.info("unreadable XLSX in staff import: %r", error)
+        raise _not_xlsx() from None
+
+
+def _scan_xlsx(data: bytes, deadline: _Deadline) -> None:
+    """Refuse an archive that is no workbook, or that is bigger than any HR file, before openpyxl reads it."""
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        entries = archive.infolist()
+        if "xl/workbook.xml" not in {entry.filename for entry in entries}:
+            raise _not_xlsx()
+        if sum(entry.file_size for entry in entries) > MAX_UNZIPPED_BYTES:
+            raise _too_big()
+        for entry in entries:
+            if entry.filename.lower().endswith((".xml", ".rels")):
+                with archive.open(entry) as source:
+                    _scan_xlsx_part(source, deadline)
+
+
+def _first_sheet_rows(data: bytes, deadline: _Deadline) -> list[tuple[int, list[str]]]:
     from openpyxl import load_workbook
 
-    not_xlsx = _("El archivo no es un libro de Excel (.xlsx) válido. Ábralo en Excel y guárdelo de nuevo.")
-    try:
-        with zipfile.ZipFile(io.BytesIO(data)) as archive:
-            entries = archive.infolist()
-            names = {entry.filename for entry in entries}
-            if "xl/workbook.xml" not in names:
-                raise ImportFileError(not_xlsx)
-            if sum(entry.file_size for entry in entries) > MAX_UNZIPPED_BYTES:
-                raise ImportFileError(_("El libro de Excel es demasiado grande. Divídalo en partes más pequeñas."))
-            for entry in entries:
-                if entry.filename.lower().endswith((".xml", ".rels")):
-                    with archive.open(entry) as source:
-                        _scan_xlsx_part(source, deadline)
-    except ImportFileError:
-        raise
-    except Exception as error:  # damaged or encrypted archive, unknown compression, malformed XML
-        current_app.logger.info("unreadable XLSX in staff import: %r", error)
-        raise ImportFileError(not_xlsx) from None
-
     rows: list[tuple[int, list[str]]] = []
-    try:
-        # openpyxl warns about workbook features it drops (styles, validations); they do not
-        # matter for reading values. defusedxml, when installed, guards its XML parsing.
-        with warnings.catch_warnings():
-            warnings.filterwarnings("ignore", category=UserWarning, module="openpyxl")
-            workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-            try:
-                sheet = workbook.worksheets[0]
-                # Every row counts, empty ones too (openpyxl also yields the rows a sheet skips).
-                for line, values in enumerate(sheet.iter_rows(max_col=MAX_COLUMNS, values_only=True), start=1):
-                    if line > MAX_LINES:
-                        raise _too_many_lines()
-                    if line % 256 == 0:
-                        deadline.check()
-                    cells = [_cell_text(value) for value in values]
-                    while cells and not cells[-1]:
-                        cells.pop()
-                    if cells:
-                        rows.append((line, cells))
-            finally:
-                workbook.close()
-    except ImportFileError:
-        raise
-    except Exception as error:  # openpyxl raises many kinds of errors for damaged files
-        current_app.logger.info("unreadable XLSX in staff import: %r", error)
-        raise ImportFileError(not_xlsx) from None
+    # openpyxl warns about workbook features it drops (styles, validations); they do not
+    # matter for reading values. defusedxml, when installed, guards its XML parsing.
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", category=UserWarning, module="openpyxl")
+        workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+        try:
+            sheet = workbook.worksheets[0]
+            # Every row counts, empty ones too (openpyxl also yields the rows a sheet skips).
+            for line, values in enumerate(sheet.iter_rows(max_col=MAX_COLUMNS, values_only=True), start=1):
+                if line > MAX_LINES:
+                    raise _too_many_lines()
+                if line % 256 == 0:
+                    deadline.check()
+                cells = [_cell_text(value) for value in values]
+                while cells and not cells[-1]:
+                    cells.pop()
+                if cells:
+                    rows.append((line, cells))
+        finally:
+            workbook.close()
     return rows
 
 

@@ -56,6 +56,8 @@ class ParsedRow:
 
 
 def parse_row(line: int, cells: list[str], columns: Columns) -> ParsedRow:
+    """Read one row of the file; what is wrong with it goes into the row's reasons, in column order."""
+
     def cell(role: str) -> str:
         position = columns.index.get(role)
         return cells[position].strip() if position is not None and position < len(cells) else ""
@@ -71,34 +73,45 @@ def parse_row(line: int, cells: list[str], columns: Columns) -> ParsedRow:
         if not given:
             name = ""
     row = ParsedRow(line=line, rut_text=rut_text, name=clean_text(name))
+    _read_identity(row)
+    _read_email(row, cell("email"))
+    _read_department(row, clean_text(cell("department")))
+    _read_employment_type(row, cell("employment_type"))
+    _read_dates(row, cell("start_date"), cell("due_date"))
+    return row
 
-    if not rut_text:
+
+def _read_identity(row: ParsedRow) -> None:
+    if not row.rut_text:
         row.reasons.append(_("falta el RUT"))
     else:
         try:
-            row.rut = normalize_rut(rut_text)
+            row.rut = normalize_rut(row.rut_text)
         except InvalidRut as error:
-            row.reasons.append(_("RUT «%(rut)s»: %(problem)s", rut=rut_text, problem=rut_error_message(error)))
+            row.reasons.append(_("RUT «%(rut)s»: %(problem)s", rut=row.rut_text, problem=rut_error_message(error)))
     if not row.name:
         row.reasons.append(_("falta el nombre"))
     elif len(row.name) > MAX_NAME_LENGTH:
         row.reasons.append(_("el nombre supera los %(max)d caracteres", max=MAX_NAME_LENGTH))
 
-    email = cell("email")
+
+def _read_email(row: ParsedRow, email: str) -> None:
     if email:
         try:
             row.email = validate_email(email, check_deliverability=False).normalized.lower()
         except EmailNotValidError:
             row.reasons.append(_("correo no válido «%(email)s»", email=email))
 
-    department = clean_text(cell("department"))
+
+def _read_department(row: ParsedRow, department: str) -> None:
     if department:
         if len(department) > MAX_DEPARTMENT_LENGTH:
             row.reasons.append(_("el departamento supera los %(max)d caracteres", max=MAX_DEPARTMENT_LENGTH))
         else:
             row.department = department
 
-    kind = cell("employment_type")
+
+def _read_employment_type(row: ParsedRow, kind: str) -> None:
     if kind:
         row.employment_type = EMPLOYMENT_ALIASES.get(simplify(kind))
         if row.employment_type is None:
@@ -109,19 +122,18 @@ def parse_row(line: int, cells: list[str], columns: Columns) -> ParsedRow:
                 )
             )
 
-    start = cell("start_date")
+
+def _read_dates(row: ParsedRow, start: str, due: str) -> None:
     if start:
         row.start_date = parse_date(start)
         if row.start_date is None:
             row.reasons.append(_("fecha de ingreso no reconocida «%(value)s» (use dd-mm-aaaa)", value=start))
-    due = cell("due_date")
     if due:
         row.due_date = parse_date(due)
         if row.due_date is None:
             row.reasons.append(_("fecha límite no reconocida «%(value)s» (use dd-mm-aaaa)", value=due))
     if row.start_date and row.due_date and row.due_date < row.start_date:
         row.reasons.append(_("la fecha límite es anterior a la fecha de ingreso"))
-    return row
 
 
 def _lines_text(lines: list[int]) -> str:
