@@ -1,13 +1,11 @@
 """The completion list as CSV and XLSX files for HR: columns, cell safety and streaming writers.
 
-Both writers take any iterable of `PersonRow` (normally `service.report_rows`, which streams from the
-database with `yield_per`) and never hold the whole list (other tables, such as the audit log's export,
-pass their own `columns`): the CSV writer yields bytes a few rows at a
-time, and the XLSX writer uses openpyxl's write-only mode, which serialises each row as it arrives.
+Both writers take any iterable of `PersonRow` (normally `service.report_rows`, streamed with `yield_per`)
+and never hold the whole list (other tables, such as the audit log's, pass their own `columns`): the CSV
+writer yields bytes a few rows at a time, and the XLSX writer uses openpyxl's write-only mode.
 
-Beyond the report's columns, each required published module gets three (best score, attempts, the day it
-was completed) and the commitment one (the day it was signed), all of the person's current cycle: see
-`columns_for` and `service.export_rows`, which reads them for a few hundred people at a time.
+Each required published module adds three columns (best score, attempts, the day it was completed) and the
+commitment one (the day it was signed), of the person's current cycle (`columns_for`, `details.export_rows`).
 
 Text that a spreadsheet could take for a formula (starting with =, +, -, @, tab or carriage return) is
 neutralised: in CSV it gets a leading apostrophe; in XLSX it is stored as a plain text cell (never a
@@ -33,7 +31,7 @@ from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 
-from portal.reports import service
+from portal.reports import details, service
 from portal.reports.forms import EMPLOYMENT_LABELS, STATUS_LABELS
 from portal.reports.service import ModuleResult, PathModule, PersonRow, ReportFilters
 from portal.rut import format_rut
@@ -151,8 +149,8 @@ def columns_for(modules: Iterable[PathModule]) -> tuple[Column, ...]:
 
 def people_and_columns(filters: ReportFilters, today: date) -> tuple[Iterator[PersonRow], tuple[Column, ...]]:
     """What an export writes: the filtered people, streamed with their module results, and the columns."""
-    modules = service.required_modules()
-    return service.export_rows(filters, today, service.steps_total(), modules), columns_for(modules)
+    modules = details.required_modules()
+    return details.export_rows(filters, today, service.steps_total(), modules), columns_for(modules)
 
 
 def headers(columns: tuple[Column, ...] = COLUMNS) -> list[str]:

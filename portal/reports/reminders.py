@@ -139,54 +139,9 @@ def compose(person: PersonRow, today: date, link: str) -> tuple[str, str]:
         subject = _("Recordatorio: el plazo de su inducción ya venció")
     else:
         subject = _("Recordatorio: complete su inducción")
-    paragraphs = [_("Hola, %(name)s:", name=person.full_name)]
-    if renewal:
-        paragraphs.append(
-            _(
-                "Le escribimos del Portal de Inducción de %(institution)s: la vigencia de la inducción que usted "
-                "completó el %(completed)s terminó el %(expired)s, y debe renovarla con un repaso: "
-                "volver a leer las lecciones, aprobar los cuestionarios y firmar de nuevo el compromiso. "
-                "Su avance en el repaso es de %(percent)s %% (%(done)s de %(total)s pasos).",
-                institution=institution,
-                completed=format_date(person.completed_at, "dd-MM-yyyy"),
-                expired=format_date(completion_expiry(person.completed_at), "dd-MM-yyyy"),
-                percent=person.percent,
-                done=person.steps_done,
-                total=person.steps_total,
-            )
-        )
-    else:
-        paragraphs.append(
-            _(
-                "Le escribimos del Portal de Inducción de %(institution)s para recordarle que su inducción "
-                "aún no está completa. Su avance es de %(percent)s %% (%(done)s de %(total)s pasos).",
-                institution=institution,
-                percent=person.percent,
-                done=person.steps_done,
-                total=person.steps_total,
-            )
-        )
+    paragraphs = [_("Hola, %(name)s:", name=person.full_name), _progress_paragraph(person, institution, renewal)]
     if person.due_date is not None and not renewal:
-        due = person.due_date.strftime("%d-%m-%Y")
-        days = (person.due_date - today).days
-        if overdue:
-            paragraphs.append(
-                _(
-                    "El plazo para completarla venció el %(date)s. Le pedimos completarla lo antes posible.",
-                    date=due,
-                )
-            )
-        elif days == 0:
-            paragraphs.append(_("El plazo para completarla vence hoy, %(date)s.", date=due))
-        else:
-            paragraphs.append(
-                ngettext(
-                    "El plazo para completarla vence el %(date)s (queda %(num)s día).",
-                    "El plazo para completarla vence el %(date)s (quedan %(num)s días).",
-                    days,
-                    date=due,
-                )
-            )
+        paragraphs.append(_due_paragraph(person.due_date, today, overdue))
     paragraphs.append(
         (_("Puede comenzarla aquí:") if person.steps_done == 0 else _("Puede continuar donde la dejó:")) + "\n" + link
     )
@@ -194,6 +149,45 @@ def compose(person: PersonRow, today: date, link: str) -> tuple[str, str]:
     paragraphs.append(_("Saludos cordiales,") + "\n" + _("Recursos Humanos") + "\n" + institution)
     paragraphs.append("-- \n" + _("Este es un mensaje automático del Portal de Inducción."))
     return subject, "\n\n".join(paragraphs) + "\n"
+
+
+def _progress_paragraph(person: PersonRow, institution: str, renewal: bool) -> str:
+    if renewal:
+        return _(
+            "Le escribimos del Portal de Inducción de %(institution)s: la vigencia de la inducción que usted "
+            "completó el %(completed)s terminó el %(expired)s, y debe renovarla con un repaso: "
+            "volver a leer las lecciones, aprobar los cuestionarios y firmar de nuevo el compromiso. "
+            "Su avance en el repaso es de %(percent)s %% (%(done)s de %(total)s pasos).",
+            institution=institution,
+            completed=format_date(person.completed_at, "dd-MM-yyyy"),
+            expired=format_date(completion_expiry(person.completed_at), "dd-MM-yyyy"),
+            percent=person.percent,
+            done=person.steps_done,
+            total=person.steps_total,
+        )
+    return _(
+        "Le escribimos del Portal de Inducción de %(institution)s para recordarle que su inducción "
+        "aún no está completa. Su avance es de %(percent)s %% (%(done)s de %(total)s pasos).",
+        institution=institution,
+        percent=person.percent,
+        done=person.steps_done,
+        total=person.steps_total,
+    )
+
+
+def _due_paragraph(due_date: date, today: date, overdue: bool) -> str:
+    due = due_date.strftime("%d-%m-%Y")
+    days = (due_date - today).days
+    if overdue:
+        return _("El plazo para completarla venció el %(date)s. Le pedimos completarla lo antes posible.", date=due)
+    if days == 0:
+        return _("El plazo para completarla vence hoy, %(date)s.", date=due)
+    return ngettext(
+        "El plazo para completarla vence el %(date)s (queda %(num)s día).",
+        "El plazo para completarla vence el %(date)s (quedan %(num)s días).",
+        days,
+        date=due,
+    )
 
 
 def _last_sent_within_interval(user_id: int, now: datetime) -> datetime | None:
