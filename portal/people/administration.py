@@ -81,7 +81,7 @@ def change_roles(user: User, roles, actor_id: int) -> bool:
 
 
 def set_active(user: User, active: bool, actor_id: int) -> None:
-    """Deactivate or reactivate an account (people.set_active), refusing to lock the portal out."""
+    """Deactivate or reactivate an account (accounts.set_active), refusing to lock the portal out."""
     if not active:
         if user.id == actor_id:
             raise AdminRuleError(_("No puede desactivar su propia cuenta."))

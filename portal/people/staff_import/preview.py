@@ -82,7 +82,7 @@ def build_preview(
 ) -> Preview:
     """Validate every row and compare it with the database; writes nothing. Raises ImportFileError.
 
-    Each department the file names is matched with the portal's (people.match_department). The
+    Each department the file names is matched with the portal's (departments.match_department). The
     match is the default choice; a department without one stays undecided unless
     `create_departments` (the command line's flag) says to create it. `department_choices` are
     the values HR submitted (field name -> existing department id or CREATE): when given, every
