@@ -8,7 +8,7 @@ from datetime import date, timedelta
 from sqlalchemy import select
 
 from portal.auth.service import hash_password
-from portal.cli import seed_content
+from portal.content.seed import seed_content
 from portal.learning import service as learning
 from portal.models.curriculum import Module
 from portal.models.quiz import MULTIPLE
