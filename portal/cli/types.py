@@ -29,8 +29,9 @@ class EmailType(click.ParamType):
     def convert(self, value, param, ctx):
         try:
             return normalize_email(value)
-        except InvalidEmail as error:
-            self.fail(f"correo no válido: {error}", param, ctx)
+        except InvalidEmail:
+            # email_validator explains in English; the person form's words instead.
+            self.fail(f"correo no válido: «{value}». Escriba un correo como nombre@municipalidad.cl.", param, ctx)
 
 
 RUT = RutType()
