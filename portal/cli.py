@@ -310,10 +310,7 @@ def register_commands(app) -> None:
         from portal.reports.views import local_today
 
         if not current_app.config.get("BASE_URL"):
-            if current_app.config["ENV"] == "production" and not dry_run:
-                raise click.ClickException(
-                    _("Configure PORTAL_BASE_URL: los correos deben enlazar a la dirección pública del portal.")
-                )
+            # Development only: production refuses to start without PORTAL_BASE_URL (config.py).
             warning = _("Aviso: PORTAL_BASE_URL no está configurada; los correos enlazan a %(url)s.")
             click.echo(warning % {"url": reminders.portal_url()}, err=True)
         today = local_today()
