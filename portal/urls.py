@@ -7,8 +7,9 @@ from werkzeug.routing import IntegerConverter
 
 #: Used when PORTAL_BASE_URL is not set (development only: production refuses to start without it).
 FALLBACK_BASE_URL = "http://127.0.0.1:5000"
-#: The largest id a database holds (a signed 64-bit integer); larger ones crashed the drivers.
-LARGEST_ID = 2**63 - 1
+#: The largest id the database holds: ids are `integer` columns, 32-bit on PostgreSQL (larger values
+#: failed there with "integer out of range", and past 2**63 with OverflowError on SQLite).
+LARGEST_ID = 2**31 - 1
 
 
 def base_url() -> str:

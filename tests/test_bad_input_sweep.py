@@ -24,6 +24,7 @@ import pytest
 from sqlalchemy import select, update
 from werkzeug.datastructures import FileStorage
 from werkzeug.exceptions import MethodNotAllowed, NotFound
+from werkzeug.routing import IntegerConverter
 
 from portal.auth.tokens import SET_PASSWORD_LIFETIME, issue_token
 from portal.extensions import db, limiter
@@ -31,6 +32,7 @@ from portal.models.curriculum import Lesson, Module
 from portal.models.staff import SET_PASSWORD
 from portal.models.user import ADMIN, HR, STAFF, TRAINER, Department, User
 from portal.rut import check_digit, format_rut
+from portal.urls import LARGEST_ID
 from tests.conftest import PASSWORD, login
 
 HOSTILE = [
@@ -50,6 +52,7 @@ HOSTILE = [
     "@SUM(A1)",
     "   \t  ",
     "9" * 400,
+    str(2**31),  # one past the largest id: PostgreSQL's integer columns refused it with a 500
 ]
 HOSTILE_FILE_NAME = '"><img src=x onerror=alert(1)>.csv'
 SLUG = "mision-y-vision"
@@ -661,3 +664,56 @@ def test_every_field_on_the_pages_is_in_the_sweep(app, make_user):
             assert names <= known, (page, endpoint, names - known)
     # The forms reached from these pages cover most of the POST routes.
     assert len(seen) >= len(SPECS) // 2, sorted(seen)
+
+
+# --- Classes of input that crashed: huge ids, extreme dates, digits of other scripts -------------
+
+#: The largest id (ids are 32-bit integers on PostgreSQL), one more, past SQLite's 64 bits (OverflowError),
+#: and past Python's int() limit of 4,300 digits.
+HUGE_NUMBERS = [str(LARGEST_ID), str(LARGEST_ID + 1), str(2**63), "9" * 40, "9" * 5000]
+#: Query parameters that pages read as numbers (page, version, example person, ...).
+NUMERIC_QUERY = ("pagina", "version", "desde", "hasta", "ejemplo", "persona", "departamento")
+_RULE_ARGUMENT = re.compile(r"<(?:[^:<>]+:)?([^<>]+)>")
+
+
+def int_arguments(rule) -> list[str]:
+    return [name for name, converter in rule._converters.items() if isinstance(converter, IntegerConverter)]
+
+
+def test_huge_ids_on_every_int_route_are_never_a_server_error(app, make_user):
+    """Every `<int:>` route of the URL map, every method, as someone with every role: 4xx or a redirect."""
+    ctx = signed_in_context(app, make_user)
+    setup_quiz_attempt(ctx)
+    rules = [rule for rule in app.url_map.iter_rules() if int_arguments(rule)]
+    assert len(rules) >= 20, [rule.rule for rule in rules]
+    for rule in rules:
+        for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
+            for huge in HUGE_NUMBERS:
+                numbers = int_arguments(rule)
+                path = _RULE_ARGUMENT.sub(
+                    lambda m, huge=huge, numbers=numbers: huge if m[1] in numbers else SLUG, rule.rule
+                )
+                response = ctx.client.open(path, method=method, data={"confirmation": "ANONIMIZAR"})
+                assert response.status_code < 500, (method, rule.rule, huge[:30])
+                if huge != str(LARGEST_ID):
+                    assert response.status_code in {404, 405}, (method, rule.rule, huge[:30])
+
+
+def test_huge_numbers_in_query_strings_are_never_a_server_error(app, make_user):
+    """Every GET page without path arguments, and every `<int:>` page, with huge numeric parameters."""
+    ctx = signed_in_context(app, make_user)
+    for rule in app.url_map.iter_rules():
+        if "GET" not in rule.methods or (rule.arguments and not int_arguments(rule)):
+            continue
+        if rule.endpoint in {"auth.logout"}:
+            continue
+        path = _RULE_ARGUMENT.sub(lambda m: str(ctx.person_id) if "id" in m.group(1) else "1", rule.rule)
+        path = path.replace("/modulos/1", f"/modulos/{SLUG}")
+        for huge in HUGE_NUMBERS:
+            try:
+                response = ctx.client.get(path, query_string={name: huge for name in NUMERIC_QUERY})
+                response.get_data()  # a streamed export runs to its end
+                response.close()
+            except Exception as error:  # TESTING propagates exceptions: say which page raised
+                raise AssertionError(f"{path} ?{huge[:30]} raised {error!r}") from error
+            assert response.status_code < 500, (rule.rule, huge[:30])
