@@ -27,6 +27,7 @@ from werkzeug.exceptions import MethodNotAllowed, NotFound
 from werkzeug.routing import IntegerConverter
 
 from portal.auth.tokens import SET_PASSWORD_LIFETIME, issue_token
+from portal.dates import EARLIEST, LATEST
 from portal.extensions import db, limiter
 from portal.models.curriculum import Lesson, Module
 from portal.models.staff import SET_PASSWORD
@@ -717,3 +718,120 @@ def test_huge_numbers_in_query_strings_are_never_a_server_error(app, make_user):
             except Exception as error:  # TESTING propagates exceptions: say which page raised
                 raise AssertionError(f"{path} ?{huge[:30]} raised {error!r}") from error
             assert response.status_code < 500, (rule.rule, huge[:30])
+
+
+EXTREME_DATES = ["9999-12-31", "0001-01-01", "1899-12-31", "2200-01-01"]
+#: The last accepted date: start + onboarding days, or a due date moved, passes the edge.
+EDGE_DATES = [LATEST.isoformat(), EARLIEST.isoformat()]
+OUT_OF_RANGE = "La fecha debe estar entre el 01-01-1900 y el 31-12-2199."
+
+
+class DateInputs(HTMLParser):
+    """The date inputs of each form on a page: (method, action, {date input names})."""
+
+    def __init__(self):
+        super().__init__()
+        self.forms: list[tuple[str, str, set[str]]] = []
+
+    def handle_starttag(self, tag, attrs):
+        attributes = dict(attrs)
+        if tag == "form":
+            self.forms.append(((attributes.get("method") or "get").lower(), attributes.get("action") or "", set()))
+        elif tag == "input" and attributes.get("type") == "date" and self.forms:
+            self.forms[-1][2].add(attributes["name"])
+
+
+def date_forms(ctx: Context) -> list[tuple[str, str, str, set[str]]]:
+    """(page, method, path, date fields) of every form with a date input on the pages the sweep reads."""
+    pages = pages_showing_stored_values(ctx) + ["/rrhh/personas/nueva", "/admin/cuentas/nueva"]
+    found = []
+    for page in pages:
+        parser = DateInputs()
+        parser.feed(ctx.client.get(page).get_data(as_text=True))
+        for method, action, names in parser.forms:
+            if names:
+                found.append((page, method, urlsplit(action).path or page, names))
+    return found
+
+
+def test_every_date_field_of_every_form_is_bounded():
+    """A DateField that is not a BoundedDateField would take 31-12-9999 and crash on arithmetic."""
+    from flask_wtf import FlaskForm
+    from wtforms import DateField, DateTimeField
+
+    import portal.admin.forms
+    import portal.auth.forms
+    import portal.learning.forms
+    import portal.quizzes.forms
+    import portal.reports.forms
+    import portal.training.forms  # noqa: F401
+    from portal.fields import BoundedDateField
+
+    forms, pending = [], [FlaskForm]
+    while pending:
+        forms += (subclasses := pending.pop().__subclasses__())
+        pending += subclasses
+    date_fields = [
+        (form.__name__, name, unbound.field_class)
+        for form in forms
+        for name, unbound in vars(form).items()
+        if getattr(unbound, "field_class", None) and issubclass(unbound.field_class, (DateField, DateTimeField))
+    ]
+    assert len(date_fields) >= 6, date_fields
+    assert [field for field in date_fields if field[2] is not BoundedDateField] == []
+
+
+def test_extreme_dates_in_every_date_input_get_a_message_not_a_500(app, make_user):
+    """Every date input of the pages' forms (people, filters, audit log) with years 1 and 9999."""
+    ctx = signed_in_context(app, make_user)
+    forms = date_forms(ctx)
+    endpoints = {app.url_map.bind("localhost").match(path, method=method.upper())[0] for _, method, path, _ in forms}
+    assert {"reports.new_person", "reports.edit_person", "reports.report", "admin.audit_log"} <= endpoints, endpoints
+    for page, method, path, names in forms:
+        for name in sorted(names):
+            for value in EXTREME_DATES + EDGE_DATES:
+                where = (page, method, path, name, value)
+                if method == "post":
+                    endpoint = app.url_map.bind("localhost").match(path, method="POST")[0]
+                    spec = SPECS[endpoint]
+                    data = {**spec.valid(ctx), name: value}
+                    if name == "start_date":
+                        data.pop("due_date", None)  # the due date is computed: start + onboarding days
+                    response = ctx.client.post(path, data=data)
+                else:
+                    response = ctx.client.get(path, query_string={name: value})
+                check_answer(response, where)
+                if value in EXTREME_DATES:
+                    assert response.status_code in {200, 422}, where
+                    assert OUT_OF_RANGE in response.get_data(as_text=True), where
+
+
+def test_a_due_date_moved_past_the_last_date_is_refused_whole(app, make_user):
+    """A stored due date near the edge (from before the bound) must not crash the move or half-move it."""
+    ctx = signed_in_context(app, make_user)
+    near = make_user(full_name="Rita Al Borde", due_date=date(9999, 12, 25))
+    other = make_user(full_name="Otro Cualquiera", due_date=date(2030, 1, 1))
+    response = ctx.client.post("/rrhh/plazos", data={"days": "7"})
+    check_answer(response, "/rrhh/plazos")
+    page = response.get_data(as_text=True)
+    assert response.status_code in {200, 422} and "El nuevo plazo de Rita Al Borde quedaría fuera" in page
+    with app.app_context():
+        assert db.session.get(User, near.id).due_date == date(9999, 12, 25)
+        assert db.session.get(User, other.id).due_date == date(2030, 1, 1)
+
+
+@pytest.mark.parametrize("typed", ["31-12-9999", "01-01-0001", "9999-12-31", "٠١-٠١-٢٠٢٤"])
+def test_staff_import_refuses_dates_out_of_range_row_by_row(app, make_user, typed):
+    ctx = signed_in_context(app, make_user)
+    rut = fresh_rut()
+    content = f"RUT;Nombre completo;Fecha de ingreso\n{rut};Nora Fechas Raras;{typed}\n".encode()
+    response = ctx.client.post(
+        "/rrhh/personas/importar",
+        data={"file": FileStorage(io.BytesIO(content), "personas.csv")},
+        content_type="multipart/form-data",
+    )
+    check_answer(response, typed)
+    page = response.get_data(as_text=True)
+    assert "Nora Fechas Raras" in page
+    assert "fuera" in page or OUT_OF_RANGE in page or "no reconocida" in page, page
+    assert ("no reconocida" in page) == (not typed.isascii())
