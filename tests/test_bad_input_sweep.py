@@ -720,6 +720,10 @@ def test_huge_numbers_in_query_strings_are_never_a_server_error(app, make_user):
             assert response.status_code < 500, (rule.rule, huge[:30])
 
 
+def person_form_pages(ctx: Context) -> list[str]:
+    return ["/rrhh/personas/nueva", "/admin/cuentas/nueva", f"/admin/cuentas/{ctx.person_id}/editar"]
+
+
 EXTREME_DATES = ["9999-12-31", "0001-01-01", "1899-12-31", "2200-01-01"]
 #: The last accepted date: start + onboarding days, or a due date moved, passes the edge.
 EDGE_DATES = [LATEST.isoformat(), EARLIEST.isoformat()]
@@ -743,7 +747,7 @@ class DateInputs(HTMLParser):
 
 def date_forms(ctx: Context) -> list[tuple[str, str, str, set[str]]]:
     """(page, method, path, date fields) of every form with a date input on the pages the sweep reads."""
-    pages = pages_showing_stored_values(ctx) + ["/rrhh/personas/nueva", "/admin/cuentas/nueva"]
+    pages = pages_showing_stored_values(ctx) + person_form_pages(ctx)
     found = []
     for page in pages:
         parser = DateInputs()
@@ -835,3 +839,75 @@ def test_staff_import_refuses_dates_out_of_range_row_by_row(app, make_user, type
     assert "Nora Fechas Raras" in page
     assert "fuera" in page or OUT_OF_RANGE in page or "no reconocida" in page, page
     assert ("no reconocida" in page) == (not typed.isascii())
+
+
+#: RUTs written with digits of other scripts; int() reads each as an ASCII RUT (the last two are valid
+#: 12345678-5, the first a placeholder that got past the check as 11111111-1).
+FOREIGN_DIGIT_RUTS = [
+    "1\u0661111111-1",  # an Arabic-Indic one among ASCII ones
+    "\uff11\uff12.\uff13\uff14\uff15.\uff16\uff17\uff18-\uff15",  # full-width
+    "\u0661\u0662\u0663\u0664\u0665\u0666\u0667\u0668-\u0665",  # Arabic-Indic
+]
+READ_AS = {"11111111-1", "12345678-5"}
+
+
+def rut_forms(ctx: Context) -> list[tuple[str, str]]:
+    """(page, action path) of every POST form with a field named `rut` on the pages the sweep reads."""
+    pages = pages_showing_stored_values(ctx) + person_form_pages(ctx)
+    found = set()
+    for page in pages:
+        for action, names in fields_on(ctx.client.get(page).get_data(as_text=True)):
+            if "rut" in names:
+                found.add((page, urlsplit(action).path or page))
+    return sorted(found)
+
+
+def stored_ruts(app) -> set[str]:
+    with app.app_context():
+        return set(db.session.scalars(select(User.rut)))
+
+
+def test_ruts_with_digits_of_other_scripts_are_refused_on_every_rut_field(app, make_user):
+    ctx = signed_in_context(app, make_user)
+    forms = rut_forms(ctx)
+    endpoints = {app.url_map.bind("localhost").match(path, method="POST")[0] for _, path in forms}
+    assert {"reports.new_person", "reports.edit_person", "admin.new_account", "admin.edit_account"} <= endpoints
+    for page, path in forms:
+        spec = SPECS[app.url_map.bind("localhost").match(path, method="POST")[0]]
+        for typed in FOREIGN_DIGIT_RUTS:
+            response = ctx.client.post(path, data={**spec.valid(ctx), "rut": typed})
+            check_answer(response, (page, typed))
+            assert response.status_code in {200, 422}, (page, typed)
+            assert "RUT" in response.get_data(as_text=True)
+            assert not READ_AS & stored_ruts(app), (page, typed)
+
+
+def test_ruts_with_digits_of_other_scripts_do_not_sign_in_import_or_create(app, make_user):
+    ctx = signed_in_context(app, make_user)
+    with app.app_context():
+        db.session.get(User, ctx.me.id).rut = "12345678-5"
+        db.session.commit()
+    ctx.client.post("/logout")
+    for typed in FOREIGN_DIGIT_RUTS[1:]:
+        assert login(ctx.client, typed).status_code == 200, typed  # refused, as any unknown login
+    assert login(ctx.client, "12.345.678-5").status_code == 302  # the same RUT in ASCII signs in
+
+    with app.app_context():
+        db.session.get(User, ctx.me.id).rut = fresh_rut().replace(".", "")
+        db.session.commit()
+    rows = "".join(f"{typed};Persona {n}\n" for n, typed in enumerate(FOREIGN_DIGIT_RUTS))
+    response = ctx.client.post(
+        "/rrhh/personas/importar",
+        data={"file": FileStorage(io.BytesIO(f"RUT;Nombre completo\n{rows}".encode()), "personas.csv")},
+        content_type="multipart/form-data",
+    )
+    check_answer(response, "import")
+    page = response.get_data(as_text=True)
+    assert page.count("RUT «") == len(FOREIGN_DIGIT_RUTS), page
+
+    for typed in FOREIGN_DIGIT_RUTS:
+        result = app.test_cli_runner().invoke(
+            args=["users", "create", "--rut", typed, "--name", "Ana Cli", "--role", "staff", "--password", PASSWORD * 2]
+        )
+        assert result.exit_code != 0 and "RUT no válido" in result.output, (typed, result.output)
+    assert not READ_AS & stored_ruts(app)
