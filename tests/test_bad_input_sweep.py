@@ -54,6 +54,8 @@ HOSTILE = [
     "   \t  ",
     "9" * 400,
     str(2**31),  # one past the largest id: PostgreSQL's integer columns refused it with a 500
+    "²",  # str.isdigit() says yes, int() says no: the quiz preview answered 500
+    "\u0661\u0662",  # Arabic-Indic 12: int() reads it, a regex's \d matches it
 ]
 HOSTILE_FILE_NAME = '"><img src=x onerror=alert(1)>.csv'
 SLUG = "mision-y-vision"
