@@ -19,7 +19,7 @@ from portal.extensions import db
 from portal.messages import rut_error_message
 from portal.models.curriculum import Module
 from portal.models.user import ROLES, User
-from portal.quizzes.exchange import ModuleFormatError, export_module, import_module
+from portal.quizzes.exchange import ModuleFormatError, export_module, import_module, load_module_json
 from portal.quizzes.gift import (
     GiftDecodeError,
     GiftImportError,
@@ -143,11 +143,11 @@ def register_commands(app) -> None:
     def import_command(file: Path):
         """Create a module from a JSON file in the exchange format."""
         try:
-            data = json.loads(file.read_text(encoding="utf-8"))
-        except (UnicodeDecodeError, json.JSONDecodeError) as error:
+            text = file.read_text(encoding="utf-8")
+        except UnicodeDecodeError as error:
             raise click.ClickException(f"{file} no es un JSON válido: {error}") from None
         try:
-            module = import_module(data, published=False)
+            module = import_module(load_module_json(text), published=False)
         except ModuleFormatError as error:
             db.session.rollback()
             raise click.ClickException("No se importó nada:\n- " + "\n- ".join(error.problems)) from None

@@ -913,3 +913,85 @@ def test_ruts_with_digits_of_other_scripts_do_not_sign_in_import_or_create(app, 
         )
         assert result.exit_code != 0 and "RUT no válido" in result.output, (typed, result.output)
     assert not READ_AS & stored_ruts(app)
+
+
+def valid_module() -> dict:
+    return {
+        "slug": "modulo-importado",
+        "title": "Módulo importado",
+        "summary": "Resumen",
+        "lessons": [{"title": "Lección", "body_md": "Texto."}],
+        "quiz": {
+            "pass_mark": 80,
+            "questions": [
+                {
+                    "kind": "single",
+                    "prompt": "¿Sí?",
+                    "explanation": "",
+                    "choices": [{"text": "Sí", "correct": True}, {"text": "No", "correct": False}],
+                }
+            ],
+        },
+    }
+
+
+def module_with(**changes) -> str:
+    data = valid_module()
+    for path, value in changes.items():
+        target = data
+        *parents, last = path.split("__")
+        for key in parents:
+            target = target[int(key) if key.isdigit() else key]
+        target[int(last) if last.isdigit() else last] = value
+    return json.dumps(data)
+
+
+#: Module files that crashed the import (or would have stored nonsense), and the message each must get.
+BAD_MODULE_FILES = {
+    "deep nesting": ('{"slug": ' + "[" * 100_000 + "]" * 100_000 + "}", "demasiada profundidad"),
+    "nesting inside a lesson": (module_with(lessons__0__body_md=json.loads("[" * 500 + "]" * 500)), "Lección 1"),
+    "numeric title": (module_with(title=5), "El campo «title» debe ser texto"),
+    "body_md as a list": (module_with(lessons__0__body_md=["a", "b"]), "Lección 1: El campo «body_md» debe ser texto"),
+    "numeric lesson title": (module_with(lessons__0__title=7), "Lección 1: El campo «title» debe ser texto"),
+    "summary as an object": (module_with(summary={"a": 1}), "El campo «summary» debe ser texto"),
+    "slug with spaces": (module_with(slug="mi modulo"), "El campo «slug» admite minúsculas"),
+    "slug with slashes": (module_with(slug="../../admin"), "El campo «slug» admite minúsculas"),
+    "slug of 5,000 characters": (module_with(slug="a" * 5000), "El campo «slug» supera los 80 caracteres"),
+    "prompt as a list": (module_with(quiz__questions__0__prompt=["¿?"]), "Pregunta 1: La pregunta no tiene enunciado"),
+    "choices as text": (module_with(quiz__questions__0__choices="Sí, No"), "Pregunta 1: Las alternativas deben ser"),
+    "choice text as a number": (
+        module_with(quiz__questions__0__choices__0__text=1),
+        "Pregunta 1: Hay una alternativa sin texto",
+    ),
+    "kind as a list": (module_with(quiz__questions__0__kind=["single"]), "Tipo de pregunta desconocido"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(BAD_MODULE_FILES))
+def test_bad_module_files_are_refused_with_the_problem_named_on_the_web_and_the_cli(app, make_user, tmp_path, case):
+    content, message = BAD_MODULE_FILES[case]
+    ctx = signed_in_context(app, make_user)
+    response = ctx.client.post(
+        "/capacitacion/importar",
+        data={"file": FileStorage(io.BytesIO(content.encode()), "modulo.json")},
+        content_type="multipart/form-data",
+    )
+    check_answer(response, case)
+    assert response.status_code == 422 and message in response.get_data(as_text=True), case
+
+    path = tmp_path / "modulo.json"
+    path.write_text(content, encoding="utf-8")
+    result = app.test_cli_runner().invoke(args=["modules", "import", str(path)])
+    assert result.exit_code == 1 and "No se importó nada" in result.output and message in result.output, result.output
+    with app.app_context():
+        assert set(db.session.scalars(select(Module.slug))) == SEEDED_SLUGS
+
+
+def test_a_valid_module_file_still_imports(app, make_user):
+    ctx = signed_in_context(app, make_user)
+    response = ctx.client.post(
+        "/capacitacion/importar",
+        data={"file": FileStorage(io.BytesIO(module_with().encode()), "modulo.json")},
+        content_type="multipart/form-data",
+    )
+    assert response.status_code == 302 and response.headers["Location"].endswith("/modulos/modulo-importado")
