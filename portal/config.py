@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import sys
 from pathlib import Path
+from urllib.parse import urlsplit
 
 DEFAULT_SECRET_KEY = "dev-insecure-change-me"
 DEFAULT_DEMO_PASSWORD = "induccion-demo"
@@ -23,7 +24,8 @@ class Defaults:
     BABEL_DEFAULT_LOCALE = "es"
     BABEL_DEFAULT_TIMEZONE = "America/Santiago"
     INSTITUTION_NAME = "Municipalidad"
-    #: Absolute address used in certificates' QR codes; falls back to the request's host.
+    #: Absolute address of the portal for links in mail and certificates' QR codes. Required in
+    #: production; in development it falls back to http://127.0.0.1:5000 (never the request's Host).
     BASE_URL: str | None = None
     ONBOARDING_DAYS = 30
     #: Months a completed onboarding stays valid; None means it never needs renewing.
@@ -98,6 +100,12 @@ def load_settings(app, test_config: dict | None = None) -> None:
             raise RuntimeError("PORTAL_ENV=production needs PORTAL_SECRET_KEY set to a long random value.")
         if app.debug:
             raise RuntimeError("PORTAL_ENV=production refuses to run with debug mode on.")
+        if not _is_absolute_http_url(app.config.get("BASE_URL")):
+            raise RuntimeError(
+                "PORTAL_ENV=production needs PORTAL_BASE_URL set to the portal's public address, "
+                "e.g. https://induccion.muni.cl: links in mail and certificates are built from it, "
+                "never from the request's Host header."
+            )
         if not app.config["TRUSTED_HOSTS"]:
             app.logger.warning(
                 "PORTAL_TRUSTED_HOSTS is not set: the portal answers to any Host header. "
@@ -112,6 +120,11 @@ def load_settings(app, test_config: dict | None = None) -> None:
             "Sign-in throttling counts in memory, separately in each worker process; "
             "set PORTAL_RATELIMIT_STORAGE_URL (e.g. redis://127.0.0.1:6379/0) so all workers share the counters."
         )
+
+
+def _is_absolute_http_url(value) -> bool:
+    parts = urlsplit(str(value or "").strip())
+    return parts.scheme in {"http", "https"} and bool(parts.hostname)
 
 
 def _host_list(value) -> list[str] | None:
