@@ -155,6 +155,11 @@ class Problem:
     event_id: int | None = None
 
 
+def _same(stored, expected) -> bool:
+    """Constant-time comparison of two hashes; anything else (None, a non-ASCII forgery) is simply different."""
+    return expected is not None and hmac.compare_digest(str(stored).encode("utf-8"), str(expected).encode("utf-8"))
+
+
 def _when(moment: datetime) -> str:
     return format_datetime(moment, "dd-MM-yyyy HH:mm")
 
@@ -183,9 +188,11 @@ def _event_problem(event: AuditEvent, expected_prev: str, keyed_before: bool, ke
             ),
             event.id,
         )
-    if event.prev_hash != expected_prev or not hmac.compare_digest(
-        event.hash, event.content_hash(keys.get(event.key_id))
-    ):
+    try:
+        expected_hash = event.content_hash(keys.get(event.key_id))
+    except (ValueError, TypeError):  # details that are not JSON any more
+        expected_hash = None
+    if event.prev_hash != expected_prev or not _same(event.hash, expected_hash):
         return Problem(
             _(
                 "La cadena de auditoría está rota desde el evento N° %(id)s (%(action)s, %(when)s): ese evento o "
@@ -313,7 +320,7 @@ def read_checkpoints(path: Path, keys: dict[str, bytes]) -> tuple[list[Checkpoin
                     )
                 )
             )
-        elif not hmac.compare_digest(signature, expected):
+        elif not _same(signature, expected):
             problems.append(
                 Problem(
                     _(
@@ -372,7 +379,7 @@ def verify(path: Path | None = None) -> Verification:
             result.problems.append(problem)
         for checkpoint in waiting.pop(event.id, []):
             where = {"id": event.id, "at": _when(checkpoint.at), "line": checkpoint.line}
-            if not hmac.compare_digest(event.hash, checkpoint.hash):
+            if not _same(event.hash, checkpoint.hash):
                 result.problems.append(
                     Problem(
                         _(

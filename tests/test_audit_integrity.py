@@ -142,6 +142,20 @@ def test_a_rewritten_event_with_every_later_hash_recomputed_is_caught(app, schem
         assert audit.first_broken_event().id == ids[2]
 
 
+def test_an_event_whose_details_are_no_longer_json_is_named_not_a_crash(app, make_user):
+    ids = record_events(app, 3)
+    with app.app_context():
+        db.session.execute(text("UPDATE audit_event SET details = '{roto' WHERE id = :id"), {"id": ids[1]})
+        db.session.commit()
+    result = verify(app)
+    assert result.exit_code != 0 and f"rota desde el evento N° {ids[1]} " in result.output
+    admin = make_user(full_name="Ana Administradora", roles=(STAFF, ADMIN))
+    client = app.test_client()
+    assert login(client, admin.email).status_code == 302
+    page = client.post("/admin/auditoria/verificar", follow_redirects=True)
+    assert f"rota desde el evento N° {ids[1]} " in page.get_data(as_text=True)
+
+
 def test_rewriting_the_whole_log_as_unkeyed_is_caught_by_a_checkpoint(app):
     ids = record_events(app, 4)
     checkpoint(app)
@@ -169,13 +183,15 @@ def test_forged_and_unreadable_checkpoints_are_reported(app):
     path = checkpoint_file(app)
     with open(path, "w", encoding="utf-8") as file:
         file.write(json.dumps(forged) + "\n" + json.dumps(own_key) + "\n{no es json\n")
+        file.write(json.dumps({**genuine, "signature": "ñ" * 64}, ensure_ascii=False) + "\n")
     result = verify(app)
     assert result.exit_code != 0
     lines = result.output.splitlines()
     assert f"La firma del punto de control de la línea 1 de {path} no es válida" in lines[0]
     assert "línea 2" in lines[1] and f"clave que este servidor no tiene (identificador {own_key['key_id']})" in lines[1]
     assert f"La línea 3 del archivo de puntos de control {path} no se puede leer." in lines[2]
-    assert len(lines) == 3  # forged lines are reported, never trusted: the shortened chain is otherwise valid
+    assert f"La firma del punto de control de la línea 4 de {path} no es válida" in lines[3]
+    assert len(lines) == 4  # forged lines are reported, never trusted: the shortened chain is otherwise valid
 
 
 def old_hash(prev_hash: str, occurred_at: str, action: str, details: dict) -> str:
