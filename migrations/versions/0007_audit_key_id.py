@@ -24,5 +24,6 @@ def upgrade():
 
 
 def downgrade():
+    # Code from before 0007 recomputes every hash as plain SHA-256: keyed rows will not verify under it.
     with op.batch_alter_table("audit_event", schema=None) as batch_op:
         batch_op.drop_column("key_id")
