@@ -261,11 +261,11 @@ def register_commands(app) -> None:
             raise click.ClickException(
                 _("No se pudo escribir %(file)s: %(reason)s", file=output, reason=error)
             ) from None
-        rows = service.report_rows(filters, local_today(), service.steps_total())
+        rows, columns = exports.people_and_columns(filters, local_today())
         write = exports.write_csv if file_format == "csv" else exports.write_xlsx
         try:
             with handle:
-                count = write(rows, handle, get_timezone())
+                count = write(rows, handle, get_timezone(), columns)
             audit.record(
                 "report.exported",
                 format=file_format,

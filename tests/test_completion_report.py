@@ -135,9 +135,49 @@ def test_department_filter_and_totals_follow_it(people, hr):
     assert total(html, "Atrasado") == 2 and total(html, "Completado") == 0
 
 
-def test_status_filter_keeps_the_other_totals_visible(people, hr):
-    html = hr.get("/rrhh/?estado=overdue").get_data(as_text=True)
-    assert total(html, "Completado") == 2 and "2 personas" in html
+def department_rows(html):
+    table = html.split('id="tabla-departamentos"')[1].split("</table>")[0]
+    return re.findall(r'<th scope="row">([^<]+)</th><td>(\d+)</td><td>(\d+)</td><td>(\d+) %</td>', table)
+
+
+def scope(html):
+    return " ".join(html.split('id="alcance-totales">')[1].split("</p>")[0].split())
+
+
+def test_totals_and_chart_count_the_people_a_department_and_status_filter_leave(people, hr):
+    html = hr.get(f"/rrhh/?departamento={people['obras']}&estado=overdue").get_data(as_text=True)
+    listed = names(html)
+    assert listed == ["Carla Soto", "Elena Muñoz"]
+    # Every number on the page is of the two people listed...
+    totals = {label: total(html, label) for label in ("No iniciado", "En curso", "Completado", "Atrasado")}
+    assert totals == {"No iniciado": 0, "En curso": 0, "Completado": 0, "Atrasado": 2}
+    assert department_rows(html) == [("Obras", "2", "0", "0")]
+    chart = html.split('<svg class="chart"')[1].split("</svg>")[0]
+    assert re.findall(r'class="chart-value">(\d+) %', chart) == ["0"]
+    assert '<h2 id="personas">2 personas</h2>' in html
+    # ...and the page says so, with everyone beside them.
+    assert scope(html) == "Totales de las 2 personas que cumplen los filtros, de 7 en total."
+    assert "Solo las personas que cumplen los filtros." in html
+
+
+def test_a_status_filter_alone_narrows_the_totals_and_the_chart(people, hr):
+    html = hr.get("/rrhh/?estado=completed").get_data(as_text=True)
+    assert names(html) == ["Ana Pérez", "Felipe Araya"]
+    assert total(html, "Completado") == 2 and total(html, "Atrasado") == 0 and total(html, "No iniciado") == 0
+    assert department_rows(html) == [("Sin departamento", "1", "1", "100"), ("Finanzas", "1", "1", "100")]
+    assert scope(html) == "Totales de las 2 personas que cumplen los filtros, de 7 en total."
+
+
+def test_the_totals_say_whose_they_are(people, hr):
+    everyone = hr.get("/rrhh/").get_data(as_text=True)
+    assert scope(everyone) == "Totales de las 7 personas."
+    assert "Solo las personas que cumplen los filtros." not in everyone
+    one = hr.get("/rrhh/?q=muñoz").get_data(as_text=True)
+    assert scope(one) == "Totales de la única persona que cumple los filtros, de 7 en total."
+    assert total(one, "Atrasado") == 1 and department_rows(one) == [("Obras", "1", "0", "0")]
+    nobody = hr.get("/rrhh/?q=nadie-se-llama-asi").get_data(as_text=True)
+    assert scope(nobody) == "Nadie cumple los filtros; hay 7 personas en total."
+    assert all(total(nobody, label) == 0 for label in ("No iniciado", "En curso", "Completado", "Atrasado"))
 
 
 @pytest.mark.parametrize(
@@ -206,13 +246,14 @@ def bulk_people(app, count, offset):
         db.session.commit()
 
 
-def test_report_query_count_does_not_grow_with_people(app, hr):
+@pytest.mark.parametrize("query", ["", "?estado=overdue", "?q=masivo&estado=overdue&orden=avance"])
+def test_report_query_count_does_not_grow_with_people(app, hr, query):
     bulk_people(app, 10, 0)
     with counting_queries(app) as few:
-        assert hr.get("/rrhh/").status_code == 200
+        assert hr.get(f"/rrhh/{query}").status_code == 200
     bulk_people(app, 990, 10)
     with counting_queries(app) as many:
-        assert hr.get("/rrhh/").status_code == 200
+        assert hr.get(f"/rrhh/{query}").status_code == 200
     assert len(few) == len(many), (len(few), len(many))
 
 

@@ -9,6 +9,9 @@ import json
 import threading
 import zipfile
 from datetime import UTC, date, datetime, timedelta
+from itertools import groupby
+from operator import itemgetter
+from zoneinfo import ZoneInfo
 
 import pytest
 from openpyxl import load_workbook
@@ -16,18 +19,22 @@ from sqlalchemy import select
 
 from portal.audit import first_broken_event
 from portal.extensions import db
+from portal.learning.progress import add_months
 from portal.models.audit import AuditEvent
 from portal.models.curriculum import Lesson, Module
 from portal.models.progress import Commitment, LessonView
+from portal.models.quiz import Attempt
 from portal.models.types import utcnow
 from portal.models.user import HR, STAFF, TRAINER, Department, User
 from portal.reports import exports, service
 from portal.reports.service import PersonRow
 from portal.rut import check_digit, format_rut
+from portal.settings import store
 from tests.conftest import login
+from tests.helpers import SLUGS, answers_for, complete_module, counting_queries, read_all_lessons, start_quiz
 
 TODAY = date.today()
-HEADERS = [
+REPORT_HEADERS = [
     "RUT",
     "Nombre",
     "Correo",
@@ -39,6 +46,13 @@ HEADERS = [
     "Avance (%)",
     "Completado el",
 ]
+#: The six default modules, all required and with a quiz, in path order.
+MODULES = ["Misión y Visión", "Compromiso", "Transparencia", "Inclusión", "Respeto y Solidaridad", "Ética y Probidad"]
+MODULE_HEADERS = [f"{title} — {what}" for title in MODULES for what in ("mejor puntaje", "intentos", "completado el")]
+HEADERS = [*REPORT_HEADERS, *MODULE_HEADERS, "Compromiso firmado el"]
+LAST_COLUMN = "AC"  # 10 + 6 x 3 + 1 = 29 columns
+#: Nothing done in any module: no score, no attempt, not completed.
+UNTOUCHED_MODULES = ["", "0", ""] * len(MODULES)
 # 02:00 UTC on 10 March 2024 is still 9 March in Santiago: the export shows the local day.
 SIGNED_AT = datetime(2024, 3, 10, 2, 0, tzinfo=UTC)
 INJECTIONS = ['=HYPERLINK("http://x")', "+1", "-2", "@SUM(A1)"]
@@ -143,6 +157,8 @@ def expected_rows(people) -> list[list[str]]:
             "Completado",
             str(2 * 100 // steps),
             "09-03-2024",
+            *UNTOUCHED_MODULES,
+            "09-03-2024",
         ],
         [
             format_rut(rut(10_000_002)),
@@ -155,6 +171,8 @@ def expected_rows(people) -> list[list[str]]:
             "En curso",
             str(100 // steps),
             "",
+            *UNTOUCHED_MODULES,
+            "",
         ],
         [
             format_rut(rut(10_000_003)),
@@ -166,6 +184,8 @@ def expected_rows(people) -> list[list[str]]:
             (TODAY - timedelta(3)).strftime("%d-%m-%Y"),
             "Atrasado",
             "0",
+            "",
+            *UNTOUCHED_MODULES,
             "",
         ],
     ]
@@ -186,7 +206,18 @@ def test_csv_download_has_headers_rows_and_excel_friendly_encoding(app, people, 
     assert table[1:4] == expected_rows(people)
     # HR herself is in the list (no department, not started); whoever left is not.
     assert [row[1] for row in table[1:]] == ["Ana Pérez", "Bruno Díaz", "Carla Soto", "Patricia Contreras"]
-    assert table[4][2:] == ["rrhh@muni.test", "", "", TODAY.strftime("%d-%m-%Y"), "", "No iniciado", "0", ""]
+    assert table[4][2:] == [
+        "rrhh@muni.test",
+        "",
+        "",
+        TODAY.strftime("%d-%m-%Y"),
+        "",
+        "No iniciado",
+        "0",
+        "",
+        *UNTOUCHED_MODULES,
+        "",
+    ]
 
 
 def test_csv_export_is_audited_with_its_filters_before_streaming(app, people, hr):
@@ -235,7 +266,7 @@ def test_xlsx_download_has_typed_cells_frozen_header_and_autofilter(app, people,
     assert list(rows[0]) == HEADERS
     assert len(rows) == 5  # header + Ana, Bruno, Carla, Patricia
     assert sheet.freeze_panes == "A2"
-    assert sheet.auto_filter.ref == "A1:J5"
+    assert sheet.auto_filter.ref == f"A1:{LAST_COLUMN}5"
     assert sheet.column_dimensions["B"].width >= 30
 
     ana = rows[1]
@@ -267,7 +298,7 @@ def test_empty_export_still_has_the_header(app, hr):
     assert table == [HEADERS]
     sheet = xlsx_sheet(hr.get("/rrhh/exportar.xlsx", query_string={"q": "nadie"}).get_data())
     assert [list(row) for row in sheet.iter_rows(values_only=True)] == [HEADERS]
-    assert sheet.auto_filter.ref == "A1:J1"
+    assert sheet.auto_filter.ref == f"A1:{LAST_COLUMN}1"
 
 
 # --- Formula injection ------------------------------------------------------------------------------
@@ -412,7 +443,7 @@ def test_cli_writes_a_filtered_xlsx_file(app, people, runner, tmp_path):
     assert list(rows[0]) == HEADERS
     assert [row[1] for row in rows[1:]] == ["Carla Soto"]
     assert rows[1][5] == datetime(2023, 12, 1) and rows[1][8] == 0
-    assert sheet.freeze_panes == "A2" and sheet.auto_filter.ref == "A1:J2"
+    assert sheet.freeze_panes == "A2" and sheet.auto_filter.ref == f"A1:{LAST_COLUMN}2"
     (event,) = export_events(app)
     assert event["via"] == "cli" and event["format"] == "xlsx" and event["rows"] == 1
     assert event["filters"] == {
@@ -484,6 +515,170 @@ def test_simultaneous_exports_all_download_and_are_all_audited(app, people, make
     assert len(export_events(app)) == workers
     with app.app_context():
         assert first_broken_event() is None
+
+
+# --- Results module by module -------------------------------------------------------------------------
+
+LEARNER = "Rodrigo Fuentes Araya"
+
+
+def take_quiz(client, app, slug: str, wrong_questions: int) -> None:
+    attempt_id = start_quiz(client, slug)
+    answers = answers_for(app, attempt_id, wrong_questions=wrong_questions)
+    assert client.post(f"/modulos/{slug}/quiz/intentos/{attempt_id}", data=answers).status_code == 302
+
+
+def learner_client(app, make_user):
+    person = make_user(full_name=LEARNER, email="rodrigo.fuentes@muni.test")
+    browser = app.test_client()
+    assert login(browser, person.email).status_code == 302
+    return person, browser
+
+
+def exported(hr, name: str) -> tuple[dict, dict, dict]:
+    """The person's CSV row, XLSX values and XLSX cells, by column header."""
+    table = csv_table(hr.get("/rrhh/exportar.csv").get_data())
+    assert table[0] == HEADERS
+    (csv_row,) = [row for row in table[1:] if row[1] == name]
+    sheet = xlsx_sheet(hr.get("/rrhh/exportar.xlsx").get_data())
+    header = [cell.value for cell in sheet[1]]
+    assert header == HEADERS
+    (cells,) = [row for row in sheet.iter_rows(min_row=2) if row[1].value == name]
+    return (
+        dict(zip(HEADERS, csv_row, strict=True)),
+        {title: cell.value for title, cell in zip(header, cells, strict=True)},
+        dict(zip(header, cells, strict=True)),
+    )
+
+
+def test_exports_give_each_modules_best_score_attempts_and_completion_day(app, make_user, hr):
+    person, learner = learner_client(app, make_user)
+    # Misión y Visión: lessons read, a failed attempt, then a pass with one answer of seven wrong (85 %).
+    read_all_lessons(learner, app, "mision-y-vision")
+    take_quiz(learner, app, "mision-y-vision", wrong_questions=7)
+    take_quiz(learner, app, "mision-y-vision", wrong_questions=1)
+    # Compromiso: lessons read, one attempt failed with all answers wrong.
+    read_all_lessons(learner, app, "compromiso")
+    take_quiz(learner, app, "compromiso", wrong_questions=99)
+    with app.app_context():  # the scores as stored, to be sure of what the columns must say
+        attempts = db.session.execute(select(Attempt.quiz_id, Attempt.score).where(Attempt.user_id == person.id))
+        scores = sorted(sorted(score for quiz, score in group) for _, group in groupby(sorted(attempts), itemgetter(0)))
+    assert scores == [[0], [0, 85]]
+
+    csv_row, values, cells = exported(hr, LEARNER)
+    today = TODAY.strftime("%d-%m-%Y")
+    assert [csv_row[f"Misión y Visión — {what}"] for what in ("mejor puntaje", "intentos", "completado el")] == [
+        "85",
+        "2",
+        today,
+    ]
+    assert [csv_row[f"Compromiso — {what}"] for what in ("mejor puntaje", "intentos", "completado el")] == [
+        "0",
+        "1",
+        "",
+    ]
+    for title in MODULES[2:]:
+        assert [csv_row[f"{title} — {what}"] for what in ("mejor puntaje", "intentos", "completado el")] == [
+            "",
+            "0",
+            "",
+        ]
+    assert csv_row["Compromiso firmado el"] == "" and csv_row["Estado"] == "En curso"
+
+    # The workbook holds the same, typed: numbers as numbers, days as dates.
+    assert values["Misión y Visión — mejor puntaje"] == 85 and cells["Misión y Visión — mejor puntaje"].data_type == "n"
+    assert values["Misión y Visión — intentos"] == 2
+    completed = cells["Misión y Visión — completado el"]
+    assert completed.value == datetime.combine(TODAY, datetime.min.time())
+    assert completed.is_date and completed.number_format == "DD-MM-YYYY"
+    assert values["Compromiso — mejor puntaje"] == 0 and values["Compromiso — intentos"] == 1
+    assert values["Compromiso — completado el"] is None
+    assert values["Transparencia — mejor puntaje"] is None and values["Transparencia — intentos"] == 0
+    assert values["Compromiso firmado el"] is None
+
+    # Signing the commitment (all modules done first) fills its column with the day.
+    for slug in SLUGS[1:]:
+        complete_module(learner, app, slug)
+    assert learner.post("/compromiso", data={"accept": "y", "full_name": LEARNER}).status_code == 302
+    csv_row, values, cells = exported(hr, LEARNER)
+    assert csv_row["Compromiso firmado el"] == today == csv_row["Completado el"]
+    assert cells["Compromiso firmado el"].is_date
+    assert csv_row["Compromiso — intentos"] == "2" and csv_row["Compromiso — mejor puntaje"] == "100"
+    assert all(csv_row[f"{title} — completado el"] == today for title in MODULES)
+
+
+def test_with_renewal_the_module_columns_count_the_current_cycle(app, make_user, hr):
+    person, learner = learner_client(app, make_user)
+    for slug in SLUGS:
+        complete_module(learner, app, slug)
+    assert learner.post("/compromiso", data={"accept": "y", "full_name": LEARNER}).status_code == 302
+    with app.app_context():
+        store({"RENEWAL_MONTHS": 12})
+        db.session.commit()
+        for model, columns in (
+            (Commitment, ("signed_at",)),
+            (Attempt, ("started_at", "submitted_at")),
+            (LessonView, ("viewed_at", "last_viewed_at")),
+        ):
+            for row in db.session.scalars(select(model).where(model.user_id == person.id)):
+                for column in columns:
+                    setattr(row, column, add_months(getattr(row, column), -13))
+        signed_at = db.session.scalar(select(Commitment.signed_at).where(Commitment.user_id == person.id))
+        db.session.commit()
+    first_completion = exports.local_day(signed_at, ZoneInfo(app.config["BABEL_DEFAULT_TIMEZONE"])).strftime("%d-%m-%Y")
+
+    # Expired: the earlier completion stays on record; the refresher has nothing yet.
+    csv_row, _values, _cells = exported(hr, LEARNER)
+    assert csv_row["Estado"] == "Por renovar" and csv_row["Completado el"] == first_completion
+    assert csv_row["Compromiso firmado el"] == ""
+    for title in MODULES:
+        assert [csv_row[f"{title} — {what}"] for what in ("mejor puntaje", "intentos", "completado el")] == [
+            "",
+            "0",
+            "",
+        ]
+
+    # The refresher's first module: only its own attempt counts.
+    read_all_lessons(learner, app, SLUGS[0])
+    take_quiz(learner, app, SLUGS[0], wrong_questions=1)
+    csv_row, _values, _cells = exported(hr, LEARNER)
+    today = TODAY.strftime("%d-%m-%Y")
+    assert [csv_row[f"Misión y Visión — {what}"] for what in ("mejor puntaje", "intentos", "completado el")] == [
+        "85",
+        "1",
+        today,
+    ]
+    assert csv_row["Compromiso — intentos"] == "0"
+
+    # Renewed: the commitment of this cycle, and the refresher's results only (not the first 100 %).
+    for slug in SLUGS[1:]:
+        complete_module(learner, app, slug)
+    assert learner.post("/compromiso", data={"accept": "y", "full_name": LEARNER}).status_code == 302
+    csv_row, values, _cells = exported(hr, LEARNER)
+    assert csv_row["Estado"] == "Completado" and csv_row["Compromiso firmado el"] == today
+    assert csv_row["Misión y Visión — mejor puntaje"] == "85" and csv_row["Misión y Visión — intentos"] == "1"
+    assert values["Compromiso — intentos"] == 1
+
+
+def test_module_columns_take_no_query_per_person(app, make_user, hr):
+    def export_queries() -> int:
+        with counting_queries(app) as statements:
+            for extension in ("csv", "xlsx"):
+                assert hr.get(f"/rrhh/exportar.{extension}").status_code == 200
+        return len(statements)
+
+    _person, learner = learner_client(app, make_user)
+    complete_module(learner, app, SLUGS[0])
+    few = export_queries()
+    with app.app_context():
+        for number in range(30):
+            user = add_person(f"Persona {number:02d}", 20_000_000 + number, None, start=TODAY, due=TODAY)
+            read_first_lesson(user)
+            db.session.add(
+                Commitment(user_id=user.id, signed_name="x", text="t", text_sha256="0" * 64, signed_at=SIGNED_AT)
+            )
+        db.session.commit()
+    assert export_queries() == few
 
 
 def test_the_csv_download_names_its_charset_once(app, make_user):

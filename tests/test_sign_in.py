@@ -5,7 +5,7 @@ from sqlalchemy import select
 
 from portal.extensions import db
 from portal.models.audit import AuditEvent
-from portal.models.user import AuthSession
+from portal.models.user import ADMIN, HR, STAFF, TRAINER, AuthSession
 from portal.rut import format_rut
 from tests.conftest import PASSWORD, csrf_token_from, login
 
@@ -106,6 +106,54 @@ def test_sign_in_starts_a_new_session(app, make_user):
     login(other, person.email)
     browser.post("/logout")
     assert other.get("/").status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("roles", "landing", "heading"),
+    [
+        ((STAFF,), "/", "Hola, María"),
+        ((STAFF, HR), "/rrhh/", "Avance de la inducción"),
+        ((STAFF, ADMIN), "/admin/cuentas", "Cuentas"),
+        ((STAFF, ADMIN, HR), "/rrhh/", "Avance de la inducción"),
+        ((STAFF, TRAINER), "/capacitacion/", "Módulos"),
+        ((STAFF, TRAINER, HR), "/rrhh/", "Avance de la inducción"),
+    ],
+)
+def test_each_role_lands_on_its_main_work_with_the_path_one_click_away(client, make_user, roles, landing, heading):
+    person = make_user(roles=roles)
+    response = login(client, person.email)
+    assert response.status_code == 302 and response.headers["Location"] == landing
+    page = client.get(landing).get_data(as_text=True)
+    assert heading in page
+    assert '<a href="/">Mi inducción</a>' in page or '<a href="/" aria-current="page">Mi inducción</a>' in page
+    # Already signed in, the sign-in page sends them to the same place.
+    assert client.get("/login").headers["Location"] == landing
+
+
+@pytest.mark.parametrize("roles", [(STAFF, HR), (STAFF, ADMIN), (STAFF, TRAINER)])
+def test_an_explicit_next_wins_over_the_landing_page(client, make_user, roles):
+    person = make_user(roles=roles)
+    assert login(client, person.email, next_path="/modulos/mision-y-vision").headers["Location"] == (
+        "/modulos/mision-y-vision"
+    )
+    client.post("/logout")
+    # Even the learner path itself, when asked for by name.
+    assert login(client, person.email, next_path="/").headers["Location"] == "/"
+
+
+def test_hr_opening_the_portal_address_lands_on_the_report(client, make_user):
+    hr = make_user(roles=(STAFF, HR))
+    # The home page asks for no particular page: no `next`, so HR lands on its report.
+    response = client.get("/")
+    assert response.status_code == 302 and response.headers["Location"] == "/login"
+    form = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert 'name="next" type="hidden" value=""' in form
+    assert login(client, hr.email, next_path="").headers["Location"] == "/rrhh/"
+    client.post("/logout")
+    # A particular page is remembered and followed.
+    response = client.get("/rrhh/personas/nueva")
+    assert response.headers["Location"] == "/login?next=%2Frrhh%2Fpersonas%2Fnueva"
+    assert login(client, hr.email, next_path="/rrhh/personas/nueva").headers["Location"] == "/rrhh/personas/nueva"
 
 
 @pytest.mark.parametrize(

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from flask import current_app, flash, g, redirect, request, session
+from flask import current_app, flash, g, redirect, request, session, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import login_url, login_user, logout_user
@@ -70,7 +70,10 @@ def init_login_manager(app, login_manager) -> None:
         """Flask-Login's default, with its own message when the session expired from inactivity."""
         if not g.get("session_expired"):  # that message was already flashed by load_user
             flash(str(login_manager.login_message), login_manager.login_message_category)
-        return redirect(login_url(login_manager.login_view, next_url=request.url))
+        # The home page is no particular destination: without a `next`, each person lands on the
+        # page of their main work (auth.views.landing_url), HR on its report.
+        home = request.path == url_for("learning.dashboard") and not request.query_string
+        return redirect(login_url(login_manager.login_view, next_url=None if home else request.url))
 
 
 def _touch(record_id: int, now) -> None:

@@ -25,6 +25,7 @@ from portal.auth.tokens import RESET_PASSWORD_LIFETIME, issue_token, redeem_toke
 from portal.extensions import db, limiter
 from portal.mail import MailError, build_message, send_in_background
 from portal.models.staff import RESET_PASSWORD
+from portal.models.user import ADMIN, HR, TRAINER, User
 from portal.settings import effective
 from portal.urls import public_url
 
@@ -49,6 +50,18 @@ def _setting(name: str):
     return lambda: current_app.config[name]
 
 
+def landing_url(user: User) -> str:
+    """Where a person lands after signing in: the page of their main work.
+
+    HR's report, else the administrators' accounts, else the trainers' modules, else the learner
+    path; the path ("Mi inducción") stays one click away in the navigation for everyone.
+    """
+    for role, endpoint in ((HR, "reports.report"), (ADMIN, "admin.accounts"), (TRAINER, "training.index")):
+        if user.has_role(role):
+            return url_for(endpoint)
+    return url_for("learning.dashboard")
+
+
 @bp.route("/login", methods=["GET", "POST"])
 @public
 @limiter.limit(_setting("SIGN_IN_LIMIT_PER_ADDRESS"), methods=["POST"])
@@ -58,7 +71,7 @@ def login():
     if request.method == "GET":
         form.next.data = request.args.get("next", "")
         if current_user.is_authenticated:
-            return redirect(safe_next_path(form.next.data) or url_for("learning.dashboard"))
+            return redirect(safe_next_path(form.next.data) or landing_url(current_user))
     if form.validate_on_submit():
         # Wrong passwords count per account, not per spelling; see portal/auth/throttle.py.
         account = throttle.account_key(form.login.data)
@@ -69,7 +82,7 @@ def login():
             start_session(check.user)
             audit.record("auth.login", actor_id=check.user.id)
             db.session.commit()
-            return redirect(safe_next_path(form.next.data) or url_for("learning.dashboard"))
+            return redirect(safe_next_path(form.next.data) or landing_url(check.user))
         throttle.record_failure(account)
         # The actor stays empty: whoever typed the login is not known to be its owner.
         audit.record("auth.login_failed", **failed_sign_in_details(check, form.login.data))

@@ -123,7 +123,12 @@ def learner_path(user_id: int, *, now: datetime | None = None, cycle: Cycle | No
     )[:2]
     valid_until = completion_expiry(latest_commitment.signed_at) if latest_commitment else None
     if cycle is None:
-        cycle = _current_cycle(latest_commitment, previous_commitment, valid_until, now or utcnow())
+        cycle = current_cycle(
+            latest_commitment.signed_at if latest_commitment else None,
+            previous_commitment.signed_at if previous_commitment else None,
+            now or utcnow(),
+            renewal_months(),
+        )
     lesson_counts = select(Lesson.module_id, func.count(Lesson.id).label("n")).group_by(Lesson.module_id).subquery()
     modules = db.session.execute(
         select(Module, func.coalesce(lesson_counts.c.n, 0), Quiz.id)
@@ -210,15 +215,19 @@ def learner_path(user_id: int, *, now: datetime | None = None, cycle: Cycle | No
     )
 
 
-def _current_cycle(
-    latest: Commitment | None, previous: Commitment | None, valid_until: datetime | None, now: datetime
-) -> Cycle:
-    """The refresher after an expired completion; after a renewal, the refresher that renewed it."""
-    if valid_until is not None and valid_until <= now:
+def current_cycle(latest: datetime | None, previous: datetime | None, now: datetime, months: int | None) -> Cycle:
+    """The refresher after an expired completion; after a renewal, the refresher that renewed it.
+
+    `latest` and `previous` are when the person's two newest commitments were signed, `months`
+    is renewal_months() (read once by callers that work out many people's cycles).
+    """
+    if not months or latest is None:
+        return Cycle()
+    valid_until = add_months(latest, months)
+    if valid_until <= now:
         return Cycle(starts_at=valid_until)
-    previous_expiry = completion_expiry(previous.signed_at) if previous is not None else None
-    if previous_expiry is not None and previous_expiry <= latest.signed_at:
-        return Cycle(starts_at=previous_expiry)
+    if previous is not None and add_months(previous, months) <= latest:
+        return Cycle(starts_at=add_months(previous, months))
     return Cycle()
 
 

@@ -12,7 +12,7 @@ from flask_login import current_user
 
 from portal import audit
 from portal.database import write_transaction
-from portal.reports import exports, service
+from portal.reports import exports
 from portal.reports.views import bp, filter_form, hr_only, local_today
 
 
@@ -31,12 +31,11 @@ def export_csv():
     """The filtered list as CSV, streamed from the database a few rows at a time."""
     filters = filter_form().to_filters()
     today = local_today()
-    total_steps = service.steps_total()
+    # The rows' queries run when the response is iterated: keep the request (and session) alive.
+    rows, columns = exports.people_and_columns(filters, today)
     with write_transaction():
         audit.record("report.exported", actor_id=current_user.id, format="csv", filters=filters.as_details(), via="web")
-    # report_rows runs its query when the response is iterated: keep the request (and session) alive.
-    rows = service.report_rows(filters, today, total_steps)
-    return _download(stream_with_context(exports.csv_chunks(rows, get_timezone())), "csv", today)
+    return _download(stream_with_context(exports.csv_chunks(rows, get_timezone(), columns=columns)), "csv", today)
 
 
 @bp.get("/exportar.xlsx")
@@ -45,8 +44,8 @@ def export_xlsx():
     """The filtered list as an Excel workbook, built in a temporary file and then streamed."""
     filters = filter_form().to_filters()
     today = local_today()
-    rows = service.report_rows(filters, today, service.steps_total())
-    file, size, count = exports.xlsx_file(rows, get_timezone())
+    rows, columns = exports.people_and_columns(filters, today)
+    file, size, count = exports.xlsx_file(rows, get_timezone(), columns)
     try:
         with write_transaction():
             audit.record(

@@ -5,6 +5,10 @@ database with `yield_per`) and never hold the whole list (other tables, such as 
 pass their own `columns`): the CSV writer yields bytes a few rows at a
 time, and the XLSX writer uses openpyxl's write-only mode, which serialises each row as it arrives.
 
+Beyond the report's columns, each required published module gets three (best score, attempts, the day it
+was completed) and the commitment one (the day it was signed), all of the person's current cycle: see
+`columns_for` and `service.export_rows`, which reads them for a few hundred people at a time.
+
 Text that a spreadsheet could take for a formula (starting with =, +, -, @, tab or carriage return) is
 neutralised: in CSV it gets a leading apostrophe; in XLSX it is stored as a plain text cell (never a
 formula) with Excel's "quote prefix" so it stays text even if someone edits the cell.
@@ -29,8 +33,9 @@ from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 
+from portal.reports import service
 from portal.reports.forms import EMPLOYMENT_LABELS, STATUS_LABELS
-from portal.reports.service import PersonRow
+from portal.reports.service import ModuleResult, PathModule, PersonRow, ReportFilters
 from portal.rut import format_rut
 
 FORMATS = ("csv", "xlsx")
@@ -67,9 +72,8 @@ class Column:
     wrap: bool = False
 
 
-def _completed_on(row: PersonRow, tz: tzinfo) -> date | None:
-    """The local (Chilean) calendar day on which the person signed the commitment."""
-    moment = row.completed_at
+def local_day(moment, tz: tzinfo) -> date | None:
+    """The local (Chilean) calendar day of a moment stored in UTC."""
     if moment is None:
         return None
     if isinstance(moment, datetime):
@@ -77,6 +81,11 @@ def _completed_on(row: PersonRow, tz: tzinfo) -> date | None:
             moment = moment.replace(tzinfo=UTC)
         return moment.astimezone(tz).date()
     return moment
+
+
+def _completed_on(row: PersonRow, tz: tzinfo) -> date | None:
+    """The local (Chilean) calendar day on which the person signed the commitment."""
+    return local_day(row.completed_at, tz)
 
 
 def _label(labels: dict, key: str | None) -> str | None:
@@ -97,6 +106,53 @@ COLUMNS: tuple[Column, ...] = (
     Column(_l("Avance (%)"), NUMBER, 11, lambda row, tz: row.percent),
     Column(_l("Completado el"), DATE, 15, _completed_on),
 )
+
+
+def _module_result(row: PersonRow, module: PathModule) -> ModuleResult | None:
+    return row.details.modules.get(module.id) if row.details is not None else None
+
+
+def _module_columns(module: PathModule) -> tuple[Column, ...]:
+    """Best score (%), attempts and the day completed, in one module: blank where it has no quiz."""
+    title = module.title
+
+    def best(row: PersonRow, tz: tzinfo):
+        result = _module_result(row, module)
+        return result.best_score if result is not None else None
+
+    def attempts(row: PersonRow, tz: tzinfo):
+        result = _module_result(row, module)
+        return result.attempts if result is not None and module.quiz_id is not None else None
+
+    def completed(row: PersonRow, tz: tzinfo):
+        result = _module_result(row, module)
+        return local_day(result.completed_at, tz) if result is not None else None
+
+    quiz_columns = (
+        (
+            Column(_l("%(module)s — mejor puntaje", module=title), NUMBER, 16, best),
+            Column(_l("%(module)s — intentos", module=title), NUMBER, 12, attempts),
+        )
+        if module.quiz_id is not None
+        else ()
+    )
+    return (*quiz_columns, Column(_l("%(module)s — completado el", module=title), DATE, 16, completed))
+
+
+def _signed_on(row: PersonRow, tz: tzinfo) -> date | None:
+    return local_day(row.details.commitment_signed_at, tz) if row.details is not None else None
+
+
+def columns_for(modules: Iterable[PathModule]) -> tuple[Column, ...]:
+    """The report's columns, then each module's results and the day the commitment was signed."""
+    module_columns = tuple(column for module in modules for column in _module_columns(module))
+    return (*COLUMNS, *module_columns, Column(_l("Compromiso firmado el"), DATE, 16, _signed_on))
+
+
+def people_and_columns(filters: ReportFilters, today: date) -> tuple[Iterator[PersonRow], tuple[Column, ...]]:
+    """What an export writes: the filtered people, streamed with their module results, and the columns."""
+    modules = service.required_modules()
+    return service.export_rows(filters, today, service.steps_total(), modules), columns_for(modules)
 
 
 def headers(columns: tuple[Column, ...] = COLUMNS) -> list[str]:
@@ -185,10 +241,12 @@ class CountingIterator:
         return item
 
 
-def write_csv(rows: Iterable[PersonRow], target: IO[bytes], tz: tzinfo = UTC) -> int:
+def write_csv(
+    rows: Iterable[PersonRow], target: IO[bytes], tz: tzinfo = UTC, columns: tuple[Column, ...] = COLUMNS
+) -> int:
     """Write the CSV file to an open binary file; return the number of people written."""
     counted = CountingIterator(rows)
-    for chunk in csv_chunks(counted, tz):
+    for chunk in csv_chunks(counted, tz, columns=columns):
         target.write(chunk)
     return counted.count
 

@@ -2,19 +2,21 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
-from datetime import date
+from datetime import date, datetime
+from itertools import islice
 
-from sqlalchemy import String, and_, case, cast, distinct, exists, func, or_, select
+from sqlalchemy import String, and_, case, cast, distinct, exists, func, literal, or_, select, true
 
 from portal.database import LIKE_ESCAPE, add_months, like_contains
 from portal.extensions import db
 from portal.learning.progress import COMPLETED, IN_PROGRESS, NOT_STARTED, OVERDUE, RENEWAL_DUE
-from portal.learning.service import renewal_months
+from portal.learning.service import current_cycle, renewal_months
 from portal.models.curriculum import Lesson, Module
 from portal.models.progress import Certificate, Commitment, LessonView
 from portal.models.quiz import Attempt, Quiz, QuizRevision
-from portal.models.types import utcnow
+from portal.models.types import UTCDateTime, utcnow
 from portal.models.user import Department, User
 
 #: Every status a person can have; RENEWAL_DUE only while renewal is on (RENEWAL_MONTHS).
@@ -35,6 +37,18 @@ class ReportFilters:
     descending: bool = False
     page: int = 1
 
+    @property
+    def narrow_people(self) -> bool:
+        """Some filter other than the status leaves people out (the status is applied apart)."""
+        return any(
+            (self.department_id, self.employment_type, self.start_from, self.start_to, " ".join(self.text.split()))
+        )
+
+    @property
+    def narrowed(self) -> bool:
+        """Some filter leaves people out: the report's numbers are of part of the staff."""
+        return self.narrow_people or bool(self.status)
+
     def as_details(self) -> dict:
         """The filters for an audit record: only what was set."""
         return {
@@ -42,6 +56,35 @@ class ReportFilters:
             for name, value in self.__dict__.items()
             if value not in (None, "", False) and name not in ("page",)
         }
+
+
+@dataclass(frozen=True)
+class PathModule:
+    """A required published module: a group of the export's columns."""
+
+    id: int
+    title: str
+    lesson_count: int
+    #: The module's quiz, if it has a published revision; None for a module of lessons only.
+    quiz_id: int | None
+
+
+@dataclass(frozen=True)
+class ModuleResult:
+    """What a person did in one module during their current cycle."""
+
+    attempts: int = 0
+    best_score: int | None = None
+    #: When the module became complete: its last lesson read or its quiz first passed, whichever came later.
+    completed_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class PathDetails:
+    """A person's results module by module and their commitment, in their current cycle (for exports)."""
+
+    modules: dict[int, ModuleResult]
+    commitment_signed_at: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -58,6 +101,8 @@ class PersonRow:
     steps_total: int
     status: str
     completed_at: object | None
+    #: Module by module results; only the exports ask for them (export_rows).
+    details: PathDetails | None = None
 
     @property
     def percent(self) -> int:
@@ -78,11 +123,14 @@ class DepartmentRow:
 @dataclass
 class Report:
     rows: list[PersonRow]
+    #: People who meet the filters; the totals by status and the chart count exactly these.
     total: int
     page: int
     pages: int
     totals: dict[str, int] = field(default_factory=dict)
     departments: list[DepartmentRow] = field(default_factory=list)
+    #: Every active person, whatever the filters.
+    everyone: int = 0
 
 
 def steps_total() -> int:
@@ -319,6 +367,131 @@ def report_rows(filters: ReportFilters, today: date, total_steps: int, now=None)
         yield PersonRow(**row._asdict(), steps_total=total_steps)
 
 
+#: People whose module results are read together, in a few queries, while an export streams.
+EXPORT_BATCH = 500
+
+
+def required_modules() -> list[PathModule]:
+    """The required published modules in path order, with their lesson count and published quiz."""
+    lesson_counts = select(Lesson.module_id, func.count(Lesson.id).label("n")).group_by(Lesson.module_id).subquery()
+    rows = db.session.execute(
+        select(Module.id, Module.title, func.coalesce(lesson_counts.c.n, 0), Quiz.id)
+        .outerjoin(lesson_counts, lesson_counts.c.module_id == Module.id)
+        .outerjoin(Quiz, (Quiz.module_id == Module.id) & exists().where(QuizRevision.quiz_id == Quiz.id))
+        .where(Module.required.is_(True), Module.published.is_(True))
+        .order_by(Module.position, Module.id)
+    ).all()
+    return [PathModule(*row) for row in rows]
+
+
+def export_rows(
+    filters: ReportFilters, today: date, total_steps: int, modules: list[PathModule], now=None
+) -> Iterator[PersonRow]:
+    """report_rows with each person's PathDetails, read EXPORT_BATCH people at a time.
+
+    Three queries a batch (commitments, attempts, lessons read), never one per person, and only
+    one batch in memory: the rows still stream.
+    """
+    now = now or utcnow()
+    months = renewal_months()
+    rows = report_rows(filters, today, total_steps, now)
+    while batch := list(islice(rows, EXPORT_BATCH)):
+        details = path_details([row.id for row in batch], modules, now, months)
+        for row in batch:
+            yield replace(row, details=details[row.id])
+
+
+def path_details(
+    user_ids: list[int], modules: list[PathModule], now: datetime, months: int | None
+) -> dict[int, PathDetails]:
+    """Each person's results in `modules` and commitment, counting only their current cycle
+    (portal.learning.service.current_cycle, as their own page does).
+
+    Three queries; attempts and readings are grouped by person and module in SQL. A refresher's
+    start is written into them as a CASE on the person, for those people only.
+    """
+    signatures: dict[int, list[datetime]] = {user_id: [] for user_id in user_ids}
+    for user_id, signed_at in db.session.execute(
+        select(Commitment.user_id, Commitment.signed_at)
+        .where(Commitment.user_id.in_(user_ids))
+        .order_by(Commitment.user_id, Commitment.id.desc())
+    ):
+        signatures[user_id].append(signed_at)
+    starts = {}
+    for user_id, signed in signatures.items():
+        cycle = current_cycle(signed[0] if signed else None, signed[1] if len(signed) > 1 else None, now, months)
+        if cycle.starts_at is not None:
+            starts[user_id] = cycle.starts_at
+
+    def cycle_start(user_column):
+        """The person's refresher start; NULL in a first cycle."""
+        return case({user_id: literal(moment, UTCDateTime()) for user_id, moment in starts.items()}, value=user_column)
+
+    def in_cycle(user_column, moment_column):
+        if not starts:
+            return true()
+        start = cycle_start(user_column)
+        return or_(start.is_(None), moment_column >= start)
+
+    module_of_quiz = {module.quiz_id: module.id for module in modules if module.quiz_id is not None}
+    #: (user, module) -> (attempts, best score, first passed at)
+    attempts = {}
+    if module_of_quiz:
+        first_pass = func.min(case((Attempt.passed.is_(True), Attempt.submitted_at)))
+        for user_id, quiz_id, count, best, passed_at in db.session.execute(
+            select(Attempt.user_id, Attempt.quiz_id, func.count(), func.max(Attempt.score), first_pass)
+            .where(
+                Attempt.user_id.in_(user_ids),
+                Attempt.quiz_id.in_(list(module_of_quiz)),
+                Attempt.submitted_at.is_not(None),
+                in_cycle(Attempt.user_id, Attempt.submitted_at),
+            )
+            .group_by(Attempt.user_id, Attempt.quiz_id)
+        ):
+            attempts[user_id, module_of_quiz[quiz_id]] = (count, best, passed_at)
+    # When a lesson was read in this cycle: the first reading if it belongs to it, else the latest
+    # (the one a refresher counts).
+    read_at = (
+        case(
+            (in_cycle(LessonView.user_id, LessonView.viewed_at), LessonView.viewed_at),
+            else_=LessonView.last_viewed_at,
+        )
+        if starts
+        else LessonView.viewed_at
+    )
+    #: (user, module) -> (lessons read, when the last of them was read)
+    reading = {
+        (user_id, module_id): (count, last_read)
+        for user_id, module_id, count, last_read in db.session.execute(
+            select(LessonView.user_id, Lesson.module_id, func.count(), func.max(read_at))
+            .join(Lesson, Lesson.id == LessonView.lesson_id)
+            .where(
+                LessonView.user_id.in_(user_ids),
+                Lesson.module_id.in_([module.id for module in modules]),
+                in_cycle(LessonView.user_id, LessonView.last_viewed_at),
+            )
+            .group_by(LessonView.user_id, Lesson.module_id)
+        )
+    }
+
+    details = {}
+    for user_id in user_ids:
+        results = {}
+        for module in modules:
+            count, best, passed_at = attempts.get((user_id, module.id), (0, None, None))
+            read, last_read = reading.get((user_id, module.id), (0, None))
+            done = read >= module.lesson_count and (module.quiz_id is None or passed_at is not None)
+            moments = [moment for moment in (last_read, passed_at) if moment is not None]
+            results[module.id] = ModuleResult(
+                attempts=count, best_score=best, completed_at=max(moments) if done and moments else None
+            )
+        latest = signatures[user_id][0] if signatures[user_id] else None
+        start = starts.get(user_id)
+        signed_in_cycle = latest if latest is not None and (start is None or latest >= start) else None
+        details[user_id] = PathDetails(modules=results, commitment_signed_at=signed_in_cycle)
+    return details
+
+
 def newest_certificates(filters: ReportFilters, today: date, limit: int, now=None) -> list[tuple[int, int]]:
     """(person id, id of their newest certificate) for matching people who hold one, in the report's order.
 
@@ -340,15 +513,17 @@ def newest_certificates(filters: ReportFilters, today: date, limit: int, now=Non
 
 
 def completion_report(filters: ReportFilters, today: date, now=None) -> Report:
-    """One page of people plus totals by status and completion by department.
+    """One page of people plus totals by status and completion by department, of the people who
+    meet the filters (the status included), and the number of every active person beside them.
 
     A fixed number of queries, whatever the number of people: totals and the chart come
-    from one grouped query on cheap EXISTS tests; progress is counted for the page only.
+    from one grouped query on cheap EXISTS tests (the status filter keeps its group); everyone is
+    counted apart only when another filter left people out; progress is counted for the page only.
     """
     now = now or utcnow()
     total_steps = steps_total()
     quick_status = _quick_status(today, now)
-    everyone = _apply_filters(
+    matching = _apply_filters(
         select(Department.name.label("department"), quick_status.label("status"))
         .select_from(User)
         .outerjoin(Department, Department.id == User.department_id)
@@ -356,10 +531,16 @@ def completion_report(filters: ReportFilters, today: date, now=None) -> Report:
         filters,
     ).subquery()
     groups = db.session.execute(
-        select(everyone.c.status, everyone.c.department, func.count()).group_by(
-            everyone.c.status, everyone.c.department
+        select(matching.c.status, matching.c.department, func.count()).group_by(
+            matching.c.status, matching.c.department
         )
     ).all()
+    if filters.narrow_people:
+        everyone = db.session.scalar(select(func.count(User.id)).where(User.active.is_(True))) or 0
+    else:
+        everyone = sum(count for _status, _department, count in groups)
+    if filters.status:
+        groups = [group for group in groups if group[0] == filters.status]
     totals = dict.fromkeys(STATUSES, 0)
     by_department: dict[str, list[int]] = {}
     for status, department, count in groups:
@@ -372,7 +553,7 @@ def completion_report(filters: ReportFilters, today: date, now=None) -> Report:
         DepartmentRow(name, people, completed)
         for name, (people, completed) in sorted(by_department.items(), key=lambda item: item[0].casefold())
     ]
-    total = totals[filters.status] if filters.status in totals else sum(totals.values())
+    total = sum(totals.values())
     pages = max(1, -(-total // PAGE_SIZE))
     page = min(max(1, filters.page), pages)
     offset = (page - 1) * PAGE_SIZE
@@ -396,7 +577,9 @@ def completion_report(filters: ReportFilters, today: date, now=None) -> Report:
         query, status, steps_done = _base_query(filters, today, now, user_ids=ids)
         page_query = query.order_by(*_ordering(filters, status, steps_done))
     rows = [PersonRow(**row._asdict(), steps_total=total_steps) for row in db.session.execute(page_query)]
-    return Report(rows=rows, total=total, page=page, pages=pages, totals=totals, departments=departments)
+    return Report(
+        rows=rows, total=total, page=page, pages=pages, totals=totals, departments=departments, everyone=everyone
+    )
 
 
 def with_page(filters: ReportFilters, page: int) -> ReportFilters:

@@ -14,6 +14,7 @@ from portal.models.user import HR, STAFF
 from tests.browser.test_learner_browser import (
     DESKTOP,
     PHONE,
+    SCREENSHOTS,
     assert_focus_visible,
     assert_no_axe_violations,
     check_skip_link,
@@ -196,7 +197,7 @@ def test_hr_pages_pass_axe(page: Page, live_server, make_user, mailbox):
     expect(page.get_by_label("Estado", exact=True)).to_have_value("overdue")
     overdue = counts["Atrasado"]
     expect(people_rows(page)).to_have_count(overdue)
-    expect(people_rows(page).locator(".badge")).to_have_text(["Atrasado"] * overdue)
+    expect(people_rows(page).locator(".col-status .badge")).to_have_text(["Atrasado"] * overdue)
     check_page(page, "the report filtered, with a bad date")
 
     # A filter nobody matches.
@@ -417,7 +418,7 @@ def test_hr_report_by_keyboard(page: Page, live_server, make_user):
     page.wait_for_url(re.compile(r"/rrhh/\?.*estado=overdue"))
     expect(page.get_by_label("Estado", exact=True)).to_have_value("overdue")
     expect(people_rows(page)).to_have_count(overdue)
-    expect(people_rows(page).locator(".badge")).to_have_text(["Atrasado"] * overdue)
+    expect(people_rows(page).locator(".col-status .badge")).to_have_text(["Atrasado"] * overdue)
     assert listed_total(page) == overdue
 
     # Into the list: the first person's link (the sort links in the header come first).
@@ -445,6 +446,49 @@ def test_hr_report_by_keyboard(page: Page, live_server, make_user):
     heading(page, "Avance de la inducción")
 
 
+def check_name_and_status_stay_in_view(page: Page, saved: list) -> None:
+    """At 390x844 the people list scrolls inside its region; wherever it is scrolled, the first
+    person's name and status are in the viewport, uncovered, and one status is shown per person."""
+    page.set_viewport_size(PHONE)
+    region = page.get_by_role("region", name=re.compile("^Personas y su avance"))
+    first_row = people_rows(page).first
+    first_row.scroll_into_view_if_needed()
+    name = first_row.get_by_role("link").first
+    status = first_row.locator(".badge:visible")
+    expect(status).to_have_count(1)
+    label = status.inner_text().strip()
+    assert label in {"No iniciado", "En curso", "Completado", "Atrasado"}, label
+    widths = region.evaluate("el => [el.scrollWidth, el.clientWidth]")
+    assert widths[0] > widths[1], f"the people list does not scroll sideways at 390px: {widths}"
+    for where in ("el.scrollWidth / 3", "el.scrollWidth / 2", "el.scrollWidth"):
+        region.evaluate(f"el => {{ el.scrollLeft = {where}; }}")
+        assert region.evaluate("el => el.scrollLeft") > 0
+        name_cell, region_box = first_row.locator("th").bounding_box(), region.bounding_box()
+        assert abs(name_cell["x"] - region_box["x"]) < 1, f"the name cell scrolled away: {name_cell} in {region_box}"
+        for what, element in (("name", name), ("status", status)):
+            box = element.bounding_box()
+            assert box["x"] >= 0 and box["x"] + box["width"] <= PHONE["width"], f"the {what} left the screen: {box}"
+            assert box["y"] >= 0 and box["y"] + box["height"] <= PHONE["height"], f"the {what} is off screen: {box}"
+            # Nothing else (the scrolled cells) is painted over it.
+            covered = element.evaluate(
+                """el => { const r = el.getClientRects()[0];  // a wrapped name: its first line
+                           const top = document.elementFromPoint(r.x + r.width / 2, r.y + r.height / 2);
+                           if (top === el || el.contains(top)) return false;
+                           return top ? top.outerHTML.slice(0, 200) : "nothing"; }"""
+            )
+            assert not covered, f"the {what} is covered after scrolling to {where}: {covered}"
+    expect(status).to_have_text(label)
+    assert_no_axe_violations(page, "the report's list scrolled sideways at 390x844")
+    path = SCREENSHOTS / "hr-report-scrolled-390x844.png"
+    page.screenshot(path=str(path))
+    saved.append(path)
+    region.evaluate("el => { el.scrollLeft = 0; }")
+    page.set_viewport_size(DESKTOP)
+    # On a wide screen the status has its own column again, and only there.
+    expect(first_row.locator(".badge:visible")).to_have_count(1)
+    expect(first_row.locator(".col-status .badge")).to_be_visible()
+
+
 def test_hr_screenshots(page: Page, live_server, make_user):
     """The report, a person, the import preview and the reminders page as PNGs at 390x844 and 1366x768."""
     base = live_server.url
@@ -457,21 +501,7 @@ def test_hr_screenshots(page: Page, live_server, make_user):
     page.goto(f"{base}{REPORT}")
     heading(page, "Avance de la inducción")
     saved += save_screenshots(page, "hr-report")
-    # On a phone the list scrolls inside its region; scrolled to the end, names and statuses show together.
-    page.set_viewport_size(PHONE)
-    region = page.get_by_role("region", name=re.compile("^Personas y su avance"))
-    region.evaluate("el => { el.scrollLeft = el.scrollWidth; }")
-    first_row = people_rows(page).first
-    name_box, status_box, region_box = (
-        first_row.locator("th").bounding_box(),
-        first_row.locator(".badge").bounding_box(),
-        region.bounding_box(),
-    )
-    assert region.evaluate("el => el.scrollLeft") > 0, "the people list does not scroll inside its region"
-    assert abs(name_box["x"] - region_box["x"]) < 1, f"the name scrolled away: {name_box} in {region_box}"
-    assert status_box["x"] >= name_box["x"] + name_box["width"] - 1, "the status hides under the name"
-    assert status_box["x"] + status_box["width"] <= PHONE["width"], "the status is off screen"
-    page.set_viewport_size(DESKTOP)
+    check_name_and_status_stay_in_view(page, saved)
 
     page.goto(f"{base}{REPORT}?estado=completed")
     page.locator("table.people tbody th a").first.click()
@@ -494,7 +524,7 @@ def test_hr_screenshots(page: Page, live_server, make_user):
         f"hr-{name}-{size['width']}x{size['height']}.png"
         for name in ("report", "person", "import-preview", "reminders")
         for size in (PHONE, DESKTOP)
-    }
+    } | {"hr-report-scrolled-390x844.png"}
     assert {path.name for path in saved} == expected
     for path in saved:
         data = path.read_bytes()
