@@ -9,6 +9,8 @@ from urllib.parse import urlsplit
 
 DEFAULT_SECRET_KEY = "dev-insecure-change-me"
 DEFAULT_DEMO_PASSWORD = "induccion-demo"
+#: Shortest PORTAL_AUDIT_KEY accepted in production.
+MIN_AUDIT_KEY_LENGTH = 32
 
 
 class Defaults:
@@ -67,6 +69,17 @@ class Defaults:
     SIGN_IN_LIMIT_PER_ACCOUNT = "10 per 15 minutes"
     PASSWORD_RESET_LIMIT_PER_ADDRESS = "10 per 15 minutes"
     PASSWORD_RESET_LIMIT_PER_ACCOUNT = "3 per hour"
+    #: Key of the audit log's HMAC chain and checkpoints, never stored in the database. None derives one
+    #: from SECRET_KEY (see portal.audit.current_key).
+    AUDIT_KEY: str | None = None
+    #: Former audit keys (or former secret keys, while AUDIT_KEY was unset), comma-separated in the
+    #: environment: events and checkpoints made with them still verify; nothing new is made with them.
+    AUDIT_OLD_KEYS: list[str] = []
+    #: Where `flask audit checkpoint` appends the signed head of the chain; None means
+    #: instance/audit-checkpoints.jsonl. Resolved in load_settings().
+    AUDIT_CHECKPOINT_FILE: str | None = None
+    #: Address that receives a copy of every checkpoint, so one copy lives off the server; None sends none.
+    AUDIT_CHECKPOINT_MAIL: str | None = None
 
 
 def load_settings(app, test_config: dict | None = None) -> None:
@@ -91,6 +104,9 @@ def load_settings(app, test_config: dict | None = None) -> None:
     app.config["PROXY_COUNT"] = int(app.config.get("PROXY_COUNT") or 0)
     if app.config["PROXY_COUNT"] < 0:
         raise RuntimeError("PORTAL_PROXY_COUNT must be 0 or a positive number of proxies.")
+    app.config["AUDIT_OLD_KEYS"] = _key_list(app.config.get("AUDIT_OLD_KEYS"))
+    if not app.config.get("AUDIT_CHECKPOINT_FILE"):
+        app.config["AUDIT_CHECKPOINT_FILE"] = str(Path(app.instance_path) / "audit-checkpoints.jsonl")
     app.config["SESSION_IDLE_MINUTES"] = float(app.config.get("SESSION_IDLE_MINUTES") or 30)
     # Flask-Limiter reads RATELIMIT_STORAGE_URI; the portal's setting keeps the URL spelling of its siblings.
     app.config.setdefault("RATELIMIT_STORAGE_URI", app.config.get("RATELIMIT_STORAGE_URL") or "memory://")
@@ -105,6 +121,17 @@ def load_settings(app, test_config: dict | None = None) -> None:
                 "PORTAL_ENV=production needs PORTAL_BASE_URL set to the portal's public address, "
                 "e.g. https://induccion.muni.cl: links in mail and certificates are built from it, "
                 "never from the request's Host header."
+            )
+        audit_key = app.config.get("AUDIT_KEY")
+        if audit_key and len(audit_key) < MIN_AUDIT_KEY_LENGTH:
+            raise RuntimeError(
+                f"PORTAL_AUDIT_KEY must be at least {MIN_AUDIT_KEY_LENGTH} characters long (a long random value)."
+            )
+        if not audit_key:
+            app.logger.warning(
+                "PORTAL_AUDIT_KEY is not set: the audit log is keyed with a key derived from PORTAL_SECRET_KEY. "
+                "Before changing the secret key, add its current value to PORTAL_AUDIT_OLD_KEYS, or set "
+                "PORTAL_AUDIT_KEY so that the two keys can change independently."
             )
         if not app.config["TRUSTED_HOSTS"]:
             app.logger.warning(
@@ -135,3 +162,12 @@ def _host_list(value) -> list[str] | None:
         value = value.split(",")
     hosts = [str(host).strip().lower() for host in value if str(host).strip()]
     return hosts or None
+
+
+def _key_list(value) -> list[str]:
+    """ "k1, k2" or ["k1", "k2"] -> ["k1", "k2"]; blanks dropped."""
+    if not value:
+        return []
+    if isinstance(value, str):
+        value = value.split(",")
+    return [str(key).strip() for key in value if str(key).strip()]
