@@ -356,7 +356,12 @@ def test_recording_an_event_costs_no_extra_query(app, backend):
 
 
 def test_production_takes_a_long_audit_key_or_warns_that_it_derives_one(tmp_path, caplog):
-    settings = {"ENV": "production", "SECRET_KEY": "s" * 40, "DATABASE_URL": f"sqlite:///{tmp_path}/p.sqlite3"}
+    settings = {
+        "ENV": "production",
+        "SECRET_KEY": "s" * 40,
+        "BASE_URL": "https://induccion.muni.cl",
+        "DATABASE_URL": f"sqlite:///{tmp_path}/p.sqlite3",
+    }
     with pytest.raises(RuntimeError, match="PORTAL_AUDIT_KEY must be at least 32"):
         create_app({**settings, "AUDIT_KEY": "corta"})
     with caplog.at_level(logging.WARNING):
