@@ -24,7 +24,9 @@ def create_app(test_config: dict | None = None, instance_path: str | None = None
 
     from portal.assets import init_static_files
     from portal.security import init_request_security
+    from portal.urls import register_converters
 
+    register_converters(app)
     init_request_security(app)
     init_static_files(app)
     register_extensions(app)

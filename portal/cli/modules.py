@@ -14,7 +14,7 @@ from portal import audit
 from portal.cli.files import file_error, open_user_file, read_user_file
 from portal.extensions import db
 from portal.models.curriculum import Module
-from portal.quizzes.exchange import ModuleFormatError, export_module, import_module
+from portal.quizzes.exchange import ModuleFormatError, export_module, import_module, load_module_json
 
 modules = AppGroup("modules", help="Export and import modules (JSON exchange format).")
 
@@ -47,11 +47,11 @@ def export_command(slug, output: Path):
 def import_command(file: Path):
     """Create a module from a JSON file in the exchange format."""
     try:
-        data = json.loads(read_user_file(file).decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as error:
+        text = read_user_file(file).decode("utf-8")
+    except UnicodeDecodeError as error:
         raise click.ClickException(f"{file} no es un JSON válido: {error}") from None
     try:
-        module = import_module(data, published=False)
+        module = import_module(load_module_json(text), published=False)
     except ModuleFormatError as error:
         db.session.rollback()
         raise click.ClickException("No se importó nada:\n- " + "\n- ".join(error.problems)) from None

@@ -36,14 +36,11 @@ def why(candidate) -> str:
     return f"{candidate.person.full_name} ({reminding.reason_text(candidate)})"
 
 
-def _check_base_url(dry_run: bool) -> None:
-    """Refuse to send links to nowhere in production; elsewhere warn where they will point."""
+def _warn_without_base_url() -> None:
+    """Say where the links point when PORTAL_BASE_URL is unset."""
     if current_app.config.get("BASE_URL"):
         return
-    if current_app.config["ENV"] == "production" and not dry_run:
-        raise click.ClickException(
-            _("Configure PORTAL_BASE_URL: los correos deben enlazar a la dirección pública del portal.")
-        )
+    # Development only: production refuses to start without PORTAL_BASE_URL (config.py).
     warning = _("Aviso: PORTAL_BASE_URL no está configurada; los correos enlazan a %(url)s.")
     click.echo(warning % {"url": reminding.portal_url()}, err=True)
 
@@ -86,7 +83,7 @@ def _print_result(result) -> None:
 @click.option("--dry-run", is_flag=True, help="List who would be reminded; send and record nothing.")
 def send_reminders_command(dry_run: bool):
     """Daily job: remind the not completed whose due date is past or within 3 days, and those due for renewal."""
-    _check_base_url(dry_run)
+    _warn_without_base_url()
     today = local_today()
     candidates = reminding.daily_candidates(today)
     remindable = [candidate for candidate in candidates if candidate.remindable]

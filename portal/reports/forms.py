@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, DateField, SelectField, StringField
+from wtforms import BooleanField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
 
 from portal.email_address import InvalidEmail, normalize_email
-from portal.fields import BoundedIntegerField
+from portal.fields import BoundedDateField, BoundedIntegerField
 from portal.learning.progress import COMPLETED, IN_PROGRESS, NOT_STARTED, OVERDUE, RENEWAL_DUE
 from portal.learning.service import renewal_months
 from portal.messages import rut_error_message
@@ -63,8 +63,8 @@ class ReportFilterForm(FlaskForm):
     )
     #: Choices set per request (set_statuses): "por renovar" depends on a runtime setting.
     estado = SelectField(_l("Estado"), validators=[Optional()])
-    desde = DateField(_l("Ingreso desde"), validators=[Optional()])
-    hasta = DateField(_l("Ingreso hasta"), validators=[Optional()])
+    desde = BoundedDateField(_l("Ingreso desde"), validators=[Optional()])
+    hasta = BoundedDateField(_l("Ingreso hasta"), validators=[Optional()])
     orden = SelectField(
         _l("Ordenar por"), choices=[SelectChoice(key, label) for key, label in SORT_LABELS.items()], default="nombre"
     )
@@ -132,8 +132,8 @@ class PersonForm(FlaskForm):
         + [SelectChoice(key, label) for key, label in EMPLOYMENT_LABELS.items()],
         validators=[Optional()],
     )
-    start_date = DateField(_l("Fecha de ingreso"), validators=[Optional()])
-    due_date = DateField(
+    start_date = BoundedDateField(_l("Fecha de ingreso"), validators=[Optional()])
+    due_date = BoundedDateField(
         _l("Plazo para completar la inducción (vacío = ingreso + días configurados)"), validators=[Optional()]
     )
 
