@@ -11,15 +11,11 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange,
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from portal.fields import BoundedDateField, BoundedIntegerField
-from portal.models.user import ADMIN, HR, ROLES, STAFF, TRAINER
+from portal.models.user import ROLES, STAFF
 from portal.reports.forms import PersonForm
+from portal.vocabulary import Role, labels
 
-ROLE_LABELS = {
-    STAFF: _l("Funcionario/a (realiza la inducción)"),
-    TRAINER: _l("Capacitación (edita módulos y cuestionarios)"),
-    HR: _l("Recursos Humanos (ve el avance y administra personas)"),
-    ADMIN: _l("Administración (cuentas, roles y configuración)"),
-}
+ROLE_LABELS = labels(Role)
 CONFIRMATION_WORD = "ANONIMIZAR"
 
 

@@ -10,20 +10,15 @@ from wtforms.validators import DataRequired, Length, NumberRange, Optional, Vali
 
 from portal.email_address import InvalidEmail, normalize_email
 from portal.fields import BoundedDateField, BoundedIntegerField
-from portal.learning.progress import COMPLETED, IN_PROGRESS, NOT_STARTED, OVERDUE, RENEWAL_DUE
+from portal.learning.progress import RENEWAL_DUE
 from portal.learning.service import renewal_months
 from portal.messages import rut_error_message
 from portal.models.user import User
 from portal.reports.service import SORTS, ReportFilters
 from portal.rut import InvalidRut, format_rut, normalize_rut
+from portal.vocabulary import EmploymentType, PersonStatus, labels
 
-STATUS_LABELS = {
-    NOT_STARTED: _l("No iniciado"),
-    IN_PROGRESS: _l("En curso"),
-    COMPLETED: _l("Completado"),
-    OVERDUE: _l("Atrasado"),
-    RENEWAL_DUE: _l("Por renovar"),
-}
+STATUS_LABELS = labels(PersonStatus)
 
 
 def status_labels_in_use() -> dict:
@@ -33,12 +28,7 @@ def status_labels_in_use() -> dict:
     return {status: label for status, label in STATUS_LABELS.items() if status != RENEWAL_DUE}
 
 
-EMPLOYMENT_LABELS = {
-    "planta": _l("Planta"),
-    "contrata": _l("Contrata"),
-    "codigo_trabajo": _l("Código del Trabajo"),
-    "honorarios": _l("Honorarios"),
-}
+EMPLOYMENT_LABELS = labels(EmploymentType)
 SORT_LABELS = {
     "nombre": _l("Nombre"),
     "departamento": _l("Departamento"),
