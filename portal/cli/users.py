@@ -11,8 +11,9 @@ from portal.auth.passwords import MIN_PASSWORD_LENGTH, password_problem
 from portal.auth.service import hash_password
 from portal.cli.types import EMAIL, RUT
 from portal.extensions import db
-from portal.models.user import ROLES, User
+from portal.models.user import User
 from portal.reports.people import find_or_create_department
+from portal.vocabulary import Role
 
 users = AppGroup("users", help="Manage accounts.")
 
@@ -21,7 +22,8 @@ users = AppGroup("users", help="Manage accounts.")
 @click.option("--rut", required=True, type=RUT, help="RUT, with or without dots and dash.")
 @click.option("--name", "full_name", required=True, help="Full name.")
 @click.option("--email", default=None, type=EMAIL, help="Email address (optional).")
-@click.option("--role", "roles", multiple=True, required=True, type=click.Choice(ROLES))
+# The values ("admin"), not the enum's names: click.Choice would offer "ADMIN" for a StrEnum.
+@click.option("--role", "roles", multiple=True, required=True, type=click.Choice([role.value for role in Role]))
 @click.option("--password", required=True, help=f"At least {MIN_PASSWORD_LENGTH} characters.")
 @click.option("--department", default=None, help="Department name; created if new.")
 def create_user(rut, full_name, email, roles, password, department):
