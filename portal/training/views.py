@@ -28,7 +28,7 @@ from portal.models.quiz import Quiz, QuizRevision
 from portal.models.user import TRAINER
 from portal.quizzes import drafts
 from portal.quizzes import statistics as stats
-from portal.quizzes.exchange import ModuleFormatError, export_module, import_module
+from portal.quizzes.exchange import ModuleFormatError, export_module, import_module, load_module_json
 from portal.quizzes.grading import QuestionKey, grade
 from portal.quizzes.revisions import latest_revision
 from portal.training import bp, service
@@ -573,7 +573,8 @@ def preview_quiz(slug: str):
     keys = preview_keys(draft)
     answers: dict[int, list[int]] = {}
     for key in keys:
-        picked = [int(value) for value in request.form.getlist(f"q{key.id}") if value.isdigit()]
+        # isdigit() alone let "²" through to int(), a 500: ASCII 0-9 only.
+        picked = [int(value) for value in request.form.getlist(f"q{key.id}") if value.isascii() and value.isdigit()]
         if picked:
             answers[key.id] = [choice for choice in picked if choice in key.choice_ids]
     result = missing = None
@@ -617,12 +618,12 @@ def import_json():
         flash(_("Elija un archivo JSON de módulo."), "error")
         return redirect(url_for("training.index"))
     try:
-        data = json.loads(form.file.data.read(5 * 1024 * 1024).decode("utf-8-sig"))
-    except (UnicodeDecodeError, json.JSONDecodeError):
+        text = form.file.data.read(5 * 1024 * 1024).decode("utf-8-sig")
+    except UnicodeDecodeError:
         flash(_("El archivo no es un JSON válido en UTF-8."), "error")
         return redirect(url_for("training.index"))
     try:
-        module = import_module(data, published=False)
+        module = import_module(load_module_json(text), published=False)
     except ModuleFormatError as error:
         db.session.rollback()
         return render_template("training/import_problems.html", problems=error.problems), 422
