@@ -37,14 +37,8 @@ from portal.auth.forms import ButtonForm
 from portal.extensions import db
 from portal.models.user import Department, User
 from portal.people import administration, welcome
+from portal.people import departments as department_rules
 from portal.people.accounts import create_person, save_person
-from portal.people.departments import (
-    create_department,
-    departments_in_order,
-    departments_with_counts,
-    merge_departments,
-)
-from portal.people.departments import rename_department as rename_department_to
 from portal.people.errors import AdminRuleError, PersonConflict
 from portal.people.personal_data import anonymise as anonymise_person
 from portal.people.personal_data import anonymise_refusal, is_anonymised
@@ -74,7 +68,8 @@ def accounts():
 
 
 def render_account_form(form: AccountForm, person: User | None, status: int = 200):
-    page = render_template("admin/account_form.html", form=form, person=person, departments=departments_in_order())
+    departments_list = department_rules.departments_in_order()
+    page = render_template("admin/account_form.html", form=form, person=person, departments=departments_list)
     return make_response(page, status)
 
 
@@ -217,7 +212,7 @@ def departments():
     form = DepartmentForm()
     if form.validate_on_submit():
         try:
-            create_department(form.name.data, current_user.id)
+            department_rules.create_department(form.name.data, current_user.id)
         except AdminRuleError as refusal:
             db.session.rollback()
             form.name.errors.append(str(refusal))
@@ -226,14 +221,16 @@ def departments():
             flash(_("Departamento creado."), "success")
             return redirect(url_for("admin.departments"))
     status = 422 if request.method == "POST" else 200
-    return make_response(render_template("admin/departments.html", form=form, rows=departments_with_counts()), status)
+    return make_response(
+        render_template("admin/departments.html", form=form, rows=department_rules.departments_with_counts()), status
+    )
 
 
 def render_department(department: Department, rename=None, merge=None, status=200):
     rename = rename or DepartmentForm(formdata=None, name=department.name)
     merge = merge or MergeForm(formdata=None)
     merge.into.choices = [("", _("Elija un departamento"))] + [
-        (str(other.id), other.name) for other in departments_in_order() if other.id != department.id
+        (str(other.id), other.name) for other in department_rules.departments_in_order() if other.id != department.id
     ]
     count = db.session.scalar(db.select(db.func.count(User.id)).where(User.department_id == department.id))
     page = render_template("admin/department.html", department=department, rename=rename, merge=merge, count=count)
@@ -253,7 +250,7 @@ def rename_department(department_id: int):
     form = DepartmentForm()
     if form.validate_on_submit():
         try:
-            rename_department_to(department, form.name.data, current_user.id)
+            department_rules.rename_department(department, form.name.data, current_user.id)
         except AdminRuleError as refusal:
             db.session.rollback()
             form.name.errors.append(str(refusal))
@@ -270,11 +267,11 @@ def merge_department(department_id: int):
     """Move everyone to another department and delete this one, in one transaction."""
     department = db.get_or_404(Department, department_id)
     form = MergeForm()
-    form.into.choices = [(str(other.id), other.name) for other in departments_in_order()]
+    form.into.choices = [(str(other.id), other.name) for other in department_rules.departments_in_order()]
     if form.validate_on_submit():
         target = db.get_or_404(Department, int(form.into.data))
         try:
-            moved = merge_departments(department, target, current_user.id)
+            moved = department_rules.merge_departments(department, target, current_user.id)
         except AdminRuleError as refusal:
             db.session.rollback()
             form.into.errors.append(str(refusal))
