@@ -70,38 +70,45 @@ def module_problems(data) -> list[str]:
     for key in ("slug", "title"):
         if not isinstance(data.get(key), str) or not data[key].strip():
             problems.append(_("Falta el campo «%(key)s».", key=key))
-    lessons = data.get("lessons")
-    if not isinstance(lessons, list) or not lessons:
-        problems.append(_("El módulo necesita al menos una lección."))
-    else:
-        for number, lesson in enumerate(lessons, start=1):
-            if not isinstance(lesson, dict) or not str(lesson.get("title") or "").strip():
-                problems.append(_("Lección %(n)d: falta el título.", n=number))
-            elif not str(lesson.get("body_md") or "").strip():
-                problems.append(_("Lección %(n)d: falta el contenido.", n=number))
+    problems.extend(_lesson_problems(data.get("lessons")))
     quiz = data.get("quiz")
     if quiz is not None:
-        if not isinstance(quiz, dict) or not isinstance(quiz.get("questions"), list):
-            problems.append(_("El cuestionario debe tener una lista de preguntas."))
-        else:
-            problems.extend(
-                settings_problems(
-                    quiz.get("pass_mark", 80),
-                    quiz.get("max_attempts"),
-                    quiz.get("pool_size"),
-                    len(quiz["questions"]),
-                ).values()
-            )
-            if not isinstance(quiz.get("shuffle", True), bool):
-                problems.append(_("«shuffle» debe ser true o false."))
-            for number, question in enumerate(quiz["questions"], start=1):
-                if not isinstance(question, dict):
-                    problems.append(_("Pregunta %(n)d: formato no válido.", n=number))
-                    continue
-                problems.extend(
-                    _("Pregunta %(n)d: %(problem)s", n=number, problem=problem)
-                    for problem in question_problems(question)
-                )
+        problems.extend(_quiz_problems(quiz))
+    return problems
+
+
+def _lesson_problems(lessons) -> list[str]:
+    if not isinstance(lessons, list) or not lessons:
+        return [_("El módulo necesita al menos una lección.")]
+    problems = []
+    for number, lesson in enumerate(lessons, start=1):
+        if not isinstance(lesson, dict) or not str(lesson.get("title") or "").strip():
+            problems.append(_("Lección %(n)d: falta el título.", n=number))
+        elif not str(lesson.get("body_md") or "").strip():
+            problems.append(_("Lección %(n)d: falta el contenido.", n=number))
+    return problems
+
+
+def _quiz_problems(quiz) -> list[str]:
+    if not isinstance(quiz, dict) or not isinstance(quiz.get("questions"), list):
+        return [_("El cuestionario debe tener una lista de preguntas.")]
+    problems = list(
+        settings_problems(
+            quiz.get("pass_mark", 80),
+            quiz.get("max_attempts"),
+            quiz.get("pool_size"),
+            len(quiz["questions"]),
+        ).values()
+    )
+    if not isinstance(quiz.get("shuffle", True), bool):
+        problems.append(_("«shuffle» debe ser true o false."))
+    for number, question in enumerate(quiz["questions"], start=1):
+        if not isinstance(question, dict):
+            problems.append(_("Pregunta %(n)d: formato no válido.", n=number))
+            continue
+        problems.extend(
+            _("Pregunta %(n)d: %(problem)s", n=number, problem=problem) for problem in question_problems(question)
+        )
     return problems
 
 
