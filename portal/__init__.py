@@ -9,6 +9,7 @@ from flask import Flask, render_template
 from flask_babel import format_date, format_datetime
 from flask_babel import gettext as _
 
+from portal import vocabulary
 from portal.config import load_settings
 from portal.extensions import babel, csrf, db, limiter, login_manager, migrate
 
@@ -24,7 +25,9 @@ def create_app(test_config: dict | None = None, instance_path: str | None = None
 
     from portal.assets import init_static_files
     from portal.security import init_request_security
+    from portal.urls import register_converters
 
+    register_converters(app)
     init_request_security(app)
     init_static_files(app)
     register_extensions(app)
@@ -100,6 +103,7 @@ def register_template_helpers(app: Flask) -> None:
     app.jinja_env.filters["date_long"] = lambda value: format_date(value, "long") if value else ""
     app.jinja_env.filters["datetime_cl"] = lambda value: format_datetime(value, "dd-MM-yyyy HH:mm") if value else ""
     app.jinja_env.filters["rut"] = display_rut
+    app.jinja_env.globals.update(vocabulary.for_templates())
 
     @app.context_processor
     def institution():

@@ -19,7 +19,7 @@ from portal.extensions import db
 from portal.messages import rut_error_message
 from portal.models.curriculum import Module
 from portal.models.user import ROLES, User
-from portal.quizzes.exchange import ModuleFormatError, export_module, import_module
+from portal.quizzes.exchange import ModuleFormatError, export_module, import_module, load_module_json
 from portal.quizzes.gift import (
     GiftDecodeError,
     GiftImportError,
@@ -143,11 +143,11 @@ def register_commands(app) -> None:
     def import_command(file: Path):
         """Create a module from a JSON file in the exchange format."""
         try:
-            data = json.loads(file.read_text(encoding="utf-8"))
-        except (UnicodeDecodeError, json.JSONDecodeError) as error:
+            text = file.read_text(encoding="utf-8")
+        except UnicodeDecodeError as error:
             raise click.ClickException(f"{file} no es un JSON válido: {error}") from None
         try:
-            module = import_module(data, published=False)
+            module = import_module(load_module_json(text), published=False)
         except ModuleFormatError as error:
             db.session.rollback()
             raise click.ClickException("No se importó nada:\n- " + "\n- ".join(error.problems)) from None
@@ -310,10 +310,7 @@ def register_commands(app) -> None:
         from portal.reports.views import local_today
 
         if not current_app.config.get("BASE_URL"):
-            if current_app.config["ENV"] == "production" and not dry_run:
-                raise click.ClickException(
-                    _("Configure PORTAL_BASE_URL: los correos deben enlazar a la dirección pública del portal.")
-                )
+            # Development only: production refuses to start without PORTAL_BASE_URL (config.py).
             warning = _("Aviso: PORTAL_BASE_URL no está configurada; los correos enlazan a %(url)s.")
             click.echo(warning % {"url": reminders.portal_url()}, err=True)
         today = local_today()
@@ -546,26 +543,58 @@ def register_commands(app) -> None:
     audit_cli = AppGroup("audit", help="The audit log.")
 
     @audit_cli.command("verify")
-    def audit_verify_command():
-        """Recompute the hash chain and name the first row that was altered."""
-        verify_audit_chain()
+    @click.option(
+        "--checkpoints",
+        "checkpoints",
+        type=click.Path(dir_okay=False, path_type=Path),
+        default=None,
+        help="Checkpoint file to compare with (default: PORTAL_AUDIT_CHECKPOINT_FILE), e.g. a copy kept elsewhere.",
+    )
+    def audit_verify_command(checkpoints: Path | None):
+        """Recompute the keyed hash chain, compare it with every checkpoint, and name what was altered."""
+        verify_audit_chain(checkpoints)
+
+    @audit_cli.command("checkpoint")
+    def audit_checkpoint_command():
+        """Append the signed head of the chain to the checkpoint file and mail it (daily, from cron)."""
+        entry = audit.make_checkpoint()
+        if entry is None:
+            click.echo(_("El registro de auditoría está vacío: no hay nada que anotar."))
+            return
+        path = audit.append_checkpoint(entry)
+        click.echo(
+            _(
+                "Punto de control anotado en %(path)s: evento N° %(id)s, %(count)s eventos.",
+                path=path,
+                id=entry["event_id"],
+                count=entry["count"],
+            )
+        )
+        address = current_app.config.get("AUDIT_CHECKPOINT_MAIL")
+        if not address:
+            return
+        from portal.mail import MailError, send_mail
+
+        try:
+            send_mail(address, *audit.checkpoint_mail(entry))
+        except MailError as error:
+            raise click.ClickException(
+                _(
+                    "El punto de control se anotó en %(path)s, pero no se pudo enviar a %(address)s: %(error)s",
+                    path=path,
+                    address=address,
+                    error=error,
+                )
+            ) from None
+        click.echo(_("Copia enviada a %(address)s.", address=address))
 
     app.cli.add_command(audit_cli)
 
 
-def verify_audit_chain() -> None:
-    from portal.audit import first_broken_event
-    from portal.models.audit import AuditEvent
-
-    broken = first_broken_event()
-    if broken is not None:
-        raise click.ClickException(
-            _(
-                "La cadena de auditoría está alterada desde el evento %(id)d (%(action)s, %(when)s).",
-                id=broken.id,
-                action=broken.action,
-                when=broken.occurred_at.isoformat(),
-            )
-        )
-    count = db.session.scalar(select(func.count(AuditEvent.id)))
-    click.echo(_("Cadena de auditoría íntegra: %(count)d eventos verificados.", count=count))
+def verify_audit_chain(checkpoints: Path | None = None) -> None:
+    """Print what verification found; exit non-zero (ClickException) on any problem."""
+    result = audit.verify(checkpoints)
+    lines = audit.summary_lines(result, limit=50)
+    if not result.intact:
+        raise click.ClickException("\n".join(lines))
+    click.echo("\n".join(lines))

@@ -5,9 +5,12 @@ from __future__ import annotations
 import os
 import sys
 from pathlib import Path
+from urllib.parse import urlsplit
 
 DEFAULT_SECRET_KEY = "dev-insecure-change-me"
 DEFAULT_DEMO_PASSWORD = "induccion-demo"
+#: Shortest PORTAL_AUDIT_KEY accepted in production.
+MIN_AUDIT_KEY_LENGTH = 32
 
 
 class Defaults:
@@ -23,7 +26,8 @@ class Defaults:
     BABEL_DEFAULT_LOCALE = "es"
     BABEL_DEFAULT_TIMEZONE = "America/Santiago"
     INSTITUTION_NAME = "Municipalidad"
-    #: Absolute address used in certificates' QR codes; falls back to the request's host.
+    #: Absolute address of the portal for links in mail and certificates' QR codes. Required in
+    #: production; in development it falls back to http://127.0.0.1:5000 (never the request's Host).
     BASE_URL: str | None = None
     ONBOARDING_DAYS = 30
     #: Months a completed onboarding stays valid; None means it never needs renewing.
@@ -65,6 +69,17 @@ class Defaults:
     SIGN_IN_LIMIT_PER_ACCOUNT = "10 per 15 minutes"
     PASSWORD_RESET_LIMIT_PER_ADDRESS = "10 per 15 minutes"
     PASSWORD_RESET_LIMIT_PER_ACCOUNT = "3 per hour"
+    #: Key of the audit log's HMAC chain and checkpoints, never stored in the database. None derives one
+    #: from SECRET_KEY (see portal.audit.current_key).
+    AUDIT_KEY: str | None = None
+    #: Former audit keys (or former secret keys, while AUDIT_KEY was unset), comma-separated in the
+    #: environment: events and checkpoints made with them still verify; nothing new is made with them.
+    AUDIT_OLD_KEYS: list[str] = []
+    #: Where `flask audit checkpoint` appends the signed head of the chain; None means
+    #: instance/audit-checkpoints.jsonl. Resolved in load_settings().
+    AUDIT_CHECKPOINT_FILE: str | None = None
+    #: Address that receives a copy of every checkpoint, so one copy lives off the server; None sends none.
+    AUDIT_CHECKPOINT_MAIL: str | None = None
 
 
 def load_settings(app, test_config: dict | None = None) -> None:
@@ -89,6 +104,9 @@ def load_settings(app, test_config: dict | None = None) -> None:
     app.config["PROXY_COUNT"] = int(app.config.get("PROXY_COUNT") or 0)
     if app.config["PROXY_COUNT"] < 0:
         raise RuntimeError("PORTAL_PROXY_COUNT must be 0 or a positive number of proxies.")
+    app.config["AUDIT_OLD_KEYS"] = _key_list(app.config.get("AUDIT_OLD_KEYS"))
+    if not app.config.get("AUDIT_CHECKPOINT_FILE"):
+        app.config["AUDIT_CHECKPOINT_FILE"] = str(Path(app.instance_path) / "audit-checkpoints.jsonl")
     app.config["SESSION_IDLE_MINUTES"] = float(app.config.get("SESSION_IDLE_MINUTES") or 30)
     # Flask-Limiter reads RATELIMIT_STORAGE_URI; the portal's setting keeps the URL spelling of its siblings.
     app.config.setdefault("RATELIMIT_STORAGE_URI", app.config.get("RATELIMIT_STORAGE_URL") or "memory://")
@@ -98,6 +116,23 @@ def load_settings(app, test_config: dict | None = None) -> None:
             raise RuntimeError("PORTAL_ENV=production needs PORTAL_SECRET_KEY set to a long random value.")
         if app.debug:
             raise RuntimeError("PORTAL_ENV=production refuses to run with debug mode on.")
+        if not _is_absolute_http_url(app.config.get("BASE_URL")):
+            raise RuntimeError(
+                "PORTAL_ENV=production needs PORTAL_BASE_URL set to the portal's public address, "
+                "e.g. https://induccion.muni.cl: links in mail and certificates are built from it, "
+                "never from the request's Host header."
+            )
+        audit_key = app.config.get("AUDIT_KEY")
+        if audit_key and len(audit_key) < MIN_AUDIT_KEY_LENGTH:
+            raise RuntimeError(
+                f"PORTAL_AUDIT_KEY must be at least {MIN_AUDIT_KEY_LENGTH} characters long (a long random value)."
+            )
+        if not audit_key:
+            app.logger.warning(
+                "PORTAL_AUDIT_KEY is not set: the audit log is keyed with a key derived from PORTAL_SECRET_KEY. "
+                "Before changing the secret key, add its current value to PORTAL_AUDIT_OLD_KEYS, or set "
+                "PORTAL_AUDIT_KEY so that the two keys can change independently."
+            )
         if not app.config["TRUSTED_HOSTS"]:
             app.logger.warning(
                 "PORTAL_TRUSTED_HOSTS is not set: the portal answers to any Host header. "
@@ -114,6 +149,11 @@ def load_settings(app, test_config: dict | None = None) -> None:
         )
 
 
+def _is_absolute_http_url(value) -> bool:
+    parts = urlsplit(str(value or "").strip())
+    return parts.scheme in {"http", "https"} and bool(parts.hostname)
+
+
 def _host_list(value) -> list[str] | None:
     """ "a.cl, b.cl" or ["a.cl", "b.cl"] -> ["a.cl", "b.cl"]; empty -> None (no check)."""
     if not value:
@@ -122,3 +162,12 @@ def _host_list(value) -> list[str] | None:
         value = value.split(",")
     hosts = [str(host).strip().lower() for host in value if str(host).strip()]
     return hosts or None
+
+
+def _key_list(value) -> list[str]:
+    """ "k1, k2" or ["k1", "k2"] -> ["k1", "k2"]; blanks dropped."""
+    if not value:
+        return []
+    if isinstance(value, str):
+        value = value.split(",")
+    return [str(key).strip() for key in value if str(key).strip()]

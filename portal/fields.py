@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from wtforms import IntegerField, TextAreaField
+from wtforms import DateField, IntegerField, TextAreaField
+
+from portal.dates import in_range, out_of_range_message
 
 #: Beyond this, WTForms' NumberRange crashes (it converts the value to float) and no setting needs it.
 LARGEST_INTEGER = 2**31 - 1
@@ -27,3 +29,20 @@ class TextField(TextAreaField):
         super().process_formdata(valuelist)
         if self.data:
             self.data = self.data.replace("\r\n", "\n").replace("\r", "\n")
+
+
+class BoundedDateField(DateField):
+    """A DateField that refuses dates outside portal.dates' range (year 1 or 9999 crashed arithmetic).
+
+    Every date field of the portal's forms is one of these; a test walks the forms to check it.
+    """
+
+    def process_formdata(self, valuelist):
+        if valuelist and not " ".join(valuelist).isascii():
+            # strptime reads "٢٠٢٤" (Arabic-Indic digits) as 2024: the portal takes 0-9 only.
+            self.data = None
+            raise ValueError(self.invalid_value_message or self.gettext("Not a valid date value."))
+        super().process_formdata(valuelist)
+        if self.data is not None and not in_range(self.data):
+            self.data = None
+            raise ValueError(out_of_range_message())

@@ -14,7 +14,12 @@ class InvalidRut(ValueError):
         self.reason = reason
 
 
-_SHAPE = re.compile(r"^(\d{1,9})([0-9K])$")
+# ASCII digits only: \d (and int()) also take "١" (Arabic-Indic) or "１" (full-width), which let
+# "1١111111-1" past the placeholder check and stored it as 11111111-1.
+_SHAPE = re.compile(r"^([0-9]{1,9})([0-9K])$")
+#: What people put between the digits: dots, spaces and dashes (also the typographic ones a word
+#: processor or a spreadsheet turns "-" into).
+_SEPARATORS = re.compile(r"[.\s\-\u2010-\u2015\u2212]")
 
 
 def check_digit(number: int) -> str:
@@ -34,7 +39,7 @@ def normalize_rut(value: str) -> str:
 
     Raises InvalidRut when the shape or the check digit is wrong.
     """
-    compact = re.sub(r"[.\-\s]", "", (value or "").strip()).upper()
+    compact = _SEPARATORS.sub("", (value or "").strip()).upper()
     match = _SHAPE.match(compact)
     if not match:
         raise InvalidRut("shape")
@@ -48,7 +53,7 @@ def normalize_rut(value: str) -> str:
 
 def looks_like_rut(value: str) -> bool:
     """True when the text is shaped like a RUT (digits, dots, dash), valid or not."""
-    return bool(re.fullmatch(r"[\d.\s]+-?\s*[\dkK]", (value or "").strip()))
+    return bool(re.fullmatch(r"[0-9.\s]+[-\u2010-\u2015\u2212]?\s*[0-9kK]", (value or "").strip()))
 
 
 def format_rut(normalized: str) -> str:

@@ -93,7 +93,7 @@ def test_admin_creates_an_account_with_several_roles_and_a_password_link(app, ma
     )
     html = response.get_data(as_text=True)
     assert response.status_code == 200 and "Cuenta creada" in html and "no tiene correo" in html
-    link = re.search(r"http://localhost(/clave/[\w-]+)", html).group(1)
+    link = re.search(r"http://127\.0\.0\.1:5000(/clave/[\w-]+)", html).group(1)
     with app.app_context():
         juan = db.session.scalar(select(User).where(User.rut == "18765432-7"))
         assert juan.roles == {STAFF, TRAINER, HR}

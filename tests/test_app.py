@@ -94,6 +94,8 @@ def test_default_database_is_sqlite_in_the_instance_folder(monkeypatch):
     [
         ({}, "PORTAL_SECRET_KEY"),
         ({"SECRET_KEY": "x" * 40, "DEBUG": True}, "debug"),
+        ({"SECRET_KEY": "x" * 40}, "PORTAL_BASE_URL set to the portal's public address"),
+        ({"SECRET_KEY": "x" * 40, "BASE_URL": "induccion.muni.cl"}, "PORTAL_BASE_URL"),
     ],
 )
 def test_production_refuses_unsafe_settings(tmp_path, overrides, message):

@@ -167,7 +167,7 @@ def test_hr_edit_records_department_and_due_date_before_and_after_and_the_admin_
     }
     # The person then sets a password through a one-time link: neither it nor its hash is in the log.
     link = hr_client.post(f"/rrhh/personas/{person.id}/enlace", follow_redirects=True).get_data(as_text=True)
-    path = re.search(r"http://localhost(/clave/[\w-]+)", link).group(1)
+    path = re.search(r"http://127\.0\.0\.1:5000(/clave/[\w-]+)", link).group(1)
     secret = "una frase secreta bastante larga"
     app.test_client().post(path, data={"password": secret, "confirm": secret})
     with app.app_context():

@@ -27,7 +27,7 @@ def test_audit_verify_passes_then_names_the_altered_row(app, runner, client, mak
         )
         db.session.commit()
     broken = runner.invoke(args=["audit", "verify"])
-    assert broken.exit_code != 0 and f"evento {ids[1]}" in broken.output
+    assert broken.exit_code != 0 and f"evento N° {ids[1]} " in broken.output
 
 
 def test_audit_verify_notices_a_deleted_row(app, runner, make_user):
@@ -39,7 +39,7 @@ def test_audit_verify_notices_a_deleted_row(app, runner, make_user):
         db.session.execute(text("DELETE FROM audit_event WHERE id = :id"), {"id": middle})
         db.session.commit()
     result = runner.invoke(args=["audit", "verify"])
-    assert result.exit_code != 0 and f"evento {middle + 1}" in result.output
+    assert result.exit_code != 0 and f"evento N° {middle + 1} " in result.output
 
 
 def test_backup_and_restore(app, runner, backend, tmp_path, make_user):

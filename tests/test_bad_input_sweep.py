@@ -24,13 +24,16 @@ import pytest
 from sqlalchemy import select, update
 from werkzeug.datastructures import FileStorage
 from werkzeug.exceptions import MethodNotAllowed, NotFound
+from werkzeug.routing import IntegerConverter
 
 from portal.auth.tokens import SET_PASSWORD_LIFETIME, issue_token
+from portal.dates import EARLIEST, LATEST
 from portal.extensions import db, limiter
 from portal.models.curriculum import Lesson, Module
 from portal.models.staff import SET_PASSWORD
 from portal.models.user import ADMIN, HR, STAFF, TRAINER, Department, User
 from portal.rut import check_digit, format_rut
+from portal.urls import LARGEST_ID
 from tests.conftest import PASSWORD, login
 
 HOSTILE = [
@@ -50,6 +53,9 @@ HOSTILE = [
     "@SUM(A1)",
     "   \t  ",
     "9" * 400,
+    str(2**31),  # one past the largest id: PostgreSQL's integer columns refused it with a 500
+    "²",  # str.isdigit() says yes, int() says no: the quiz preview answered 500
+    "\u0661\u0662",  # Arabic-Indic 12: int() reads it, a regex's \d matches it
 ]
 HOSTILE_FILE_NAME = '"><img src=x onerror=alert(1)>.csv'
 SLUG = "mision-y-vision"
@@ -664,3 +670,331 @@ def test_every_field_on_the_pages_is_in_the_sweep(app, make_user):
             assert names <= known, (page, endpoint, names - known)
     # The forms reached from these pages cover most of the POST routes.
     assert len(seen) >= len(SPECS) // 2, sorted(seen)
+
+
+# --- Classes of input that crashed: huge ids, extreme dates, digits of other scripts -------------
+
+#: The largest id (ids are 32-bit integers on PostgreSQL), one more, past SQLite's 64 bits (OverflowError),
+#: and past Python's int() limit of 4,300 digits.
+HUGE_NUMBERS = [str(LARGEST_ID), str(LARGEST_ID + 1), str(2**63), "9" * 40, "9" * 5000]
+#: Query parameters that pages read as numbers (page, version, example person, ...).
+NUMERIC_QUERY = ("pagina", "version", "desde", "hasta", "ejemplo", "persona", "departamento")
+_RULE_ARGUMENT = re.compile(r"<(?:[^:<>]+:)?([^<>]+)>")
+
+
+def int_arguments(rule) -> list[str]:
+    return [name for name, converter in rule._converters.items() if isinstance(converter, IntegerConverter)]
+
+
+def test_huge_ids_on_every_int_route_are_never_a_server_error(app, make_user):
+    """Every `<int:>` route of the URL map, every method, as someone with every role: 4xx or a redirect."""
+    ctx = signed_in_context(app, make_user)
+    setup_quiz_attempt(ctx)
+    rules = [rule for rule in app.url_map.iter_rules() if int_arguments(rule)]
+    assert len(rules) >= 20, [rule.rule for rule in rules]
+    for rule in rules:
+        for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
+            for huge in HUGE_NUMBERS:
+                numbers = int_arguments(rule)
+                path = _RULE_ARGUMENT.sub(
+                    lambda m, huge=huge, numbers=numbers: huge if m[1] in numbers else SLUG, rule.rule
+                )
+                response = ctx.client.open(path, method=method, data={"confirmation": "ANONIMIZAR"})
+                assert response.status_code < 500, (method, rule.rule, huge[:30])
+                if huge != str(LARGEST_ID):
+                    assert response.status_code in {404, 405}, (method, rule.rule, huge[:30])
+
+
+def test_huge_numbers_in_query_strings_are_never_a_server_error(app, make_user):
+    """Every GET page without path arguments, and every `<int:>` page, with huge numeric parameters."""
+    ctx = signed_in_context(app, make_user)
+    for rule in app.url_map.iter_rules():
+        if "GET" not in rule.methods or (rule.arguments and not int_arguments(rule)):
+            continue
+        if rule.endpoint in {"auth.logout"}:
+            continue
+        path = _RULE_ARGUMENT.sub(lambda m: str(ctx.person_id) if "id" in m.group(1) else "1", rule.rule)
+        path = path.replace("/modulos/1", f"/modulos/{SLUG}")
+        for huge in HUGE_NUMBERS:
+            try:
+                response = ctx.client.get(path, query_string={name: huge for name in NUMERIC_QUERY})
+                response.get_data()  # a streamed export runs to its end
+                response.close()
+            except Exception as error:  # TESTING propagates exceptions: say which page raised
+                raise AssertionError(f"{path} ?{huge[:30]} raised {error!r}") from error
+            assert response.status_code < 500, (rule.rule, huge[:30])
+
+
+def person_form_pages(ctx: Context) -> list[str]:
+    return ["/rrhh/personas/nueva", "/admin/cuentas/nueva", f"/admin/cuentas/{ctx.person_id}/editar"]
+
+
+EXTREME_DATES = ["9999-12-31", "0001-01-01", "1899-12-31", "2200-01-01"]
+#: The last accepted date: start + onboarding days, or a due date moved, passes the edge.
+EDGE_DATES = [LATEST.isoformat(), EARLIEST.isoformat()]
+OUT_OF_RANGE = "La fecha debe estar entre el 01-01-1900 y el 31-12-2199."
+
+
+class DateInputs(HTMLParser):
+    """The date inputs of each form on a page: (method, action, {date input names})."""
+
+    def __init__(self):
+        super().__init__()
+        self.forms: list[tuple[str, str, set[str]]] = []
+
+    def handle_starttag(self, tag, attrs):
+        attributes = dict(attrs)
+        if tag == "form":
+            self.forms.append(((attributes.get("method") or "get").lower(), attributes.get("action") or "", set()))
+        elif tag == "input" and attributes.get("type") == "date" and self.forms:
+            self.forms[-1][2].add(attributes["name"])
+
+
+def date_forms(ctx: Context) -> list[tuple[str, str, str, set[str]]]:
+    """(page, method, path, date fields) of every form with a date input on the pages the sweep reads."""
+    pages = pages_showing_stored_values(ctx) + person_form_pages(ctx)
+    found = []
+    for page in pages:
+        parser = DateInputs()
+        parser.feed(ctx.client.get(page).get_data(as_text=True))
+        for method, action, names in parser.forms:
+            if names:
+                found.append((page, method, urlsplit(action).path or page, names))
+    return found
+
+
+def test_every_date_field_of_every_form_is_bounded():
+    """A DateField that is not a BoundedDateField would take 31-12-9999 and crash on arithmetic."""
+    from flask_wtf import FlaskForm
+    from wtforms import DateField, DateTimeField
+
+    import portal.admin.forms
+    import portal.auth.forms
+    import portal.learning.forms
+    import portal.quizzes.forms
+    import portal.reports.forms
+    import portal.training.forms  # noqa: F401
+    from portal.fields import BoundedDateField
+
+    forms, pending = [], [FlaskForm]
+    while pending:
+        forms += (subclasses := pending.pop().__subclasses__())
+        pending += subclasses
+    date_fields = [
+        (form.__name__, name, unbound.field_class)
+        for form in forms
+        for name, unbound in vars(form).items()
+        if getattr(unbound, "field_class", None) and issubclass(unbound.field_class, (DateField, DateTimeField))
+    ]
+    assert len(date_fields) >= 6, date_fields
+    assert [field for field in date_fields if field[2] is not BoundedDateField] == []
+
+
+def test_extreme_dates_in_every_date_input_get_a_message_not_a_500(app, make_user):
+    """Every date input of the pages' forms (people, filters, audit log) with years 1 and 9999."""
+    ctx = signed_in_context(app, make_user)
+    forms = date_forms(ctx)
+    endpoints = {app.url_map.bind("localhost").match(path, method=method.upper())[0] for _, method, path, _ in forms}
+    assert {"reports.new_person", "reports.edit_person", "reports.report", "admin.audit_log"} <= endpoints, endpoints
+    for page, method, path, names in forms:
+        for name in sorted(names):
+            for value in EXTREME_DATES + EDGE_DATES:
+                where = (page, method, path, name, value)
+                if method == "post":
+                    endpoint = app.url_map.bind("localhost").match(path, method="POST")[0]
+                    spec = SPECS[endpoint]
+                    data = {**spec.valid(ctx), name: value}
+                    if name == "start_date":
+                        data.pop("due_date", None)  # the due date is computed: start + onboarding days
+                    response = ctx.client.post(path, data=data)
+                else:
+                    response = ctx.client.get(path, query_string={name: value})
+                check_answer(response, where)
+                if value in EXTREME_DATES:
+                    assert response.status_code in {200, 422}, where
+                    assert OUT_OF_RANGE in response.get_data(as_text=True), where
+
+
+def test_a_due_date_moved_past_the_last_date_is_refused_whole(app, make_user):
+    """A stored due date near the edge (from before the bound) must not crash the move or half-move it."""
+    ctx = signed_in_context(app, make_user)
+    near = make_user(full_name="Rita Al Borde", due_date=date(9999, 12, 25))
+    other = make_user(full_name="Otro Cualquiera", due_date=date(2030, 1, 1))
+    response = ctx.client.post("/rrhh/plazos", data={"days": "7"})
+    check_answer(response, "/rrhh/plazos")
+    page = response.get_data(as_text=True)
+    assert response.status_code in {200, 422} and "El nuevo plazo de Rita Al Borde quedaría fuera" in page
+    with app.app_context():
+        assert db.session.get(User, near.id).due_date == date(9999, 12, 25)
+        assert db.session.get(User, other.id).due_date == date(2030, 1, 1)
+
+
+@pytest.mark.parametrize("typed", ["31-12-9999", "01-01-0001", "9999-12-31", "٠١-٠١-٢٠٢٤"])
+def test_staff_import_refuses_dates_out_of_range_row_by_row(app, make_user, typed):
+    ctx = signed_in_context(app, make_user)
+    rut = fresh_rut()
+    content = f"RUT;Nombre completo;Fecha de ingreso\n{rut};Nora Fechas Raras;{typed}\n".encode()
+    response = ctx.client.post(
+        "/rrhh/personas/importar",
+        data={"file": FileStorage(io.BytesIO(content), "personas.csv")},
+        content_type="multipart/form-data",
+    )
+    check_answer(response, typed)
+    page = response.get_data(as_text=True)
+    assert "Nora Fechas Raras" in page
+    assert "fuera" in page or OUT_OF_RANGE in page or "no reconocida" in page, page
+    assert ("no reconocida" in page) == (not typed.isascii())
+
+
+#: RUTs written with digits of other scripts; int() reads each as an ASCII RUT (the last two are valid
+#: 12345678-5, the first a placeholder that got past the check as 11111111-1).
+FOREIGN_DIGIT_RUTS = [
+    "1\u0661111111-1",  # an Arabic-Indic one among ASCII ones
+    "\uff11\uff12.\uff13\uff14\uff15.\uff16\uff17\uff18-\uff15",  # full-width
+    "\u0661\u0662\u0663\u0664\u0665\u0666\u0667\u0668-\u0665",  # Arabic-Indic
+]
+READ_AS = {"11111111-1", "12345678-5"}
+
+
+def rut_forms(ctx: Context) -> list[tuple[str, str]]:
+    """(page, action path) of every POST form with a field named `rut` on the pages the sweep reads."""
+    pages = pages_showing_stored_values(ctx) + person_form_pages(ctx)
+    found = set()
+    for page in pages:
+        for action, names in fields_on(ctx.client.get(page).get_data(as_text=True)):
+            if "rut" in names:
+                found.add((page, urlsplit(action).path or page))
+    return sorted(found)
+
+
+def stored_ruts(app) -> set[str]:
+    with app.app_context():
+        return set(db.session.scalars(select(User.rut)))
+
+
+def test_ruts_with_digits_of_other_scripts_are_refused_on_every_rut_field(app, make_user):
+    ctx = signed_in_context(app, make_user)
+    forms = rut_forms(ctx)
+    endpoints = {app.url_map.bind("localhost").match(path, method="POST")[0] for _, path in forms}
+    assert {"reports.new_person", "reports.edit_person", "admin.new_account", "admin.edit_account"} <= endpoints
+    for page, path in forms:
+        spec = SPECS[app.url_map.bind("localhost").match(path, method="POST")[0]]
+        for typed in FOREIGN_DIGIT_RUTS:
+            response = ctx.client.post(path, data={**spec.valid(ctx), "rut": typed})
+            check_answer(response, (page, typed))
+            assert response.status_code in {200, 422}, (page, typed)
+            assert "RUT" in response.get_data(as_text=True)
+            assert not READ_AS & stored_ruts(app), (page, typed)
+
+
+def test_ruts_with_digits_of_other_scripts_do_not_sign_in_import_or_create(app, make_user):
+    ctx = signed_in_context(app, make_user)
+    with app.app_context():
+        db.session.get(User, ctx.me.id).rut = "12345678-5"
+        db.session.commit()
+    ctx.client.post("/logout")
+    for typed in FOREIGN_DIGIT_RUTS[1:]:
+        assert login(ctx.client, typed).status_code == 200, typed  # refused, as any unknown login
+    assert login(ctx.client, "12.345.678-5").status_code == 302  # the same RUT in ASCII signs in
+
+    with app.app_context():
+        db.session.get(User, ctx.me.id).rut = fresh_rut().replace(".", "")
+        db.session.commit()
+    rows = "".join(f"{typed};Persona {n}\n" for n, typed in enumerate(FOREIGN_DIGIT_RUTS))
+    response = ctx.client.post(
+        "/rrhh/personas/importar",
+        data={"file": FileStorage(io.BytesIO(f"RUT;Nombre completo\n{rows}".encode()), "personas.csv")},
+        content_type="multipart/form-data",
+    )
+    check_answer(response, "import")
+    page = response.get_data(as_text=True)
+    assert page.count("RUT «") == len(FOREIGN_DIGIT_RUTS), page
+
+    for typed in FOREIGN_DIGIT_RUTS:
+        result = app.test_cli_runner().invoke(
+            args=["users", "create", "--rut", typed, "--name", "Ana Cli", "--role", "staff", "--password", PASSWORD * 2]
+        )
+        assert result.exit_code != 0 and "RUT no válido" in result.output, (typed, result.output)
+    assert not READ_AS & stored_ruts(app)
+
+
+def valid_module() -> dict:
+    return {
+        "slug": "modulo-importado",
+        "title": "Módulo importado",
+        "summary": "Resumen",
+        "lessons": [{"title": "Lección", "body_md": "Texto."}],
+        "quiz": {
+            "pass_mark": 80,
+            "questions": [
+                {
+                    "kind": "single",
+                    "prompt": "¿Sí?",
+                    "explanation": "",
+                    "choices": [{"text": "Sí", "correct": True}, {"text": "No", "correct": False}],
+                }
+            ],
+        },
+    }
+
+
+def module_with(**changes) -> str:
+    data = valid_module()
+    for path, value in changes.items():
+        target = data
+        *parents, last = path.split("__")
+        for key in parents:
+            target = target[int(key) if key.isdigit() else key]
+        target[int(last) if last.isdigit() else last] = value
+    return json.dumps(data)
+
+
+#: Module files that crashed the import (or would have stored nonsense), and the message each must get.
+BAD_MODULE_FILES = {
+    "deep nesting": ('{"slug": ' + "[" * 100_000 + "]" * 100_000 + "}", "demasiada profundidad"),
+    "nesting inside a lesson": (module_with(lessons__0__body_md=json.loads("[" * 500 + "]" * 500)), "Lección 1"),
+    "numeric title": (module_with(title=5), "El campo «title» debe ser texto"),
+    "body_md as a list": (module_with(lessons__0__body_md=["a", "b"]), "Lección 1: El campo «body_md» debe ser texto"),
+    "numeric lesson title": (module_with(lessons__0__title=7), "Lección 1: El campo «title» debe ser texto"),
+    "summary as an object": (module_with(summary={"a": 1}), "El campo «summary» debe ser texto"),
+    "slug with spaces": (module_with(slug="mi modulo"), "El campo «slug» admite minúsculas"),
+    "slug with slashes": (module_with(slug="../../admin"), "El campo «slug» admite minúsculas"),
+    "slug of 5,000 characters": (module_with(slug="a" * 5000), "El campo «slug» supera los 80 caracteres"),
+    "prompt as a list": (module_with(quiz__questions__0__prompt=["¿?"]), "Pregunta 1: La pregunta no tiene enunciado"),
+    "choices as text": (module_with(quiz__questions__0__choices="Sí, No"), "Pregunta 1: Las alternativas deben ser"),
+    "choice text as a number": (
+        module_with(quiz__questions__0__choices__0__text=1),
+        "Pregunta 1: Hay una alternativa sin texto",
+    ),
+    "kind as a list": (module_with(quiz__questions__0__kind=["single"]), "Tipo de pregunta desconocido"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(BAD_MODULE_FILES))
+def test_bad_module_files_are_refused_with_the_problem_named_on_the_web_and_the_cli(app, make_user, tmp_path, case):
+    content, message = BAD_MODULE_FILES[case]
+    ctx = signed_in_context(app, make_user)
+    response = ctx.client.post(
+        "/capacitacion/importar",
+        data={"file": FileStorage(io.BytesIO(content.encode()), "modulo.json")},
+        content_type="multipart/form-data",
+    )
+    check_answer(response, case)
+    assert response.status_code == 422 and message in response.get_data(as_text=True), case
+
+    path = tmp_path / "modulo.json"
+    path.write_text(content, encoding="utf-8")
+    result = app.test_cli_runner().invoke(args=["modules", "import", str(path)])
+    assert result.exit_code == 1 and "No se importó nada" in result.output and message in result.output, result.output
+    with app.app_context():
+        assert set(db.session.scalars(select(Module.slug))) == SEEDED_SLUGS
+
+
+def test_a_valid_module_file_still_imports(app, make_user):
+    ctx = signed_in_context(app, make_user)
+    response = ctx.client.post(
+        "/capacitacion/importar",
+        data={"file": FileStorage(io.BytesIO(module_with().encode()), "modulo.json")},
+        content_type="multipart/form-data",
+    )
+    assert response.status_code == 302 and response.headers["Location"].endswith("/modulos/modulo-importado")

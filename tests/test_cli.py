@@ -52,7 +52,9 @@ def test_seed_demo_only_if_empty_leaves_real_installations_alone(app, runner, ma
 
 
 def test_seed_demo_is_refused_in_production(make_app):
-    app = make_app(ENV="production", SECRET_KEY="a-real-secret-for-this-test-only-0123456789")
+    app = make_app(
+        ENV="production", SECRET_KEY="a-real-secret-for-this-test-only-0123456789", BASE_URL="https://induccion.muni.cl"
+    )
     result = app.test_cli_runner().invoke(args=["seed-demo"])
     assert result.exit_code != 0 and "PORTAL_ENV=production" in result.output
     with app.app_context():

@@ -25,7 +25,9 @@ from portal.quizzes.grading import InvalidAnswers, QuestionKey, grade, unanswere
 from portal.rut import InvalidRut, check_digit, format_rut, normalize_rut
 
 
-@pytest.mark.parametrize("typed", ["12.345.678-5", "12345678-5", "123456785", " 12 345 678 5 ", "12.345.678-5\n"])
+@pytest.mark.parametrize(
+    "typed", ["12.345.678-5", "12345678-5", "123456785", " 12 345 678 5 ", "12.345.678-5\n", "12.345.678\u20105"]
+)
 def test_rut_spellings_normalise_to_one_form(typed):
     assert normalize_rut(typed) == "12345678-5"
 
@@ -47,6 +49,11 @@ def test_rut_check_digit_k_and_zero():
         ("", "shape"),
         ("0-0", "check_digit"),
         ("1234567890-1", "shape"),
+        # Digits of other scripts: int() reads them, so "1١111111-1" passed as 11111111-1.
+        ("1\u0661111111-1", "shape"),
+        ("\uff11\uff12.\uff13\uff14\uff15.\uff16\uff17\uff18-\uff15", "shape"),
+        ("12.345.67\u09ee-5", "shape"),
+        ("12.345.678-\u0665", "shape"),
     ],
 )
 def test_bad_ruts_are_refused_with_a_reason(typed, reason):

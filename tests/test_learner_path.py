@@ -9,6 +9,8 @@ from sqlalchemy import select
 
 from portal.demo import demo_rut
 from portal.extensions import db
+from portal.learning.certificate import CertificateData, certificate_pdf
+from portal.models.curriculum import Module
 from portal.models.progress import Certificate, Commitment
 from portal.models.quiz import Attempt
 from portal.models.user import User
@@ -176,3 +178,60 @@ def test_quiz_introduction_shows_the_pass_mark_and_past_attempts(app, client, lo
     client.post(f"/modulos/{SLUGS[0]}/quiz/intentos/{attempt_id}", data=answers_for(app, attempt_id, right=False))
     again = client.get(f"/modulos/{SLUGS[0]}/quiz").get_data(as_text=True)
     assert "Sus intentos" in again and "No aprobado" in again and "Comenzar un nuevo intento" in again
+
+
+NAME_BEYOND_LATIN_1 = "Benjamín Łukasz Díaz 李"
+
+
+def test_certificate_prints_names_beyond_windows_1252_and_links_to_the_configured_address(make_app, make_user):
+    """Łukasz, 李, Ğ, U+2011 and an emoji in the name, a module title and the institution all print.
+
+    The certificate is asked for with `Host: evil.example`: its QR code and printed address still
+    point at the fixed local address (PORTAL_BASE_URL unset).
+    """
+    app = make_app(INSTITUTION_NAME="Municipalidad de Ğüzelyurt\u2011Sur")
+    person = make_user(full_name=NAME_BEYOND_LATIN_1)
+    with app.app_context():
+        module = db.session.scalar(select(Module).where(Module.slug == SLUGS[-1]))
+        module.title = "Ética y Probidad 🤝 李"
+        db.session.commit()
+    client = app.test_client()
+    assert login(client, person.email).status_code == 302
+    for slug in SLUGS:
+        complete_module(client, app, slug)
+    signed = client.post("/compromiso", data={"accept": "y", "full_name": NAME_BEYOND_LATIN_1})
+    assert signed.status_code == 302, signed.get_data(as_text=True)
+
+    # The test client keeps cookies per host: hand the session to the hostile one.
+    client.set_cookie("portal_session", client.get_cookie("portal_session").value, domain="evil.example")
+    pdf = client.get("/certificado", base_url="http://evil.example")
+    assert pdf.status_code == 200 and pdf.mimetype == "application/pdf"
+    text = "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf.data)).pages)
+    assert NAME_BEYOND_LATIN_1 in text
+    assert "Municipalidad de Ğüzelyurt\u2011Sur" in text
+    assert "Ética y Probidad" in text and "李" in text.split("Ética y Probidad", 1)[1]
+    assert "http://127.0.0.1:5000/verificar/" in text and "evil" not in text
+
+
+def test_certificate_fonts_are_embedded():
+    """The PDF carries its fonts: a reader without DejaVu or a CJK font shows the same page."""
+    labels = dict.fromkeys(["title", "certifies", "rut", "body", "module", "score", "date", "code", "verify"], "x")
+    data = CertificateData(
+        institution="Muni",
+        full_name=NAME_BEYOND_LATIN_1,
+        rut="12.345.678-5",
+        completed_on="hoy",
+        modules=[("Módulo", 100)],
+        code="AAAA",
+        verify_url="https://induccion.muni.cl/verificar/AAAA",
+        labels=labels,
+    )
+    reader = PdfReader(io.BytesIO(certificate_pdf(data)))
+    fonts = {
+        font["/BaseFont"]
+        for page in reader.pages
+        for font in page["/Resources"]["/Font"].get_object().values()
+        if "/FontFile2" in font.get_object()["/DescendantFonts"][0].get_object()["/FontDescriptor"]
+    }
+    assert any("DejaVuSans" in str(name) for name in fonts), fonts
+    assert any("DroidSansFallback" in str(name) for name in fonts), fonts

@@ -37,7 +37,7 @@ def test_hr_adds_a_person_without_email_who_then_sets_a_password(app, make_user)
     )
     html = response.get_data(as_text=True)
     assert response.status_code == 200 and "no tiene correo" in html
-    link = re.search(r"http://localhost(/clave/[\w-]+)", html).group(1)
+    link = re.search(r"http://127\.0\.0\.1:5000(/clave/[\w-]+)", html).group(1)
     with app.app_context():
         juan = db.session.scalar(select(User).where(User.rut == "18765432-7"))
         assert juan.full_name == "Juan Pérez Soto" and juan.email is None

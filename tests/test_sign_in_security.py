@@ -87,6 +87,28 @@ def test_forgotten_password_mails_a_link_that_sets_a_new_password(make_app, smtp
     assert person.rut not in event.details
 
 
+@pytest.mark.parametrize(
+    "configured,expected",
+    [(None, "http://127.0.0.1:5000/clave/"), ("https://induccion.muni.cl/", "https://induccion.muni.cl/clave/")],
+)
+def test_reset_mail_links_to_the_configured_address_whatever_host_was_asked(
+    make_app, smtp_server, inbox, make_user, configured, expected
+):
+    """A reset asked with `Host: evil.example` must not mail the person a link to evil.example."""
+    settings = {"BASE_URL": configured} if configured else {}
+    app = make_app(SMTP_HOST="127.0.0.1", SMTP_PORT=smtp_server(inbox), **settings)
+    person = make_user(email="anfitrion@muni.cl")
+    hostile = {"Host": "evil.example", "X-Forwarded-Host": "evil2.example", "X-Forwarded-Proto": "https"}
+    response = app.test_client().post("/clave/olvido", data={"login": person.email}, headers=hostile)
+    assert response.status_code == 200 and SENT in response.get_data(as_text=True)
+
+    [message] = inbox.wait_for("anfitrion@muni.cl")
+    body = message.get_content()
+    links = re.findall(r"https?://\S+", body)
+    assert links and all(link.startswith(expected) for link in links), links
+    assert "evil" not in body
+
+
 def format_rut_dotted(rut: str) -> str:
     number, digit = rut.split("-")
     return f"{int(number):,}".replace(",", ".") + "-" + digit
@@ -437,7 +459,7 @@ def test_forgotten_password_requests_are_throttled(make_app, make_user):
 
 def test_memory_counters_in_production_are_warned_about(make_app, caplog):
     with caplog.at_level(logging.WARNING):
-        make_app(ENV="production", TRUSTED_HOSTS="induccion.muni.cl")
+        make_app(ENV="production", TRUSTED_HOSTS="induccion.muni.cl", BASE_URL="https://induccion.muni.cl")
     assert any("PORTAL_RATELIMIT_STORAGE_URL" in record.getMessage() for record in caplog.records)
     caplog.clear()
     with caplog.at_level(logging.WARNING):
@@ -657,7 +679,10 @@ def test_session_cookie_flags_in_development(app, make_user):
 
 @pytest.mark.parametrize(
     "settings",
-    [{"BASE_URL": "https://induccion.muni.cl"}, {"ENV": "production", "TRUSTED_HOSTS": "localhost"}],
+    [
+        {"BASE_URL": "https://induccion.muni.cl"},
+        {"ENV": "production", "TRUSTED_HOSTS": "localhost", "BASE_URL": "http://localhost"},
+    ],
 )
 def test_session_cookie_is_secure_over_https_or_in_production(make_app, make_user, settings):
     app = make_app(**settings)
@@ -670,7 +695,12 @@ def test_session_cookie_is_secure_over_https_or_in_production(make_app, make_use
 
 
 def test_an_explicit_cookie_setting_wins(make_app):
-    assert make_app(ENV="production", SESSION_COOKIE_SECURE=False).config["SESSION_COOKIE_SECURE"] is False
+    assert (
+        make_app(ENV="production", SESSION_COOKIE_SECURE=False, BASE_URL="https://induccion.muni.cl").config[
+            "SESSION_COOKIE_SECURE"
+        ]
+        is False
+    )
 
 
 def test_hsts_only_over_https(client):

@@ -322,13 +322,13 @@ def test_preview_stores_nothing_and_confirm_creates_everyone(app, client, hr):
         assert len(tokens) == 4 and {token.purpose for token in tokens} == {SET_PASSWORD}
 
     # Every new person's one-time link is shown, absolute; those without email are set apart.
-    links = re.findall(r"http://localhost/clave/[\w-]+", html)
+    links = re.findall(r"http://127\.0\.0\.1:5000/clave/[\w-]+", html)
     assert len(links) == 4
     without_email = html[html.index("Personas sin correo") : html.index("Personas con correo")]
     assert "María Ángeles Núñez" in without_email and "Begoña Ibáñez" in without_email
     assert "José Muñoz Peña" not in without_email
     client.post("/logout")
-    assert client.get(links[0].removeprefix("http://localhost")).status_code == 200
+    assert client.get(links[0].removeprefix("http://127.0.0.1:5000")).status_code == 200
 
 
 def test_due_date_follows_onboarding_days(make_app, make_user):

@@ -5,21 +5,17 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
-from wtforms import BooleanField, DateField, SelectField, SelectMultipleField, StringField
+from wtforms import BooleanField, SelectField, SelectMultipleField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from portal.fields import BoundedIntegerField
-from portal.models.user import ADMIN, HR, ROLES, STAFF, TRAINER
+from portal.fields import BoundedDateField, BoundedIntegerField
+from portal.models.user import ROLES, STAFF
 from portal.reports.forms import PersonForm
+from portal.vocabulary import Role, labels
 
-ROLE_LABELS = {
-    STAFF: _l("Funcionario/a (realiza la inducción)"),
-    TRAINER: _l("Capacitación (edita módulos y cuestionarios)"),
-    HR: _l("Recursos Humanos (ve el avance y administra personas)"),
-    ADMIN: _l("Administración (cuentas, roles y configuración)"),
-}
+ROLE_LABELS = labels(Role)
 CONFIRMATION_WORD = "ANONIMIZAR"
 
 
@@ -89,8 +85,8 @@ class AuditFilterForm(FlaskForm):
     actor = StringField(_l("Persona que actuó (nombre, RUT o correo)"), validators=[Optional(), Length(max=100)])
     #: Failed sign-ins keep no typed login, so they are found by the account or the login's fingerprint.
     ingreso = StringField(_l("Ingresos fallidos con este RUT o correo"), validators=[Optional(), Length(max=254)])
-    desde = DateField(_l("Desde"), validators=[Optional()])
-    hasta = DateField(_l("Hasta"), validators=[Optional()])
+    desde = BoundedDateField(_l("Desde"), validators=[Optional()])
+    hasta = BoundedDateField(_l("Hasta"), validators=[Optional()])
 
     def set_prefixes(self, prefixes) -> None:
         self.accion.choices = [SelectChoice("", _l("Todas"))] + [SelectChoice(p, p) for p in prefixes]

@@ -41,7 +41,7 @@ def init_login_manager(app, login_manager) -> None:
     @login_manager.user_loader
     def load_user(user_id: str) -> User | None:
         token = session.get(SESSION_TOKEN_KEY)
-        if not token or not user_id.isdigit():
+        if not token or not (user_id.isascii() and user_id.isdigit()):
             return None
         # A cookie is only as good as its row: once the row is gone, a replayed copy is refused.
         row = db.session.execute(

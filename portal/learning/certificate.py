@@ -8,6 +8,40 @@ from pathlib import Path
 import segno
 from fpdf import FPDF
 
+#: Regular and bold DejaVu Sans (Debian's fonts-dejavu-core): Latin, Greek, Cyrillic, symbols.
+FONT_FILES = {
+    "": Path("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"),
+    "B": Path("/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf"),
+}
+#: Chinese, Japanese and Korean characters, which DejaVu lacks (Debian's fonts-droid-fallback).
+FALLBACK_FONT_FILE = Path("/usr/share/fonts/truetype/droid/DroidSansFallbackFull.ttf")
+FONT = "DejaVu"
+
+
+class FontMissing(RuntimeError):
+    """A font the certificate embeds is not installed."""
+
+
+def missing_fonts() -> list[str]:
+    """The font files the certificate needs that are not installed (empty when all are)."""
+    return [str(path) for path in (*FONT_FILES.values(), FALLBACK_FONT_FILE) if not path.is_file()]
+
+
+def _add_fonts(pdf: FPDF) -> None:
+    """Embed DejaVu (subset) with a CJK fallback, so any name prints: Łukasz, Ğ, 李, U+2011."""
+    missing = missing_fonts()
+    if missing:
+        raise FontMissing(
+            "The certificate needs these fonts: "
+            + ", ".join(missing)
+            + " (Debian packages fonts-dejavu-core and fonts-droid-fallback)."
+        )
+    for style, path in FONT_FILES.items():
+        pdf.add_font(FONT, style, str(path))
+    pdf.add_font("CJKFallback", "", str(FALLBACK_FONT_FILE))
+    # Bold text falls back to the regular CJK font rather than to nothing.
+    pdf.set_fallback_fonts(["CJKFallback"], exact_match=False)
+
 
 @dataclass(frozen=True)
 class CertificateData:
@@ -37,14 +71,22 @@ def _draw_qr(pdf: FPDF, data: str, x: float, y: float, size: float) -> None:
 
 
 def certificate_pdf(data: CertificateData) -> bytes:
-    labels = data.labels
+    """The certificate as A4 landscape PDF bytes: heading, person, modules and scores, date, code and QR."""
     pdf = FPDF(orientation="L", unit="mm", format="A4")
-    pdf.core_fonts_encoding = "windows-1252"  # Spanish accents, ñ, ¿ and ¡ with the core fonts
-    pdf.set_title(labels["title"])
+    _add_fonts(pdf)
+    pdf.set_title(data.labels["title"])
     pdf.set_author(data.institution)
     pdf.set_auto_page_break(False)
     pdf.add_page()
+    _draw_heading(pdf, data)
+    _draw_person(pdf, data)
+    _draw_modules(pdf, data)
+    _draw_verification(pdf, data)
+    return bytes(pdf.output())
 
+
+def _draw_heading(pdf: FPDF, data: CertificateData) -> None:
+    """The double frame, the logo, the institution and the title."""
     pdf.set_draw_color(20, 84, 120)
     pdf.set_line_width(1.2)
     pdf.rect(10, 10, 277, 190)
@@ -55,45 +97,55 @@ def certificate_pdf(data: CertificateData) -> bytes:
         # 14 mm high, at most 45 mm wide (the stored logo is at most 480 x 144 pixels).
         pdf.image(str(data.logo), x=18, y=17, h=14, keep_aspect_ratio=True, w=45)
     pdf.set_text_color(20, 84, 120)
-    pdf.set_font("Helvetica", "B", 14)
+    pdf.set_font(FONT, "B", 14)
     pdf.set_xy(20, 22)
     pdf.cell(257, 8, data.institution, align="C")
-    pdf.set_font("Helvetica", "B", 28)
+    pdf.set_font(FONT, "B", 28)
     pdf.set_xy(20, 34)
-    pdf.cell(257, 14, labels["title"], align="C")
+    pdf.cell(257, 14, data.labels["title"], align="C")
 
+
+def _draw_person(pdf: FPDF, data: CertificateData) -> None:
+    """Who is certified (name and RUT) and what for."""
+    labels = data.labels
     pdf.set_text_color(30, 30, 30)
-    pdf.set_font("Helvetica", "", 13)
+    pdf.set_font(FONT, "", 13)
     pdf.set_xy(20, 54)
     pdf.cell(257, 8, labels["certifies"], align="C")
-    pdf.set_font("Helvetica", "B", 22)
+    pdf.set_font(FONT, "B", 22)
     pdf.set_xy(20, 64)
     pdf.cell(257, 12, data.full_name, align="C")
-    pdf.set_font("Helvetica", "", 12)
+    pdf.set_font(FONT, "", 12)
     pdf.set_xy(20, 77)
     pdf.cell(257, 7, f"{labels['rut']}: {data.rut}", align="C")
     pdf.set_xy(30, 88)
     pdf.multi_cell(237, 7, labels["body"], align="C")
 
-    pdf.set_font("Helvetica", "B", 11)
+
+def _draw_modules(pdf: FPDF, data: CertificateData) -> None:
+    """The table of modules with their best scores."""
+    pdf.set_font(FONT, "B", 11)
     top = 110
     pdf.set_xy(40, top)
-    pdf.cell(120, 7, labels["module"], border="B")
-    pdf.cell(40, 7, labels["score"], border="B", align="R")
-    pdf.set_font("Helvetica", "", 11)
+    pdf.cell(120, 7, data.labels["module"], border="B")
+    pdf.cell(40, 7, data.labels["score"], border="B", align="R")
+    pdf.set_font(FONT, "", 11)
     for index, (title, score) in enumerate(data.modules, start=1):
         pdf.set_xy(40, top + 7 * index)
         pdf.cell(120, 7, title)
         pdf.cell(40, 7, f"{score} %" if score is not None else "—", align="R")
 
+
+def _draw_verification(pdf: FPDF, data: CertificateData) -> None:
+    """The QR code, the date, the verification code and the address to check it at."""
+    labels = data.labels
     qr_size = 38
     _draw_qr(pdf, data.verify_url, 232, 150, qr_size)
-    pdf.set_font("Helvetica", "", 10)
+    pdf.set_font(FONT, "", 10)
     pdf.set_xy(20, 172)
     pdf.cell(200, 6, f"{labels['date']}: {data.completed_on}")
     pdf.set_xy(20, 178)
     pdf.cell(200, 6, f"{labels['code']}: {data.code}")
     pdf.set_xy(20, 184)
-    pdf.set_font("Helvetica", "", 9)
+    pdf.set_font(FONT, "", 9)
     pdf.cell(205, 6, f"{labels['verify']}: {data.verify_url}")
-    return bytes(pdf.output())

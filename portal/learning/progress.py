@@ -7,17 +7,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 
-LOCKED = "locked"
-AVAILABLE = "available"
-IN_PROGRESS = "in_progress"
-DONE = "done"
+from portal.vocabulary import ModuleState, PersonStatus
 
-NOT_STARTED = "not_started"
-STATUS_IN_PROGRESS = "in_progress"
-COMPLETED = "completed"
-OVERDUE = "overdue"
-#: Completed once, but the completion's validity (RENEWAL_MONTHS) has run out: a refresher is due.
-RENEWAL_DUE = "renewal_due"
+# The names this module's callers use; the words themselves live in portal/vocabulary.py.
+LOCKED, AVAILABLE, IN_PROGRESS, DONE = ModuleState
+NOT_STARTED, STATUS_IN_PROGRESS, COMPLETED, OVERDUE, RENEWAL_DUE = PersonStatus
 
 
 @dataclass(frozen=True)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import hmac
 import json
 from datetime import datetime
 
@@ -13,6 +14,8 @@ from portal.extensions import db
 from portal.models.types import UTCDateTime
 
 GENESIS_HASH = "0" * 64
+#: Prefix of every keyed event hash, so that no other HMAC made with the audit key can pass for one.
+KEYED_HASH_PREFIX = b"portal-audit-event:v2:"
 
 
 class AuditEvent(db.Model):
@@ -26,7 +29,10 @@ class AuditEvent(db.Model):
     details: Mapped[str] = mapped_column(Text, default="{}")
     #: `hash` of the previous row, or GENESIS_HASH for the first.
     prev_hash: Mapped[str] = mapped_column(String(64))
-    #: SHA-256 over prev_hash and this row's content; see content_hash().
+    #: Which audit key made `hash` (a short fingerprint of the key, see portal.audit.key_id); None for
+    #: rows written before the chain was keyed, whose hash is plain SHA-256.
+    key_id: Mapped[str | None] = mapped_column(String(16))
+    #: HMAC-SHA256 (or, for rows without key_id, SHA-256) over prev_hash and this row; see content_hash().
     hash: Mapped[str] = mapped_column(String(64), unique=True)
 
     @property
@@ -38,8 +44,8 @@ class AuditEvent(db.Model):
             return None
         return subject if isinstance(subject, int) and not isinstance(subject, bool) else None
 
-    def content_hash(self) -> str:
-        payload = json.dumps(
+    def _payload(self) -> str:
+        return json.dumps(
             {
                 "occurred_at": self.occurred_at.isoformat(),
                 "actor_id": self.actor_id,
@@ -50,4 +56,15 @@ class AuditEvent(db.Model):
             ensure_ascii=False,
             separators=(",", ":"),
         )
-        return hashlib.sha256((self.prev_hash + payload).encode("utf-8")).hexdigest()
+
+    def content_hash(self, key: bytes | None = None) -> str:
+        """The hash this row must carry: keyed with `key` when the row has a key_id, else plain SHA-256.
+
+        Raises ValueError when the row has a key_id and no key is given.
+        """
+        if self.key_id is None:
+            return hashlib.sha256((self.prev_hash + self._payload()).encode("utf-8")).hexdigest()
+        if key is None:
+            raise ValueError(f"audit event {self.id} needs the key {self.key_id}")
+        message = KEYED_HASH_PREFIX + f"{self.key_id}:{self.prev_hash}{self._payload()}".encode()
+        return hmac.new(key, message, hashlib.sha256).hexdigest()

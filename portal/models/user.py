@@ -11,15 +11,11 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.extensions import db
 from portal.models.types import UTCDateTime, utcnow
+from portal.vocabulary import EmploymentType, Role
 
-STAFF = "staff"
-TRAINER = "trainer"
-HR = "hr"
-ADMIN = "admin"
-ROLES = (STAFF, TRAINER, HR, ADMIN)
-
-#: Calidad jurídica of a municipal employee.
-EMPLOYMENT_TYPES = ("planta", "contrata", "codigo_trabajo", "honorarios")
+STAFF, TRAINER, HR, ADMIN = Role
+ROLES = tuple(Role)
+EMPLOYMENT_TYPES = tuple(EmploymentType)
 
 
 class Department(db.Model):

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import json
+import re
+
 from flask_babel import gettext as _
 from sqlalchemy import func, select
 
@@ -62,14 +65,58 @@ def optional_settings(revision) -> dict:
     return settings
 
 
+#: The shape of a module's slug, shared with the trainers' module form.
+SLUG_PATTERN = r"^[a-z0-9]+(-[a-z0-9]+)*$"
+#: Longest texts accepted, as the trainers' forms accept them.
+MAX_LENGTHS = {"slug": 80, "title": 200, "summary": 1000, "lesson_title": 200, "body_md": 50_000}
+
+
+def load_module_json(text: str):
+    """Parse an exchange file's text. Raises ModuleFormatError for invalid JSON or absurd nesting."""
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as error:
+        raise ModuleFormatError(
+            [
+                _(
+                    "El archivo no es un JSON válido (línea %(line)d, columna %(col)d).",
+                    line=error.lineno,
+                    col=error.colno,
+                )
+            ]
+        ) from None
+    except RecursionError:
+        raise ModuleFormatError([_("El archivo anida listas u objetos a demasiada profundidad.")]) from None
+
+
+def _text_problem(value, label: str, max_length: int, required: bool = True) -> str | None:
+    """The problem with one text field of the file (missing, not text, too long), or None."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return _("Falta %(label)s.", label=label) if required else None
+    if not isinstance(value, str):
+        return _("%(label)s debe ser texto entre comillas.", label=label[:1].upper() + label[1:])
+    if len(value) > max_length:
+        return _("%(label)s supera los %(max)d caracteres.", label=label[:1].upper() + label[1:], max=max_length)
+    return None
+
+
 def module_problems(data) -> list[str]:
-    """Return every problem that stops `data` from being imported; empty when it is valid."""
+    """Return every problem that stops `data` from being imported; empty when it is valid.
+
+    Checks the types as well as the presence of each field, so that a number as a title or a list
+    as a lesson's text is reported, not stored or crashed on.
+    """
     if not isinstance(data, dict):
         return [_("El archivo debe contener un objeto JSON con el módulo.")]
     problems = []
-    for key in ("slug", "title"):
-        if not isinstance(data.get(key), str) or not data[key].strip():
-            problems.append(_("Falta el campo «%(key)s».", key=key))
+    slug = data.get("slug")
+    if problem := _text_problem(slug, _("el campo «slug»"), MAX_LENGTHS["slug"]):
+        problems.append(problem)
+    elif not re.fullmatch(SLUG_PATTERN, slug.strip()):
+        problems.append(_("El campo «slug» admite minúsculas sin tildes, números y guiones, por ejemplo «buen-trato»."))
+    for key, required in (("title", True), ("summary", False)):
+        if problem := _text_problem(data.get(key), _("el campo «%(key)s»", key=key), MAX_LENGTHS[key], required):
+            problems.append(problem)
     problems.extend(_lesson_problems(data.get("lessons")))
     quiz = data.get("quiz")
     if quiz is not None:
@@ -82,10 +129,12 @@ def _lesson_problems(lessons) -> list[str]:
         return [_("El módulo necesita al menos una lección.")]
     problems = []
     for number, lesson in enumerate(lessons, start=1):
-        if not isinstance(lesson, dict) or not str(lesson.get("title") or "").strip():
-            problems.append(_("Lección %(n)d: falta el título.", n=number))
-        elif not str(lesson.get("body_md") or "").strip():
-            problems.append(_("Lección %(n)d: falta el contenido.", n=number))
+        if not isinstance(lesson, dict):
+            problems.append(_("Lección %(n)d: debe ser un objeto con «title» y «body_md».", n=number))
+            continue
+        for key, limit in (("title", MAX_LENGTHS["lesson_title"]), ("body_md", MAX_LENGTHS["body_md"])):
+            if problem := _text_problem(lesson.get(key), _("el campo «%(key)s»", key=key), limit):
+                problems.append(_("Lección %(n)d: %(problem)s", n=number, problem=problem))
     return problems
 
 

@@ -21,14 +21,19 @@ def question_problems(question: dict) -> list[str]:
     """Return what makes a question unusable, in Spanish; empty when it can be published."""
     problems = []
     kind = question.get("kind")
-    if kind not in QUESTION_KINDS:
-        problems.append(_("Tipo de pregunta desconocido: %(kind)s.", kind=kind))
-    if not str(question.get("prompt") or "").strip():
+    if not isinstance(kind, str) or kind not in QUESTION_KINDS:
+        problems.append(_("Tipo de pregunta desconocido: %(kind)s.", kind=str(kind)[:40]))
+    prompt = question.get("prompt")
+    if not isinstance(prompt, str) or not prompt.strip():
         problems.append(_("La pregunta no tiene enunciado."))
+    if not isinstance(question.get("explanation") or "", str):
+        problems.append(_("La explicación debe ser texto."))
     choices = question.get("choices") or []
+    if not isinstance(choices, list) or not all(isinstance(choice, dict) for choice in choices):
+        return [*problems, _("Las alternativas deben ser una lista de objetos con «text» y «correct».")]
     if len(choices) < 2:
         problems.append(_("La pregunta necesita al menos dos alternativas."))
-    if any(not str(choice.get("text") or "").strip() for choice in choices):
+    if any(not isinstance(choice.get("text"), str) or not choice["text"].strip() for choice in choices):
         problems.append(_("Hay una alternativa sin texto."))
     right = sum(1 for choice in choices if choice.get("correct") is True)
     if right == 0:

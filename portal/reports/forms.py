@@ -5,25 +5,20 @@ from __future__ import annotations
 from email_validator import EmailNotValidError, validate_email
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, DateField, SelectField, StringField
+from wtforms import BooleanField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
 
-from portal.fields import BoundedIntegerField
-from portal.learning.progress import COMPLETED, IN_PROGRESS, NOT_STARTED, OVERDUE, RENEWAL_DUE
+from portal.fields import BoundedDateField, BoundedIntegerField
+from portal.learning.progress import RENEWAL_DUE
 from portal.learning.service import renewal_months
 from portal.messages import rut_error_message
 from portal.models.user import User
 from portal.reports.service import SORTS, ReportFilters
 from portal.rut import InvalidRut, format_rut, normalize_rut
+from portal.vocabulary import EmploymentType, PersonStatus, labels
 
-STATUS_LABELS = {
-    NOT_STARTED: _l("No iniciado"),
-    IN_PROGRESS: _l("En curso"),
-    COMPLETED: _l("Completado"),
-    OVERDUE: _l("Atrasado"),
-    RENEWAL_DUE: _l("Por renovar"),
-}
+STATUS_LABELS = labels(PersonStatus)
 
 
 def status_labels_in_use() -> dict:
@@ -33,12 +28,7 @@ def status_labels_in_use() -> dict:
     return {status: label for status, label in STATUS_LABELS.items() if status != RENEWAL_DUE}
 
 
-EMPLOYMENT_LABELS = {
-    "planta": _l("Planta"),
-    "contrata": _l("Contrata"),
-    "codigo_trabajo": _l("Código del Trabajo"),
-    "honorarios": _l("Honorarios"),
-}
+EMPLOYMENT_LABELS = labels(EmploymentType)
 SORT_LABELS = {
     "nombre": _l("Nombre"),
     "departamento": _l("Departamento"),
@@ -63,8 +53,8 @@ class ReportFilterForm(FlaskForm):
     )
     #: Choices set per request (set_statuses): "por renovar" depends on a runtime setting.
     estado = SelectField(_l("Estado"), validators=[Optional()])
-    desde = DateField(_l("Ingreso desde"), validators=[Optional()])
-    hasta = DateField(_l("Ingreso hasta"), validators=[Optional()])
+    desde = BoundedDateField(_l("Ingreso desde"), validators=[Optional()])
+    hasta = BoundedDateField(_l("Ingreso hasta"), validators=[Optional()])
     orden = SelectField(
         _l("Ordenar por"), choices=[SelectChoice(key, label) for key, label in SORT_LABELS.items()], default="nombre"
     )
@@ -132,8 +122,8 @@ class PersonForm(FlaskForm):
         + [SelectChoice(key, label) for key, label in EMPLOYMENT_LABELS.items()],
         validators=[Optional()],
     )
-    start_date = DateField(_l("Fecha de ingreso"), validators=[Optional()])
-    due_date = DateField(
+    start_date = BoundedDateField(_l("Fecha de ingreso"), validators=[Optional()])
+    due_date = BoundedDateField(
         _l("Plazo para completar la inducción (vacío = ingreso + días configurados)"), validators=[Optional()]
     )
 

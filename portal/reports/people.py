@@ -6,7 +6,7 @@ import re
 import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 
 from flask_babel import gettext as _
 from sqlalchemy import delete, func, select
@@ -14,6 +14,7 @@ from sqlalchemy import delete, func, select
 from portal import audit
 from portal.auth.authority import OutOfAuthority, is_last_active_admin, require_authority
 from portal.auth.tokens import SET_PASSWORD_LIFETIME, issue_token
+from portal.dates import LATEST, DateOutOfRange, add_days
 from portal.extensions import db
 from portal.models.staff import SET_PASSWORD
 from portal.models.user import STAFF, AuthSession, Department, User
@@ -188,7 +189,13 @@ def department_for(data: dict) -> Department | None:
 
 
 def default_due_date(start: date | None, onboarding_days: int) -> date | None:
-    return start + timedelta(days=onboarding_days) if start else None
+    """Start date + the onboarding days; the last accepted date when that would pass it."""
+    if not start:
+        return None
+    try:
+        return add_days(start, onboarding_days)
+    except DateOutOfRange:
+        return LATEST
 
 
 def snapshot(user: User | None) -> dict:
@@ -273,14 +280,25 @@ def issue_password_link(user: User, actor_id: int | None) -> str:
 
 
 def shift_due_dates(user_ids: list[int], days: int, actor_id: int | None) -> int:
-    """Move the due dates of these people by `days`; people without one get none. Returns the count."""
+    """Move the due dates of these people by `days`; people without one get none. Returns the count.
+
+    Raises DateOutOfRange (with a message naming the person) and moves nobody when a new due date
+    would leave the accepted range.
+    """
     if not user_ids:
         return 0
     # Date arithmetic differs between SQLite and PostgreSQL; move them in Python instead.
-    moved = 0
+    new_dates = []
     for user in db.session.scalars(select(User).where(User.id.in_(user_ids), User.due_date.is_not(None))):
-        user.due_date += timedelta(days=days)
-        moved += 1
+        try:
+            new_dates.append((user, add_days(user.due_date, days)))
+        except DateOutOfRange:
+            raise DateOutOfRange(
+                _("El nuevo plazo de %(name)s quedaría fuera de las fechas aceptadas.", name=user.full_name)
+            ) from None
+    for user, due_date in new_dates:
+        user.due_date = due_date
+    moved = len(new_dates)
     db.session.flush()
     audit.record("staff.due_dates_moved", actor_id=actor_id, people=moved, days=days)
     return moved

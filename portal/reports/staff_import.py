@@ -47,6 +47,7 @@ from sqlalchemy import func, select
 from portal import audit
 from portal.auth.authority import STAFF_IMPORT_AUTHORITY, may_manage
 from portal.auth.tokens import SET_PASSWORD_LIFETIME, issue_token
+from portal.dates import in_range, out_of_range_message
 from portal.extensions import db
 from portal.messages import rut_error_message
 from portal.models.staff import SET_PASSWORD
@@ -553,12 +554,16 @@ def map_columns(header: list[str]) -> Columns:
 
 # --- Rows ----------------------------------------------------------------------------------------
 
-_DMY = re.compile(r"^(\d{1,2})[-/.](\d{1,2})[-/.](\d{4})$")
-_YMD = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})(?:[ T]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?$")
+# re.ASCII: \d would also take "٢٠٢٤" (Arabic-Indic digits), which int() reads as 2024.
+_DMY = re.compile(r"^(\d{1,2})[-/.](\d{1,2})[-/.](\d{4})$", re.ASCII)
+_YMD = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})(?:[ T]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?$", re.ASCII)
 
 
 def parse_date(text: str) -> date | None:
-    """dd-mm-aaaa, dd/mm/aaaa, dd.mm.aaaa or aaaa-mm-dd (also with a time). None when not a date."""
+    """dd-mm-aaaa, dd/mm/aaaa, dd.mm.aaaa or aaaa-mm-dd (also with a time). None when not a date.
+
+    A date outside portal.dates' range (year 1, 9999) is returned as is: the row says it is out of range.
+    """
     text = text.strip()
     if match := _DMY.match(text):
         day, month, year = (int(part) for part in match.groups())
@@ -645,11 +650,19 @@ def _parse_row(line: int, cells: list[str], columns: Columns) -> ParsedRow:
         row.start_date = parse_date(start)
         if row.start_date is None:
             row.reasons.append(_("fecha de ingreso no reconocida «%(value)s» (use dd-mm-aaaa)", value=start))
+        elif not in_range(row.start_date):
+            row.reasons.append(
+                _("fecha de ingreso «%(value)s»: %(problem)s", value=start, problem=out_of_range_message())
+            )
+            row.start_date = None
     due = cell("due_date")
     if due:
         row.due_date = parse_date(due)
         if row.due_date is None:
             row.reasons.append(_("fecha límite no reconocida «%(value)s» (use dd-mm-aaaa)", value=due))
+        elif not in_range(row.due_date):
+            row.reasons.append(_("fecha límite «%(value)s»: %(problem)s", value=due, problem=out_of_range_message()))
+            row.due_date = None
     if row.start_date and row.due_date and row.due_date < row.start_date:
         row.reasons.append(_("la fecha límite es anterior a la fecha de ingreso"))
     return row

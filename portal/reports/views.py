@@ -14,6 +14,7 @@ from portal.admin.service import is_anonymised
 from portal.auth.access import roles_required
 from portal.auth.authority import may_manage, out_of_authority_message
 from portal.auth.tokens import SET_PASSWORD_LIFETIME, issue_token
+from portal.dates import DateOutOfRange
 from portal.extensions import db
 from portal.learning import service as learning
 from portal.learning.progress import COMPLETED, onboarding_status
@@ -274,11 +275,15 @@ def shift_due_dates():
     ]
     form = DueDateShiftForm()
     if form.validate_on_submit():
-        moved = people.shift_due_dates([row.id for row in matching], form.days.data, current_user.id)
-        db.session.commit()
-        flash(
-            ngettext("Se movió el plazo de %(num)s persona.", "Se movió el plazo de %(num)s personas.", moved),
-            "success",
-        )
-        return redirect(url_for("reports.report", **request.args))
+        try:
+            moved = people.shift_due_dates([row.id for row in matching], form.days.data, current_user.id)
+        except DateOutOfRange as refusal:
+            form.days.errors.append(str(refusal))
+        else:
+            db.session.commit()
+            flash(
+                ngettext("Se movió el plazo de %(num)s persona.", "Se movió el plazo de %(num)s personas.", moved),
+                "success",
+            )
+            return redirect(url_for("reports.report", **request.args))
     return render_template("reports/due_dates.html", form=form, people=matching, args=request.args)

@@ -9,7 +9,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from portal.extensions import db
-from portal.quizzes.exchange import ModuleFormatError, export_module
+from portal.quizzes.exchange import ModuleFormatError, export_module, load_module_json
 from portal.training import service
 from portal.training.forms import UploadForm
 from portal.training.lookups import module_or_404, trainer_only
@@ -38,12 +38,12 @@ def import_json():
         flash(_("Elija un archivo JSON de módulo."), "error")
         return redirect(url_for("training.index"))
     try:
-        data = json.loads(form.file.data.read(5 * 1024 * 1024).decode("utf-8-sig"))
-    except (UnicodeDecodeError, json.JSONDecodeError):
+        text = form.file.data.read(5 * 1024 * 1024).decode("utf-8-sig")
+    except UnicodeDecodeError:
         flash(_("El archivo no es un JSON válido en UTF-8."), "error")
         return redirect(url_for("training.index"))
     try:
-        module = service.import_module(data, current_user.id, via="web")
+        module = service.import_module(load_module_json(text), current_user.id, via="web")
     except ModuleFormatError as error:
         db.session.rollback()
         return render_template("training/import_problems.html", problems=error.problems), 422

@@ -19,6 +19,7 @@ from wtforms.validators import DataRequired, Length, NumberRange, Optional, Rege
 
 from portal.fields import BoundedIntegerField, TextField
 from portal.models.quiz import MULTIPLE, SINGLE, TRUE_FALSE
+from portal.quizzes.exchange import SLUG_PATTERN
 
 CHOICE_ROWS = 6
 MAX_CHOICES = 20
@@ -31,7 +32,7 @@ class ModuleForm(FlaskForm):
             DataRequired(_l("Escriba un identificador.")),
             Length(max=80),
             Regexp(
-                r"^[a-z0-9]+(-[a-z0-9]+)*$",
+                SLUG_PATTERN,
                 message=_l("Use minúsculas sin tildes, números y guiones, por ejemplo «buen-trato»."),
             ),
         ],

@@ -65,7 +65,8 @@ def preview_quiz(slug: str):
     keys = preview_keys(draft)
     answers: dict[int, list[int]] = {}
     for key in keys:
-        picked = [int(value) for value in request.form.getlist(f"q{key.id}") if value.isdigit()]
+        # isdigit() alone let "²" through to int(), a 500: ASCII 0-9 only.
+        picked = [int(value) for value in request.form.getlist(f"q{key.id}") if value.isascii() and value.isdigit()]
         if picked:
             answers[key.id] = [choice for choice in picked if choice in key.choice_ids]
     result = missing = None

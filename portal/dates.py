@@ -1,0 +1,43 @@
+"""Dates people type: the range the portal accepts and day arithmetic that cannot overflow.
+
+Python's dates end at 9999-12-31: a start date of 31-12-9999 plus the onboarding days, or a due
+date moved a week, raised OverflowError (a 500). Every date that enters (forms, imports, filters)
+is held to EARLIEST..LATEST, far from that edge, and arithmetic goes through add_days().
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from flask_babel import lazy_gettext as _l
+
+EARLIEST = date(1900, 1, 1)
+LATEST = date(2199, 12, 31)
+
+
+class DateOutOfRange(ValueError):
+    """A date, typed or computed, falls outside EARLIEST..LATEST."""
+
+
+def in_range(value: date) -> bool:
+    return EARLIEST <= value <= LATEST
+
+
+def out_of_range_message():
+    """The Spanish message for a date outside the range (lazy: format it inside a request or app)."""
+    return _l(
+        "La fecha debe estar entre el %(earliest)s y el %(latest)s.",
+        earliest=EARLIEST.strftime("%d-%m-%Y"),
+        latest=LATEST.strftime("%d-%m-%Y"),
+    )
+
+
+def add_days(value: date, days: int) -> date:
+    """`value` moved by `days`. Raises DateOutOfRange when the result leaves EARLIEST..LATEST."""
+    try:
+        result = value + timedelta(days=days)
+    except OverflowError:
+        raise DateOutOfRange(value) from None
+    if not in_range(result):
+        raise DateOutOfRange(result)
+    return result

@@ -1,0 +1,100 @@
+"""The portal's words for statuses, module states, roles and employment types, with their Spanish
+labels: one spelling each, in one place.
+
+Each is a StrEnum, so a member is also its stored string ("in_progress" in the database, in URLs
+and in exports) and compares equal to it. `.label` is the Spanish text shown to people; templates
+reach every enum through the `vocabulary` global (portal.create_app) and may label any stored
+value with `label_of(value)`.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from flask_babel import lazy_gettext as _l
+
+
+class _Labelled(StrEnum):
+    @property
+    def label(self) -> str:
+        return _LABELS[type(self)][self]
+
+
+class PersonStatus(_Labelled):
+    """Where a person stands in their onboarding (learning.progress.onboarding_status)."""
+
+    NOT_STARTED = "not_started"
+    IN_PROGRESS = "in_progress"
+    COMPLETED = "completed"
+    OVERDUE = "overdue"
+    #: Completed once, but the completion's validity (RENEWAL_MONTHS) has run out: a refresher is due.
+    RENEWAL_DUE = "renewal_due"
+
+
+class ModuleState(_Labelled):
+    """Where a person stands in one module of the path (learning.progress.module_states)."""
+
+    LOCKED = "locked"
+    AVAILABLE = "available"
+    IN_PROGRESS = "in_progress"
+    DONE = "done"
+
+
+class Role(_Labelled):
+    STAFF = "staff"
+    TRAINER = "trainer"
+    HR = "hr"
+    ADMIN = "admin"
+
+
+class EmploymentType(_Labelled):
+    """Calidad jurídica of a municipal employee."""
+
+    PLANTA = "planta"
+    CONTRATA = "contrata"
+    CODIGO_TRABAJO = "codigo_trabajo"
+    HONORARIOS = "honorarios"
+
+
+_LABELS = {
+    PersonStatus: {
+        PersonStatus.NOT_STARTED: _l("No iniciado"),
+        PersonStatus.IN_PROGRESS: _l("En curso"),
+        PersonStatus.COMPLETED: _l("Completado"),
+        PersonStatus.OVERDUE: _l("Atrasado"),
+        PersonStatus.RENEWAL_DUE: _l("Por renovar"),
+    },
+    ModuleState: {
+        ModuleState.LOCKED: _l("Bloqueado"),
+        ModuleState.AVAILABLE: _l("Disponible"),
+        ModuleState.IN_PROGRESS: _l("En curso"),
+        ModuleState.DONE: _l("Completado"),
+    },
+    Role: {
+        Role.STAFF: _l("Funcionario/a (realiza la inducción)"),
+        Role.TRAINER: _l("Capacitación (edita módulos y cuestionarios)"),
+        Role.HR: _l("Recursos Humanos (ve el avance y administra personas)"),
+        Role.ADMIN: _l("Administración (cuentas, roles y configuración)"),
+    },
+    EmploymentType: {
+        EmploymentType.PLANTA: _l("Planta"),
+        EmploymentType.CONTRATA: _l("Contrata"),
+        EmploymentType.CODIGO_TRABAJO: _l("Código del Trabajo"),
+        EmploymentType.HONORARIOS: _l("Honorarios"),
+    },
+}
+
+
+def labels(enum: type[_Labelled]) -> dict[str, str]:
+    """{stored value: Spanish label} for every member, in declaration order."""
+    return {member: member.label for member in enum}
+
+
+def for_templates() -> dict:
+    """What create_app() hands to Jinja once: the enums, by name."""
+    return {
+        "PersonStatus": PersonStatus,
+        "ModuleState": ModuleState,
+        "Role": Role,
+        "EmploymentType": EmploymentType,
+    }
