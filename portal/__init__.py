@@ -141,6 +141,16 @@ def register_error_handlers(app: Flask) -> None:
 
 
 def register_cli(app: Flask) -> None:
-    from portal.cli import register_commands
+    from portal.cli import audit, backup, modules, quizzes, reminders, report, seed, staff, users
 
-    register_commands(app)
+    app.cli.add_command(seed.seed_content_command)
+    app.cli.add_command(seed.seed_demo_command)
+    app.cli.add_command(users.users)
+    app.cli.add_command(modules.modules)
+    app.cli.add_command(quizzes.quizzes)
+    app.cli.add_command(report.report)
+    app.cli.add_command(reminders.reminders)
+    app.cli.add_command(staff.staff)
+    app.cli.add_command(backup.backup_command)
+    app.cli.add_command(backup.restore_command)
+    app.cli.add_command(audit.audit)

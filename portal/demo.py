@@ -8,7 +8,8 @@ from datetime import date, timedelta
 from sqlalchemy import select
 
 from portal.auth.service import hash_password
-from portal.cli import seed_content
+from portal.content.seed import seed_content
+from portal.extensions import db
 from portal.learning import service as learning
 from portal.models.curriculum import Module
 from portal.models.quiz import MULTIPLE
@@ -152,20 +153,8 @@ def give_progress(
         learning.sign_commitment(user, path, user.full_name, text)
 
 
-def seed_demo(config) -> str:
-    """Create the demo data (flushes); refused when PORTAL_ENV=production."""
-    if config["ENV"] == "production":
-        raise DemoRefused("Los datos de demostración no se pueden crear con PORTAL_ENV=production.")
-    from portal.extensions import db
-
-    if db.session.scalar(select(User.id).where(User.email == DEMO_ACCOUNTS[0][0])):
-        return "Los datos de demostración ya estaban cargados."
-    seed_content()
-    rng = random.Random(2026)
-    password_hash = hash_password(config["DEMO_PASSWORD"])
-    departments = [find_or_create_department(name) for name in DEPARTMENTS]
-    today = date.today()
-
+def _add_demo_accounts(departments, password_hash: str, today: date, onboarding_days: int) -> None:
+    """The four accounts people sign in with to try the portal, one per role."""
     for email, name, roles, number in DEMO_ACCOUNTS:
         user = User(
             rut=demo_rut(number),
@@ -175,33 +164,53 @@ def seed_demo(config) -> str:
             department=departments[3] if ADMIN in roles else departments[0],
             employment_type="planta",
             start_date=today,
-            due_date=today + timedelta(days=config["ONBOARDING_DAYS"]),
+            due_date=today + timedelta(days=onboarding_days),
         )
         user.set_roles(roles)
         db.session.add(user)
     db.session.flush()
 
+
+def _fictional_person(index: int, departments, password_hash: str, start: date, onboarding_days: int) -> User:
+    """Staff member number `index`: a Chilean name, an address for three in four, varied employment."""
+    first = FIRST_NAMES[index]
+    surname_a, surname_b = SURNAMES[index], SURNAMES[(index * 7 + 3) % len(SURNAMES)]
+    has_email = index % 4 != 3  # field staff often have no institutional address
+    slug_name = f"{first}.{surname_a}".lower()
+    for plain, accented in (("a", "á"), ("e", "é"), ("i", "í"), ("o", "ó"), ("u", "ú"), ("n", "ñ")):
+        slug_name = slug_name.replace(accented, plain)
+    user = User(
+        rut=demo_rut(16_000_000 + index * 104_729),
+        full_name=f"{first} {surname_a} {surname_b}",
+        email=f"{slug_name}@demo.cl" if has_email else None,
+        password_hash=password_hash,
+        department=departments[index % len(departments)],
+        employment_type=EMPLOYMENT_MIX[index % len(EMPLOYMENT_MIX)],
+        start_date=start,
+        due_date=start + timedelta(days=onboarding_days),
+    )
+    user.set_roles([STAFF])
+    return user
+
+
+def seed_demo(config) -> str:
+    """Create the demo data (flushes); refused when PORTAL_ENV=production."""
+    if config["ENV"] == "production":
+        raise DemoRefused("Los datos de demostración no se pueden crear con PORTAL_ENV=production.")
+    if db.session.scalar(select(User.id).where(User.email == DEMO_ACCOUNTS[0][0])):
+        return "Los datos de demostración ya estaban cargados."
+    seed_content()
+    rng = random.Random(2026)
+    password_hash = hash_password(config["DEMO_PASSWORD"])
+    departments = [find_or_create_department(name) for name in DEPARTMENTS]
+    today = date.today()
+    _add_demo_accounts(departments, password_hash, today, config["ONBOARDING_DAYS"])
+
     modules = list(db.session.scalars(select(Module).where(Module.published.is_(True)).order_by(Module.position)))
     staff_count = 30
     for index in range(staff_count):
-        first = FIRST_NAMES[index]
-        surname_a, surname_b = SURNAMES[index], SURNAMES[(index * 7 + 3) % len(SURNAMES)]
         start = today - timedelta(days=rng.randint(0, 75))
-        has_email = index % 4 != 3  # field staff often have no institutional address
-        slug_name = f"{first}.{surname_a}".lower()
-        for plain, accented in (("a", "á"), ("e", "é"), ("i", "í"), ("o", "ó"), ("u", "ú"), ("n", "ñ")):
-            slug_name = slug_name.replace(accented, plain)
-        user = User(
-            rut=demo_rut(16_000_000 + index * 104_729),
-            full_name=f"{first} {surname_a} {surname_b}",
-            email=f"{slug_name}@demo.cl" if has_email else None,
-            password_hash=password_hash,
-            department=departments[index % len(departments)],
-            employment_type=EMPLOYMENT_MIX[index % len(EMPLOYMENT_MIX)],
-            start_date=start,
-            due_date=start + timedelta(days=config["ONBOARDING_DAYS"]),
-        )
-        user.set_roles([STAFF])
+        user = _fictional_person(index, departments, password_hash, start, config["ONBOARDING_DAYS"])
         db.session.add(user)
         db.session.flush()
         modules_done = rng.choice((0, 0, 1, 2, 3, 4, 5, len(modules), len(modules), len(modules)))

@@ -18,7 +18,7 @@ from sqlalchemy.engine import make_url
 from werkzeug.security import generate_password_hash
 
 from portal import create_app
-from portal.cli import seed_content
+from portal.content.seed import seed_content
 from portal.extensions import db
 from portal.mail import wait_for_background_mail
 from portal.models.user import STAFF, User

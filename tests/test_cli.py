@@ -2,14 +2,19 @@
 
 import json
 
+import click
 import pytest
 from sqlalchemy import func, select
+from werkzeug.datastructures import MultiDict
 
+from portal.cli.files import open_user_file
+from portal.cli.types import EMAIL
 from portal.extensions import db
 from portal.models.curriculum import Module
 from portal.models.progress import Certificate
 from portal.models.user import User
 from portal.quizzes.exchange import export_module
+from portal.reports.forms import PersonForm
 from tests.conftest import login
 
 
@@ -182,3 +187,44 @@ def test_modules_import_lists_every_problem_and_writes_nothing(app, runner, tmp_
     assert runner.invoke(args=["modules", "import", str(tmp_path / "nojson.json")]).exit_code != 0
     with app.app_context():
         assert db.session.scalar(select(Module).where(Module.slug == "roto")) is None
+
+
+def test_modules_export_to_a_missing_folder_says_so_in_spanish(runner, tmp_path):
+    target = tmp_path / "no-existe" / "compromiso.json"
+    result = runner.invoke(args=["modules", "export", "compromiso", "--output", str(target)])
+    assert result.exit_code == 1 and "Traceback" not in result.output
+    assert f"No existe la carpeta donde guardar {target}." in result.output
+    assert not target.parent.exists()
+
+
+def test_a_file_named_on_the_command_line_is_never_overwritten_when_created_exclusively(app, tmp_path):
+    existing = tmp_path / "copia.csv"
+    existing.write_text("datos", encoding="utf-8")
+    with app.app_context(), pytest.raises(click.ClickException, match="ya existe; elija otro nombre"):
+        open_user_file(existing, "xb")
+    assert existing.read_text(encoding="utf-8") == "datos"
+    with app.app_context(), pytest.raises(click.ClickException, match="es una carpeta, no un archivo"):
+        open_user_file(tmp_path, "rb")
+
+
+@pytest.mark.parametrize(
+    "typed,stored",
+    [
+        ("  Ana.Perez@Muni.CL ", "ana.perez@muni.cl"),
+        ("José@Muñoz.CL", "josé@muñoz.cl"),
+        ("ana@muni", None),
+        ("a@@b.cl", None),
+    ],
+)
+def test_the_command_line_and_the_person_form_accept_the_same_addresses(app, typed, stored):
+    with app.test_request_context():
+        typed_in = MultiDict({"rut": "13.579.246-2", "full_name": "Ana", "email": typed})
+        form = PersonForm(formdata=typed_in, meta={"csrf": False})
+        form.validate()
+        form_value = None if "email" in form.errors else form.email.data
+    try:
+        cli_value = EMAIL.convert(typed, None, None)
+    except click.BadParameter as refusal:
+        assert "correo no válido" in refusal.message
+        cli_value = None
+    assert cli_value == form_value == stored

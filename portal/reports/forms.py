@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from email_validator import EmailNotValidError, validate_email
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
 
+from portal.email_address import InvalidEmail, normalize_email
 from portal.fields import BoundedDateField, BoundedIntegerField
 from portal.learning.progress import RENEWAL_DUE
 from portal.learning.service import renewal_months
@@ -139,8 +139,8 @@ class PersonForm(FlaskForm):
             field.data = None
             return
         try:
-            field.data = validate_email(field.data.strip(), check_deliverability=False).normalized.lower()
-        except EmailNotValidError:
+            field.data = normalize_email(field.data)
+        except InvalidEmail:
             raise ValidationError(_l("Escriba un correo válido, por ejemplo nombre@municipalidad.cl.")) from None
 
 
