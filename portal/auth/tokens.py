@@ -8,6 +8,7 @@ from datetime import timedelta
 
 from sqlalchemy import delete, select, update
 
+from portal import audit
 from portal.extensions import db
 from portal.models.staff import PasswordToken
 from portal.models.types import utcnow
@@ -48,7 +49,8 @@ def usable_token(raw: str) -> PasswordToken | None:
 def redeem_token(token: PasswordToken, password_hash: str) -> bool:
     """Set the password and spend the token, once: False if another request spent it first.
 
-    Every other session of the person ends, so a stolen cookie stops working too.
+    Every other session of the person ends, so a stolen cookie stops working too. Audited
+    (auth.password_set) when it succeeds.
     """
     spent = db.session.execute(
         update(PasswordToken)
@@ -66,4 +68,5 @@ def redeem_token(token: PasswordToken, password_hash: str) -> bool:
     )
     db.session.execute(delete(AuthSession).where(AuthSession.user_id == token.user_id))
     db.session.flush()
+    audit.record("auth.password_set", actor_id=token.user_id, purpose=token.purpose)
     return True

@@ -192,7 +192,6 @@ def set_password(token: str):
     form = SetPasswordForm(person=found.user)
     if form.validate_on_submit():
         if redeem_token(found, hash_password(form.password.data)):
-            audit.record("auth.password_set", actor_id=found.user_id, purpose=found.purpose)
             db.session.commit()
             flash(_("Su contraseña quedó guardada. Ya puede ingresar."), "success")
             return redirect(url_for("auth.login"))

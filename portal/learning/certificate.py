@@ -71,14 +71,22 @@ def _draw_qr(pdf: FPDF, data: str, x: float, y: float, size: float) -> None:
 
 
 def certificate_pdf(data: CertificateData) -> bytes:
-    labels = data.labels
+    """The certificate as A4 landscape PDF bytes: heading, person, modules and scores, date, code and QR."""
     pdf = FPDF(orientation="L", unit="mm", format="A4")
     _add_fonts(pdf)
-    pdf.set_title(labels["title"])
+    pdf.set_title(data.labels["title"])
     pdf.set_author(data.institution)
     pdf.set_auto_page_break(False)
     pdf.add_page()
+    _draw_heading(pdf, data)
+    _draw_person(pdf, data)
+    _draw_modules(pdf, data)
+    _draw_verification(pdf, data)
+    return bytes(pdf.output())
 
+
+def _draw_heading(pdf: FPDF, data: CertificateData) -> None:
+    """The double frame, the logo, the institution and the title."""
     pdf.set_draw_color(20, 84, 120)
     pdf.set_line_width(1.2)
     pdf.rect(10, 10, 277, 190)
@@ -94,8 +102,12 @@ def certificate_pdf(data: CertificateData) -> bytes:
     pdf.cell(257, 8, data.institution, align="C")
     pdf.set_font(FONT, "B", 28)
     pdf.set_xy(20, 34)
-    pdf.cell(257, 14, labels["title"], align="C")
+    pdf.cell(257, 14, data.labels["title"], align="C")
 
+
+def _draw_person(pdf: FPDF, data: CertificateData) -> None:
+    """Who is certified (name and RUT) and what for."""
+    labels = data.labels
     pdf.set_text_color(30, 30, 30)
     pdf.set_font(FONT, "", 13)
     pdf.set_xy(20, 54)
@@ -109,17 +121,24 @@ def certificate_pdf(data: CertificateData) -> bytes:
     pdf.set_xy(30, 88)
     pdf.multi_cell(237, 7, labels["body"], align="C")
 
+
+def _draw_modules(pdf: FPDF, data: CertificateData) -> None:
+    """The table of modules with their best scores."""
     pdf.set_font(FONT, "B", 11)
     top = 110
     pdf.set_xy(40, top)
-    pdf.cell(120, 7, labels["module"], border="B")
-    pdf.cell(40, 7, labels["score"], border="B", align="R")
+    pdf.cell(120, 7, data.labels["module"], border="B")
+    pdf.cell(40, 7, data.labels["score"], border="B", align="R")
     pdf.set_font(FONT, "", 11)
     for index, (title, score) in enumerate(data.modules, start=1):
         pdf.set_xy(40, top + 7 * index)
         pdf.cell(120, 7, title)
         pdf.cell(40, 7, f"{score} %" if score is not None else "—", align="R")
 
+
+def _draw_verification(pdf: FPDF, data: CertificateData) -> None:
+    """The QR code, the date, the verification code and the address to check it at."""
+    labels = data.labels
     qr_size = 38
     _draw_qr(pdf, data.verify_url, 232, 150, qr_size)
     pdf.set_font(FONT, "", 10)
@@ -130,4 +149,3 @@ def certificate_pdf(data: CertificateData) -> bytes:
     pdf.set_xy(20, 184)
     pdf.set_font(FONT, "", 9)
     pdf.cell(205, 6, f"{labels['verify']}: {data.verify_url}")
-    return bytes(pdf.output())

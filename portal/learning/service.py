@@ -1,4 +1,7 @@
-"""A learner's path read from the database, and the steps that record progress."""
+"""A learner's path read from the database, and the steps that record progress.
+
+Cycles (renewal) live in cycles.py; Cycle, renewal_months, completion_expiry and current_cycle are
+imported here too, so `portal.learning.service` still offers them to the reports."""
 
 from __future__ import annotations
 
@@ -14,11 +17,13 @@ from flask_babel import gettext as _
 from sqlalchemy import case, exists, func, select
 from sqlalchemy.orm import selectinload
 
+from portal import audit
 from portal.content import institutional_text
 from portal.database import upsert
 from portal.extensions import db
 from portal.learning.certificate import CertificateData, certificate_pdf
-from portal.learning.progress import DONE, LOCKED, ModuleFacts, PathProgress, add_months, path_progress
+from portal.learning.cycles import Cycle, certificate_cycle, completion_expiry, current_cycle, renewal_months
+from portal.learning.progress import DONE, LOCKED, ModuleFacts, PathProgress, path_progress
 from portal.models.curriculum import Lesson, Module
 from portal.models.progress import Certificate, Commitment, LessonView
 from portal.models.quiz import Attempt, Quiz, QuizRevision
@@ -27,42 +32,6 @@ from portal.models.user import User
 from portal.rut import display_rut, format_rut
 from portal.settings import effective, logo_path
 from portal.urls import public_url
-
-
-def renewal_months() -> int | None:
-    """Months a completion stays valid, or None when completions never expire (the default)."""
-    months = effective("RENEWAL_MONTHS")
-    return months if months and months > 0 else None
-
-
-@dataclass(frozen=True)
-class Cycle:
-    """The span whose facts count towards completion.
-
-    The first cycle has no start. When a completion's validity runs out, the refresher's cycle
-    starts at that moment, so what the person did before (pages read, quizzes passed, the signed
-    commitment) stays on record without counting again.
-    """
-
-    starts_at: datetime | None = None
-    ends_at: datetime | None = None
-
-    def bound(self, query, column):
-        if self.starts_at is not None:
-            query = query.where(column >= self.starts_at)
-        if self.ends_at is not None:
-            query = query.where(column <= self.ends_at)
-        return query
-
-    @property
-    def is_refresher(self) -> bool:
-        return self.starts_at is not None
-
-
-def completion_expiry(signed_at: datetime | None) -> datetime | None:
-    """When a completion signed at `signed_at` stops being valid; None if it never does."""
-    months = renewal_months()
-    return add_months(signed_at, months) if months and signed_at is not None else None
 
 
 @dataclass(frozen=True)
@@ -113,14 +82,7 @@ def learner_path(user_id: int, *, now: datetime | None = None, cycle: Cycle | No
     Facts count within `cycle`, by default the current one (see Cycle). Runs a fixed number
     of queries whatever the number of modules, lessons or attempts.
     """
-    latest_commitment, previous_commitment = (
-        list(
-            db.session.scalars(
-                select(Commitment).where(Commitment.user_id == user_id).order_by(Commitment.id.desc()).limit(2)
-            )
-        )
-        + [None, None]
-    )[:2]
+    latest_commitment, previous_commitment = _two_newest_commitments(user_id)
     valid_until = completion_expiry(latest_commitment.signed_at) if latest_commitment else None
     if cycle is None:
         cycle = current_cycle(
@@ -129,15 +91,47 @@ def learner_path(user_id: int, *, now: datetime | None = None, cycle: Cycle | No
             now or utcnow(),
             renewal_months(),
         )
+    modules = _published_modules()
+    read_counts = _lessons_read_per_module(user_id, cycle)
+    attempts = _attempts_per_quiz(user_id, cycle)
+    commitment = _cycle_commitment(user_id, cycle, latest_commitment)
+    certificate = db.session.scalar(
+        select(Certificate).where(Certificate.user_id == user_id).order_by(Certificate.id.desc()).limit(1)
+    )
+    rows, progress = _progress_rows(modules, read_counts, attempts, commitment_signed=commitment is not None)
+    return LearnerPath(
+        rows=rows,
+        progress=progress,
+        commitment=commitment,
+        certificate=certificate,
+        cycle=cycle,
+        valid_until=valid_until,
+    )
+
+
+def _two_newest_commitments(user_id: int) -> list[Commitment | None]:
+    """The person's newest commitment and the one before it (None where there is none)."""
+    newest = db.session.scalars(
+        select(Commitment).where(Commitment.user_id == user_id).order_by(Commitment.id.desc()).limit(2)
+    )
+    return (list(newest) + [None, None])[:2]
+
+
+def _published_modules() -> list:
+    """(module, lesson count, quiz id or None) for each published module in path order; a quiz counts
+    once it has a published revision."""
     lesson_counts = select(Lesson.module_id, func.count(Lesson.id).label("n")).group_by(Lesson.module_id).subquery()
-    modules = db.session.execute(
+    return db.session.execute(
         select(Module, func.coalesce(lesson_counts.c.n, 0), Quiz.id)
         .outerjoin(lesson_counts, lesson_counts.c.module_id == Module.id)
         .outerjoin(Quiz, (Quiz.module_id == Module.id) & exists().where(QuizRevision.quiz_id == Quiz.id))
         .where(Module.published.is_(True))
         .order_by(Module.position, Module.id)
     ).all()
-    read_counts = dict(
+
+
+def _lessons_read_per_module(user_id: int, cycle: Cycle) -> dict[int, int]:
+    return dict(
         db.session.execute(
             cycle.bound(
                 select(Lesson.module_id, func.count())
@@ -147,6 +141,10 @@ def learner_path(user_id: int, *, now: datetime | None = None, cycle: Cycle | No
             ).group_by(Lesson.module_id)
         ).all()
     )
+
+
+def _attempts_per_quiz(user_id: int, cycle: Cycle) -> dict[int, tuple[int, int | None, bool]]:
+    """quiz id -> (submitted attempts, best score, passed) within the cycle."""
     attempt_rows = db.session.execute(
         cycle.bound(
             select(
@@ -158,23 +156,28 @@ def learner_path(user_id: int, *, now: datetime | None = None, cycle: Cycle | No
             Attempt.submitted_at,
         ).group_by(Attempt.quiz_id)
     ).all()
-    attempts = {quiz_id: (count, best, bool(passed)) for quiz_id, count, best, passed in attempt_rows}
+    return {quiz_id: (count, best, bool(passed)) for quiz_id, count, best, passed in attempt_rows}
+
+
+def _cycle_commitment(user_id: int, cycle: Cycle, latest_commitment: Commitment | None) -> Commitment | None:
+    """The commitment signed within the cycle, if any."""
     if cycle.ends_at is None:
         # The newest commitment belongs to this cycle unless the cycle began after it.
         in_cycle = latest_commitment is not None and (
             cycle.starts_at is None or latest_commitment.signed_at >= cycle.starts_at
         )
-        commitment = latest_commitment if in_cycle else None
-    else:
-        commitment = db.session.scalar(
-            cycle.bound(select(Commitment).where(Commitment.user_id == user_id), Commitment.signed_at)
-            .order_by(Commitment.id.desc())
-            .limit(1)
-        )
-    certificate = db.session.scalar(
-        select(Certificate).where(Certificate.user_id == user_id).order_by(Certificate.id.desc()).limit(1)
+        return latest_commitment if in_cycle else None
+    return db.session.scalar(
+        cycle.bound(select(Commitment).where(Commitment.user_id == user_id), Commitment.signed_at)
+        .order_by(Commitment.id.desc())
+        .limit(1)
     )
 
+
+def _progress_rows(
+    modules: list, read_counts: dict, attempts: dict, *, commitment_signed: bool
+) -> tuple[list[ModuleProgressRow], PathProgress]:
+    """Each module's row and the path's progress, from the facts read (progress.path_progress decides)."""
     facts = []
     for module, lesson_count, quiz_id in modules:
         count, _best, passed = attempts.get(quiz_id, (0, None, False))
@@ -189,7 +192,7 @@ def learner_path(user_id: int, *, now: datetime | None = None, cycle: Cycle | No
                 quiz_passed=passed,
             )
         )
-    progress = path_progress(facts, commitment_signed=commitment is not None)
+    progress = path_progress(facts, commitment_signed=commitment_signed)
     rows = []
     for (module, lesson_count, quiz_id), fact in zip(modules, facts, strict=True):
         count, best, passed = attempts.get(quiz_id, (0, None, False))
@@ -205,40 +208,7 @@ def learner_path(user_id: int, *, now: datetime | None = None, cycle: Cycle | No
                 passed=passed,
             )
         )
-    return LearnerPath(
-        rows=rows,
-        progress=progress,
-        commitment=commitment,
-        certificate=certificate,
-        cycle=cycle,
-        valid_until=valid_until,
-    )
-
-
-def current_cycle(latest: datetime | None, previous: datetime | None, now: datetime, months: int | None) -> Cycle:
-    """The refresher after an expired completion; after a renewal, the refresher that renewed it.
-
-    `latest` and `previous` are when the person's two newest commitments were signed, `months`
-    is renewal_months() (read once by callers that work out many people's cycles).
-    """
-    if not months or latest is None:
-        return Cycle()
-    valid_until = add_months(latest, months)
-    if valid_until <= now:
-        return Cycle(starts_at=valid_until)
-    if previous is not None and add_months(previous, months) <= latest:
-        return Cycle(starts_at=add_months(previous, months))
-    return Cycle()
-
-
-def certificate_cycle(certificate: Certificate) -> Cycle:
-    """The cycle a certificate closed: from the expiry of the completion before it to its issue."""
-    previous = db.session.scalar(
-        select(func.max(Commitment.signed_at)).where(
-            Commitment.user_id == certificate.user_id, Commitment.id < certificate.commitment_id
-        )
-    )
-    return Cycle(starts_at=completion_expiry(previous), ends_at=certificate.issued_at)
+    return rows, progress
 
 
 def read_lesson_ids(user_id: int, module_id: int, cycle: Cycle) -> set[int]:
@@ -314,7 +284,7 @@ def normalize_code(text: str) -> str:
 
 
 def sign_commitment(user: User, path: LearnerPath, typed_name: str, text: str) -> tuple[Commitment, Certificate]:
-    """Store the signed declaration and issue the certificate (flushes).
+    """Store the signed declaration and issue the certificate (flushes, audits both).
 
     Raises CommitmentRefused when modules are pending, it was already signed, or the
     typed name is not the person's name.
@@ -338,6 +308,10 @@ def sign_commitment(user: User, path: LearnerPath, typed_name: str, text: str) -
     certificate = Certificate(user_id=user.id, commitment_id=commitment.id, code=new_certificate_code())
     db.session.add(certificate)
     db.session.flush()
+    audit.record(
+        "learning.commitment_signed", actor_id=user.id, commitment_id=commitment.id, text_sha256=commitment.text_sha256
+    )
+    audit.record("learning.certificate_issued", actor_id=user.id, certificate_id=certificate.id)
     return commitment, certificate
 
 

@@ -35,15 +35,16 @@ from portal.settings import effective
 from portal.training.uploads import upload_folder
 
 
-def unlocked_row_or_redirect(slug: str):
-    """Return (path, row) for an open module; a Response when it is missing or locked."""
+def open_row(slug: str) -> tuple[service.LearnerPath, service.ModuleProgressRow]:
+    """The person's path and the row of an open module: 404 when there is no such module, and back to
+    the dashboard (abort with a redirect) when it is still locked."""
     path = service.learner_path(current_user.id)
     row = path.row_for(slug)
     if row is None:
         abort(404)
     if row.state == LOCKED:
         flash(_("Este módulo se abre cuando complete el anterior."), "info")
-        return path, redirect(url_for("learning.dashboard"))
+        abort(redirect(url_for("learning.dashboard")))
     return path, row
 
 
@@ -63,9 +64,7 @@ def dashboard():
 @signed_in
 def module(slug: str):
     """A module's lessons and quiz."""
-    path, row = unlocked_row_or_redirect(slug)
-    if isinstance(row, Response):
-        return row
+    path, row = open_row(slug)
     read = service.read_lesson_ids(current_user.id, row.module.id, path.cycle)
     next_unread = next((number for number, item in enumerate(row.module.lessons, start=1) if item.id not in read), None)
     return render_template("learning/module.html", path=path, row=row, read=read, next_unread=next_unread)
@@ -75,9 +74,7 @@ def module(slug: str):
 @signed_in
 def lesson(slug: str, number: int):
     """One lesson page, with previous and next."""
-    path, row = unlocked_row_or_redirect(slug)
-    if isinstance(row, Response):
-        return row
+    path, row = open_row(slug)
     lessons = row.module.lessons
     if not 1 <= number <= len(lessons):
         abort(404)
@@ -99,9 +96,7 @@ def lesson(slug: str, number: int):
 @signed_in
 def mark_read(slug: str, number: int):
     """Record the lesson as read and go on to the next page (or the quiz)."""
-    path, row = unlocked_row_or_redirect(slug)
-    if isinstance(row, Response):
-        return row
+    path, row = open_row(slug)
     lessons = row.module.lessons
     if not 1 <= number <= len(lessons):
         abort(404)
@@ -127,17 +122,10 @@ def commitment():
     form = CommitmentForm()
     if form.validate_on_submit():
         try:
-            commitment, certificate = service.sign_commitment(current_user, path, form.full_name.data, text)
+            service.sign_commitment(current_user, path, form.full_name.data, text)
         except service.CommitmentRefused as refusal:
             form.full_name.errors.append(str(refusal))
         else:
-            audit.record(
-                "learning.commitment_signed",
-                actor_id=current_user.id,
-                commitment_id=commitment.id,
-                text_sha256=commitment.text_sha256,
-            )
-            audit.record("learning.certificate_issued", actor_id=current_user.id, certificate_id=certificate.id)
             db.session.commit()
             flash(_("¡Felicitaciones! Completó su inducción. Ya puede descargar su certificado."), "success")
             return redirect(url_for("learning.commitment"))

@@ -59,6 +59,22 @@ def append_questions(quiz: Quiz, questions: list[dict]) -> dict:
     return draft
 
 
+def delete_question(quiz: Quiz, draft: dict, index: int, actor_id: int) -> None:
+    """Remove question `index` from the draft (flushes, audits); a pool larger than what is left shrinks."""
+    removed = draft["questions"].pop(index)
+    if draft.get("pool_size") and draft["pool_size"] > len(draft["questions"]):
+        draft["pool_size"] = len(draft["questions"]) or None
+    save_draft(quiz, draft)
+    audit.record("quiz.question_deleted", actor_id=actor_id, module=quiz.module.slug, prompt=removed["prompt"][:200])
+
+
+def discard_draft(quiz: Quiz, actor_id: int) -> None:
+    """Forget the draft: the quiz goes back to its latest published revision (flushes, audits)."""
+    quiz.draft = None
+    db.session.flush()
+    audit.record("quiz.draft_discarded", actor_id=actor_id, module=quiz.module.slug)
+
+
 def draft_problems(draft: dict) -> dict:
     """{"settings": {field: problem}, "questions": {index: [problems]}}; empty when publishable."""
     problems: dict = {}

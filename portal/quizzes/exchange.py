@@ -117,40 +117,47 @@ def module_problems(data) -> list[str]:
     for key, required in (("title", True), ("summary", False)):
         if problem := _text_problem(data.get(key), _("el campo «%(key)s»", key=key), MAX_LENGTHS[key], required):
             problems.append(problem)
-    lessons = data.get("lessons")
-    if not isinstance(lessons, list) or not lessons:
-        problems.append(_("El módulo necesita al menos una lección."))
-    else:
-        for number, lesson in enumerate(lessons, start=1):
-            if not isinstance(lesson, dict):
-                problems.append(_("Lección %(n)d: debe ser un objeto con «title» y «body_md».", n=number))
-                continue
-            for key, limit in (("title", MAX_LENGTHS["lesson_title"]), ("body_md", MAX_LENGTHS["body_md"])):
-                if problem := _text_problem(lesson.get(key), _("el campo «%(key)s»", key=key), limit):
-                    problems.append(_("Lección %(n)d: %(problem)s", n=number, problem=problem))
+    problems.extend(_lesson_problems(data.get("lessons")))
     quiz = data.get("quiz")
     if quiz is not None:
-        if not isinstance(quiz, dict) or not isinstance(quiz.get("questions"), list):
-            problems.append(_("El cuestionario debe tener una lista de preguntas."))
-        else:
-            problems.extend(
-                settings_problems(
-                    quiz.get("pass_mark", 80),
-                    quiz.get("max_attempts"),
-                    quiz.get("pool_size"),
-                    len(quiz["questions"]),
-                ).values()
-            )
-            if not isinstance(quiz.get("shuffle", True), bool):
-                problems.append(_("«shuffle» debe ser true o false."))
-            for number, question in enumerate(quiz["questions"], start=1):
-                if not isinstance(question, dict):
-                    problems.append(_("Pregunta %(n)d: formato no válido.", n=number))
-                    continue
-                problems.extend(
-                    _("Pregunta %(n)d: %(problem)s", n=number, problem=problem)
-                    for problem in question_problems(question)
-                )
+        problems.extend(_quiz_problems(quiz))
+    return problems
+
+
+def _lesson_problems(lessons) -> list[str]:
+    if not isinstance(lessons, list) or not lessons:
+        return [_("El módulo necesita al menos una lección.")]
+    problems = []
+    for number, lesson in enumerate(lessons, start=1):
+        if not isinstance(lesson, dict):
+            problems.append(_("Lección %(n)d: debe ser un objeto con «title» y «body_md».", n=number))
+            continue
+        for key, limit in (("title", MAX_LENGTHS["lesson_title"]), ("body_md", MAX_LENGTHS["body_md"])):
+            if problem := _text_problem(lesson.get(key), _("el campo «%(key)s»", key=key), limit):
+                problems.append(_("Lección %(n)d: %(problem)s", n=number, problem=problem))
+    return problems
+
+
+def _quiz_problems(quiz) -> list[str]:
+    if not isinstance(quiz, dict) or not isinstance(quiz.get("questions"), list):
+        return [_("El cuestionario debe tener una lista de preguntas.")]
+    problems = list(
+        settings_problems(
+            quiz.get("pass_mark", 80),
+            quiz.get("max_attempts"),
+            quiz.get("pool_size"),
+            len(quiz["questions"]),
+        ).values()
+    )
+    if not isinstance(quiz.get("shuffle", True), bool):
+        problems.append(_("«shuffle» debe ser true o false."))
+    for number, question in enumerate(quiz["questions"], start=1):
+        if not isinstance(question, dict):
+            problems.append(_("Pregunta %(n)d: formato no válido.", n=number))
+            continue
+        problems.extend(
+            _("Pregunta %(n)d: %(problem)s", n=number, problem=problem) for problem in question_problems(question)
+        )
     return problems
 
 

@@ -4,14 +4,15 @@ from __future__ import annotations
 
 import re
 
-from flask import Response, abort, flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from portal.auth.access import signed_in
 from portal.auth.forms import ButtonForm
 from portal.extensions import db
-from portal.learning.views import unlocked_row_or_redirect
+from portal.learning.service import LearnerPath, ModuleProgressRow
+from portal.learning.views import open_row
 from portal.quizzes import bp, service
 from portal.quizzes.forms import answers_from, field_name, quiz_form_for
 from portal.quizzes.grading import InvalidAnswers
@@ -20,10 +21,9 @@ from portal.quizzes.revisions import latest_revision
 _QUESTION_FIELD = re.compile(r"^q\d+$")
 
 
-def quiz_row_or_response(slug: str):
-    path, row = unlocked_row_or_redirect(slug)
-    if isinstance(row, Response):
-        return path, row
+def quiz_row(slug: str) -> tuple[LearnerPath, ModuleProgressRow]:
+    """The person's path and the row of an open module with a quiz (see learning.views.open_row)."""
+    path, row = open_row(slug)
     if row.quiz_id is None:
         abort(404)
     return path, row
@@ -33,9 +33,7 @@ def quiz_row_or_response(slug: str):
 @signed_in
 def quiz(slug: str):
     """The open attempt's questions, or the quiz's introduction and past attempts."""
-    path, row = quiz_row_or_response(slug)
-    if isinstance(row, Response):
-        return row
+    path, row = quiz_row(slug)
     attempt = service.open_attempt(current_user.id, row.quiz_id)
     if attempt is None:
         revision = latest_revision(row.quiz_id)
@@ -57,9 +55,7 @@ def quiz(slug: str):
 @signed_in
 def start(slug: str):
     """Start an attempt (or go back to the open one)."""
-    path, row = quiz_row_or_response(slug)
-    if isinstance(row, Response):
-        return row
+    path, row = quiz_row(slug)
     try:
         service.start_attempt(current_user.id, row.quiz_id, path.cycle.starts_at)
     except service.NoAttemptsLeft:
@@ -73,9 +69,7 @@ def start(slug: str):
 @signed_in
 def submit(slug: str, attempt_id: int):
     """Grade the attempt once; with unanswered questions, show the form again as it was."""
-    path, row = quiz_row_or_response(slug)
-    if isinstance(row, Response):
-        return row
+    path, row = quiz_row(slug)
     attempt = service.attempt_for_user(attempt_id, current_user.id)
     if attempt is None or attempt.quiz_id != row.quiz_id:
         abort(404)
@@ -112,9 +106,7 @@ def submit(slug: str, attempt_id: int):
 @signed_in
 def result(slug: str, attempt_id: int):
     """Score, pass or fail, and for each question the answer given, the right one and why."""
-    path, row = quiz_row_or_response(slug)
-    if isinstance(row, Response):
-        return row
+    path, row = quiz_row(slug)
     attempt = service.attempt_for_user(attempt_id, current_user.id)
     if attempt is None or attempt.quiz_id != row.quiz_id:
         abort(404)

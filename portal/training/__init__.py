@@ -1,6 +1,7 @@
 """The trainers' area (/capacitacion): modules, lessons, quiz drafts, preview, statistics.
 
-The blueprint is defined here; its routes live in views.py, which register() loads.
+The blueprint is defined here; its pages live in the route modules beside it (modules, lessons,
+quiz_editor, revision_views, preview, exchange_views), which register() loads.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ bp = Blueprint("training", __name__)
 
 
 def register(app: Flask) -> None:
-    """Load the route module (it adds its routes to `bp`) and register the blueprint."""
-    from portal.training import views  # noqa: F401
+    """Load the route modules (each adds its pages to `bp`) and register the blueprint."""
+    from portal.training import exchange_views, lessons, modules, preview, quiz_editor, revision_views  # noqa: F401
 
     app.register_blueprint(bp, url_prefix="/capacitacion")

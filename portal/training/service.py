@@ -12,7 +12,9 @@ from portal import audit
 from portal.extensions import db
 from portal.models.curriculum import Lesson, Module
 from portal.models.quiz import Quiz, QuizRevision
+from portal.quizzes import exchange
 from portal.quizzes.drafts import SETTINGS, revision_as_draft
+from portal.training.uploads import save_image
 
 
 def modules_in_order() -> list[Module]:
@@ -40,6 +42,13 @@ def create_module(slug: str, title: str, summary: str, required: bool, actor_id:
     db.session.add(Quiz(module=module))
     db.session.flush()
     audit.record("content.module_created", actor_id=actor_id, module=slug)
+    return module
+
+
+def import_module(data: dict, actor_id: int | None, *, via: str) -> Module:
+    """An unpublished module from an exchange dict (flushes, audits). Raises exchange.ModuleFormatError."""
+    module = exchange.import_module(data, published=False)
+    audit.record("content.module_imported", actor_id=actor_id, module=module.slug, via=via)
     return module
 
 
@@ -169,6 +178,16 @@ def delete_lesson(module: Module, lesson: Lesson, actor_id: int) -> None:
     module.lessons.remove(lesson)
     db.session.flush()
     _renumber_lessons(module, remaining)
+
+
+def add_image(stream, instance_path: str, messages, actor_id: int) -> str:
+    """Store a lesson image (uploads.save_image) and audit it; returns its file name.
+
+    Raises uploads.RejectedUpload with one of `messages` when the file is not an acceptable image.
+    """
+    name = save_image(stream, instance_path, messages)
+    audit.record("content.image_uploaded", actor_id=actor_id, file=name)
+    return name
 
 
 def revisions_of(quiz: Quiz) -> list[QuizRevision]:
