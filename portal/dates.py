@@ -7,7 +7,8 @@ is held to EARLIEST..LATEST, far from that edge, and arithmetic goes through add
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+import calendar
+from datetime import date, datetime, timedelta
 
 from flask_babel import lazy_gettext as _l
 
@@ -41,3 +42,14 @@ def add_days(value: date, days: int) -> date:
     if not in_range(result):
         raise DateOutOfRange(result)
     return result
+
+
+def add_months(moment: datetime, months: int) -> datetime:
+    """The same day and time `months` later, on the month's last day when it is shorter.
+
+    PostgreSQL's interval arithmetic does the same, so SQL and Python agree on expiry.
+    """
+    month_index = moment.month - 1 + months
+    year, month = moment.year + month_index // 12, month_index % 12 + 1
+    day = min(moment.day, calendar.monthrange(year, month)[1])
+    return moment.replace(year=year, month=month, day=day)

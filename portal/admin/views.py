@@ -35,7 +35,7 @@ from portal.reports import people
 from portal.reports.forms import EMPLOYMENT_LABELS, person_form_data
 from portal.reports.welcome import send_welcome_links
 from portal.security import CACHE_FOR_A_YEAR
-from portal.training.uploads import normalized_logo, sniff_image_type
+from portal.uploads import normalized_logo, sniff_image_type
 from portal.urls import public_url
 
 bp = Blueprint("admin", __name__)

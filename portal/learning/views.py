@@ -33,7 +33,7 @@ from portal.markdown import render_markdown
 from portal.models.types import utcnow
 from portal.security import CACHE_FOR_A_YEAR
 from portal.settings import effective
-from portal.training.uploads import upload_folder
+from portal.uploads import upload_folder
 
 bp = Blueprint("learning", __name__)
 

@@ -11,8 +11,8 @@ from portal.markdown import render_markdown
 from portal.training import service
 from portal.training.forms import LessonForm, UploadForm
 from portal.training.lookups import direction_from_form, lesson_or_404, module_or_404, trainer_only
-from portal.training.uploads import RejectedUpload
 from portal.training.views import bp
+from portal.uploads import RejectedUpload
 
 
 @bp.route("/modulos/<slug>/lecciones/nueva", methods=["GET", "POST"])
