@@ -112,32 +112,7 @@ def load_settings(app, test_config: dict | None = None) -> None:
     app.config.setdefault("RATELIMIT_STORAGE_URI", app.config.get("RATELIMIT_STORAGE_URL") or "memory://")
 
     if production:
-        if app.config["SECRET_KEY"] in (DEFAULT_SECRET_KEY, "", None):
-            raise RuntimeError("PORTAL_ENV=production needs PORTAL_SECRET_KEY set to a long random value.")
-        if app.debug:
-            raise RuntimeError("PORTAL_ENV=production refuses to run with debug mode on.")
-        if not _is_absolute_http_url(app.config.get("BASE_URL")):
-            raise RuntimeError(
-                "PORTAL_ENV=production needs PORTAL_BASE_URL set to the portal's public address, "
-                "e.g. https://induccion.muni.cl: links in mail and certificates are built from it, "
-                "never from the request's Host header."
-            )
-        audit_key = app.config.get("AUDIT_KEY")
-        if audit_key and len(audit_key) < MIN_AUDIT_KEY_LENGTH:
-            raise RuntimeError(
-                f"PORTAL_AUDIT_KEY must be at least {MIN_AUDIT_KEY_LENGTH} characters long (a long random value)."
-            )
-        if not audit_key:
-            app.logger.warning(
-                "PORTAL_AUDIT_KEY is not set: the audit log is keyed with a key derived from PORTAL_SECRET_KEY. "
-                "Before changing the secret key, add its current value to PORTAL_AUDIT_OLD_KEYS, or set "
-                "PORTAL_AUDIT_KEY so that the two keys can change independently."
-            )
-        if not app.config["TRUSTED_HOSTS"]:
-            app.logger.warning(
-                "PORTAL_TRUSTED_HOSTS is not set: the portal answers to any Host header. "
-                "Set it to the portal's host name(s), e.g. induccion.muni.cl."
-            )
+        check_production(app)
     if (
         app.config["RATELIMIT_ENABLED"]
         and str(app.config["RATELIMIT_STORAGE_URI"]).startswith("memory://")
@@ -146,6 +121,36 @@ def load_settings(app, test_config: dict | None = None) -> None:
         app.logger.warning(
             "Sign-in throttling counts in memory, separately in each worker process; "
             "set PORTAL_RATELIMIT_STORAGE_URL (e.g. redis://127.0.0.1:6379/0) so all workers share the counters."
+        )
+
+
+def check_production(app) -> None:
+    """Refuse (RuntimeError) what production must not run with; warn about what it should not."""
+    if app.config["SECRET_KEY"] in (DEFAULT_SECRET_KEY, "", None):
+        raise RuntimeError("PORTAL_ENV=production needs PORTAL_SECRET_KEY set to a long random value.")
+    if app.debug:
+        raise RuntimeError("PORTAL_ENV=production refuses to run with debug mode on.")
+    if not _is_absolute_http_url(app.config.get("BASE_URL")):
+        raise RuntimeError(
+            "PORTAL_ENV=production needs PORTAL_BASE_URL set to the portal's public address, "
+            "e.g. https://induccion.muni.cl: links in mail and certificates are built from it, "
+            "never from the request's Host header."
+        )
+    audit_key = app.config.get("AUDIT_KEY")
+    if audit_key and len(audit_key) < MIN_AUDIT_KEY_LENGTH:
+        raise RuntimeError(
+            f"PORTAL_AUDIT_KEY must be at least {MIN_AUDIT_KEY_LENGTH} characters long (a long random value)."
+        )
+    if not audit_key:
+        app.logger.warning(
+            "PORTAL_AUDIT_KEY is not set: the audit log is keyed with a key derived from PORTAL_SECRET_KEY. "
+            "Before changing the secret key, add its current value to PORTAL_AUDIT_OLD_KEYS, or set "
+            "PORTAL_AUDIT_KEY so that the two keys can change independently."
+        )
+    if not app.config["TRUSTED_HOSTS"]:
+        app.logger.warning(
+            "PORTAL_TRUSTED_HOSTS is not set: the portal answers to any Host header. "
+            "Set it to the portal's host name(s), e.g. induccion.muni.cl."
         )
 
 

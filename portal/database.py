@@ -12,8 +12,8 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.functions import FunctionElement
 
+from portal.dates import add_months as months_later
 from portal.extensions import db
-from portal.learning.progress import add_months as months_later
 from portal.models.types import UTCDateTime
 from portal.security import refuse_embedded_or_cross_site_fetch
 
@@ -95,7 +95,7 @@ def upsert(model, *, key: dict, insert: dict, update: dict) -> None:
 class add_months(FunctionElement):  # noqa: N801 - reads as the SQL function it stands for
     """`moment` plus `months` calendar months, in UTC, on the month's last day when it is shorter.
 
-    Matches portal.learning.progress.add_months exactly: PostgreSQL's interval arithmetic clamps
+    Matches portal.dates.add_months exactly: PostgreSQL's interval arithmetic clamps
     the same way (done in UTC so the session's time zone cannot shift it), and SQLite calls that
     very Python function, registered on each connection.
     """

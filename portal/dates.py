@@ -9,6 +9,7 @@ is held to EARLIEST..LATEST, far from that edge, and arithmetic goes through add
 
 from __future__ import annotations
 
+import calendar
 from datetime import date, datetime, time, timedelta
 
 from flask_babel import get_timezone
@@ -54,3 +55,14 @@ def local_today() -> date:
 def local_midnight(day: date) -> datetime:
     """The moment `day` starts in the institution's time zone."""
     return datetime.combine(day, time.min, tzinfo=get_timezone())
+
+
+def add_months(moment: datetime, months: int) -> datetime:
+    """The same day and time `months` later, on the month's last day when it is shorter.
+
+    PostgreSQL's interval arithmetic does the same, so SQL and Python agree on expiry.
+    """
+    month_index = moment.month - 1 + months
+    year, month = moment.year + month_index // 12, month_index % 12 + 1
+    day = min(moment.day, calendar.monthrange(year, month)[1])
+    return moment.replace(year=year, month=month, day=day)

@@ -44,7 +44,7 @@ from portal.quizzes import service as quizzes
 from portal.quizzes.exchange import import_module
 from portal.rut import check_digit
 from portal.settings import store
-from portal.training.uploads import upload_folder
+from portal.uploads import upload_folder
 from tests.conftest import PASSWORD_HASH, login
 from tests.test_access_rules import PERSONAS, access_rule_of_app
 

@@ -8,8 +8,9 @@ import pytest
 from pypdf import PdfReader
 from sqlalchemy import select
 
+from portal.dates import add_months
 from portal.extensions import db
-from portal.learning.progress import COMPLETED, RENEWAL_DUE, add_months
+from portal.learning.progress import COMPLETED, RENEWAL_DUE
 from portal.learning.service import learner_path
 from portal.models.curriculum import Module
 from portal.models.progress import Certificate, Commitment, LessonView

@@ -18,8 +18,8 @@ from openpyxl import load_workbook
 from sqlalchemy import select
 
 from portal.audit import first_broken_event
+from portal.dates import add_months
 from portal.extensions import db
-from portal.learning.progress import add_months
 from portal.models.audit import AuditEvent
 from portal.models.curriculum import Lesson, Module
 from portal.models.progress import Commitment, LessonView

@@ -10,7 +10,7 @@ from portal.assets import DIGEST_LENGTH, STATIC_FOLDER, build_manifest, unhashed
 from portal.extensions import db
 from portal.models.user import STAFF, TRAINER
 from portal.settings import store
-from portal.training.uploads import upload_folder
+from portal.uploads import upload_folder
 
 IMMUTABLE = "public, max-age=31536000, immutable"
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64

@@ -8,7 +8,7 @@ from flask_babel import gettext as _
 
 from portal import settings as runtime_settings
 from portal.people.errors import AdminRuleError
-from portal.training.uploads import normalized_logo, sniff_image_type
+from portal.uploads import normalized_logo, sniff_image_type
 
 MAX_LOGO_BYTES = 512 * 1024
 

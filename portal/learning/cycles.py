@@ -1,5 +1,5 @@
 """Cycles: with renewal on, a completion stays valid for some months, and the refresher that follows counts
-only its own facts. Expiry is computed in UTC, month-end clamped (progress.add_months)."""
+only its own facts. Expiry is computed in UTC, month-end clamped (dates.add_months)."""
 
 from __future__ import annotations
 
@@ -8,8 +8,8 @@ from datetime import datetime
 
 from sqlalchemy import func, select
 
+from portal.dates import add_months
 from portal.extensions import db
-from portal.learning.progress import add_months
 from portal.models.progress import Certificate, Commitment
 from portal.settings import effective
 

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import calendar
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date
 
 from portal.vocabulary import ModuleState, PersonStatus
 
@@ -87,17 +86,6 @@ def path_progress(modules: Sequence[ModuleFacts], commitment_signed: bool) -> Pa
     steps_done += 1 if commitment_signed else 0
     started = commitment_signed or any(facts.started for facts in modules)
     return PathProgress(states, steps_done, steps_total, modules_done, commitment_signed, started)
-
-
-def add_months(moment: datetime, months: int) -> datetime:
-    """The same day and time `months` later, on the month's last day when it is shorter.
-
-    PostgreSQL's interval arithmetic does the same, so SQL and Python agree on expiry.
-    """
-    month_index = moment.month - 1 + months
-    year, month = moment.year + month_index // 12, month_index % 12 + 1
-    day = min(moment.day, calendar.monthrange(year, month)[1])
-    return moment.replace(year=year, month=month, day=day)
 
 
 def onboarding_status(progress: PathProgress, due_date: date | None, today: date, *, renewal_due: bool = False) -> str:

@@ -32,7 +32,7 @@ from portal.models.types import utcnow
 from portal.people.personal_data import personal_data
 from portal.security import CACHE_FOR_A_YEAR
 from portal.settings import effective
-from portal.training.uploads import upload_folder
+from portal.uploads import upload_folder
 
 
 def open_row(slug: str) -> tuple[service.LearnerPath, service.ModuleProgressRow]:

@@ -11,7 +11,7 @@ from portal.markdown import render_markdown
 from portal.training import bp, service
 from portal.training.forms import LessonForm, UploadForm
 from portal.training.lookups import direction_from_form, lesson_or_404, module_or_404, trainer_only
-from portal.training.uploads import RejectedUpload
+from portal.uploads import RejectedUpload
 
 
 @bp.route("/modulos/<slug>/lecciones/nueva", methods=["GET", "POST"])

@@ -14,7 +14,7 @@ from portal.models.curriculum import Lesson, Module
 from portal.models.quiz import Quiz, QuizRevision
 from portal.quizzes import exchange
 from portal.quizzes.drafts import SETTINGS, revision_as_draft
-from portal.training.uploads import save_image
+from portal.uploads import save_image
 
 
 def modules_in_order() -> list[Module]:

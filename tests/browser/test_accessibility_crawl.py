@@ -170,6 +170,17 @@ def test_every_reachable_page_passes_axe(browser: Browser, live_server, make_app
     town = Municipality.build(make_app(), people=60, audit_events=60)
     app, base_url = live_server.app, live_server.url
     built = time.monotonic() - started
+    # The certificates ZIP of everyone would build 60 PDFs only to be skipped as a download: over
+    # this limit the link answers at once with the "narrow the filters" message.
+    zip_limit = app.config["CERTIFICATES_PER_ZIP"]
+    app.config["CERTIFICATES_PER_ZIP"] = 5
+    try:
+        crawl_everyone(browser, app, base_url, town, capsys, started, built)
+    finally:
+        app.config["CERTIFICATES_PER_ZIP"] = zip_limit
+
+
+def crawl_everyone(browser: Browser, app, base_url: str, town: Municipality, capsys, started: float, built: float):
     with app.app_context():
         emails = {persona: db.session.get(User, user_id).email for persona, user_id in town.user_ids.items()}
         # Deactivated accounts are listed last, past the per-rule cap: their pages (and the
