@@ -41,6 +41,7 @@ bench: install-test
 
 lint: install-test
 	$(BIN)/ruff check portal tests bench
+	$(BIN)/lint-imports
 
 # Static security scan of the application; medium and high findings fail the build.
 security: install-test

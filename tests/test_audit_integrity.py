@@ -17,6 +17,7 @@ from sqlalchemy import bindparam, select, text
 from sqlalchemy import event as sa_event
 
 from portal import audit, create_app
+from portal.audit.checkpoints import _checkpoint_signature as checkpoint_signature
 from portal.extensions import db
 from portal.models.audit import GENESIS_HASH, AuditEvent
 from portal.models.user import ADMIN, STAFF
@@ -179,7 +180,7 @@ def test_forged_and_unreadable_checkpoints_are_reported(app):
         head = db.session.execute(select(AuditEvent.id, AuditEvent.hash).order_by(AuditEvent.id.desc())).first()
     forged = {**genuine, "event_id": head.id, "hash": head.hash, "count": 2}
     own_key = {**forged, "key_id": audit.key_id(ATTACKER_KEY)}
-    own_key["signature"] = audit._checkpoint_signature(own_key, ATTACKER_KEY)
+    own_key["signature"] = checkpoint_signature(own_key, ATTACKER_KEY)
     path = checkpoint_file(app)
     with open(path, "w", encoding="utf-8") as file:
         file.write(json.dumps(forged) + "\n" + json.dumps(own_key) + "\n{no es json\n")

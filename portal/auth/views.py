@@ -1,6 +1,5 @@
 """Sign-in, sign-out and password pages."""
 
-from functools import partial
 
 from flask import abort, current_app, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -10,24 +9,21 @@ from portal import audit
 from portal.auth import bp, throttle
 from portal.auth.access import public, signed_in
 from portal.auth.forms import ChangePasswordForm, ForgotPasswordForm, LoginForm, SetPasswordForm
+from portal.auth.password_reset import request_password_reset
 from portal.auth.service import (
     authenticate,
     change_password,
     failed_sign_in_details,
-    find_user_by_login,
     hash_password,
     login_fingerprint,
     normalized_login,
     safe_next_path,
 )
 from portal.auth.sessions import end_session, start_session
-from portal.auth.tokens import RESET_PASSWORD_LIFETIME, issue_token, redeem_token, usable_token
+from portal.auth.tokens import RESET_PASSWORD_LIFETIME, redeem_token, usable_token
 from portal.extensions import db, limiter
-from portal.mail import MailError, build_message, send_in_background
 from portal.models.staff import RESET_PASSWORD
 from portal.models.user import ADMIN, HR, TRAINER, User
-from portal.settings import effective
-from portal.urls import public_url
 
 # Throttling. Limits are time windows (Flask-Limiter), never a permanent lock: waiting always
 # helps, so nobody can lock a colleague out for good by typing their RUT with wrong passwords.
@@ -115,71 +111,10 @@ def forgot_password():
     """Ask for a password link by RUT or email. The answer never says whether the account exists."""
     form = ForgotPasswordForm()
     if form.validate_on_submit():
-        _send_reset_link(form.login.data)
+        request_password_reset(form.login.data)
         hours = int(RESET_PASSWORD_LIFETIME.total_seconds() // 3600)
         return render_template("auth/forgot_password_sent.html", hours=hours)
     return render_template("auth/forgot_password.html", form=form)
-
-
-def _send_reset_link(login: str) -> None:
-    """Queue a one-time link when the account exists, is active and has an email; audit either way.
-
-    The mail goes out after the response (mail.send_in_background): waiting here for the SMTP
-    server would make known accounts answer measurably slower than unknown ones. Every path
-    writes in one transaction, for the same reason.
-    """
-    user = find_user_by_login(login)
-    # Read now: after the commit it would cost a reload that only known accounts pay.
-    user_id = user.id if user else None
-    message = None
-    if user is None:
-        outcome = "unknown_account"
-    elif not user.active:
-        outcome = "inactive"
-    elif not user.email:
-        outcome = "no_email"
-    else:
-        raw = issue_token(user, RESET_PASSWORD, RESET_PASSWORD_LIFETIME)
-        hours = int(RESET_PASSWORD_LIFETIME.total_seconds() // 3600)
-        body = _(
-            "Hola, %(name)s:\n\n"
-            "Recibimos una solicitud para restablecer su contraseña del Portal de Inducción de %(institution)s. "
-            "Para elegir una nueva, abra este enlace (sirve una sola vez y vence en %(hours)s horas):\n\n"
-            "%(link)s\n\n"
-            "Si no fue usted, ignore este mensaje: su contraseña actual sigue funcionando.\n",
-            name=user.first_name,
-            institution=effective("INSTITUTION_NAME"),
-            hours=hours,
-            link=public_url("auth.set_password", token=raw),
-        )
-        message = build_message(user.email, _("Restablecer su contraseña"), body, to_name=user.full_name)
-        outcome = "queued"
-    # No email or typed login in the details: the audit log is read by more people than HR.
-    audit.record("auth.password_reset_requested", user_id=user_id, outcome=outcome)
-    # Queued only once committed, so the link works when it arrives and no link is mailed for
-    # a token that a failed commit never stored.
-    db.session.commit()
-    if message is not None and not send_in_background(
-        message, partial(_reset_mail_failed, user_id), partial(_reset_mail_sent, user_id)
-    ):
-        _reset_mail_failed(user_id, MailError(_("La cola de correo saliente está llena.")), reason="outbox_full")
-
-
-def _reset_mail_sent(user_id: int) -> None:
-    """The SMTP server accepted the reset mail (on the sender thread)."""
-    audit.record("auth.password_reset_mail_sent", user_id=user_id)
-    db.session.commit()
-
-
-def _reset_mail_failed(user_id: int, error: MailError, reason: str = "smtp") -> None:
-    """The reset mail was not delivered (usually on the sender thread): logged and audited.
-
-    The person who asked got the same page as everyone and is never told.
-    """
-    current_app.logger.warning("password reset mail for account %s failed: %s", user_id, error)
-    # Only the SMTP code: the server's answer may quote the address.
-    audit.record("auth.password_reset_mail_failed", user_id=user_id, reason=reason, code=error.code)
-    db.session.commit()
 
 
 @bp.route("/clave/<token>", methods=["GET", "POST"])

@@ -13,8 +13,8 @@ from portal.people.staff_import.plan import (
     DepartmentChoice,
     Preview,
 )
-from portal.reports.forms import EMPLOYMENT_LABELS
 from portal.rut import format_rut
+from portal.vocabulary import EmploymentType, labels
 
 
 def describe_value(field_name: str, value) -> str:
@@ -24,7 +24,7 @@ def describe_value(field_name: str, value) -> str:
     if isinstance(value, date):
         return format_date(value, "dd-MM-yyyy")
     if field_name == "employment_type":
-        return str(EMPLOYMENT_LABELS.get(value, value))
+        return str(labels(EmploymentType).get(value, value))
     return str(value)
 
 
