@@ -4,14 +4,12 @@ from __future__ import annotations
 
 import click
 from flask.cli import AppGroup
-from sqlalchemy import func, select
 
 from portal import audit
 from portal.auth.passwords import MIN_PASSWORD_LENGTH, password_problem
-from portal.auth.service import hash_password
 from portal.cli.types import EMAIL, RUT
 from portal.extensions import db
-from portal.models.user import User
+from portal.people.accounts import PersonConflict, create_person
 from portal.people.departments import find_or_create_department
 from portal.vocabulary import Role
 
@@ -28,23 +26,23 @@ users = AppGroup("users", help="Manage accounts.")
 @click.option("--department", default=None, help="Department name; created if new.")
 def create_user(rut, full_name, email, roles, password, department):
     """Create an account (for instance, the first administrator)."""
-    if db.session.scalar(select(User.id).where(User.rut == rut)):
-        raise click.BadParameter(f"ya existe una cuenta con el RUT {rut}.", param_hint="--rut")
     if not full_name.strip():
         raise click.BadParameter("el nombre no puede estar vacío.", param_hint="--name")
-    if email and db.session.scalar(select(User.id).where(func.lower(User.email) == email)):
-        raise click.BadParameter(f"el correo {email} ya pertenece a otra cuenta.", param_hint="--email")
     problem = password_problem(password, rut=rut, email=email, full_name=full_name)
     if problem:
         raise click.BadParameter(problem, param_hint="--password")
-    user = User(
-        rut=rut, full_name=" ".join(full_name.split()), email=email or None, password_hash=hash_password(password)
-    )
-    user.set_roles(roles)
-    if department:
-        user.department = find_or_create_department(department)
-    db.session.add(user)
-    db.session.flush()
+    data = {"rut": rut, "full_name": full_name, "email": email, "password": password}
+    try:
+        user = create_person(
+            data,
+            roles=roles,
+            actor_id=None,
+            department=find_or_create_department(department) if department else None,
+            audited=False,
+        )
+    except PersonConflict as conflict:
+        message = str(conflict)  # a sentence for a form; after click's "Invalid value for --rut:" it goes on
+        raise click.BadParameter(message[:1].lower() + message[1:], param_hint=f"--{conflict.field}") from None
     audit.record("accounts.created", user_id=user.id, roles=sorted(roles), via="cli")
     db.session.commit()
     click.echo(f"Cuenta creada: {user.full_name} ({rut}), roles: {', '.join(sorted(roles))}.")
