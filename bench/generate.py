@@ -57,7 +57,7 @@ from werkzeug.security import generate_password_hash
 
 from portal import MIGRATIONS_DIR, create_app
 from portal.audit import record
-from portal.cli import seed_content
+from portal.content.seed import seed_content
 from portal.demo import FIRST_NAMES, SURNAMES
 from portal.extensions import db
 from portal.learning.service import commitment_text
