@@ -26,26 +26,13 @@ from portal.dates import local_today
 from portal.extensions import db
 from portal.learning import bp, service
 from portal.learning.forms import CommitmentForm
-from portal.learning.progress import LOCKED
+from portal.learning.lookups import open_row
 from portal.markdown import render_markdown
 from portal.models.types import utcnow
 from portal.people.personal_data import personal_data
 from portal.security import CACHE_FOR_A_YEAR
 from portal.settings import effective
 from portal.uploads import upload_folder
-
-
-def open_row(slug: str) -> tuple[service.LearnerPath, service.ModuleProgressRow]:
-    """The person's path and the row of an open module: 404 when there is no such module, and back to
-    the dashboard (abort with a redirect) when it is still locked."""
-    path = service.learner_path(current_user.id)
-    row = path.row_for(slug)
-    if row is None:
-        abort(404)
-    if row.state == LOCKED:
-        flash(_("Este módulo se abre cuando complete el anterior."), "info")
-        abort(redirect(url_for("learning.dashboard")))
-    return path, row
 
 
 @bp.get("/")

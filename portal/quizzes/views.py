@@ -11,8 +11,8 @@ from flask_login import current_user
 from portal.auth.access import signed_in
 from portal.auth.forms import ButtonForm
 from portal.extensions import db
+from portal.learning.lookups import open_row
 from portal.learning.service import LearnerPath, ModuleProgressRow
-from portal.learning.views import open_row
 from portal.quizzes import bp, service
 from portal.quizzes.forms import answers_from, field_name, quiz_form_for
 from portal.quizzes.grading import InvalidAnswers
@@ -22,7 +22,7 @@ _QUESTION_FIELD = re.compile(r"^q\d+$")
 
 
 def quiz_row(slug: str) -> tuple[LearnerPath, ModuleProgressRow]:
-    """The person's path and the row of an open module with a quiz (see learning.views.open_row)."""
+    """The person's path and the row of an open module with a quiz (see learning.lookups.open_row)."""
     path, row = open_row(slug)
     if row.quiz_id is None:
         abort(404)
