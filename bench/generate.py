@@ -62,9 +62,9 @@ from portal.demo import FIRST_NAMES, SURNAMES
 from portal.extensions import db
 from portal.learning.service import commitment_text
 from portal.models.curriculum import Module
-from portal.models.user import EMPLOYMENT_TYPES
 from portal.quizzes.revisions import latest_revision
 from portal.rut import check_digit
+from portal.vocabulary import EMPLOYMENT_TYPES
 
 BENCH_DIR = Path(__file__).resolve().parent
 DATA_DIR = BENCH_DIR / "data"

@@ -13,10 +13,11 @@ from portal.extensions import db
 from portal.learning import service as learning
 from portal.models.curriculum import Module
 from portal.models.quiz import MULTIPLE
-from portal.models.user import ADMIN, HR, STAFF, TRAINER, User
+from portal.models.user import User
 from portal.people.departments import find_or_create_department
 from portal.quizzes import service as quizzes
 from portal.rut import check_digit
+from portal.vocabulary import ADMIN, HR, STAFF, TRAINER, EmploymentType
 
 DEMO_ACCOUNTS = (
     ("funcionario@demo.cl", "Camila Fuentes Rojas", (STAFF,), 15_234_567),
@@ -99,7 +100,13 @@ SURNAMES = (
     "Sánchez",
     "Núñez",
 )
-EMPLOYMENT_MIX = ("planta", "contrata", "contrata", "codigo_trabajo", "honorarios")
+EMPLOYMENT_MIX = (
+    EmploymentType.PLANTA,
+    EmploymentType.CONTRATA,
+    EmploymentType.CONTRATA,
+    EmploymentType.CODIGO_TRABAJO,
+    EmploymentType.HONORARIOS,
+)
 
 
 class DemoRefused(RuntimeError):
@@ -162,7 +169,7 @@ def _add_demo_accounts(departments, password_hash: str, today: date, onboarding_
             email=email,
             password_hash=password_hash,
             department=departments[3] if ADMIN in roles else departments[0],
-            employment_type="planta",
+            employment_type=EmploymentType.PLANTA,
             start_date=today,
             due_date=today + timedelta(days=onboarding_days),
         )

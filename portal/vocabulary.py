@@ -56,6 +56,13 @@ class EmploymentType(_Labelled):
     HONORARIOS = "honorarios"
 
 
+# The members by their short names, for code that compares or stores them.
+NOT_STARTED, STATUS_IN_PROGRESS, COMPLETED, OVERDUE, RENEWAL_DUE = PersonStatus
+LOCKED, AVAILABLE, IN_PROGRESS, DONE = ModuleState
+STAFF, TRAINER, HR, ADMIN = Role
+ROLES = tuple(Role)
+EMPLOYMENT_TYPES = tuple(EmploymentType)
+
 _LABELS = {
     PersonStatus: {
         PersonStatus.NOT_STARTED: _l("No iniciado"),

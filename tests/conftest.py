@@ -21,8 +21,9 @@ from portal import create_app
 from portal.content.seed import seed_content
 from portal.extensions import db
 from portal.mail import wait_for_background_mail
-from portal.models.user import STAFF, User
+from portal.models.user import User
 from portal.rut import check_digit
+from portal.vocabulary import STAFF
 from tests.smtp import Inbox, free_port
 
 # The portal's "today" is the municipality's (BABEL_DEFAULT_TIMEZONE); the tests' date.today() must

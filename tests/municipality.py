@@ -37,7 +37,7 @@ from portal.models.curriculum import Module
 from portal.models.progress import Certificate
 from portal.models.quiz import MULTIPLE, Attempt, Quiz
 from portal.models.staff import SET_PASSWORD
-from portal.models.user import STAFF, User
+from portal.models.user import User
 from portal.people.departments import find_or_create_department
 from portal.quizzes import drafts
 from portal.quizzes import service as quizzes
@@ -45,6 +45,7 @@ from portal.quizzes.exchange import import_module
 from portal.rut import check_digit
 from portal.settings import store
 from portal.uploads import upload_folder
+from portal.vocabulary import STAFF
 from tests.conftest import PASSWORD_HASH, login
 from tests.test_access_rules import PERSONAS, access_rule_of_app
 

@@ -6,7 +6,7 @@ import pytest
 from flask import Flask
 
 from portal.auth.access import PUBLIC, access_rule_of
-from portal.models.user import ADMIN, HR, STAFF, TRAINER
+from portal.vocabulary import ADMIN, HR, STAFF, TRAINER
 from tests.conftest import login
 
 PERSONAS = {

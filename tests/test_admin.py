@@ -13,8 +13,9 @@ from sqlalchemy import select, text
 
 from portal.extensions import db
 from portal.models.audit import AuditEvent
-from portal.models.user import ADMIN, HR, STAFF, TRAINER, AuthSession, Department, User
+from portal.models.user import AuthSession, Department, User
 from portal.people import administration as service
+from portal.vocabulary import ADMIN, HR, STAFF, TRAINER
 from tests.conftest import login
 from tests.test_renewal import complete_path
 

@@ -20,7 +20,7 @@ from portal import audit, create_app
 from portal.audit.checkpoints import _checkpoint_signature as checkpoint_signature
 from portal.extensions import db
 from portal.models.audit import GENESIS_HASH, AuditEvent
-from portal.models.user import ADMIN, STAFF
+from portal.vocabulary import ADMIN, STAFF
 from tests.conftest import login
 from tests.smtp import free_port
 

@@ -18,7 +18,8 @@ from portal import audit
 from portal.admin import audit_text
 from portal.extensions import db
 from portal.models.audit import AuditEvent
-from portal.models.user import HR, STAFF, TRAINER, Department, User
+from portal.models.user import Department, User
+from portal.vocabulary import HR, STAFF, TRAINER
 from tests.conftest import login
 from tests.pages import forms_on
 from tests.test_admin import admin_client, event_count, events_table

@@ -19,8 +19,9 @@ from sqlalchemy import func, select
 from portal.auth.authority import OutOfAuthority, may_manage
 from portal.extensions import db
 from portal.models.staff import PasswordToken
-from portal.models.user import ADMIN, HR, STAFF, TRAINER, AuthSession, User
+from portal.models.user import AuthSession, User
 from portal.people import accounts as people
+from portal.vocabulary import ADMIN, HR, STAFF, TRAINER
 from tests.conftest import login
 from tests.test_access_rules import access_rule_of_app
 

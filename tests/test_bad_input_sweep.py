@@ -31,9 +31,10 @@ from portal.dates import EARLIEST, LATEST
 from portal.extensions import db, limiter
 from portal.models.curriculum import Lesson, Module
 from portal.models.staff import SET_PASSWORD
-from portal.models.user import ADMIN, HR, STAFF, TRAINER, Department, User
+from portal.models.user import Department, User
 from portal.rut import check_digit, format_rut
 from portal.urls import LARGEST_ID
+from portal.vocabulary import ADMIN, HR, STAFF, TRAINER
 from tests.conftest import PASSWORD, login
 
 HOSTILE = [

@@ -12,7 +12,7 @@ import pytest
 
 from bench import generate, pages, report
 from portal.config import Defaults
-from portal.models.user import EMPLOYMENT_TYPES
+from portal.vocabulary import EMPLOYMENT_TYPES
 
 PEOPLE = 50
 SEED = 7

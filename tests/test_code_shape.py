@@ -130,3 +130,22 @@ def test_the_import_contract_names_every_route_module():
         if module not in forbidden and not (module.count(".") == 2 and module.endswith(".views"))
     ]
     assert not unlisted, f"add these route modules to the import contract in pyproject.toml: {unlisted}"
+
+
+def test_statuses_states_and_employment_types_are_spelled_only_in_the_vocabulary():
+    from portal.vocabulary import EmploymentType, ModuleState, PersonStatus
+
+    words = {member.value for enum in (PersonStatus, ModuleState, EmploymentType) for member in enum}
+    spelled = []
+    for path in python_files():
+        if path.name == "vocabulary.py":
+            continue
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        # What people type (a dictionary's keys, e.g. the import's "de planta") is not the portal's word.
+        keys = {id(key) for node in ast.walk(tree) if isinstance(node, ast.Dict) for key in node.keys}
+        spelled += [
+            f"{path.relative_to(ROOT)}:{node.lineno} {node.value!r}"
+            for node in ast.walk(tree)
+            if isinstance(node, ast.Constant) and node.value in words and id(node) not in keys
+        ]
+    assert not spelled, "use portal.vocabulary instead of spelling these again:\n" + "\n".join(spelled)

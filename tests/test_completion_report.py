@@ -11,8 +11,9 @@ from portal.models.curriculum import Lesson, Module
 from portal.models.progress import Commitment, LessonView
 from portal.models.quiz import Attempt, Quiz, QuizRevision
 from portal.models.types import utcnow
-from portal.models.user import HR, STAFF, TRAINER, Department, User
+from portal.models.user import Department, User
 from portal.rut import check_digit
+from portal.vocabulary import HR, STAFF, TRAINER
 from tests.conftest import login
 from tests.helpers import counting_queries
 

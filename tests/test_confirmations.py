@@ -15,7 +15,8 @@ from sqlalchemy import func, select
 from portal.extensions import db
 from portal.models.audit import AuditEvent
 from portal.models.curriculum import Lesson, Module
-from portal.models.user import ADMIN, HR, STAFF, TRAINER, AuthSession, User
+from portal.models.user import AuthSession, User
+from portal.vocabulary import ADMIN, HR, STAFF, TRAINER
 from tests.conftest import PASSWORD, csrf_token_from
 from tests.helpers import SLUGS, counting_queries
 

@@ -5,7 +5,12 @@ from datetime import date
 import pytest
 
 from portal.auth.service import safe_next_path
-from portal.learning.progress import (
+from portal.learning.progress import ModuleFacts, onboarding_status, path_progress
+from portal.learning.service import group_code, normalize_code, normalize_name
+from portal.markdown import render_markdown
+from portal.quizzes.grading import InvalidAnswers, QuestionKey, grade, unanswered
+from portal.rut import InvalidRut, check_digit, format_rut, normalize_rut
+from portal.vocabulary import (
     AVAILABLE,
     COMPLETED,
     DONE,
@@ -15,14 +20,7 @@ from portal.learning.progress import (
     OVERDUE,
     RENEWAL_DUE,
     STATUS_IN_PROGRESS,
-    ModuleFacts,
-    onboarding_status,
-    path_progress,
 )
-from portal.learning.service import group_code, normalize_code, normalize_name
-from portal.markdown import render_markdown
-from portal.quizzes.grading import InvalidAnswers, QuestionKey, grade, unanswered
-from portal.rut import InvalidRut, check_digit, format_rut, normalize_rut
 
 
 @pytest.mark.parametrize(

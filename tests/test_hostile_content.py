@@ -19,7 +19,7 @@ from sqlalchemy import func, select
 from portal.extensions import db
 from portal.markdown import render_markdown
 from portal.models.audit import AuditEvent
-from portal.models.user import HR, STAFF, TRAINER
+from portal.vocabulary import HR, STAFF, TRAINER
 from tests.conftest import login
 
 

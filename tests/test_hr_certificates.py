@@ -16,8 +16,9 @@ from portal.extensions import db
 from portal.learning.service import group_code
 from portal.models.audit import AuditEvent
 from portal.models.progress import Certificate
-from portal.models.user import HR, STAFF, User
+from portal.models.user import User
 from portal.people.departments import find_or_create_department
+from portal.vocabulary import HR, STAFF
 from tests.conftest import login
 from tests.municipality import modules_in_path
 from tests.test_renewal import age_facts, set_renewal

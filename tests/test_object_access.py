@@ -16,7 +16,7 @@ import pytest
 from flask import Flask, url_for
 
 from portal.auth.access import signed_in
-from portal.models.user import ADMIN, HR, STAFF, TRAINER
+from portal.vocabulary import ADMIN, HR, STAFF, TRAINER
 from tests.conftest import login
 from tests.helpers import answers_for, pass_quiz, start_quiz
 

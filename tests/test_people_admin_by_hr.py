@@ -8,8 +8,9 @@ from sqlalchemy import select
 
 from portal.extensions import db
 from portal.models.audit import AuditEvent
-from portal.models.user import ADMIN, HR, STAFF, Department, User
+from portal.models.user import Department, User
 from portal.people.departments import find_or_create_department
+from portal.vocabulary import ADMIN, HR, STAFF
 from tests.conftest import PASSWORD, login
 from tests.pages import changes_between, forms_on, snapshot
 

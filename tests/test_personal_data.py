@@ -10,8 +10,9 @@ from portal.models.audit import AuditEvent
 from portal.models.progress import Certificate, Commitment, LessonView
 from portal.models.quiz import Attempt, AttemptAnswer
 from portal.models.staff import PasswordToken
-from portal.models.user import ADMIN, STAFF, AuthSession, User
+from portal.models.user import AuthSession, User
 from portal.quizzes.statistics import revision_statistics
+from portal.vocabulary import ADMIN, STAFF
 from tests.conftest import login
 from tests.helpers import SLUGS, complete_module, pass_quiz
 

@@ -12,7 +12,7 @@ from portal.extensions import db
 from portal.models.audit import AuditEvent
 from portal.models.curriculum import Module
 from portal.models.quiz import Attempt, QuizRevision
-from portal.models.user import HR, STAFF, TRAINER
+from portal.vocabulary import HR, STAFF, TRAINER
 from tests.conftest import login
 from tests.helpers import SLUGS, answers_for, start_quiz
 

@@ -23,8 +23,9 @@ import pytest
 from portal import create_app
 from portal.backup import backup
 from portal.extensions import db
-from portal.models.user import STAFF, User
+from portal.models.user import User
 from portal.rut import check_digit
+from portal.vocabulary import STAFF
 from tests.conftest import PASSWORD, PASSWORD_HASH
 from tests.smtp import free_port
 

@@ -15,9 +15,10 @@ from portal.mail import Mailer, MailError, build_message, send_mail
 from portal.models.audit import AuditEvent
 from portal.models.progress import Commitment
 from portal.models.staff import Reminder
-from portal.models.user import HR, STAFF, TRAINER, Department, User
+from portal.models.user import Department, User
 from portal.reports import reminder_views
 from portal.rut import check_digit
+from portal.vocabulary import HR, STAFF, TRAINER
 from tests.conftest import PASSWORD_HASH, login
 from tests.smtp import Refusing, free_port
 

@@ -10,14 +10,14 @@ from sqlalchemy import select
 
 from portal.dates import add_months
 from portal.extensions import db
-from portal.learning.progress import COMPLETED, RENEWAL_DUE
 from portal.learning.service import learner_path
 from portal.models.curriculum import Module
 from portal.models.progress import Certificate, Commitment, LessonView
 from portal.models.quiz import Attempt, Quiz
-from portal.models.user import HR, STAFF, User
+from portal.models.user import User
 from portal.reports.service import ReportFilters, completion_report, report_rows, steps_total
 from portal.settings import store
+from portal.vocabulary import COMPLETED, HR, RENEWAL_DUE, STAFF
 from tests.conftest import login
 from tests.helpers import SLUGS, answers_for, complete_module, read_all_lessons, start_quiz
 

@@ -25,11 +25,12 @@ from portal.models.curriculum import Lesson, Module
 from portal.models.progress import Commitment, LessonView
 from portal.models.quiz import Attempt
 from portal.models.types import utcnow
-from portal.models.user import HR, STAFF, TRAINER, Department, User
+from portal.models.user import Department, User
 from portal.reports import exports, service
 from portal.reports.service import PersonRow
 from portal.rut import check_digit, format_rut
 from portal.settings import store
+from portal.vocabulary import HR, STAFF, TRAINER
 from tests.conftest import login
 from tests.helpers import SLUGS, answers_for, complete_module, counting_queries, read_all_lessons, start_quiz
 

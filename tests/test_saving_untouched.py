@@ -23,7 +23,8 @@ from werkzeug.routing import RequestRedirect
 from portal.auth.access import roles_required
 from portal.extensions import db
 from portal.models.audit import AuditEvent
-from portal.models.user import HR, User
+from portal.models.user import User
+from portal.vocabulary import HR
 from tests.municipality import Municipality, fetch
 from tests.pages import Form, changes_between, forms_on, snapshot
 

@@ -5,8 +5,9 @@ from sqlalchemy import select
 
 from portal.extensions import db
 from portal.models.audit import AuditEvent
-from portal.models.user import ADMIN, HR, STAFF, TRAINER, AuthSession
+from portal.models.user import AuthSession
 from portal.rut import format_rut
+from portal.vocabulary import ADMIN, HR, STAFF, TRAINER
 from tests.conftest import PASSWORD, csrf_token_from, login
 
 GENERIC_ERROR = "El RUT, correo o contraseña no son correctos."

@@ -21,7 +21,8 @@ from portal.extensions import db, limiter
 from portal.mail import Outbox, build_message, wait_for_background_mail
 from portal.models.audit import AuditEvent
 from portal.models.types import utcnow
-from portal.models.user import ADMIN, HR, STAFF, TRAINER, AuthSession, User
+from portal.models.user import AuthSession, User
+from portal.vocabulary import ADMIN, HR, STAFF, TRAINER
 from tests.conftest import PASSWORD, csrf_token_from, login
 from tests.smtp import Refusing, Slow
 from tests.test_access_rules import concrete_url

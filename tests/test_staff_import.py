@@ -21,9 +21,10 @@ from portal.models.audit import AuditEvent
 from portal.models.curriculum import Lesson
 from portal.models.progress import LessonView
 from portal.models.staff import SET_PASSWORD, PasswordToken
-from portal.models.user import HR, STAFF, TRAINER, Department, User
+from portal.models.user import Department, User
 from portal.people import departments as people
 from portal.people import staff_import as importer
+from portal.vocabulary import HR, STAFF, TRAINER
 from tests.conftest import PASSWORD_HASH
 
 DATA = Path(__file__).parent / "data" / "staff"

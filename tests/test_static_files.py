@@ -8,9 +8,9 @@ from flask import url_for
 
 from portal.assets import DIGEST_LENGTH, STATIC_FOLDER, build_manifest, unhashed_name
 from portal.extensions import db
-from portal.models.user import STAFF, TRAINER
 from portal.settings import store
 from portal.uploads import upload_folder
+from portal.vocabulary import STAFF, TRAINER
 
 IMMUTABLE = "public, max-age=31536000, immutable"
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64

@@ -9,7 +9,7 @@ from __future__ import annotations
 from flask import Blueprint, Flask
 
 from portal.auth.access import roles_required
-from portal.models.user import ADMIN
+from portal.vocabulary import ADMIN
 
 bp = Blueprint("admin", __name__)
 #: Routes outside /admin that belong to this area (the public logo).

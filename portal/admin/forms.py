@@ -11,9 +11,8 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange,
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from portal.fields import BoundedDateField, BoundedIntegerField
-from portal.models.user import ROLES, STAFF
 from portal.reports.forms import PersonForm
-from portal.vocabulary import Role, labels
+from portal.vocabulary import ROLES, STAFF, Role, labels
 
 ROLE_LABELS = labels(Role)
 CONFIRMATION_WORD = "ANONIMIZAR"

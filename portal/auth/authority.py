@@ -15,7 +15,8 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 
 from portal.extensions import db
-from portal.models.user import ADMIN, HR, ROLES, STAFF, User, UserRole
+from portal.models.user import User, UserRole
+from portal.vocabulary import ADMIN, HR, ROLES, STAFF
 
 #: The roles of the accounts each role may manage. Supervisors, when they come, join HR's set.
 MANAGES: dict[str, frozenset[str]] = {ADMIN: frozenset(ROLES), HR: frozenset({STAFF})}

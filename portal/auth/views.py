@@ -1,6 +1,5 @@
 """Sign-in, sign-out and password pages."""
 
-
 from flask import abort, current_app, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -23,7 +22,8 @@ from portal.auth.sessions import end_session, start_session
 from portal.auth.tokens import RESET_PASSWORD_LIFETIME, redeem_token, usable_token
 from portal.extensions import db, limiter
 from portal.models.staff import RESET_PASSWORD
-from portal.models.user import ADMIN, HR, TRAINER, User
+from portal.models.user import User
+from portal.vocabulary import ADMIN, HR, TRAINER
 
 # Throttling. Limits are time windows (Flask-Limiter), never a permanent lock: waiting always
 # helps, so nobody can lock a colleague out for good by typing their RUT with wrong passwords.

@@ -10,8 +10,8 @@ from flask_babel import ngettext
 
 from portal.dates import local_today
 from portal.extensions import db
-from portal.learning.progress import RENEWAL_DUE
 from portal.reports import reminders as reminding
+from portal.vocabulary import RENEWAL_DUE
 
 reminders = AppGroup("reminders", help="E-mail reminders to people whose onboarding is not complete.")
 

@@ -10,7 +10,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from portal.learning import service
-from portal.learning.progress import LOCKED
+from portal.vocabulary import LOCKED
 
 
 def open_row(slug: str) -> tuple[service.LearnerPath, service.ModuleProgressRow]:

@@ -6,11 +6,17 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 
-from portal.vocabulary import ModuleState, PersonStatus
-
-# The names this module's callers use; the words themselves live in portal/vocabulary.py.
-LOCKED, AVAILABLE, IN_PROGRESS, DONE = ModuleState
-NOT_STARTED, STATUS_IN_PROGRESS, COMPLETED, OVERDUE, RENEWAL_DUE = PersonStatus
+from portal.vocabulary import (
+    AVAILABLE,
+    COMPLETED,
+    DONE,
+    IN_PROGRESS,
+    LOCKED,
+    NOT_STARTED,
+    OVERDUE,
+    RENEWAL_DUE,
+    STATUS_IN_PROGRESS,
+)
 
 
 @dataclass(frozen=True)

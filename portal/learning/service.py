@@ -23,7 +23,7 @@ from portal.database import upsert
 from portal.extensions import db
 from portal.learning.certificate import CertificateData, certificate_pdf
 from portal.learning.cycles import Cycle, certificate_cycle, completion_expiry, current_cycle, renewal_months
-from portal.learning.progress import DONE, LOCKED, ModuleFacts, PathProgress, path_progress
+from portal.learning.progress import ModuleFacts, PathProgress, path_progress
 from portal.models.curriculum import Lesson, Module
 from portal.models.progress import Certificate, Commitment, LessonView
 from portal.models.quiz import Attempt, Quiz, QuizRevision
@@ -32,6 +32,7 @@ from portal.models.user import User
 from portal.rut import display_rut, format_rut
 from portal.settings import effective, logo_path
 from portal.urls import public_url
+from portal.vocabulary import DONE, LOCKED
 
 
 @dataclass(frozen=True)

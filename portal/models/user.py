@@ -11,11 +11,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.extensions import db
 from portal.models.types import UTCDateTime, utcnow
-from portal.vocabulary import EmploymentType, Role
-
-STAFF, TRAINER, HR, ADMIN = Role
-ROLES = tuple(Role)
-EMPLOYMENT_TYPES = tuple(EmploymentType)
+from portal.vocabulary import ROLES
 
 
 class Department(db.Model):

@@ -16,10 +16,11 @@ from portal.auth.tokens import SET_PASSWORD_LIFETIME, issue_token
 from portal.dates import LATEST, DateOutOfRange, add_days
 from portal.extensions import db
 from portal.models.staff import SET_PASSWORD
-from portal.models.user import STAFF, AuthSession, Department, User
+from portal.models.user import AuthSession, Department, User
 from portal.people.departments import department_for
 from portal.people.errors import PersonConflict
 from portal.settings import effective
+from portal.vocabulary import STAFF
 
 __all__ = ["PersonConflict", "create_person", "save_person", "set_active", "issue_password_link", "shift_due_dates"]
 

@@ -14,11 +14,12 @@ from portal import audit
 from portal.auth.authority import is_last_active_admin
 from portal.database import LIKE_ESCAPE, like_contains
 from portal.extensions import db
-from portal.models.user import ADMIN, Department, User
+from portal.models.user import Department, User
 from portal.pagination import Page, paginate
 from portal.people import accounts
 from portal.people.errors import AdminRuleError
 from portal.people.personal_data import is_anonymised
+from portal.vocabulary import ADMIN
 
 __all__ = ["AdminRuleError", "change_roles", "check_roles_change", "person_matches", "search_accounts", "set_active"]
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 from flask import Blueprint, Flask
 
 from portal.auth.access import roles_required
-from portal.models.user import HR
+from portal.vocabulary import HR
 
 bp = Blueprint("reports", __name__)
 hr_only = roles_required(HR)

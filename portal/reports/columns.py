@@ -11,12 +11,12 @@ from datetime import date
 from sqlalchemy import and_, case, distinct, exists, func, or_, select
 
 from portal.database import add_months
-from portal.learning.progress import COMPLETED, IN_PROGRESS, NOT_STARTED, OVERDUE, RENEWAL_DUE
 from portal.learning.service import renewal_months
 from portal.models.curriculum import Lesson, Module
 from portal.models.progress import Commitment, LessonView
 from portal.models.quiz import Attempt, Quiz
 from portal.models.user import User
+from portal.vocabulary import COMPLETED, IN_PROGRESS, NOT_STARTED, OVERDUE, RENEWAL_DUE
 
 
 def _completion_cases(signed, still_valid) -> list:

@@ -13,14 +13,13 @@ from wtforms.validators import DataRequired, Length, NumberRange, Optional, Vali
 
 from portal.email_address import InvalidEmail, normalize_email
 from portal.fields import BoundedDateField, BoundedIntegerField
-from portal.learning.progress import RENEWAL_DUE
 from portal.learning.service import renewal_months
 from portal.messages import rut_error_message
 from portal.models.user import User
 from portal.people.departments import departments_in_order
 from portal.reports.service import SORTS, ReportFilters
 from portal.rut import InvalidRut, format_rut, normalize_rut
-from portal.vocabulary import EmploymentType, PersonStatus, labels
+from portal.vocabulary import RENEWAL_DUE, EmploymentType, PersonStatus, labels
 
 STATUS_LABELS = labels(PersonStatus)
 

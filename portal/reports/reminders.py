@@ -25,7 +25,6 @@ from sqlalchemy import func, select
 
 from portal import audit
 from portal.extensions import db
-from portal.learning.progress import COMPLETED, RENEWAL_DUE
 from portal.learning.service import completion_expiry
 from portal.mail import Mailer, MailError, build_message
 from portal.models.staff import Reminder
@@ -33,6 +32,7 @@ from portal.models.types import utcnow
 from portal.reports.service import PersonRow, ReportFilters, report_rows, steps_total
 from portal.settings import effective
 from portal.urls import public_url
+from portal.vocabulary import COMPLETED, RENEWAL_DUE
 
 SENT = "sent"
 FAILED = "failed"

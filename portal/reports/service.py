@@ -9,13 +9,13 @@ from sqlalchemy import String, cast, exists, func, or_, select
 
 from portal.database import LIKE_ESCAPE, like_contains
 from portal.extensions import db
-from portal.learning.progress import COMPLETED, IN_PROGRESS, NOT_STARTED, OVERDUE, RENEWAL_DUE
 from portal.models.curriculum import Lesson, Module
 from portal.models.progress import Certificate
 from portal.models.quiz import Quiz, QuizRevision
 from portal.models.types import utcnow
 from portal.models.user import Department, User
 from portal.reports.columns import person_columns, quick_status
+from portal.vocabulary import COMPLETED, IN_PROGRESS, NOT_STARTED, OVERDUE, RENEWAL_DUE
 
 #: Every status a person can have; RENEWAL_DUE only while renewal is on (RENEWAL_MONTHS).
 STATUSES = (NOT_STARTED, IN_PROGRESS, COMPLETED, OVERDUE, RENEWAL_DUE)

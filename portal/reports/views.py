@@ -12,7 +12,7 @@ from portal.auth.authority import may_manage, out_of_authority_message
 from portal.dates import DateOutOfRange, local_today
 from portal.extensions import db
 from portal.learning import service as learning
-from portal.learning.progress import COMPLETED, onboarding_status
+from portal.learning.progress import onboarding_status
 from portal.models.quiz import Attempt
 from portal.models.types import utcnow
 from portal.models.user import User
@@ -31,6 +31,7 @@ from portal.reports.forms import (
     person_values,
     status_labels_in_use,
 )
+from portal.vocabulary import COMPLETED
 
 
 @bp.get("/")

@@ -9,7 +9,7 @@ from portal.auth.access import roles_required
 from portal.extensions import db
 from portal.models.curriculum import Lesson, Module
 from portal.models.quiz import Quiz
-from portal.models.user import TRAINER
+from portal.vocabulary import TRAINER
 
 trainer_only = roles_required(TRAINER)
 

@@ -9,8 +9,9 @@ from playwright.sync_api import Page, expect
 
 from portal import settings as runtime_settings
 from portal.extensions import db
-from portal.models.user import ADMIN, HR, STAFF, Department, User
+from portal.models.user import Department, User
 from portal.people import accounts as people
+from portal.vocabulary import ADMIN, HR, STAFF
 from tests.browser.test_learner_browser import assert_no_axe_violations, save_screenshots, sign_in
 
 pytestmark = pytest.mark.browser

@@ -10,7 +10,7 @@ from playwright.sync_api import Page, expect
 
 from portal.demo import seed_demo
 from portal.extensions import db
-from portal.models.user import HR, STAFF
+from portal.vocabulary import HR, STAFF
 from tests.browser.test_learner_browser import (
     DESKTOP,
     PHONE,

@@ -8,7 +8,7 @@ from sqlalchemy import select
 from portal.extensions import db
 from portal.learning import service as learning
 from portal.models.progress import Certificate
-from portal.models.user import HR, STAFF
+from portal.vocabulary import HR, STAFF
 from tests.browser.test_learner_browser import (
     DESKTOP,
     PHONE,

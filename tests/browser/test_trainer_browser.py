@@ -12,9 +12,9 @@ from sqlalchemy import select
 
 from portal.extensions import db
 from portal.models.curriculum import Module
-from portal.models.user import STAFF, TRAINER
 from portal.quizzes import drafts
 from portal.quizzes import service as quizzes
+from portal.vocabulary import STAFF, TRAINER
 from tests.browser.test_learner_browser import (
     DESKTOP,
     PHONE,

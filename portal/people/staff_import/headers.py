@@ -10,6 +10,7 @@ from portal.people.departments import (
     simplify,
 )
 from portal.people.staff_import.errors import ImportFileError
+from portal.vocabulary import EmploymentType
 
 # --- Columns -------------------------------------------------------------------------------------
 
@@ -78,17 +79,17 @@ HEADER_ALIASES = {
 _ROLE_OF = {alias: role for role, aliases in HEADER_ALIASES.items() for alias in aliases}
 
 EMPLOYMENT_ALIASES = {
-    "planta": "planta",
-    "de planta": "planta",
-    "contrata": "contrata",
-    "a contrata": "contrata",
-    "codigo del trabajo": "codigo_trabajo",
-    "codigo de trabajo": "codigo_trabajo",
-    "codigo trabajo": "codigo_trabajo",
-    "ct": "codigo_trabajo",
-    "honorarios": "honorarios",
-    "honorario": "honorarios",
-    "a honorarios": "honorarios",
+    "planta": EmploymentType.PLANTA,
+    "de planta": EmploymentType.PLANTA,
+    "contrata": EmploymentType.CONTRATA,
+    "a contrata": EmploymentType.CONTRATA,
+    "codigo del trabajo": EmploymentType.CODIGO_TRABAJO,
+    "codigo de trabajo": EmploymentType.CODIGO_TRABAJO,
+    "codigo trabajo": EmploymentType.CODIGO_TRABAJO,
+    "ct": EmploymentType.CODIGO_TRABAJO,
+    "honorarios": EmploymentType.HONORARIOS,
+    "honorario": EmploymentType.HONORARIOS,
+    "a honorarios": EmploymentType.HONORARIOS,
 }
 
 
