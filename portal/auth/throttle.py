@@ -36,7 +36,9 @@ def _fingerprint(text: str) -> str:
 def account_key(typed_login: str | None) -> str:
     """One key per account, whatever spelling was typed; per normalised login when unknown."""
     user = find_user_by_login(typed_login or "")
-    return _fingerprint(f"account:{user.id}") if user is not None else "login:" + login_fingerprint(typed_login)
+    # The RUT, not the id: ids start again at 1 in every database that shares one limiter storage
+    # (a Redis serving several portals, or the test suite's processes).
+    return _fingerprint(f"account:{user.rut}") if user is not None else "login:" + login_fingerprint(typed_login)
 
 
 def _limit():
