@@ -150,7 +150,8 @@ def runner(app):
     return app.test_cli_runner()
 
 
-_rut_counter = iter(range(20_000_000, 30_000_000, 7919))
+# Fresh RUTs for the whole run (a million and more people), below tests/municipality.py's 40,000,000.
+_rut_counter = iter(range(20_000_000, 40_000_000, 17))
 
 
 @dataclass
