@@ -8,39 +8,33 @@ from pathlib import Path
 import segno
 from fpdf import FPDF
 
-#: Regular and bold DejaVu Sans (Debian's fonts-dejavu-core): Latin, Greek, Cyrillic, symbols.
-FONT_FILES = {
-    "": Path("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"),
-    "B": Path("/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf"),
-}
-#: Chinese, Japanese and Korean characters, which DejaVu lacks (Debian's fonts-droid-fallback).
-FALLBACK_FONT_FILE = Path("/usr/share/fonts/truetype/droid/DroidSansFallbackFull.ttf")
+#: Regular and bold DejaVu Sans, shipped with the portal (fonts/LICENSE-DejaVu.txt): Latin, Greek,
+#: Cyrillic and symbols, so a certificate prints on a machine with nothing but Python.
+FONTS_FOLDER = Path(__file__).with_name("fonts")
+FONT_FILES = {"": FONTS_FOLDER / "DejaVuSans.ttf", "B": FONTS_FOLDER / "DejaVuSans-Bold.ttf"}
 FONT = "DejaVu"
+#: Chinese, Japanese and Korean characters, which DejaVu lacks: the first of these installed system
+#: fonts (Debian's fonts-droid-fallback, fonts-noto-cjk). Too large to ship (4 MB and more).
+CJK_FONT_CANDIDATES = (
+    Path("/usr/share/fonts/truetype/droid/DroidSansFallbackFull.ttf"),
+    Path("/usr/share/fonts/truetype/noto/NotoSansCJK-Regular.ttc"),
+)
 
 
-class FontMissing(RuntimeError):
-    """A font the certificate embeds is not installed."""
-
-
-def missing_fonts() -> list[str]:
-    """The font files the certificate needs that are not installed (empty when all are)."""
-    return [str(path) for path in (*FONT_FILES.values(), FALLBACK_FONT_FILE) if not path.is_file()]
+def cjk_font() -> Path | None:
+    """The installed CJK font the certificate falls back to, or None (such names then print as boxes)."""
+    return next((path for path in CJK_FONT_CANDIDATES if path.is_file()), None)
 
 
 def _add_fonts(pdf: FPDF) -> None:
-    """Embed DejaVu (subset) with a CJK fallback, so any name prints: Łukasz, Ğ, 李, U+2011."""
-    missing = missing_fonts()
-    if missing:
-        raise FontMissing(
-            "The certificate needs these fonts: "
-            + ", ".join(missing)
-            + " (Debian packages fonts-dejavu-core and fonts-droid-fallback)."
-        )
+    """Embed DejaVu (subset), with a CJK fallback when one is installed: Łukasz, Ğ, U+2011, 李."""
     for style, path in FONT_FILES.items():
         pdf.add_font(FONT, style, str(path))
-    pdf.add_font("CJKFallback", "", str(FALLBACK_FONT_FILE))
-    # Bold text falls back to the regular CJK font rather than to nothing.
-    pdf.set_fallback_fonts(["CJKFallback"], exact_match=False)
+    fallback = cjk_font()
+    if fallback is not None:
+        pdf.add_font("CJKFallback", "", str(fallback))
+        # Bold text falls back to the regular CJK font rather than to nothing.
+        pdf.set_fallback_fonts(["CJKFallback"], exact_match=False)
 
 
 @dataclass(frozen=True)
