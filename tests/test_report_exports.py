@@ -17,6 +17,7 @@ import pytest
 from openpyxl import load_workbook
 from sqlalchemy import select
 
+from portal import downloads
 from portal.audit import first_broken_event
 from portal.dates import add_months
 from portal.extensions import db
@@ -258,7 +259,7 @@ def test_xlsx_download_has_typed_cells_frozen_header_and_autofilter(app, people,
     response = hr.get("/rrhh/exportar.xlsx")
 
     assert response.status_code == 200
-    assert response.mimetype == exports.MIMETYPES["xlsx"]
+    assert response.mimetype == downloads.MIMETYPES["xlsx"]
     assert response.headers["Content-Disposition"] == f"attachment; filename=induccion-{TODAY.isoformat()}.xlsx"
     assert response.headers["Cache-Control"] == "no-store"
     assert int(response.headers["Content-Length"]) == len(response.get_data())

@@ -6,17 +6,16 @@ event is committed before the file is sent, as HR's exports do.
 
 from __future__ import annotations
 
-from datetime import datetime
-
-from flask import Response, abort, flash, redirect, render_template, request, stream_with_context, url_for
+from flask import abort, flash, redirect, render_template, request, stream_with_context, url_for
 from flask_babel import get_timezone
 from flask_login import current_user
 
-from portal import audit
+from portal import audit, downloads
 from portal.admin import admin_only, audit_text, bp, service
 from portal.admin.forms import AuditFilterForm
 from portal.auth.forms import ButtonForm
 from portal.database import write_transaction
+from portal.dates import local_today
 from portal.reports import exports
 
 
@@ -60,17 +59,6 @@ def audit_log():
     )
 
 
-def _download(body, extension: str, size: int | None = None) -> Response:
-    today = datetime.now(get_timezone()).date()
-    response = Response(body, mimetype=exports.MIMETYPES[extension])
-    name = exports.file_name(extension, today, audit_text.EXPORT_FILE_STEM)
-    response.headers.set("Content-Disposition", "attachment", filename=name)
-    response.headers["Cache-Control"] = "no-store"
-    if size is not None:
-        response.content_length = size
-    return response
-
-
 @bp.get("/auditoria/exportar.csv")
 @admin_only
 def export_audit_csv():
@@ -80,7 +68,7 @@ def export_audit_csv():
         audit.record("audit.exported", actor_id=current_user.id, format="csv", filters=filters.as_details())
     # audit_rows runs its queries as the response is iterated: keep the request (and session) alive.
     chunks = exports.csv_chunks(service.audit_rows(filters), get_timezone(), columns=audit_text.EXPORT_COLUMNS)
-    return _download(stream_with_context(chunks), "csv")
+    return downloads.download(stream_with_context(chunks), "csv", local_today(), audit_text.EXPORT_FILE_STEM)
 
 
 @bp.get("/auditoria/exportar.xlsx")
@@ -99,7 +87,7 @@ def export_audit_xlsx():
     except BaseException:
         file.close()
         raise
-    response = _download(exports.file_chunks(file), "xlsx", size)
+    response = downloads.download(exports.file_chunks(file), "xlsx", local_today(), audit_text.EXPORT_FILE_STEM, size)
     response.call_on_close(file.close)  # also when the body is never read (HEAD, client gone early)
     return response
 

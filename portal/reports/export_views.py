@@ -6,24 +6,15 @@ a disclosure of personal data, so the audit event is committed before the first 
 
 from __future__ import annotations
 
-from flask import Response, stream_with_context
+from flask import stream_with_context
 from flask_babel import get_timezone
 from flask_login import current_user
 
-from portal import audit
+from portal import audit, downloads
 from portal.database import write_transaction
 from portal.dates import local_today
 from portal.reports import bp, exports, hr_only
 from portal.reports.forms import filter_form
-
-
-def _download(body, extension: str, today, size: int | None = None) -> Response:
-    response = Response(body, mimetype=exports.MIMETYPES[extension])
-    response.headers.set("Content-Disposition", "attachment", filename=exports.file_name(extension, today))
-    response.headers["Cache-Control"] = "no-store"
-    if size is not None:
-        response.content_length = size
-    return response
 
 
 @bp.get("/exportar.csv")
@@ -36,7 +27,9 @@ def export_csv():
     rows, columns = exports.people_and_columns(filters, today)
     with write_transaction():
         audit.record("report.exported", actor_id=current_user.id, format="csv", filters=filters.as_details(), via="web")
-    return _download(stream_with_context(exports.csv_chunks(rows, get_timezone(), columns=columns)), "csv", today)
+    return downloads.download(
+        stream_with_context(exports.csv_chunks(rows, get_timezone(), columns=columns)), "csv", today
+    )
 
 
 @bp.get("/exportar.xlsx")
@@ -60,6 +53,6 @@ def export_xlsx():
     except BaseException:
         file.close()
         raise
-    response = _download(exports.file_chunks(file), "xlsx", today, size)
+    response = downloads.download(exports.file_chunks(file), "xlsx", today, size=size)
     response.call_on_close(file.close)  # also when the body is never read (HEAD, client gone early)
     return response

@@ -37,10 +37,6 @@ from portal.reports.service import ModuleResult, PathModule, PersonRow, ReportFi
 from portal.rut import format_rut
 
 FORMATS = ("csv", "xlsx")
-MIMETYPES = {
-    "csv": "text/csv",  # Flask adds "; charset=utf-8" to text types
-    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-}
 CSV_DELIMITER = ";"  # Excel in es-CL uses the comma as decimal separator and ";" between fields
 CSV_ROWS_PER_CHUNK = 200
 XLSX_DATE_FORMAT = "DD-MM-YYYY"
@@ -359,10 +355,6 @@ def file_chunks(file: IO[bytes], chunk_size: int = FILE_CHUNK_BYTES) -> Iterator
             yield chunk
     finally:
         file.close()
-
-
-def file_name(extension: str, today: date, stem: str = "induccion") -> str:
-    return f"{stem}-{today.isoformat()}.{extension}"
 
 
 class _ChunkSink(io.RawIOBase):
