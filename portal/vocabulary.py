@@ -43,6 +43,8 @@ class ModuleState(_Labelled):
 class Role(_Labelled):
     STAFF = "staff"
     TRAINER = "trainer"
+    #: A jefatura: follows the onboarding of the departments they lead (User.led_departments), read-only.
+    SUPERVISOR = "supervisor"
     HR = "hr"
     ADMIN = "admin"
 
@@ -59,7 +61,7 @@ class EmploymentType(_Labelled):
 # The members by their short names, for code that compares or stores them.
 NOT_STARTED, STATUS_IN_PROGRESS, COMPLETED, OVERDUE, RENEWAL_DUE = PersonStatus
 LOCKED, AVAILABLE, IN_PROGRESS, DONE = ModuleState
-STAFF, TRAINER, HR, ADMIN = Role
+STAFF, TRAINER, SUPERVISOR, HR, ADMIN = Role
 ROLES = tuple(Role)
 EMPLOYMENT_TYPES = tuple(EmploymentType)
 
@@ -80,6 +82,7 @@ _LABELS = {
     Role: {
         Role.STAFF: _l("Funcionario/a (realiza la inducción)"),
         Role.TRAINER: _l("Capacitación (edita módulos y cuestionarios)"),
+        Role.SUPERVISOR: _l("Jefatura (ve el avance de las personas de los departamentos que dirige)"),
         Role.HR: _l("Recursos Humanos (ve el avance y administra personas)"),
         Role.ADMIN: _l("Administración (cuentas, roles y configuración)"),
     },

@@ -22,6 +22,7 @@ from portal.content.seed import seed_content
 from portal.extensions import db
 from portal.mail import wait_for_background_mail
 from portal.models.user import User
+from portal.people.departments import find_or_create_department
 from portal.rut import check_digit
 from portal.vocabulary import STAFF
 from tests.smtp import Inbox, free_port
@@ -189,6 +190,7 @@ def make_user(app):
                 password_hash=PASSWORD_HASH if with_password else None,
                 start_date=date.today(),
                 due_date=date.today() + timedelta(days=30) if due_date == "auto" else due_date,
+                department=find_or_create_department(department) if department else None,
             )
             user.set_roles(roles)
             db.session.add(user)

@@ -49,6 +49,7 @@ ACTION_LABELS = {
     "auth.password_changed": _l("Una persona cambió su contraseña"),
     "accounts.created": _l("Se creó una cuenta"),
     "accounts.roles_changed": _l("Se cambiaron los roles de una cuenta"),
+    "accounts.led_departments_changed": _l("Se cambiaron los departamentos que dirige una jefatura"),
     "accounts.anonymised": _l("Se anonimizó una cuenta"),
     "staff.created": _l("Se agregó una persona"),
     "staff.updated": _l("Se editaron los datos de una persona"),
@@ -96,6 +97,7 @@ FIELD_LABELS = {
     "start_date": _l("Fecha de ingreso"),
     "due_date": _l("Plazo de la inducción"),
     "roles": _l("Roles"),
+    "led_departments": _l("Departamentos que dirige"),
     # Departments
     "name": _l("Nombre"),
     "department_id": _l("N° de departamento"),

@@ -32,9 +32,21 @@ class AccountForm(PersonForm):
         default=[STAFF],
     )
 
+    #: For a jefatura (Role.SUPERVISOR): whose people they follow. Choices set per request (set_departments).
+    led_departments = CheckboxesField(
+        _l("Departamentos que dirige (solo para el rol Jefatura)"),
+        coerce=int,
+        default=[],
+        invalid_value_message=_l("Elija departamentos de la lista."),
+        invalid_choice_message=_l("Uno de los departamentos elegidos ya no existe."),
+    )
+
     def validate_roles(self, field):
         if not field.data:
             raise ValidationError(_l("Elija al menos un rol."))
+
+    def set_departments(self, departments) -> None:
+        self.led_departments.choices = [SelectChoice(department.id, department.name) for department in departments]
 
 
 class SearchForm(FlaskForm):

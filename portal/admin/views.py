@@ -36,7 +36,7 @@ from portal.auth.access import public
 from portal.auth.forms import ButtonForm
 from portal.extensions import db
 from portal.models.user import Department, User
-from portal.people import administration, welcome
+from portal.people import administration, teams, welcome
 from portal.people import departments as department_rules
 from portal.people.accounts import create_person, save_person
 from portal.people.errors import AdminRuleError, PersonConflict
@@ -67,6 +67,12 @@ def accounts():
     return render_template("admin/accounts.html", form=form, result=result, args=args, role_labels=ROLE_LABELS)
 
 
+def account_form(data: dict | None = None) -> AccountForm:
+    form = AccountForm(data=data) if data is not None else AccountForm()
+    form.set_departments(department_rules.departments_in_order())
+    return form
+
+
 def render_account_form(form: AccountForm, person: User | None, status: int = 200):
     departments_list = department_rules.departments_in_order()
     page = render_template("admin/account_form.html", form=form, person=person, departments=departments_list)
@@ -77,11 +83,12 @@ def render_account_form(form: AccountForm, person: User | None, status: int = 20
 @admin_only
 def new_account():
     """Create an account with its roles; shows (and mails) the one-time link to set the password."""
-    form = AccountForm()
+    form = account_form()
     if not form.validate_on_submit():
         return render_account_form(form, None, 422 if request.method == "POST" else 200)
     try:
         user = create_person(person_values(form), roles=form.roles.data, actor_id=current_user.id)
+        teams.change_led_departments(user, form.led_departments.data, current_user.id)
     except (PersonConflict, AdminRuleError) as conflict:
         db.session.rollback()
         getattr(form, conflict.field or "roles").errors.append(str(conflict))
@@ -122,12 +129,14 @@ def edit_account(user_id: int):
     if is_anonymised(person):
         flash(_("Una cuenta anonimizada no se puede editar."), "error")
         return redirect(url_for("admin.account", user_id=person.id))
-    form = AccountForm(data={**person_form_data(person), "roles": sorted(person.roles)})
+    led = [department.id for department in person.led_departments]
+    form = account_form({**person_form_data(person), "roles": sorted(person.roles), "led_departments": led})
     if not form.validate_on_submit():
         return render_account_form(form, person, 422 if request.method == "POST" else 200)
     try:
         # Roles first: a refused role change must not leave half-saved data behind.
         administration.change_roles(person, form.roles.data, current_user.id)
+        teams.change_led_departments(person, form.led_departments.data, current_user.id)
         save_person(person, person_values(form), actor_id=current_user.id)
     except (PersonConflict, AdminRuleError) as conflict:
         db.session.rollback()

@@ -1,10 +1,12 @@
 """Who may act on whose account: authority flows down only (DESIGN.md, STYLE.md rule 14).
 
 An access rule on a route says who may use the route; this says whose account they may change
-with it. HR manages staff only; administrators manage every account. Nobody issues a password
-link for, edits, deactivates or anonymises an account holding a role outside their authority,
-and the last active administrator always remains. The services that act call these checks, so
-the web forms, the staff import and the command line refuse the same things.
+with it. HR manages staff and jefaturas (a jefatura sees a part of what HR sees, so HR acting on
+their account gains nothing); administrators manage every account; a jefatura manages nobody's
+account (the departments they lead are read-only to them, and only administrators give the role).
+Nobody issues a password link for, edits, deactivates or anonymises an account holding a role
+outside their authority, and the last active administrator always remains. The services that act
+call these checks, so the web forms, the staff import and the command line refuse the same things.
 """
 
 from __future__ import annotations
@@ -16,10 +18,10 @@ from sqlalchemy import select
 
 from portal.extensions import db
 from portal.models.user import User, UserRole
-from portal.vocabulary import ADMIN, HR, ROLES, STAFF
+from portal.vocabulary import ADMIN, HR, ROLES, STAFF, SUPERVISOR
 
-#: The roles of the accounts each role may manage. Supervisors, when they come, join HR's set.
-MANAGES: dict[str, frozenset[str]] = {ADMIN: frozenset(ROLES), HR: frozenset({STAFF})}
+#: The roles of the accounts each role may manage; a role missing here (trainer, supervisor) manages none.
+MANAGES: dict[str, frozenset[str]] = {ADMIN: frozenset(ROLES), HR: frozenset({STAFF, SUPERVISOR})}
 #: What the staff import may change: it is HR's tool, whoever runs it (web or command line).
 STAFF_IMPORT_AUTHORITY = frozenset({HR})
 

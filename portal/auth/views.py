@@ -23,7 +23,7 @@ from portal.auth.tokens import RESET_PASSWORD_LIFETIME, redeem_token, usable_tok
 from portal.extensions import db, limiter
 from portal.models.staff import RESET_PASSWORD
 from portal.models.user import User
-from portal.vocabulary import ADMIN, HR, TRAINER
+from portal.vocabulary import ADMIN, HR, SUPERVISOR, TRAINER
 
 # Throttling. Limits are time windows (Flask-Limiter), never a permanent lock: waiting always
 # helps, so nobody can lock a colleague out for good by typing their RUT with wrong passwords.
@@ -46,10 +46,15 @@ def _setting(name: str):
 def landing_url(user: User) -> str:
     """Where a person lands after signing in: the page of their main work.
 
-    HR's report, else the administrators' accounts, else the trainers' modules, else the learner
-    path; the path ("Mi inducción") stays one click away in the navigation for everyone.
+    HR's report, else a jefatura's team, else the administrators' accounts, else the trainers' modules,
+    else the learner path; the path ("Mi inducción") stays one click away in the navigation for everyone.
     """
-    for role, endpoint in ((HR, "reports.report"), (ADMIN, "admin.accounts"), (TRAINER, "training.index")):
+    for role, endpoint in (
+        (HR, "reports.report"),
+        (SUPERVISOR, "team.report"),
+        (ADMIN, "admin.accounts"),
+        (TRAINER, "training.index"),
+    ):
         if user.has_role(role):
             return url_for(endpoint)
     return url_for("learning.dashboard")

@@ -14,7 +14,7 @@ from portal.models.quiz import (
 )
 from portal.models.settings import Setting
 from portal.models.staff import PasswordToken, Reminder
-from portal.models.user import AuthSession, Department, User, UserRole
+from portal.models.user import AuthSession, Department, LedDepartment, User, UserRole
 
 __all__ = [
     "Attempt",
@@ -26,6 +26,7 @@ __all__ = [
     "Commitment",
     "Department",
     "Lesson",
+    "LedDepartment",
     "LessonView",
     "Module",
     "PasswordToken",

@@ -43,6 +43,11 @@ class User(UserMixin, db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     department: Mapped[Department | None] = relationship(lazy="joined")
+    #: The departments a jefatura (Role.SUPERVISOR) leads: whose people they follow. Loaded when asked
+    #: for, never with the account on every request.
+    led_departments: Mapped[list[Department]] = relationship(
+        secondary="led_department", order_by="Department.name", lazy="select"
+    )
     role_rows: Mapped[list[UserRole]] = relationship(
         cascade="all, delete-orphan", lazy="selectin", back_populates="user"
     )
@@ -80,6 +85,15 @@ class UserRole(db.Model):
     role: Mapped[str] = mapped_column(String(20), primary_key=True)
 
     user: Mapped[User] = relationship(back_populates="role_rows")
+
+
+class LedDepartment(db.Model):
+    """A department a jefatura leads; one person may lead several and a department have several jefaturas."""
+
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"), primary_key=True)
+    department_id: Mapped[int] = mapped_column(
+        ForeignKey("department.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
 
 
 def new_session_token() -> str:

@@ -17,6 +17,7 @@ from portal import audit
 from portal.extensions import db
 from portal.models.user import Department, User
 from portal.people.errors import AdminRuleError, PersonConflict
+from portal.people.teams import move_led_departments
 
 
 def simplify(text: str) -> str:
@@ -239,6 +240,7 @@ def merge_departments(source: Department, target: Department, actor_id: int) -> 
     moved = db.session.execute(
         update(User).where(User.department_id == source.id).values(department_id=target.id)
     ).rowcount
+    move_led_departments(source.id, target.id)
     details = {"source_id": source.id, "source": source.name, "target_id": target.id, "target": target.name}
     # The moved rows may be loaded in this session with the old department.
     db.session.expire_all()

@@ -156,7 +156,11 @@ class DueDateShiftForm(FlaskForm):
 
 def person_values(form: FlaskForm) -> dict:
     """A person form's submitted values as the plain data accounts.create_person and save_person take."""
-    return {name: field.data for name, field in form._fields.items() if name not in ("csrf_token", "roles")}
+    return {
+        name: field.data
+        for name, field in form._fields.items()
+        if name not in ("csrf_token", "roles", "led_departments")
+    }
 
 
 def person_form_data(person: User) -> dict:
@@ -172,11 +176,12 @@ def person_form_data(person: User) -> dict:
     }
 
 
-def filter_form() -> ReportFilterForm:
-    """The report's filters as the URL gives them, with the statuses and departments to choose from."""
+def filter_form(departments=None) -> ReportFilterForm:
+    """The report's filters as the URL gives them, with the statuses and departments to choose from
+    (every department, or those given: a jefatura's)."""
     form = ReportFilterForm(formdata=request.args)
     form.set_statuses()
-    form.set_departments(departments_in_order())
+    form.set_departments(departments_in_order() if departments is None else departments)
     return form
 
 

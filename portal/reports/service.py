@@ -14,6 +14,7 @@ from portal.models.progress import Certificate
 from portal.models.quiz import Quiz, QuizRevision
 from portal.models.types import utcnow
 from portal.models.user import Department, User
+from portal.people.teams import PeopleScope
 from portal.reports.columns import person_columns, quick_status
 from portal.vocabulary import COMPLETED, IN_PROGRESS, NOT_STARTED, OVERDUE, RENEWAL_DUE
 
@@ -34,6 +35,9 @@ class ReportFilters:
     sort: str = "nombre"
     descending: bool = False
     page: int = 1
+    #: Whose people the report may show at all (people.teams.PeopleScope.department_ids): None for
+    #: HR's everyone, a jefatura's departments otherwise. Not a filter: "everyone" counts within it.
+    scope_departments: frozenset[int] | None = None
 
     @property
     def narrow_people(self) -> bool:
@@ -52,7 +56,7 @@ class ReportFilters:
         return {
             name: (value.isoformat() if isinstance(value, date) else value)
             for name, value in self.__dict__.items()
-            if value not in (None, "", False) and name not in ("page",)
+            if value not in (None, "", False) and name not in ("page", "scope_departments")
         }
 
 
@@ -184,8 +188,16 @@ def _base_query(
     return query, status, steps_done
 
 
+def _in_scope(query, filters: ReportFilters):
+    """Only the people the report may show (a jefatura's departments), whatever the filters."""
+    if filters.scope_departments is None:
+        return query
+    return query.where(PeopleScope(filters.scope_departments).condition())
+
+
 def _apply_filters(query, filters: ReportFilters):
-    """Every filter but the status, which each query expresses its own way."""
+    """The scope and every filter but the status, which each query expresses its own way."""
+    query = _in_scope(query, filters)
     if filters.department_id:
         query = query.where(User.department_id == filters.department_id)
     if filters.employment_type:
@@ -276,7 +288,7 @@ def completion_report(filters: ReportFilters, today: date, now=None) -> Report:
         )
     ).all()
     if filters.narrow_people:
-        everyone = db.session.scalar(select(func.count(User.id)).where(User.active.is_(True))) or 0
+        everyone = db.session.scalar(_in_scope(select(func.count(User.id)).where(User.active.is_(True)), filters)) or 0
     else:
         everyone = sum(count for _status, _department, count in groups)
     if filters.status:

@@ -1,9 +1,15 @@
-"""HR's pages: the completion report, one person's path, and adding, editing and deactivating people."""
+"""HR's pages: the completion report, one person's path, and adding, editing and deactivating people.
+
+The report and the person's page render through render_report and render_person, which the
+jefaturas' read-only team view (team_views) calls with its own Area and scope."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass, replace
+
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
 from flask_login import current_user
 from sqlalchemy import select
@@ -34,16 +40,38 @@ from portal.reports.forms import (
 from portal.vocabulary import COMPLETED
 
 
+@dataclass(frozen=True)
+class Area:
+    """Whose report and person pages these are: HR's, or a jefatura's read-only view (team_views)."""
+
+    report_endpoint: str
+    person_endpoint: str
+    #: The area's name, in page titles ("Recursos Humanos", "Mi equipo").
+    name: str
+    #: HR's tools (add, import, remind, move due dates, export, edit): never in a jefatura's view.
+    hr_tools: bool
+
+
+HR_AREA = Area("reports.report", "reports.person", _l("Recursos Humanos"), hr_tools=True)
+
+
 @bp.get("/")
 @hr_only
 def report():
     """Totals by status, completion by department, and the filtered list of people."""
-    form = filter_form()
-    filters = form.to_filters(page=request.args.get("pagina", 1, type=int))
+    return render_report(HR_AREA, filter_form(), scope_departments=None)
+
+
+def render_report(area: Area, form, scope_departments: frozenset[int] | None, **context):
+    """The completion report of the people within `scope_departments` (None: everyone)."""
+    filters = replace(
+        form.to_filters(page=request.args.get("pagina", 1, type=int)), scope_departments=scope_departments
+    )
     result = service.completion_report(filters, local_today())
     args = {key: value for key, value in request.args.items() if key != "pagina" and value}
     return render_template(
         "reports/report.html",
+        area=area,
         form=form,
         report=result,
         filters=filters,
@@ -54,6 +82,7 @@ def report():
             ("reports.import_staff", _("Importar personal")),
             ("reports.reminders_page", _("Enviar recordatorios")),
         ],
+        **context,
     )
 
 
@@ -61,7 +90,11 @@ def report():
 @hr_only
 def person(user_id: int):
     """One person's path: modules, attempts, commitment, certificate."""
-    user = db.get_or_404(User, user_id)
+    return render_person(HR_AREA, db.get_or_404(User, user_id))
+
+
+def render_person(area: Area, user: User):
+    """One person's page; in an area without HR's tools it is read-only (no actions, no downloads)."""
     path = learning.learner_path(user.id)
     attempts = db.session.scalars(
         select(Attempt)
@@ -73,11 +106,12 @@ def person(user_id: int):
         by_quiz.setdefault(attempt.quiz_id, []).append(attempt)
     return render_template(
         "reports/person.html",
+        area=area,
         person=user,
         path=path,
         attempts=by_quiz,
         certificates=learning.certificates_of(user.id),
-        manageable=may_manage(current_user.roles, user.roles),
+        manageable=area.hr_tools and may_manage(current_user.roles, user.roles),
         out_of_authority=out_of_authority_message(),
         status=onboarding_status(path.progress, user.due_date, local_today(), renewal_due=path.renewal_due),
         status_labels=STATUS_LABELS,
