@@ -39,13 +39,14 @@ from portal.models.quiz import MULTIPLE, Attempt, Quiz
 from portal.models.staff import SET_PASSWORD
 from portal.models.user import User
 from portal.people.departments import find_or_create_department
+from portal.people.teams import change_led_departments
 from portal.quizzes import drafts
 from portal.quizzes import service as quizzes
 from portal.quizzes.exchange import import_module
 from portal.rut import check_digit
 from portal.settings import store
 from portal.uploads import upload_folder
-from portal.vocabulary import STAFF
+from portal.vocabulary import STAFF, SUPERVISOR
 from tests.conftest import PASSWORD_HASH, login
 from tests.test_access_rules import PERSONAS, access_rule_of_app
 
@@ -233,7 +234,8 @@ class Municipality:
 
         staff: first module done, an attempt at the second module's quiz open (the quiz page shows
         the questions, the commitment is locked, no certificate); hr: every module done, commitment
-        not signed (its form shows); trainer and admin: done and signed, with a certificate.
+        not signed (its form shows); trainer, admin and supervisor: done and signed, with a certificate.
+        The supervisor leads the first two departments (the target's among them).
         """
         with self.app.app_context():
             modules = modules_in_path()
@@ -248,6 +250,10 @@ class Municipality:
                     quizzes.start_attempt(user.id, modules[1].quiz.id)  # the quiz page shows the questions
                 else:
                     give_progress(user, modules, len(modules), rng, sign=persona != "hr", institution_name=INSTITUTION)
+                if SUPERVISOR in roles:
+                    # The jefatura leads the target's department and the next: their team has the target.
+                    led = [find_or_create_department(name).id for name in DEPARTMENTS[:2]]
+                    change_led_departments(user, led, actor_id=None)
                 self.user_ids[persona] = user.id
                 self.attempt_ids[persona] = db.session.scalar(
                     select(func.max(Attempt.id)).where(
@@ -278,7 +284,7 @@ class Municipality:
                 import_module(long_module(f"extra-{serial}", f"Módulo complementario {serial}", 3, 8))
             path = modules_in_path()
             if modules:
-                done = [self.target_id] + [self.user_ids[p] for p in ("hr", "trainer", "admin")]
+                done = [self.target_id] + [self.user_ids[p] for p in ("hr", "trainer", "admin", "supervisor")]
                 for user_id in done:
                     for module in path[-modules:]:
                         give_progress(db.session.get(User, user_id), [module], 1, random.Random(0), False, INSTITUTION)
@@ -371,7 +377,7 @@ PAGES: dict[str, Callable[[Municipality, str], list[Visit]]] = {
     ],
     "learning.commitment": _one(lambda town: "/compromiso"),
     "learning.certificate": lambda town, persona: [
-        Visit("/certificado", 200 if persona in ("trainer", "admin") else 302)
+        Visit("/certificado", 200 if persona in ("trainer", "admin", "supervisor") else 302)
     ],
     "learning.my_data": _one(lambda town: "/mis-datos"),
     "auth.change_password_page": _one(lambda town: "/cuenta/clave"),
@@ -418,12 +424,20 @@ PAGES: dict[str, Callable[[Municipality, str], list[Visit]]] = {
         lambda town: f"/rrhh/personas/{town.target_id}/certificados/{town.target_certificate_id}.pdf"
     ),
     "reports.certificates_zip": _one(lambda town: "/rrhh/certificados.zip"),
+    # Jefaturas
+    "team.report": _one(lambda town: "/equipo/"),
+    "team.person": _one(lambda town: f"/equipo/personas/{town.target_id}"),
     # Administrators
     "admin.index": lambda town, persona: [Visit("/admin/", 302)],
     "admin.accounts": _one(lambda town: "/admin/cuentas"),
     "admin.new_account": _one(lambda town: "/admin/cuentas/nueva"),
-    "admin.account": _one(lambda town: f"/admin/cuentas/{town.target_id}"),
-    "admin.edit_account": _one(lambda town: f"/admin/cuentas/{town.target_id}/editar"),
+    # The supervisor's account shows and edits the departments they lead.
+    "admin.account": lambda town, persona: [
+        Visit(f"/admin/cuentas/{user_id}") for user_id in (town.target_id, town.user_ids["supervisor"])
+    ],
+    "admin.edit_account": lambda town, persona: [
+        Visit(f"/admin/cuentas/{user_id}/editar") for user_id in (town.target_id, town.user_ids["supervisor"])
+    ],
     "admin.anonymise": _one(lambda town: f"/admin/cuentas/{town.target_id}/anonimizar"),
     "admin.confirm_deactivation": _one(lambda town: f"/admin/cuentas/{town.target_id}/desactivar"),
     "admin.departments": _one(lambda town: "/admin/departamentos"),

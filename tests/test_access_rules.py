@@ -6,7 +6,7 @@ import pytest
 from flask import Flask
 
 from portal.auth.access import PUBLIC, access_rule_of
-from portal.vocabulary import ADMIN, HR, STAFF, TRAINER
+from portal.vocabulary import ADMIN, HR, STAFF, SUPERVISOR, TRAINER
 from tests.conftest import login
 
 PERSONAS = {
@@ -15,6 +15,7 @@ PERSONAS = {
     "trainer": (STAFF, TRAINER),
     "hr": (STAFF, HR),
     "admin": (STAFF, ADMIN),
+    "supervisor": (STAFF, SUPERVISOR),
 }
 
 

@@ -21,12 +21,18 @@ from portal.extensions import db
 from portal.models.staff import PasswordToken
 from portal.models.user import AuthSession, User
 from portal.people import accounts as people
-from portal.vocabulary import ADMIN, HR, STAFF, TRAINER
+from portal.vocabulary import ADMIN, HR, STAFF, SUPERVISOR, TRAINER
 from tests.conftest import login
 from tests.test_access_rules import access_rule_of_app
 
-ACTORS = {"staff": (STAFF,), "trainer": (STAFF, TRAINER), "hr": (STAFF, HR), "admin": (STAFF, ADMIN)}
-TARGETS = {"staff": (STAFF,), "trainer": (STAFF, TRAINER), "hr": (STAFF, HR), "admin": (STAFF, ADMIN)}
+ROLE_SETS = {
+    "staff": (STAFF,),
+    "trainer": (STAFF, TRAINER),
+    "supervisor": (STAFF, SUPERVISOR),
+    "hr": (STAFF, HR),
+    "admin": (STAFF, ADMIN),
+}
+ACTORS = TARGETS = ROLE_SETS
 
 
 def account_routes(app):
@@ -93,9 +99,14 @@ def test_every_route_that_acts_on_an_account_respects_authority(app, make_user, 
                 assert state_of(app, target.id) == before, where
                 refused.append(where)
     if actor_name == "hr":
-        # HR reaches the people pages of everyone, and acts on staff only.
+        # HR reaches the people pages of everyone, and acts on staff and jefaturas only.
         assert any(cell[2].endswith("/enlace") and cell[3] == "admin" for cell in refused)
         assert any(cell[2].endswith("/enlace") and cell[3] == "staff" for cell in allowed)
+        assert any(cell[2].endswith("/enlace") and cell[3] == "supervisor" for cell in allowed)
+    if actor_name == "supervisor":
+        # A jefatura acts on nobody's account; the only account pages they reach are their team's, read-only.
+        assert all(cell[2].startswith("/equipo/") for cell in allowed) and allowed
+        assert any(cell[2].endswith("/enlace") and cell[3] == "staff" for cell in refused)
 
 
 def test_hr_cannot_obtain_an_administrators_password_link_or_change_their_email(app, make_user):

@@ -16,11 +16,14 @@ import pytest
 from flask import Flask, url_for
 
 from portal.auth.access import signed_in
-from portal.vocabulary import ADMIN, HR, STAFF, TRAINER
+from portal.extensions import db
+from portal.models.user import Department, User
+from portal.people.teams import change_led_departments
+from portal.vocabulary import ADMIN, HR, STAFF, SUPERVISOR, TRAINER
 from tests.conftest import login
 from tests.helpers import answers_for, pass_quiz, start_quiz
 
-ALL_ROLES = (STAFF, TRAINER, HR, ADMIN)
+ALL_ROLES = (STAFF, TRAINER, SUPERVISOR, HR, ADMIN)
 FIRST_MODULE = "mision-y-vision"
 
 
@@ -39,6 +42,15 @@ class Owned:
 
     roles: tuple[str, ...]
     create: Callable[[Flask, object], Iterator[Instance]]
+
+
+@dataclass(frozen=True)
+class InTeam:
+    """About a person of a department: served to the jefaturas who lead it, 404 to everyone else who
+    may use the route (a jefatura of another department, even one holding every other role)."""
+
+    #: The URL variables that name a person, from their id.
+    values: Callable[[int], dict]
 
 
 @dataclass(frozen=True)
@@ -96,6 +108,7 @@ OBJECT_ACCESS: dict[str, Owned | Shared] = {
     "reports.set_active": HR_PEOPLE,
     "reports.confirm_deactivation": HR_PEOPLE,
     "reports.person_certificate": HR_PEOPLE,
+    "team.person": InTeam(lambda user_id: {"user_id": user_id}),
     "training.module": CURRICULUM,
     "training.move_module": CURRICULUM,
     "training.publish_module": CURRICULUM,
@@ -182,3 +195,43 @@ def test_another_persons_object_is_refused(app, make_user, endpoint):
         for method in methods_of(rule):
             response = owner.open(url, method=method, data=instance.data.get(method))
             assert response.status_code < 400, ("owner", instance.label, method, url, response.status_code)
+
+
+IN_TEAM = sorted(endpoint for endpoint, kind in OBJECT_ACCESS.items() if isinstance(kind, InTeam))
+OURS, THEIRS = "Dirección de Tránsito", "Dirección de Obras Municipales"
+
+
+def jefatura_client(app, make_user, roles, department: str):
+    client = signed_in_client(app, make_user, roles)
+    with app.app_context():
+        boss = db.session.scalar(db.select(User).order_by(User.id.desc()).limit(1))
+        led = db.session.scalar(db.select(Department.id).where(Department.name == department))
+        change_led_departments(boss, [led], actor_id=None)
+        db.session.commit()
+    return client
+
+
+@pytest.mark.parametrize("endpoint", IN_TEAM)
+def test_a_person_outside_the_jefaturas_departments_is_not_found(app, make_user, endpoint):
+    in_team = OBJECT_ACCESS[endpoint]
+    [rule] = [rule for rule in app.url_map.iter_rules() if rule.endpoint == endpoint]
+    member = make_user(full_name="Persona De Tránsito", department=OURS)
+    outsider = make_user(full_name="Persona De Obras", department=THEIRS)
+    nowhere = make_user(full_name="Persona Sin Departamento")
+    ours = jefatura_client(app, make_user, (STAFF, SUPERVISOR), OURS)
+    theirs = jefatura_client(app, make_user, (STAFF, SUPERVISOR), THEIRS)
+    everything = jefatura_client(app, make_user, ALL_ROLES, THEIRS)
+    with app.test_request_context():
+        member_url, outsider_url, nowhere_url = (
+            url_for(endpoint, **in_team.values(person.id)) for person in (member, outsider, nowhere)
+        )
+    for method in methods_of(rule):
+        for who, client, url in (
+            ("jefatura of another department", theirs, member_url),
+            ("jefatura of another department with every role", everything, member_url),
+            ("jefatura, someone without a department", ours, nowhere_url),
+        ):
+            response = client.open(url, method=method)
+            assert response.status_code == 404, (who, method, url, response.status_code)
+        assert ours.open(member_url, method=method).status_code < 400, ("own jefatura", method, member_url)
+        assert theirs.open(outsider_url, method=method).status_code < 400, ("own jefatura", method, outsider_url)
