@@ -1,4 +1,4 @@
-"""Demo data: departments, the four demo accounts and fictional staff with varied progress."""
+"""Demo data: departments, the five demo accounts (one per role) and fictional staff with varied progress."""
 
 from __future__ import annotations
 
@@ -17,14 +17,18 @@ from portal.models.user import User
 from portal.people.departments import find_or_create_department
 from portal.quizzes import service as quizzes
 from portal.rut import check_digit
-from portal.vocabulary import ADMIN, HR, STAFF, TRAINER, EmploymentType
+from portal.vocabulary import ADMIN, HR, STAFF, SUPERVISOR, TRAINER, EmploymentType
 
 DEMO_ACCOUNTS = (
     ("funcionario@demo.cl", "Camila Fuentes Rojas", (STAFF,), 15_234_567),
     ("capacitador@demo.cl", "Rodrigo Soto Muñoz", (STAFF, TRAINER), 13_456_789),
     ("rrhh@demo.cl", "Patricia Contreras Díaz", (STAFF, HR), 12_987_654),
     ("admin@demo.cl", "Andrés Morales Vega", (STAFF, ADMIN), 11_765_432),
+    ("jefatura@demo.cl", "Carolina Vergara Pino", (STAFF, SUPERVISOR), 14_321_987),
 )
+#: The departments the demo jefatura leads (indexes into DEPARTMENTS): Obras and Aseo y Ornato,
+#: where most people without an email work.
+DEMO_LED_DEPARTMENTS = (1, 6)
 
 DEPARTMENTS = (
     "Dirección de Desarrollo Comunitario",
@@ -161,19 +165,22 @@ def give_progress(
 
 
 def _add_demo_accounts(departments, password_hash: str, today: date, onboarding_days: int) -> None:
-    """The four accounts people sign in with to try the portal, one per role."""
+    """The accounts people sign in with to try the portal, one per role."""
     for email, name, roles, number in DEMO_ACCOUNTS:
+        home = 3 if ADMIN in roles else DEMO_LED_DEPARTMENTS[0] if SUPERVISOR in roles else 0
         user = User(
             rut=demo_rut(number),
             full_name=name,
             email=email,
             password_hash=password_hash,
-            department=departments[3] if ADMIN in roles else departments[0],
+            department=departments[home],
             employment_type=EmploymentType.PLANTA,
             start_date=today,
             due_date=today + timedelta(days=onboarding_days),
         )
         user.set_roles(roles)
+        if SUPERVISOR in roles:
+            user.led_departments = [departments[index] for index in DEMO_LED_DEPARTMENTS]
         db.session.add(user)
     db.session.flush()
 

@@ -34,7 +34,7 @@ from portal.models.staff import SET_PASSWORD
 from portal.models.user import Department, User
 from portal.rut import check_digit, format_rut
 from portal.urls import LARGEST_ID
-from portal.vocabulary import ADMIN, HR, STAFF, TRAINER
+from portal.vocabulary import ADMIN, HR, STAFF, SUPERVISOR, TRAINER
 from tests.conftest import PASSWORD, login
 
 HOSTILE = [
@@ -60,7 +60,7 @@ HOSTILE = [
 ]
 HOSTILE_FILE_NAME = '"><img src=x onerror=alert(1)>.csv'
 SLUG = "mision-y-vision"
-ALL_ROLES = (STAFF, TRAINER, HR, ADMIN)
+ALL_ROLES = (STAFF, TRAINER, SUPERVISOR, HR, ADMIN)
 _numbers = count(1)
 _rut_numbers = count(31_000_000, 7907)
 

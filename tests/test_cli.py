@@ -23,12 +23,14 @@ def test_seed_demo_creates_accounts_staff_and_varied_progress(app, runner, clien
     assert result.exit_code == 0, result.output
     with app.app_context():
         users = list(db.session.scalars(select(User)))
-        assert len(users) == 34
+        assert len(users) == 35
         by_email = {user.email: user for user in users if user.email}
         assert by_email["funcionario@demo.cl"].roles == {"staff"}
         assert "trainer" in by_email["capacitador@demo.cl"].roles
         assert "hr" in by_email["rrhh@demo.cl"].roles
         assert "admin" in by_email["admin@demo.cl"].roles
+        jefatura = by_email["jefatura@demo.cl"]
+        assert "supervisor" in jefatura.roles and len(jefatura.led_departments) == 2
         assert sum(1 for user in users if user.email is None) >= 5
         assert len({user.employment_type for user in users}) == 4
         assert len({user.department_id for user in users}) >= 5
@@ -40,7 +42,7 @@ def test_seed_demo_creates_accounts_staff_and_varied_progress(app, runner, clien
             )
             == 0
         )
-    for email in ("funcionario@demo.cl", "capacitador@demo.cl", "rrhh@demo.cl", "admin@demo.cl"):
+    for email in ("funcionario@demo.cl", "capacitador@demo.cl", "rrhh@demo.cl", "admin@demo.cl", "jefatura@demo.cl"):
         browser = app.test_client()
         assert login(browser, email, "induccion-demo").status_code == 302
         assert "0 % completado" in browser.get("/").get_data(as_text=True)

@@ -22,7 +22,7 @@ from portal.mail import Outbox, build_message, wait_for_background_mail
 from portal.models.audit import AuditEvent
 from portal.models.types import utcnow
 from portal.models.user import AuthSession, User
-from portal.vocabulary import ADMIN, HR, STAFF, TRAINER
+from portal.vocabulary import ADMIN, HR, STAFF, SUPERVISOR, TRAINER
 from tests.conftest import PASSWORD, csrf_token_from, login
 from tests.smtp import Refusing, Slow
 from tests.test_access_rules import concrete_url
@@ -31,7 +31,7 @@ REDIS_URL = os.environ.get("PORTAL_TEST_REDIS_URL")
 GENERIC_ERROR = "El RUT, correo o contraseña no son correctos."
 SENT = "Si la cuenta existe y tiene correo, le enviamos un enlace"
 TOO_MANY = "Demasiados intentos"
-ALL_ROLES = (STAFF, TRAINER, HR, ADMIN)
+ALL_ROLES = (STAFF, TRAINER, SUPERVISOR, HR, ADMIN)
 
 
 def throttled_app(make_app, **overrides):

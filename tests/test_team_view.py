@@ -217,3 +217,16 @@ def test_merging_departments_keeps_their_jefaturas_leading_the_merged_one(app, m
         db.session.expire_all()
         assert [d.name for d in db.session.get(User, both.id).led_departments] == [TRANSITO]
         assert [d.name for d in db.session.get(User, one.id).led_departments] == [TRANSITO]
+
+
+def test_the_command_line_creates_a_jefatura_with_the_departments_led(app, runner):
+    common = ["--name", "Jefa De Terreno", "--password", "una frase de clave larga", "--role", "staff"]
+    refused = runner.invoke(args=["users", "create", "--rut", "18.765.432-7", *common, "--role", "supervisor"])
+    assert refused.exit_code != 0 and "elija al menos un departamento" in refused.output
+    created = runner.invoke(
+        args=["users", "create", "--rut", "18.765.432-7", *common, "--role", "supervisor", "--leads", OBRAS]
+    )
+    assert created.exit_code == 0, created.output
+    with app.app_context():
+        user = db.session.scalar(select(User).where(User.rut == "18765432-7"))
+        assert user.roles == {STAFF, SUPERVISOR} and [d.name for d in user.led_departments] == [OBRAS]

@@ -11,6 +11,8 @@ from portal.cli.types import EMAIL, RUT
 from portal.extensions import db
 from portal.people.accounts import PersonConflict, create_person
 from portal.people.departments import find_or_create_department
+from portal.people.errors import AdminRuleError
+from portal.people.teams import change_led_departments
 from portal.vocabulary import Role
 
 users = AppGroup("users", help="Manage accounts.")
@@ -24,7 +26,10 @@ users = AppGroup("users", help="Manage accounts.")
 @click.option("--role", "roles", multiple=True, required=True, type=click.Choice([role.value for role in Role]))
 @click.option("--password", required=True, help=f"At least {MIN_PASSWORD_LENGTH} characters.")
 @click.option("--department", default=None, help="Department name; created if new.")
-def create_user(rut, full_name, email, roles, password, department):
+@click.option(
+    "--leads", "led", multiple=True, help="With --role supervisor: a department the jefatura leads (repeatable)."
+)
+def create_user(rut, full_name, email, roles, password, department, led):
     """Create an account (for instance, the first administrator)."""
     if not full_name.strip():
         raise click.BadParameter("el nombre no puede estar vacío.", param_hint="--name")
@@ -40,9 +45,13 @@ def create_user(rut, full_name, email, roles, password, department):
             department=find_or_create_department(department) if department else None,
             audited=False,
         )
+        change_led_departments(user, [find_or_create_department(name).id for name in led], actor_id=None)
     except PersonConflict as conflict:
         message = str(conflict)  # a sentence for a form; after click's "Invalid value for --rut:" it goes on
         raise click.BadParameter(message[:1].lower() + message[1:], param_hint=f"--{conflict.field}") from None
+    except AdminRuleError as refusal:
+        message = str(refusal)
+        raise click.BadParameter(message[:1].lower() + message[1:], param_hint="--leads") from None
     audit.record("accounts.created", user_id=user.id, roles=sorted(roles), via="cli")
     db.session.commit()
     click.echo(f"Cuenta creada: {user.full_name} ({rut}), roles: {', '.join(sorted(roles))}.")
