@@ -18,7 +18,7 @@ from portal.reports import supervisors_only, team_bp
 from portal.reports.forms import filter_form
 from portal.reports.views import Area, render_person, render_report
 
-TEAM_AREA = Area("team.report", "team.person", _l("Mi equipo"), hr_tools=False)
+TEAM_AREA = Area("team.report", "team.person", _l("Mi equipo"), _l("Avance de mi equipo"), hr_tools=False)
 
 
 @team_bp.get("/")

@@ -48,11 +48,13 @@ class Area:
     person_endpoint: str
     #: The area's name, in page titles ("Recursos Humanos", "Mi equipo").
     name: str
+    #: The report's heading, also the person page's way back.
+    report_title: str
     #: HR's tools (add, import, remind, move due dates, export, edit): never in a jefatura's view.
     hr_tools: bool
 
 
-HR_AREA = Area("reports.report", "reports.person", _l("Recursos Humanos"), hr_tools=True)
+HR_AREA = Area("reports.report", "reports.person", _l("Recursos Humanos"), _l("Avance de la inducción"), hr_tools=True)
 
 
 @bp.get("/")

@@ -171,8 +171,8 @@ def sign_in(page: Page, base_url: str, login: str, password: str = PASSWORD) -> 
     page.get_by_label("RUT o correo electrónico").fill(login)
     page.get_by_label("Contraseña").fill(password)
     page.get_by_role("button", name="Ingresar").click()
-    # Each role lands on its main work (auth.views.landing_url): HR, administrators, trainers, learners.
-    expect(page).to_have_url(re.compile("^" + re.escape(base_url) + r"/(rrhh/|admin/cuentas|capacitacion/)?$"))
+    # Each role lands on its main work (auth.views.landing_url): HR, jefaturas, administrators, trainers, learners.
+    expect(page).to_have_url(re.compile("^" + re.escape(base_url) + r"/(rrhh/|equipo/|admin/cuentas|capacitacion/)?$"))
 
 
 def answer_by_clicking(page: Page, answers: dict[str, set[str]]) -> None:
