@@ -74,6 +74,7 @@ def _account(user: User) -> dict:
         "has_password": user.password_hash is not None,
         "created_at": _when(user.created_at),
         "roles": sorted(user.roles),
+        "led_departments": [department.name for department in user.led_departments],
     }
 
 
