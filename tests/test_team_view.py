@@ -230,3 +230,28 @@ def test_the_command_line_creates_a_jefatura_with_the_departments_led(app, runne
     with app.app_context():
         user = db.session.scalar(select(User).where(User.rut == "18765432-7"))
         assert user.roles == {STAFF, SUPERVISOR} and [d.name for d in user.led_departments] == [OBRAS]
+
+
+def test_people_scope_is_everyone_for_hr_and_the_led_departments_for_a_jefatura(app, make_user):
+    """The scope other jefatura tools (printed slips, reminder sheets) reuse: people.teams.people_scope."""
+    obras = make_user(full_name="Alguien De Obras", department=OBRAS)
+    secretaria = make_user(full_name="Alguien De Secretaría", department=SECRETARIA)
+    boss = make_user(roles=(STAFF, SUPERVISOR))
+    hr_boss = make_user(roles=(STAFF, SUPERVISOR, HR))
+    hr = make_user(roles=(STAFF, HR))
+    staff = make_user()
+    lead(app, boss.id, OBRAS)
+    lead(app, hr_boss.id, OBRAS)
+    with app.app_context():
+        people = {person.id: db.session.get(User, person.id) for person in (obras, secretaria)}
+
+        def seen(account, scope_of) -> set[int]:
+            scope = scope_of(db.session.get(User, account.id))
+            listed = set(db.session.scalars(select(User.id).where(User.id.in_(people), scope.condition())))
+            assert listed == {uid for uid, person in people.items() if scope.includes(person)}
+            return listed
+
+        assert seen(boss, teams.people_scope) == {obras.id}
+        assert seen(hr, teams.people_scope) == seen(hr_boss, teams.people_scope) == {obras.id, secretaria.id}
+        assert seen(hr_boss, teams.team_scope) == {obras.id}  # /equipo is their team, even for HR
+        assert seen(staff, teams.people_scope) == seen(hr, teams.team_scope) == set()
