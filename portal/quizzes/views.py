@@ -10,6 +10,7 @@ from flask_login import current_user
 
 from portal.auth.access import signed_in
 from portal.auth.forms import ButtonForm
+from portal.content import institutional_text
 from portal.extensions import db
 from portal.learning.lookups import open_row
 from portal.learning.service import LearnerPath, ModuleProgressRow
@@ -105,7 +106,8 @@ def submit(slug: str, attempt_id: int):
 @bp.get("/<slug>/quiz/intentos/<int:attempt_id>")
 @signed_in
 def result(slug: str, attempt_id: int):
-    """Score, pass or fail, and for each question the answer given, the right one and why."""
+    """Score, pass or fail, and for each question right or wrong; the right choices and why only when
+    the quiz's setting allows it (by default once the person has passed), else the value at stake."""
     path, row = quiz_row(slug)
     attempt = service.attempt_for_user(attempt_id, current_user.id)
     if attempt is None or attempt.quiz_id != row.quiz_id:
@@ -119,5 +121,8 @@ def result(slug: str, attempt_id: int):
         next_row=path.next_row(row),
         attempt=attempt,
         chosen=service.chosen_choice_ids(attempt.id),
+        show_key=service.answers_visible(row.quiz_id, row.passed),
+        setting=latest_revision(row.quiz_id).show_answers,
+        value_texts=institutional_text().values,
         form=ButtonForm(),
     )
