@@ -222,7 +222,10 @@ def test_the_exchange_refuses_unknown_values_and_settings(app):
 def test_gift_tags_naming_a_value_tag_the_question(app):
     from portal.quizzes.gift.parsing import parse_gift
 
-    text = "// [tag:Inclusión] [tag:otra-cosa]\n::rampa:: La oficina no tiene rampa. {=Atender en el primer piso ~Pedir que vuelva otro día}\n"
+    text = (
+        "// [tag:Inclusión] [tag:otra-cosa]\n"
+        "::rampa:: La oficina no tiene rampa. {=Atender en el primer piso ~Pedir que vuelva otro día}\n"
+    )
     with app.test_request_context():
         report = parse_gift(text)
     assert report.questions[0]["values"] == ["Inclusión"]
