@@ -4,16 +4,19 @@ and pass on the next try. Also: question order shuffled per attempt, and pools d
 from __future__ import annotations
 
 import html
+import json
 import re
 
 import pytest
 from sqlalchemy import select
 
 from portal.extensions import db
+from portal.models.audit import AuditEvent
 from portal.models.curriculum import Module
 from portal.models.quiz import TRUE_FALSE, Attempt
 from portal.quizzes.revisions import latest_revision, publish_revision
-from portal.vocabulary import AnswerVisibility
+from portal.vocabulary import ADMIN, STAFF, AnswerVisibility
+from tests.conftest import login
 from tests.helpers import SLUGS, answers_for, start_quiz
 from tests.test_quiz_editor import build_module, trainer  # noqa: F401 (a fixture)
 
@@ -168,7 +171,7 @@ def test_a_pool_draws_n_questions_per_attempt(app, client, login_as):
     assert len(drawn) > 1
 
 
-def test_trainers_choose_the_settings_and_tag_values_and_they_travel_in_the_exchange(app, trainer):  # noqa: F811
+def test_trainers_choose_the_settings_and_tag_values_and_they_travel_in_the_exchange(app, trainer, make_user):  # noqa: F811
     build_module(trainer, questions=5)
     url = "/capacitacion/modulos/buen-trato/cuestionario"
     page = trainer.get(url).get_data(as_text=True)
@@ -195,6 +198,16 @@ def test_trainers_choose_the_settings_and_tag_values_and_they_travel_in_the_exch
         assert revision.show_answers == AnswerVisibility.NEVER and not revision.shuffle_questions
         # In the seed's order, whatever order they were ticked in.
         assert revision.questions[-1].values == ["Transparencia", "Ética y Probidad"]
+        event = db.session.scalars(
+            select(AuditEvent).where(AuditEvent.action == "quiz.published").order_by(AuditEvent.id.desc())
+        ).first()
+        changed = json.loads(event.details)["changes"]
+        assert changed["show_answers"] == {"before": "after_pass", "after": "never"}
+        assert changed["shuffle_questions"] == {"before": True, "after": False}
+    admin = app.test_client()
+    login(admin, make_user(roles=(STAFF, ADMIN)).email)
+    audit_page = " ".join(page_text(admin.get("/admin/auditoria")).split())
+    assert "Cuándo se muestran las respuestas correctas: Solo una vez aprobado el cuestionario → Nunca" in audit_page
     exported = trainer.get("/capacitacion/modulos/buen-trato/exportar").get_json()
     assert exported["quiz"]["show_answers"] == "never" and exported["quiz"]["shuffle_questions"] is False
     assert exported["quiz"]["questions"][-1]["values"] == ["Transparencia", "Ética y Probidad"]
