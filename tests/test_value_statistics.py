@@ -77,3 +77,18 @@ def test_the_trainers_page_shows_each_value_worst_first(app, make_user):
     assert re.search(r"Transparencia \d+ \d+ 6 3 \( 50 % \)", text), text
     assert re.search(r"Inclusión \d+ \d+ 6 4 \( 66 % \)", text), text
     assert text.index("Transparencia ") < text.index("Inclusión ")  # worst understood first
+
+
+def test_the_demo_data_gives_the_statistics_something_to_show(app, runner):
+    """Questions of different difficulty: no module all right or all wrong, questions that differ."""
+    from portal.quizzes.statistics import module_rollups, statistics_for_revisions
+
+    assert runner.invoke(args=["seed-demo"]).exit_code == 0
+    with app.app_context():
+        rollups = [rollup for rollup in module_rollups() if rollup.attempts]
+        assert rollups
+        stats = statistics_for_revisions([rollup.revision_id for rollup in rollups])
+        for rollup in rollups:
+            assert 0 < rollup.mean_percent_correct < 100, rollup.title
+            shares = {q.percent_correct for q in stats[rollup.revision_id].questions if q.answered >= 5}
+            assert len(shares) >= 3, (rollup.title, shares)
