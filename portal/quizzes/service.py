@@ -175,15 +175,15 @@ def submitted_attempts(user_id: int, quiz_id: int) -> list[Attempt]:
     )
 
 
-def answers_visible(quiz_id: int, passed: bool) -> bool:
+def answers_visible(revision: QuizRevision | None, passed: bool) -> bool:
     """Whether the person's result pages may show the right choices and the explanations.
 
-    The NEWEST revision's setting decides, for every attempt: it is a disclosure rule, not part of
-    what was graded, and a trainer who stops showing the key must stop it on past attempts too, or
-    reviewing an old attempt would hand out the answers to questions the new revision still asks.
-    `passed` is whether the person has passed the quiz (in the current cycle, for renewals).
+    `revision` must be the quiz's NEWEST revision, whatever revision the attempt reviewed was made on:
+    the setting is a disclosure rule, not part of what was graded, and a trainer who stops showing the
+    key must stop it on past attempts too, or reviewing an old attempt would hand out the answers to
+    questions the new revision still asks. `passed` is whether the person has passed the quiz (in the
+    current cycle, for renewals).
     """
-    revision = latest_revision(quiz_id)
     setting = revision.show_answers if revision is not None else AnswerVisibility.AFTER_PASS
     if setting == AnswerVisibility.ALWAYS:
         return True

@@ -114,6 +114,7 @@ def result(slug: str, attempt_id: int):
         abort(404)
     if not attempt.is_submitted:
         return redirect(url_for("quizzes.quiz", slug=slug))
+    newest = latest_revision(row.quiz_id)
     return render_template(
         "quizzes/result.html",
         path=path,
@@ -121,8 +122,8 @@ def result(slug: str, attempt_id: int):
         next_row=path.next_row(row),
         attempt=attempt,
         chosen=service.chosen_choice_ids(attempt.id),
-        show_key=service.answers_visible(row.quiz_id, row.passed),
-        setting=latest_revision(row.quiz_id).show_answers,
+        show_key=service.answers_visible(newest, row.passed),
+        setting=newest.show_answers,
         value_texts=institutional_text().values,
         form=ButtonForm(),
     )
