@@ -208,6 +208,9 @@ def test_trainers_choose_the_settings_and_tag_values_and_they_travel_in_the_exch
     login(admin, make_user(roles=(STAFF, ADMIN)).email)
     audit_page = " ".join(page_text(admin.get("/admin/auditoria")).split())
     assert "Cuándo se muestran las respuestas correctas: Solo una vez aprobado el cuestionario → Nunca" in audit_page
+    versions = page_text(trainer.get("/capacitacion/modulos/buen-trato/versiones"))
+    assert "Respuestas correctas visibles: Solo una vez aprobado el cuestionario → Nunca" in versions
+    assert "Preguntas en orden aleatorio: Sí → No" in versions
     exported = trainer.get("/capacitacion/modulos/buen-trato/exportar").get_json()
     assert exported["quiz"]["show_answers"] == "never" and exported["quiz"]["shuffle_questions"] is False
     assert exported["quiz"]["questions"][-1]["values"] == ["Transparencia", "Ética y Probidad"]
