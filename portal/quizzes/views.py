@@ -115,6 +115,8 @@ def result(slug: str, attempt_id: int):
     if not attempt.is_submitted:
         return redirect(url_for("quizzes.quiz", slug=slug))
     newest = latest_revision(row.quiz_id)
+    value_texts = institutional_text().values
+    tagged = {name for item in attempt.questions for name in item.question.values}
     return render_template(
         "quizzes/result.html",
         path=path,
@@ -124,6 +126,8 @@ def result(slug: str, attempt_id: int):
         chosen=service.chosen_choice_ids(attempt.id),
         show_key=service.answers_visible(newest, row.passed),
         setting=newest.show_answers,
-        value_texts=institutional_text().values,
+        value_texts=value_texts,
+        # The seed's values this attempt's questions assess, in the seed's order.
+        values_at_stake=[name for name in value_texts if name in tagged],
         form=ButtonForm(),
     )
