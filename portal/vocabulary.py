@@ -100,7 +100,7 @@ _LABELS = {
     },
     AnswerVisibility: {
         AnswerVisibility.ALWAYS: _l("Siempre, después de cada intento"),
-        AnswerVisibility.AFTER_PASS: _l("Solo una vez aprobado el cuestionario"),
+        AnswerVisibility.AFTER_PASS: _l("Al aprobar el cuestionario"),
         AnswerVisibility.NEVER: _l("Nunca"),
     },
 }

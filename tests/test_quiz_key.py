@@ -177,7 +177,7 @@ def test_trainers_choose_the_settings_and_tag_values_and_they_travel_in_the_exch
     build_module(trainer, questions=5)
     url = "/capacitacion/modulos/buen-trato/cuestionario"
     page = trainer.get(url).get_data(as_text=True)
-    assert "Solo una vez aprobado el cuestionario" in page and 'selected value="after_pass"' in page
+    assert "Al aprobar el cuestionario" in page and 'selected value="after_pass"' in page
     refused = trainer.post(url, data={"pass_mark": "80", "show_answers": "a veces", "shuffle_questions": "y"})
     assert refused.status_code == 200 and "Revise los campos marcados" in refused.get_data(as_text=True)
     trainer.post(url, data={"pass_mark": "80", "show_answers": "never", "shuffle": "y"})
@@ -209,9 +209,9 @@ def test_trainers_choose_the_settings_and_tag_values_and_they_travel_in_the_exch
     admin = app.test_client()
     login(admin, make_user(roles=(STAFF, ADMIN)).email)
     audit_page = page_text(admin.get("/admin/auditoria"))
-    assert "Cuándo se muestran las respuestas correctas: Solo una vez aprobado el cuestionario → Nunca" in audit_page
+    assert "Cuándo se muestran las respuestas correctas: Al aprobar el cuestionario → Nunca" in audit_page
     versions = page_text(trainer.get("/capacitacion/modulos/buen-trato/versiones"))
-    assert "Respuestas correctas visibles: Solo una vez aprobado el cuestionario → Nunca" in versions
+    assert "Respuestas correctas visibles: Al aprobar el cuestionario → Nunca" in versions
     assert "Preguntas en orden aleatorio: Sí → No" in versions
     exported = trainer.get("/capacitacion/modulos/buen-trato/exportar").get_json()
     assert exported["quiz"]["show_answers"] == "never" and exported["quiz"]["shuffle_questions"] is False

@@ -96,7 +96,9 @@ class QuestionForm(FlaskForm):
     )
     prompt = TextField(_l("Enunciado"), validators=[Length(max=5000)], render_kw={"rows": 4})
     explanation = TextField(
-        _l("Explicación (se muestra después de responder)"), validators=[Length(max=5000)], render_kw={"rows": 3}
+        _l("Explicación (se muestra junto con las respuestas correctas)"),
+        validators=[Length(max=5000)],
+        render_kw={"rows": 3},
     )
     true_answer = RadioField(
         _l("Respuesta correcta (verdadero o falso)"),
