@@ -247,3 +247,32 @@ def test_gift_tags_naming_a_value_tag_the_question(app):
     with app.test_request_context():
         report = parse_gift(text)
     assert report.questions[0]["values"] == ["Inclusión"]
+
+
+def test_curriculum_files_set_the_pool_order_visibility_and_values(app):
+    """The keys the shipped YAML may use (portal/content/modules/*.yaml, loaded by content.seed)."""
+    from portal.quizzes.exchange import export_module, import_module
+
+    data = {
+        "slug": "con-sorteo",
+        "title": "Con sorteo",
+        "lessons": [{"title": "Uno", "body_md": "Texto."}],
+        "quiz": {
+            "pass_mark": 80,
+            "pool_size": 6,
+            "shuffle_questions": False,
+            "show_answers": "always",
+            "questions": [_question(number, values=("Inclusión",)) for number in range(1, 11)],
+        },
+    }
+    with app.test_request_context():
+        module = import_module(data)
+        revision = latest_revision(module.quiz.id)
+        assert (revision.pool_size, revision.shuffle_questions, revision.show_answers) == (6, False, "always")
+        assert all(question.values == ["Inclusión"] for question in revision.questions)
+        exported = export_module(module)["quiz"]
+    assert {key: exported[key] for key in ("pool_size", "shuffle_questions", "show_answers")} == {
+        "pool_size": 6,
+        "shuffle_questions": False,
+        "show_answers": "always",
+    }
