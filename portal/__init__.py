@@ -82,6 +82,7 @@ def register_blueprints(app: Flask) -> None:
 
 
 def register_template_helpers(app: Flask) -> None:
+    from portal.institution import with_article
     from portal.rut import display_rut
     from portal.settings import effective
 
@@ -89,6 +90,7 @@ def register_template_helpers(app: Flask) -> None:
     app.jinja_env.filters["date_long"] = lambda value: format_date(value, "long") if value else ""
     app.jinja_env.filters["datetime_cl"] = lambda value: format_datetime(value, "dd-MM-yyyy HH:mm") if value else ""
     app.jinja_env.filters["rut"] = display_rut
+    app.jinja_env.filters["with_article"] = with_article
     app.jinja_env.globals.update(vocabulary.for_templates())
 
     @app.context_processor

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+import zlib
 from datetime import date, timedelta
 
 from sqlalchemy import select
@@ -121,23 +122,46 @@ def demo_rut(number: int) -> str:
     return f"{number}-{check_digit(number)}"
 
 
-def _answers(attempt, right: bool) -> dict[int, list[int]]:
+def _difficulty(prompt: str) -> float:
+    """A question's made-up difficulty, 0 to 0.45, the same on every run: statistics need easy and hard ones."""
+    return zlib.crc32(prompt.encode()) % 10 / 20
+
+
+def _answers(attempt, passing: bool, rng: random.Random) -> dict[int, list[int]]:
+    """Answers that pass (or fail) the attempt, right or wrong question by question as real people are.
+
+    Each question is answered right with a chance that falls with its difficulty; then the fewest
+    answers are turned so that the attempt passes or fails as asked.
+    """
+    right = {
+        item.question_id: rng.random() < (0.97 if passing else 0.7) - _difficulty(item.question.prompt)
+        for item in attempt.questions
+    }
+    needed = -(-attempt.revision.pass_mark * len(right) // 100)
+    order = list(right)
+    rng.shuffle(order)
+    for question_id in order:
+        if passing and sum(right.values()) < needed:
+            right[question_id] = True
+        elif not passing and sum(right.values()) >= needed:
+            right[question_id] = False
     answers = {}
     for item in attempt.questions:
         question = item.question
         correct = [choice.id for choice in question.choices if choice.correct]
         wrong = [choice.id for choice in question.choices if not choice.correct]
-        if right or not wrong:
+        if right[question.id] or not wrong:
             answers[question.id] = correct
         else:
-            answers[question.id] = wrong[:1] if question.kind != MULTIPLE else wrong[:1] + correct[:1]
+            picked = rng.choice(wrong)
+            answers[question.id] = [picked] if question.kind != MULTIPLE else [picked, *correct[:1]]
     return answers
 
 
-def _take_quiz(user_id: int, quiz_id: int, passing: bool) -> None:
+def _take_quiz(user_id: int, quiz_id: int, passing: bool, rng: random.Random) -> None:
     attempt = quizzes.start_attempt(user_id, quiz_id)
     attempt = quizzes.attempt_for_user(attempt.id, user_id)
-    quizzes.submit_attempt(attempt, _answers(attempt, passing))
+    quizzes.submit_attempt(attempt, _answers(attempt, passing, rng))
 
 
 def give_progress(
@@ -154,10 +178,10 @@ def give_progress(
             continue
         if index < modules_done:
             if rng.random() < 0.3:
-                _take_quiz(user.id, module.quiz.id, passing=False)
-            _take_quiz(user.id, module.quiz.id, passing=True)
+                _take_quiz(user.id, module.quiz.id, passing=False, rng=rng)
+            _take_quiz(user.id, module.quiz.id, passing=True, rng=rng)
         elif rng.random() < 0.5:
-            _take_quiz(user.id, module.quiz.id, passing=False)
+            _take_quiz(user.id, module.quiz.id, passing=False, rng=rng)
     if sign and modules_done >= len(modules):
         path = learning.learner_path(user.id)
         text = learning.commitment_text(user, institution_name)

@@ -1,5 +1,5 @@
-"""The portal's words for statuses, module states, roles and employment types, with their Spanish
-labels: one spelling each, in one place.
+"""The portal's words for statuses, module states, roles, employment types and what a quiz's result page
+shows, with their Spanish labels: one spelling each, in one place.
 
 Each is a StrEnum, so a member is also its stored string ("in_progress" in the database, in URLs
 and in exports) and compares equal to it. `.label` is the Spanish text shown to people; templates
@@ -58,6 +58,15 @@ class EmploymentType(_Labelled):
     HONORARIOS = "honorarios"
 
 
+class AnswerVisibility(_Labelled):
+    """When a learner's result page shows the right choices and the explanations (a quiz setting)."""
+
+    ALWAYS = "always"
+    #: The default: someone who fails cannot read the key and pass on the next try.
+    AFTER_PASS = "after_pass"
+    NEVER = "never"
+
+
 # The members by their short names, for code that compares or stores them.
 NOT_STARTED, STATUS_IN_PROGRESS, COMPLETED, OVERDUE, RENEWAL_DUE = PersonStatus
 LOCKED, AVAILABLE, IN_PROGRESS, DONE = ModuleState
@@ -92,6 +101,11 @@ _LABELS = {
         EmploymentType.CODIGO_TRABAJO: _l("Código del Trabajo"),
         EmploymentType.HONORARIOS: _l("Honorarios"),
     },
+    AnswerVisibility: {
+        AnswerVisibility.ALWAYS: _l("Siempre, después de cada intento"),
+        AnswerVisibility.AFTER_PASS: _l("Al aprobar el cuestionario"),
+        AnswerVisibility.NEVER: _l("Nunca"),
+    },
 }
 
 
@@ -107,4 +121,5 @@ def for_templates() -> dict:
         "ModuleState": ModuleState,
         "Role": Role,
         "EmploymentType": EmploymentType,
+        "AnswerVisibility": AnswerVisibility,
     }

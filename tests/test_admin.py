@@ -280,7 +280,7 @@ def test_settings_change_the_header_the_due_dates_and_the_logo(app, make_user):
     assert saved.status_code == 302
     home = app.test_client().get("/login").get_data(as_text=True)  # also before signing in
     assert "Ilustre Municipalidad de Quilpué" in home and "Municipalidad de Prueba" not in home
-    logo_url = re.search(r'<img class="brand-logo" src="(/logo/[\w.-]+)" alt="Logo de Ilustre', home).group(1)
+    logo_url = re.search(r'<img class="brand-logo" src="(/logo/[\w.-]+)" alt="Logo de la Ilustre', home).group(1)
     served = app.test_client().get(logo_url)
     assert served.status_code == 200 and served.mimetype == "image/png"
     assert Image.open(io.BytesIO(served.data)).size == (120, 40)  # small logos keep their size

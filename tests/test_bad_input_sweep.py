@@ -311,19 +311,26 @@ SPECS: dict[str, Spec] = {
     ),
     "training.quiz": Spec(
         url=module_url("/cuestionario"),
-        valid=lambda ctx: {"pass_mark": "80", "max_attempts": "3", "shuffle": "y", "pool_size": "1"},
-        fields=("pass_mark", "max_attempts", "shuffle", "pool_size"),
+        valid=lambda ctx: {
+            "pass_mark": "80",
+            "max_attempts": "3",
+            "shuffle": "y",
+            "shuffle_questions": "y",
+            "show_answers": "after_pass",
+            "pool_size": "1",
+        },
+        fields=("pass_mark", "max_attempts", "shuffle", "shuffle_questions", "show_answers", "pool_size"),
     ),
     "training.new_question": Spec(
         url=module_url("/cuestionario/preguntas/nueva"),
         valid=question_form,
-        fields=("kind", "prompt", "explanation", "true_answer", *SWEPT_CHOICE_FIELDS),
+        fields=("kind", "prompt", "explanation", "true_answer", "values", *SWEPT_CHOICE_FIELDS),
         fixed=CHOICE_FIELDS,
     ),
     "training.edit_question": Spec(
         url=module_url("/cuestionario/preguntas/1"),
         valid=question_form,
-        fields=("kind", "prompt", "explanation", "true_answer", *SWEPT_CHOICE_FIELDS),
+        fields=("kind", "prompt", "explanation", "true_answer", "values", *SWEPT_CHOICE_FIELDS),
         fixed=CHOICE_FIELDS,
     ),
     "training.move_question": Spec(

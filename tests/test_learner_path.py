@@ -36,7 +36,10 @@ def test_funcionario_walks_the_whole_path_to_a_verified_certificate(app, client,
     assert failed.status_code == 302
     result = client.get(failed.headers["Location"]).get_data(as_text=True)
     assert "No aprobado" in result and "Puntaje: 0 %" in result
-    assert "Explicación:" in result and "Su respuesta" in result and "Respuesta correcta" in result
+    # By default the key waits until the quiz is passed: right or wrong, and the value at stake.
+    assert "Incorrecta" in result
+    assert "Respuesta correcta" not in result and "Explicación:" not in result
+    assert "una vez que apruebe el cuestionario" in result
     assert "Intentar de nuevo" in result
     assert client.get("/").get_data(as_text=True).count("Bloqueado") == 6  # failing opens nothing
     second = start_quiz(client, SLUGS[0])
@@ -44,6 +47,10 @@ def test_funcionario_walks_the_whole_path_to_a_verified_certificate(app, client,
     client.post(f"/modulos/{SLUGS[0]}/quiz/intentos/{second}", data=answers_for(app, second))
     passed = client.get(f"/modulos/{SLUGS[0]}/quiz/intentos/{second}").get_data(as_text=True)
     assert "Aprobado" in passed and "Puntaje: 100 %" in passed and "Seguir con: Compromiso" in passed
+    assert "Respuesta correcta" in passed
+    # Once passed, the failed attempt's review shows the key too.
+    reviewed = client.get(f"/modulos/{SLUGS[0]}/quiz/intentos/{first}").get_data(as_text=True)
+    assert "Su respuesta" in reviewed and "Respuesta correcta" in reviewed
 
     for slug in SLUGS[1:]:
         complete_module(client, app, slug)

@@ -20,6 +20,7 @@ from portal.admin.forms import ROLE_LABELS
 from portal.models.staff import RESET_PASSWORD, SET_PASSWORD
 from portal.reports.exports import DATETIME, NUMBER, TEXT, Column
 from portal.reports.forms import EMPLOYMENT_LABELS, STATUS_LABELS
+from portal.vocabulary import AnswerVisibility, labels
 
 #: Groups of actions (the part of the code before the dot), in the order the filter lists them.
 CATEGORY_LABELS = {
@@ -127,6 +128,8 @@ FIELD_LABELS = {
     "max_attempts": _l("Intentos permitidos"),
     "shuffle": _l("Alternativas en orden aleatorio"),
     "pool_size": _l("Preguntas por intento"),
+    "shuffle_questions": _l("Preguntas en orden aleatorio"),
+    "show_answers": _l("Cuándo se muestran las respuestas correctas"),
     # Sign-in
     "address": _l("Dirección IP"),
     "login_fingerprint": _l("Huella del RUT o correo escrito"),
@@ -184,6 +187,7 @@ VALUE_LABELS = {
     },
     "purpose": {SET_PASSWORD: _l("definir la contraseña"), RESET_PASSWORD: _l("restablecer la contraseña")},
     "format": {"csv": "CSV", "xlsx": "Excel (XLSX)"},
+    "show_answers": labels(AnswerVisibility),
     "action": {**CATEGORY_LABELS, **ACTION_LABELS},
 }
 DATE_FIELDS = frozenset({"start_date", "due_date", "start_from", "start_to", "start", "end"})

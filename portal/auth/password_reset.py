@@ -14,6 +14,7 @@ from portal import audit
 from portal.auth.service import find_user_by_login
 from portal.auth.tokens import RESET_PASSWORD_LIFETIME, issue_token
 from portal.extensions import db
+from portal.institution import with_article
 from portal.mail import MailError, build_message, send_in_background
 from portal.models.staff import RESET_PASSWORD
 from portal.settings import effective
@@ -42,12 +43,12 @@ def request_password_reset(login: str) -> None:
         hours = int(RESET_PASSWORD_LIFETIME.total_seconds() // 3600)
         body = _(
             "Hola, %(name)s:\n\n"
-            "Recibimos una solicitud para restablecer su contraseña del Portal de Inducción de %(institution)s. "
+            "Recibimos una solicitud para restablecer su contraseña del Portal de Inducción %(of_institution)s. "
             "Para elegir una nueva, abra este enlace (sirve una sola vez y vence en %(hours)s horas):\n\n"
             "%(link)s\n\n"
             "Si no fue usted, ignore este mensaje: su contraseña actual sigue funcionando.\n",
             name=user.first_name,
-            institution=effective("INSTITUTION_NAME"),
+            of_institution=with_article(effective("INSTITUTION_NAME"), "de"),
             hours=hours,
             link=public_url("auth.set_password", token=raw),
         )

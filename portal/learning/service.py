@@ -21,6 +21,7 @@ from portal import audit
 from portal.content import institutional_text
 from portal.database import upsert
 from portal.extensions import db
+from portal.institution import with_article
 from portal.learning.certificate import CertificateData, certificate_pdf
 from portal.learning.cycles import Cycle, certificate_cycle, completion_expiry, current_cycle, renewal_months
 from portal.learning.progress import ModuleFacts, PathProgress, path_progress
@@ -253,12 +254,12 @@ def commitment_text(user: User, institution_name: str) -> str:
     values = "\n".join(f"• {name}: {definition}" for name, definition in seed.values.items())
     return _(
         "Yo, %(name)s, RUT %(rut)s, declaro que conozco la misión, la visión y los valores "
-        "institucionales de %(institution)s, y me comprometo a ejercer mi función pública "
+        "institucionales %(of_institution)s, y me comprometo a ejercer mi función pública "
         "conforme a ellos:\n\n%(values)s\n\n"
         "Entiendo que estos valores orientan mi trabajo diario al servicio de la comunidad.",
         name=user.full_name,
         rut=format_rut(user.rut),
-        institution=institution_name,
+        of_institution=with_article(institution_name, "de"),
         values=values,
     )
 
@@ -358,8 +359,8 @@ def certificate_document(user: User, certificate: Certificate, current: LearnerP
             "rut": _("RUT"),
             "body": _(
                 "completó el programa de inducción institucional sobre la misión, la visión y "
-                "los valores de %(institution)s, y firmó el compromiso con esos valores.",
-                institution=institution,
+                "los valores %(of_institution)s, y firmó el compromiso con esos valores.",
+                of_institution=with_article(institution, "de"),
             ),
             "module": _("Módulo"),
             "score": _("Puntaje"),

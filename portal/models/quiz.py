@@ -19,6 +19,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.extensions import db
 from portal.models.types import UTCDateTime, utcnow
+from portal.vocabulary import AnswerVisibility
 
 SINGLE = "single"
 MULTIPLE = "multiple"
@@ -56,6 +57,13 @@ class QuizRevision(db.Model):
     shuffle_choices: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
     #: Each attempt draws this many of the questions; None means all of them.
     pool_size: Mapped[int | None] = mapped_column(Integer)
+    #: Show each attempt's questions in a new random order (stored with the attempt, like the choices').
+    shuffle_questions: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
+    #: When the result page shows the right choices and explanations (AnswerVisibility). The NEWEST
+    #: revision's value governs the review of every attempt, older ones included (see quizzes.service).
+    show_answers: Mapped[str] = mapped_column(
+        String(20), default=AnswerVisibility.AFTER_PASS, server_default=AnswerVisibility.AFTER_PASS.value
+    )
     published_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     #: The trainer who published it; None for content loaded from files.
     published_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
@@ -78,6 +86,9 @@ class RevisionQuestion(db.Model):
     kind: Mapped[str] = mapped_column(String(20))
     prompt: Mapped[str] = mapped_column(Text)
     explanation: Mapped[str] = mapped_column(Text, default="")
+    #: The institutional values the question assesses (names from the seed's "VALORES
+    #: INSTITUCIONALES"), one per line; empty when untagged. See `values`.
+    value_tags: Mapped[str] = mapped_column(String(500), default="", server_default="")
 
     revision: Mapped[QuizRevision] = relationship(back_populates="questions")
     # Whoever loads questions shows or grades their choices: one query for all of them, not one each.
@@ -87,6 +98,15 @@ class RevisionQuestion(db.Model):
         cascade="all, delete-orphan",
         lazy="selectin",
     )
+
+    @property
+    def values(self) -> list[str]:
+        return split_values(self.value_tags)
+
+
+def split_values(stored: str | None) -> list[str]:
+    """The value names of a stored `value_tags`."""
+    return [name for name in (stored or "").split("\n") if name]
 
 
 class RevisionChoice(db.Model):

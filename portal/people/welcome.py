@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from flask_babel import gettext as _
 
 from portal.auth.tokens import SET_PASSWORD_LIFETIME, issue_token
+from portal.institution import with_article
 from portal.mail import Mailer, MailError, build_message
 from portal.models.staff import SET_PASSWORD
 from portal.models.user import User
@@ -54,13 +55,14 @@ def welcome_body(full_name: str, link: str, days: int) -> str:
     institution = effective("INSTITUTION_NAME")
     return _(
         "Estimada/o %(name)s:\n\n"
-        "Le damos la bienvenida a %(institution)s. Su inducción institucional se realiza en el "
+        "Le damos la bienvenida %(to_institution)s. Su inducción institucional se realiza en el "
         "Portal de Inducción. Para ingresar por primera vez, cree su contraseña en este enlace, "
         "que sirve una sola vez y vence en %(days)d días:\n\n%(link)s\n\n"
         "Después podrá ingresar con su RUT o con este correo.\n\n"
         "Recursos Humanos\n%(institution)s",
         name=full_name,
         institution=institution,
+        to_institution=with_article(institution, "a"),
         days=days,
         link=link,
     )

@@ -8,12 +8,21 @@ import json
 from portal import audit
 from portal.extensions import db
 from portal.models.quiz import Quiz, QuizRevision
-from portal.quizzes.exchange import optional_settings
+from portal.quizzes.exchange import exported_question, optional_settings
 from portal.quizzes.revisions import latest_revision, publish_revision, question_problems, settings_problems
+from portal.vocabulary import AnswerVisibility
 
 #: A draft's settings, apart from its questions.
-SETTINGS = ("pass_mark", "max_attempts", "shuffle", "pool_size")
-EMPTY_DRAFT = {"pass_mark": 80, "max_attempts": None, "shuffle": True, "pool_size": None, "questions": []}
+SETTINGS = ("pass_mark", "max_attempts", "shuffle", "shuffle_questions", "show_answers", "pool_size")
+EMPTY_DRAFT = {
+    "pass_mark": 80,
+    "max_attempts": None,
+    "shuffle": True,
+    "shuffle_questions": True,
+    "show_answers": str(AnswerVisibility.AFTER_PASS),
+    "pool_size": None,
+    "questions": [],
+}
 
 
 def revision_as_draft(revision: QuizRevision | None) -> dict:
@@ -22,15 +31,7 @@ def revision_as_draft(revision: QuizRevision | None) -> dict:
     settings = {**EMPTY_DRAFT, **optional_settings(revision), "pass_mark": revision.pass_mark}
     return {
         **settings,
-        "questions": [
-            {
-                "kind": question.kind,
-                "prompt": question.prompt,
-                "explanation": question.explanation,
-                "choices": [{"text": choice.text, "correct": choice.correct} for choice in question.choices],
-            }
-            for question in revision.questions
-        ],
+        "questions": [exported_question(question) for question in revision.questions],
     }
 
 
@@ -79,7 +80,11 @@ def draft_problems(draft: dict) -> dict:
     """{"settings": {field: problem}, "questions": {index: [problems]}}; empty when publishable."""
     problems: dict = {}
     settings = settings_problems(
-        draft.get("pass_mark"), draft.get("max_attempts"), draft.get("pool_size"), len(draft["questions"])
+        draft.get("pass_mark"),
+        draft.get("max_attempts"),
+        draft.get("pool_size"),
+        len(draft["questions"]),
+        draft.get("show_answers", AnswerVisibility.AFTER_PASS),
     )
     if settings:
         problems["settings"] = settings
@@ -114,6 +119,8 @@ def publish_draft(quiz: Quiz, actor_id: int | None) -> QuizRevision:
         draft["questions"],
         max_attempts=draft.get("max_attempts"),
         shuffle_choices=draft.get("shuffle", True),
+        shuffle_questions=draft.get("shuffle_questions", True),
+        show_answers=draft.get("show_answers", AnswerVisibility.AFTER_PASS),
         pool_size=draft.get("pool_size"),
         published_by_id=actor_id,
     )

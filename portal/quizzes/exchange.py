@@ -17,6 +17,7 @@ from portal.quizzes.revisions import (
     question_problems,
     settings_problems,
 )
+from portal.vocabulary import AnswerVisibility
 
 
 class ModuleFormatError(ValueError):
@@ -40,16 +41,21 @@ def export_module(module: Module) -> dict:
         data["quiz"] = {
             "pass_mark": revision.pass_mark,
             **optional_settings(revision),
-            "questions": [
-                {
-                    "kind": question.kind,
-                    "prompt": question.prompt,
-                    "explanation": question.explanation,
-                    "choices": [{"text": choice.text, "correct": choice.correct} for choice in question.choices],
-                }
-                for question in revision.questions
-            ],
+            "questions": [exported_question(question) for question in revision.questions],
         }
+    return data
+
+
+def exported_question(question) -> dict:
+    """A revision's question in the exchange format; "values" only when it is tagged."""
+    data = {
+        "kind": question.kind,
+        "prompt": question.prompt,
+        "explanation": question.explanation,
+        "choices": [{"text": choice.text, "correct": choice.correct} for choice in question.choices],
+    }
+    if question.values:
+        data["values"] = question.values
     return data
 
 
@@ -62,6 +68,10 @@ def optional_settings(revision) -> dict:
         settings["shuffle"] = False
     if revision.pool_size is not None:
         settings["pool_size"] = revision.pool_size
+    if not revision.shuffle_questions:
+        settings["shuffle_questions"] = False
+    if revision.show_answers != AnswerVisibility.AFTER_PASS:
+        settings["show_answers"] = str(revision.show_answers)
     return settings
 
 
@@ -147,10 +157,12 @@ def _quiz_problems(quiz) -> list[str]:
             quiz.get("max_attempts"),
             quiz.get("pool_size"),
             len(quiz["questions"]),
+            quiz.get("show_answers", AnswerVisibility.AFTER_PASS),
         ).values()
     )
-    if not isinstance(quiz.get("shuffle", True), bool):
-        problems.append(_("«shuffle» debe ser true o false."))
+    for key in ("shuffle", "shuffle_questions"):
+        if not isinstance(quiz.get(key, True), bool):
+            problems.append(_("«%(key)s» debe ser true o false.", key=key))
     for number, question in enumerate(quiz["questions"], start=1):
         if not isinstance(question, dict):
             problems.append(_("Pregunta %(n)d: formato no válido.", n=number))
@@ -196,6 +208,8 @@ def import_module(data: dict, *, required: bool = True, published: bool = True) 
             settings["questions"],
             max_attempts=settings.get("max_attempts"),
             shuffle_choices=settings.get("shuffle", True),
+            shuffle_questions=settings.get("shuffle_questions", True),
+            show_answers=settings.get("show_answers", AnswerVisibility.AFTER_PASS),
             pool_size=settings.get("pool_size"),
         )
     db.session.flush()

@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask_babel import gettext as _
 from sqlalchemy import func, select
 
+from portal.content import institutional_text
 from portal.extensions import db
 from portal.models.quiz import (
     MULTIPLE,
@@ -15,6 +16,7 @@ from portal.models.quiz import (
     RevisionChoice,
     RevisionQuestion,
 )
+from portal.vocabulary import AnswerVisibility
 
 
 def question_problems(question: dict) -> list[str]:
@@ -28,6 +30,7 @@ def question_problems(question: dict) -> list[str]:
         problems.append(_("La pregunta no tiene enunciado."))
     if not isinstance(question.get("explanation") or "", str):
         problems.append(_("La explicación debe ser texto."))
+    problems.extend(value_problems(question.get("values")))
     choices = question.get("choices") or []
     if not isinstance(choices, list) or not all(isinstance(choice, dict) for choice in choices):
         return [*problems, _("Las alternativas deben ser una lista de objetos con «text» y «correct».")]
@@ -45,11 +48,44 @@ def question_problems(question: dict) -> list[str]:
     return problems
 
 
+def value_problems(values) -> list[str]:
+    """What is wrong with a question's value tags: a list of the seed's value names, or nothing."""
+    if values is None:
+        return []
+    known = institutional_text().values
+    if not isinstance(values, list) or not all(isinstance(name, str) for name in values):
+        return [_("Los valores de la pregunta deben ser una lista de nombres.")]
+    unknown = [name for name in values if name not in known]
+    if unknown:
+        return [
+            _(
+                "Valor institucional desconocido: %(names)s. Los valores son: %(known)s.",
+                names=", ".join(name[:60] for name in unknown[:3]),
+                known=", ".join(known),
+            )
+        ]
+    return []
+
+
+def question_values(question: dict) -> list[str]:
+    """The question's value tags, each once, in the seed's order."""
+    tagged = set(question.get("values") or ())
+    return [name for name in institutional_text().values if name in tagged]
+
+
 def settings_problems(
-    pass_mark, max_attempts=None, pool_size=None, question_count: int | None = None
+    pass_mark,
+    max_attempts=None,
+    pool_size=None,
+    question_count: int | None = None,
+    show_answers=AnswerVisibility.AFTER_PASS,
 ) -> dict[str, str]:
     """Return {setting: problem in Spanish} for quiz settings that cannot be used."""
     problems = {}
+    if show_answers not in tuple(AnswerVisibility):
+        problems["show_answers"] = _(
+            "«show_answers» debe ser uno de: %(names)s.", names=", ".join(map(str, AnswerVisibility))
+        )
     if not isinstance(pass_mark, int) or isinstance(pass_mark, bool) or not 0 < pass_mark <= 100:
         problems["pass_mark"] = _("La nota de aprobación debe estar entre 1 y 100 %.")
     if max_attempts is not None and (not isinstance(max_attempts, int) or max_attempts < 1):
@@ -71,6 +107,8 @@ def publish_revision(
     *,
     max_attempts: int | None = None,
     shuffle_choices: bool = True,
+    shuffle_questions: bool = True,
+    show_answers: str = AnswerVisibility.AFTER_PASS,
     pool_size: int | None = None,
     published_by_id: int | None = None,
 ) -> QuizRevision:
@@ -78,7 +116,7 @@ def publish_revision(
 
     Raises ValueError when a setting is out of range or a question is unusable.
     """
-    problems = settings_problems(pass_mark, max_attempts, pool_size, len(questions))
+    problems = settings_problems(pass_mark, max_attempts, pool_size, len(questions), show_answers)
     if problems:
         raise ValueError(" ".join(problems.values()))
     if not questions:
@@ -94,6 +132,8 @@ def publish_revision(
         pass_mark=int(pass_mark),
         max_attempts=max_attempts,
         shuffle_choices=shuffle_choices,
+        shuffle_questions=shuffle_questions,
+        show_answers=AnswerVisibility(show_answers),
         pool_size=pool_size,
         published_by_id=published_by_id,
     )
@@ -104,6 +144,7 @@ def publish_revision(
                 kind=question["kind"],
                 prompt=question["prompt"].strip(),
                 explanation=(question.get("explanation") or "").strip(),
+                value_tags="\n".join(question_values(question)),
                 choices=[
                     RevisionChoice(position=index, text=choice["text"].strip(), correct=choice["correct"])
                     for index, choice in enumerate(question["choices"], start=1)

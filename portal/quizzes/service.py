@@ -12,6 +12,7 @@ from sqlalchemy.orm import selectinload
 
 from portal.extensions import db
 from portal.models.quiz import (
+    TRUE_FALSE,
     Attempt,
     AttemptAnswer,
     AttemptQuestion,
@@ -21,6 +22,7 @@ from portal.models.quiz import (
 from portal.models.types import utcnow
 from portal.quizzes.grading import GradeResult, QuestionKey, grade
 from portal.quizzes.revisions import latest_revision
+from portal.vocabulary import AnswerVisibility
 
 _shuffler = random.Random(secrets.randbits(64))
 
@@ -68,14 +70,17 @@ def start_attempt(user_id: int, quiz_id: int, since: datetime | None = None) -> 
         raise NoAttemptsLeft()
     questions = list(revision.questions)
     if revision.pool_size and revision.pool_size < len(questions):
-        # Draw a different set each attempt, shown in the revision's own order.
+        # Draw a different set each attempt (in the revision's own order unless shuffled below).
         drawn = set(_shuffler.sample(range(len(questions)), revision.pool_size))
         questions = [question for index, question in enumerate(questions) if index in drawn]
+    if revision.shuffle_questions:
+        # Stored as the attempt's positions, so the review shows the order the person saw.
+        _shuffler.shuffle(questions)
     attempt = Attempt(user_id=user_id, quiz_id=quiz_id, revision_id=revision.id, started_at=utcnow())
     for position, question in enumerate(questions, start=1):
         choice_ids = [choice.id for choice in question.choices]
         # "Verdadero, Falso" reads best in its usual order.
-        if revision.shuffle_choices and question.kind != "true_false":
+        if revision.shuffle_choices and question.kind != TRUE_FALSE:
             _shuffler.shuffle(choice_ids)
         attempt.questions.append(
             AttemptQuestion(
@@ -168,3 +173,20 @@ def submitted_attempts(user_id: int, quiz_id: int) -> list[Attempt]:
             .order_by(Attempt.submitted_at.desc())
         )
     )
+
+
+def answers_visible(revision: QuizRevision | None, passed: bool) -> bool:
+    """Whether the person's result pages may show the right choices and the explanations.
+
+    `revision` must be the quiz's NEWEST revision, whatever revision the attempt reviewed was made on:
+    the setting is a disclosure rule, not part of what was graded, and a trainer who stops showing the
+    key must stop it on past attempts too, or reviewing an old attempt would hand out the answers to
+    questions the new revision still asks. `passed` is whether the person has passed the quiz (in the
+    current cycle, for renewals).
+    """
+    setting = revision.show_answers if revision is not None else AnswerVisibility.AFTER_PASS
+    if setting == AnswerVisibility.ALWAYS:
+        return True
+    if setting == AnswerVisibility.NEVER:
+        return False
+    return passed

@@ -10,6 +10,7 @@ from flask_login import current_user
 
 from portal.auth.access import signed_in
 from portal.auth.forms import ButtonForm
+from portal.content import institutional_text
 from portal.extensions import db
 from portal.learning.lookups import open_row
 from portal.learning.service import LearnerPath, ModuleProgressRow
@@ -105,13 +106,17 @@ def submit(slug: str, attempt_id: int):
 @bp.get("/<slug>/quiz/intentos/<int:attempt_id>")
 @signed_in
 def result(slug: str, attempt_id: int):
-    """Score, pass or fail, and for each question the answer given, the right one and why."""
+    """Score, pass or fail, and for each question right or wrong; the right choices and why only when
+    the quiz's setting allows it (by default once the person has passed), else the value at stake."""
     path, row = quiz_row(slug)
     attempt = service.attempt_for_user(attempt_id, current_user.id)
     if attempt is None or attempt.quiz_id != row.quiz_id:
         abort(404)
     if not attempt.is_submitted:
         return redirect(url_for("quizzes.quiz", slug=slug))
+    newest = latest_revision(row.quiz_id)
+    value_texts = institutional_text().values
+    tagged = {name for item in attempt.questions for name in item.question.values}
     return render_template(
         "quizzes/result.html",
         path=path,
@@ -119,5 +124,10 @@ def result(slug: str, attempt_id: int):
         next_row=path.next_row(row),
         attempt=attempt,
         chosen=service.chosen_choice_ids(attempt.id),
+        show_key=service.answers_visible(newest, row.passed),
+        setting=newest.show_answers,
+        value_texts=value_texts,
+        # The seed's values this attempt's questions assess, in the seed's order.
+        values_at_stake=[name for name in value_texts if name in tagged],
         form=ButtonForm(),
     )

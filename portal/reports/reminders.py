@@ -25,6 +25,7 @@ from sqlalchemy import func, select
 
 from portal import audit
 from portal.extensions import db
+from portal.institution import with_article
 from portal.learning.service import completion_expiry
 from portal.mail import Mailer, MailError, build_message
 from portal.models.staff import Reminder
@@ -154,11 +155,11 @@ def compose(person: PersonRow, today: date, link: str) -> tuple[str, str]:
 def _progress_paragraph(person: PersonRow, institution: str, renewal: bool) -> str:
     if renewal:
         return _(
-            "Le escribimos del Portal de Inducción de %(institution)s: la vigencia de la inducción que usted "
+            "Le escribimos del Portal de Inducción %(of_institution)s: la vigencia de la inducción que usted "
             "completó el %(completed)s terminó el %(expired)s, y debe renovarla con un repaso: "
             "volver a leer las lecciones, aprobar los cuestionarios y firmar de nuevo el compromiso. "
             "Su avance en el repaso es de %(percent)s %% (%(done)s de %(total)s pasos).",
-            institution=institution,
+            of_institution=with_article(institution, "de"),
             completed=format_date(person.completed_at, "dd-MM-yyyy"),
             expired=format_date(completion_expiry(person.completed_at), "dd-MM-yyyy"),
             percent=person.percent,
@@ -166,9 +167,9 @@ def _progress_paragraph(person: PersonRow, institution: str, renewal: bool) -> s
             total=person.steps_total,
         )
     return _(
-        "Le escribimos del Portal de Inducción de %(institution)s para recordarle que su inducción "
+        "Le escribimos del Portal de Inducción %(of_institution)s para recordarle que su inducción "
         "aún no está completa. Su avance es de %(percent)s %% (%(done)s de %(total)s pasos).",
-        institution=institution,
+        of_institution=with_article(institution, "de"),
         percent=person.percent,
         done=person.steps_done,
         total=person.steps_total,

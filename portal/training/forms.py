@@ -12,14 +12,17 @@ from wtforms import (
     FormField,
     RadioField,
     SelectField,
+    SelectMultipleField,
     StringField,
 )
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, Regexp
 
+from portal.content import institutional_text
 from portal.fields import BoundedIntegerField, TextField
 from portal.models.quiz import MULTIPLE, SINGLE, TRUE_FALSE
 from portal.quizzes.exchange import SLUG_PATTERN
+from portal.vocabulary import AnswerVisibility
 
 CHOICE_ROWS = 6
 MAX_CHOICES = 20
@@ -66,6 +69,11 @@ class QuizSettingsForm(FlaskForm):
         validators=[Optional(), NumberRange(min=1, message=_l("Debe ser al menos 1."))],
     )
     shuffle = BooleanField(_l("Mostrar las alternativas en orden aleatorio en cada intento"))
+    shuffle_questions = BooleanField(_l("Mostrar las preguntas en orden aleatorio en cada intento"))
+    show_answers = SelectField(
+        _l("Mostrar las respuestas correctas y las explicaciones"),
+        choices=[SelectChoice(member.value, member.label) for member in AnswerVisibility],
+    )
     pool_size = BoundedIntegerField(
         _l("Preguntas por intento (vacío = todas)"),
         validators=[Optional(), NumberRange(min=1, message=_l("Debe ser al menos 1."))],
@@ -88,7 +96,9 @@ class QuestionForm(FlaskForm):
     )
     prompt = TextField(_l("Enunciado"), validators=[Length(max=5000)], render_kw={"rows": 4})
     explanation = TextField(
-        _l("Explicación (se muestra después de responder)"), validators=[Length(max=5000)], render_kw={"rows": 3}
+        _l("Explicación (se muestra junto con las respuestas correctas)"),
+        validators=[Length(max=5000)],
+        render_kw={"rows": 3},
     )
     true_answer = RadioField(
         _l("Respuesta correcta (verdadero o falso)"),
@@ -96,10 +106,17 @@ class QuestionForm(FlaskForm):
         validators=[Optional()],
     )
     choices = FieldList(FormField(ChoiceRow), min_entries=CHOICE_ROWS, max_entries=MAX_CHOICES)
+    #: The institutional values the question assesses (statistics add them up per value).
+    values = SelectMultipleField(_l("Valores institucionales que evalúa"), validators=[Optional()])
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.values.choices = [(name, name) for name in institutional_text().values]
 
     def load(self, question: dict) -> None:
         """Fill the form from an exchange-format question."""
         self.kind.data = question["kind"]
+        self.values.data = list(question.get("values") or [])
         self.prompt.data = question["prompt"]
         self.explanation.data = question.get("explanation", "")
         if question["kind"] == TRUE_FALSE:
@@ -128,12 +145,17 @@ class QuestionForm(FlaskForm):
                 for row in self.choices.entries
                 if (row.form.text.data or "").strip()
             ]
-        return {
+        question = {
             "kind": kind,
             "prompt": (self.prompt.data or "").strip(),
             "explanation": (self.explanation.data or "").strip(),
             "choices": choices,
         }
+        # Only when tagged, as a revision's question reads back (exchange.exported_question).
+        tagged = set(self.values.data or ())
+        if values := [name for name in institutional_text().values if name in tagged]:
+            question["values"] = values
+        return question
 
     def validate(self, extra_validators=None) -> bool:
         """Besides the fields, refuse what makes a question unusable, next to the right field."""

@@ -31,6 +31,7 @@ def index():
         modules=modules,
         pending=pending,
         rollups=stats.worst_first(stats.module_rollups()),
+        value_rollups=stats.value_rollups(),
         form=ButtonForm(),
         upload=UploadForm(),
     )

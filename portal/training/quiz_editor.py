@@ -24,7 +24,7 @@ def quiz(slug: str):
     module = module_or_404(slug)
     quiz = quiz_of(module, create=False)  # created only when the settings change
     draft = drafts.draft_of(quiz)
-    form = QuizSettingsForm(data={name: draft[name] for name in ("pass_mark", "max_attempts", "shuffle", "pool_size")})
+    form = QuizSettingsForm(data={name: draft[name] for name in drafts.SETTINGS})
     if form.validate_on_submit():
         pool = form.pool_size.data
         if pool is not None and pool > len(draft["questions"]):
@@ -36,6 +36,8 @@ def quiz(slug: str):
                 "pass_mark": form.pass_mark.data,
                 "max_attempts": form.max_attempts.data,
                 "shuffle": form.shuffle.data,
+                "shuffle_questions": form.shuffle_questions.data,
+                "show_answers": form.show_answers.data,
                 "pool_size": pool,
             }
             if all(draft[key] == value for key, value in settings.items()):

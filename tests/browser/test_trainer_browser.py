@@ -475,6 +475,14 @@ def test_editor_by_keyboard_alone(page: Page, live_server, make_user):
     checked = page.evaluate("() => [...document.querySelectorAll('input[id$=-correct]')].map(i => i.checked)")
     assert checked == [False, True, False, False, False, False], checked
     type_into(page, is_id("explanation"), "the explanation", "Escuchar y orientar es parte del buen trato.")
+    # The institutional values it assesses: one box each, in the seed's order; Space ticks one.
+    for index in range(5):
+        press_tab_to(page, is_id(f"values-{index}"), f"value box {index + 1}")
+        if index == 2:
+            page.keyboard.press("Space")
+    assert page.evaluate("() => [...document.querySelectorAll('input[name=values]:checked')].map(i => i.value)") == [
+        "Inclusión"
+    ]
     press_tab_to(page, control_with_text("Guardar en el borrador"), "«Guardar en el borrador»")
     page.keyboard.press("Enter")
     page.wait_for_url(f"{base}{EDITOR}/modulos/{slug}/cuestionario#preguntas")

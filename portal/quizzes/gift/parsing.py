@@ -21,7 +21,10 @@ from portal.quizzes.gift.text import (
     restore,
     split_format,
 )
-from portal.quizzes.revisions import question_problems
+from portal.quizzes.revisions import question_problems, question_values
+
+#: Moodle writes a question's tags in a comment before it: "// [tag:Transparencia] [tag:Inclusión]".
+TAG_PATTERN = re.compile(r"\[tag:([^\]]+)\]")
 
 
 def parse_gift(text: str) -> GiftReport:
@@ -42,20 +45,23 @@ def _blocks(text: str, report: GiftReport) -> list[Block]:
     lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
     blocks: list[Block] = []
     current: list[tuple[int, str]] = []
+    tags: list[str] = []
 
     def close() -> None:
         content = [number for number, line in current if line.strip()]
         if content:
             first = content[0]
             kept = [line for number, line in current if number >= first]
-            blocks.append(Block(start=first, text="\n".join(kept)))
+            blocks.append(Block(start=first, text="\n".join(kept), tags=tuple(tags)))
         current.clear()
+        tags.clear()
 
     for number, line in enumerate(lines, start=1):
         stripped = line.strip()
         if not stripped:
             close()
         elif stripped.startswith("//"):
+            tags.extend(tag.strip() for tag in TAG_PATTERN.findall(stripped))
             current.append((number, ""))
         elif stripped.startswith("$CATEGORY:"):
             category = stripped.removeprefix("$CATEGORY:").strip()
@@ -133,6 +139,9 @@ def _parse_question(block: Block, report: GiftReport) -> None:
         "explanation": general or parsed.explanation,
         "choices": parsed.choices,
     }
+    # Moodle's tags that name an institutional value tag the question with it; other tags mean nothing here.
+    if values := question_values({"values": list(block.tags)}):
+        question["values"] = values
     problems = question_problems(question)
     if problems:
         for problem in problems:

@@ -55,6 +55,8 @@ class Block:
 
     start: int
     text: str
+    #: Moodle's question tags, from "// [tag:Transparencia]" comments within the block.
+    tags: tuple[str, ...] = ()
 
     def line_at(self, position: int) -> int:
         return self.start + self.text.count("\n", 0, position)

@@ -8,6 +8,10 @@ Two layers:
 
 * The pure part (`compute_revision_stats`, `module_rollup`, `worst_first`) takes plain
   rows and returns frozen dataclasses; no Flask, no database.
+* Per institutional value (`value_rollups`): every graded answer to a question tagged with the
+  value, pooled across the modules' newest revisions, so "which value is understood worst" has
+  an answer even when a trainer mixes values in one module (one query; `value_rollups_of` is the
+  pure part).
 * The SQL part (`statistics_for_revisions`, `revision_statistics`, `module_rollups`) feeds
   it with a fixed number of queries, however many attempts, questions or modules there
   are: three for any set of revisions, four for the roll-up of every module.
@@ -50,6 +54,7 @@ from portal.quizzes.statistics.compute import (
     compute_revision_stats,
     discrimination,
     module_rollup,
+    value_rollups_of,
     worst_first,
 )
 from portal.quizzes.statistics.figures import (
@@ -70,9 +75,16 @@ from portal.quizzes.statistics.figures import (
     PickRow,
     QuestionStats,
     RevisionStats,
+    ValueRollup,
+    ValueRow,
     WrongAnswer,
 )
-from portal.quizzes.statistics.queries import module_rollups, revision_statistics, statistics_for_revisions
+from portal.quizzes.statistics.queries import (
+    module_rollups,
+    revision_statistics,
+    statistics_for_revisions,
+    value_rollups,
+)
 
 __all__ = [
     "DEFAULT_THRESHOLDS",
@@ -92,6 +104,8 @@ __all__ = [
     "PickRow",
     "QuestionStats",
     "RevisionStats",
+    "ValueRollup",
+    "ValueRow",
     "WrongAnswer",
     "compute_revision_stats",
     "discrimination",
@@ -99,5 +113,7 @@ __all__ = [
     "module_rollups",
     "revision_statistics",
     "statistics_for_revisions",
+    "value_rollups",
+    "value_rollups_of",
     "worst_first",
 ]

@@ -21,6 +21,8 @@ from portal.quizzes.statistics.figures import (
     PickRow,
     QuestionStats,
     RevisionStats,
+    ValueRollup,
+    ValueRow,
 )
 
 
@@ -219,4 +221,38 @@ def worst_first(rollups: Iterable[ModuleRollup]) -> list[ModuleRollup]:
             rollup.position,
             rollup.module_id,
         ),
+    )
+
+
+def value_rollups_of(rows: Iterable[ValueRow], values: Sequence[str]) -> list[ValueRollup]:
+    """Each of `values` (the seed's value names, in its order) across modules, worst understood first.
+
+    Values no question is tagged with are left out; tagged but unanswered ones go last. Tags not in
+    `values` are ignored. Ties keep the seed's order.
+    """
+    questions: dict[str, int] = defaultdict(int)
+    modules: dict[str, set[int]] = defaultdict(set)
+    answered: dict[str, int] = defaultdict(int)
+    correct: dict[str, int] = defaultdict(int)
+    for row in rows:
+        for name in set(row.values) & set(values):
+            questions[name] += 1
+            modules[name].add(row.module_id)
+            answered[name] += row.answered
+            correct[name] += row.correct
+    rollups = [
+        ValueRollup(
+            value=name,
+            questions=questions[name],
+            modules=len(modules[name]),
+            answered=answered[name],
+            correct=correct[name],
+        )
+        for name in values
+        if questions[name]
+    ]
+    order = {name: index for index, name in enumerate(values)}
+    return sorted(
+        rollups,
+        key=lambda rollup: (rollup.share_exact is None, rollup.share_exact or 0, order[rollup.value]),
     )

@@ -273,3 +273,37 @@ class ModuleRollup:
     flagged_questions: int
     #: Exact mean, for ordering without floating-point ties.
     mean_share_correct_exact: Fraction | None = field(default=None, repr=False, compare=False)
+
+
+class ValueRow(NamedTuple):
+    """One question of a newest revision, with its value tags and how its drawn, graded answers went."""
+
+    module_id: int
+    #: The value names the question is tagged with.
+    values: tuple[str, ...]
+    answered: int
+    correct: int
+
+
+@dataclass(frozen=True)
+class ValueRollup:
+    """One institutional value across modules: every answer to a question tagged with it, pooled.
+
+    The share is Σ correct / Σ answered over those questions (each answer weighs the same, so a
+    question drawn often counts more than one drawn rarely), rounded down like every percentage.
+    A question tagged with two values counts for both.
+    """
+
+    value: str
+    questions: int
+    modules: int
+    answered: int
+    correct: int
+
+    @property
+    def share_exact(self) -> Fraction | None:
+        return Fraction(self.correct, self.answered) if self.answered else None
+
+    @property
+    def percent_correct(self) -> int | None:
+        return self.correct * 100 // self.answered if self.answered else None

@@ -5,8 +5,9 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable
 
-from sqlalchemy import func, select
+from sqlalchemy import case, func, select
 
+from portal.content import institutional_text
 from portal.extensions import db
 from portal.models.curriculum import Module
 from portal.models.quiz import (
@@ -17,8 +18,9 @@ from portal.models.quiz import (
     QuizRevision,
     RevisionChoice,
     RevisionQuestion,
+    split_values,
 )
-from portal.quizzes.statistics.compute import compute_revision_stats, module_rollup, worst_first
+from portal.quizzes.statistics.compute import compute_revision_stats, module_rollup, value_rollups_of, worst_first
 from portal.quizzes.statistics.figures import (
     DEFAULT_THRESHOLDS,
     ChoiceRow,
@@ -27,6 +29,8 @@ from portal.quizzes.statistics.figures import (
     ModuleRollup,
     PickRow,
     RevisionStats,
+    ValueRollup,
+    ValueRow,
 )
 
 
@@ -124,6 +128,52 @@ def statistics_for_revisions(
 def revision_statistics(revision_id: int, thresholds: FlagThresholds = DEFAULT_THRESHOLDS) -> RevisionStats | None:
     """Statistics of one published revision (three queries); None if it does not exist."""
     return statistics_for_revisions([revision_id], thresholds).get(revision_id)
+
+
+def _newest_revision_ids():
+    """The newest revision of each quiz, as a subquery of (quiz_id, revision id)."""
+    newest = (
+        select(QuizRevision.quiz_id, func.max(QuizRevision.number).label("number"))
+        .group_by(QuizRevision.quiz_id)
+        .subquery()
+    )
+    return (
+        select(QuizRevision.id)
+        .join(newest, (newest.c.quiz_id == QuizRevision.quiz_id) & (newest.c.number == QuizRevision.number))
+        .scalar_subquery()
+    )
+
+
+def value_rollups() -> list[ValueRollup]:
+    """Each institutional value across every module's NEWEST revision, worst understood first (one query).
+
+    Counts the submitted, graded draws of the questions tagged with the value (see ValueRollup).
+    """
+    graded = (
+        select(
+            AttemptQuestion.question_id,
+            func.count().label("answered"),
+            func.sum(case((AttemptQuestion.is_correct.is_(True), 1), else_=0)).label("correct"),
+        )
+        .join(Attempt, Attempt.id == AttemptQuestion.attempt_id)
+        .where(Attempt.submitted_at.is_not(None), AttemptQuestion.is_correct.is_not(None))
+        .group_by(AttemptQuestion.question_id)
+        .subquery()
+    )
+    rows = db.session.execute(
+        select(Quiz.module_id, RevisionQuestion.value_tags, graded.c.answered, graded.c.correct)
+        .join(QuizRevision, QuizRevision.id == RevisionQuestion.revision_id)
+        .join(Quiz, Quiz.id == QuizRevision.quiz_id)
+        .outerjoin(graded, graded.c.question_id == RevisionQuestion.id)
+        .where(RevisionQuestion.revision_id.in_(_newest_revision_ids()), RevisionQuestion.value_tags != "")
+    ).all()
+    return value_rollups_of(
+        [
+            ValueRow(module_id, tuple(split_values(tags)), int(answered or 0), int(correct or 0))
+            for module_id, tags, answered, correct in rows
+        ],
+        list(institutional_text().values),
+    )
 
 
 def module_rollups(thresholds: FlagThresholds = DEFAULT_THRESHOLDS) -> list[ModuleRollup]:
