@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+import unicodedata
 from functools import cache
 from pathlib import Path
 
@@ -11,6 +12,8 @@ import yaml
 CONTENT_DIR = Path(__file__).resolve().parent
 SEED_FILE = CONTENT_DIR / "mision-vision-valores.txt"
 MODULES_DIR = CONTENT_DIR / "modules"
+#: Optional modules a trainer adds from the trainers' area; they are not seeded.
+LIBRARY_DIR = CONTENT_DIR / "library"
 
 
 @dataclass(frozen=True)
@@ -45,6 +48,19 @@ def institutional_text() -> InstitutionalText:
     return InstitutionalText(mission=mission, vision=vision, values=values)
 
 
+def value_slug(name: str) -> str:
+    """The tag a question uses for a value: "Ética y Probidad" -> "etica-y-probidad"."""
+    without_marks = "".join(
+        char for char in unicodedata.normalize("NFKD", name) if not unicodedata.combining(char)
+    )
+    return "-".join(without_marks.lower().split())
+
+
+def value_tags() -> dict[str, str]:
+    """Every tag a question may carry -> what it names: the mission and vision, then each value."""
+    return {"mision-y-vision": "Misión y Visión"} | {value_slug(name): name for name in institutional_text().values}
+
+
 def curriculum_files() -> list[Path]:
     return sorted(MODULES_DIR.glob("*.yaml"))
 
@@ -52,3 +68,12 @@ def curriculum_files() -> list[Path]:
 def load_curriculum() -> list[dict]:
     """Return the default modules, in path order, as module exchange dicts."""
     return [yaml.safe_load(path.read_text(encoding="utf-8")) for path in curriculum_files()]
+
+
+def library_files() -> list[Path]:
+    return sorted(LIBRARY_DIR.glob("*.yaml"))
+
+
+def load_library() -> list[dict]:
+    """Return the optional modules, in path order, as module exchange dicts."""
+    return [yaml.safe_load(path.read_text(encoding="utf-8")) for path in library_files()]
