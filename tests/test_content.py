@@ -46,7 +46,8 @@ def lessons_text(module) -> str:
 
 def questions_text(module) -> str:
     return "\n".join(
-        " ".join([q["prompt"], q["explanation"], *(c["text"] for c in q["choices"])]) for q in module["quiz"]["questions"]
+        " ".join([q["prompt"], q["explanation"], *(c["text"] for c in q["choices"])])
+        for q in module["quiz"]["questions"]
     )
 
 

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 import unicodedata
+from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
@@ -50,9 +50,7 @@ def institutional_text() -> InstitutionalText:
 
 def value_slug(name: str) -> str:
     """The tag a question uses for a value: "Ética y Probidad" -> "etica-y-probidad"."""
-    without_marks = "".join(
-        char for char in unicodedata.normalize("NFKD", name) if not unicodedata.combining(char)
-    )
+    without_marks = "".join(char for char in unicodedata.normalize("NFKD", name) if not unicodedata.combining(char))
     return "-".join(without_marks.lower().split())
 
 
