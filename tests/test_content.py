@@ -245,3 +245,13 @@ def test_seed_content_loads_once_and_is_idempotent(app, runner):
                 assert [(c.text, c.correct) for c in stored.choices] == [
                     (c["text"], c["correct"]) for c in source["choices"]
                 ]
+
+
+PLACEHOLDER = re.compile(r"\[[A-ZÁÉÍÓÚÑ ]{6,}\]")
+
+
+@by_slug
+def test_what_the_municipality_fills_in_is_declared(module):
+    """A library module's blanks (the reporting channel...) are listed in `fill_in`, and only lessons hold them."""
+    assert set(PLACEHOLDER.findall(lessons_text(module))) == set(module.get("fill_in", []))
+    assert not PLACEHOLDER.search(questions_text(module))
