@@ -75,3 +75,8 @@ def library_files() -> list[Path]:
 def load_library() -> list[dict]:
     """Return the optional modules, in path order, as module exchange dicts."""
     return [yaml.safe_load(path.read_text(encoding="utf-8")) for path in library_files()]
+
+
+def library_module(slug: str) -> dict | None:
+    """The optional module named `slug`, as a module exchange dict; None when the library has none."""
+    return next((module for module in load_library() if module["slug"] == slug), None)
