@@ -36,8 +36,8 @@ ABSOLUTES = re.compile(
 #: The article numbers the curriculum may cite, each checked against the law's text by a person.
 KNOWN_ARTICLES = {"art. 62 N°5"}
 ACRONYMS = ("OIRS", "COSOC", "DIDECO")
-#: Longest lesson sentence, in words: "under about 25" for readers with little schooling.
-MAX_SENTENCE_WORDS = 28
+#: Longest lesson sentence, in words, for readers with little schooling.
+MAX_SENTENCE_WORDS = 25
 
 
 def lessons_text(module) -> str:
