@@ -197,19 +197,42 @@ def test_every_question_is_tagged_with_a_value(module):
         assert question.get("value") in value_tags(), question["prompt"][:60]
 
 
+def length_tell(question) -> bool:
+    """Whether picking the shortest (or the longest) options finds the key: within a question, the
+    shortest right option must be at least half the longest wrong one, and the other way round."""
+    right = [len(c["text"]) for c in question["choices"] if c["correct"]]
+    wrong = [len(c["text"]) for c in question["choices"] if not c["correct"]]
+    return min(right) * 2 < max(wrong) or min(wrong) * 2 < max(right)
+
+
+def test_the_length_rule_catches_pick_the_short_ones():
+    """The pattern of the old bank: every right option under 24 characters, every wrong one over 48."""
+    short_right = {
+        "kind": "multiple",
+        "choices": [
+            {"text": "Informado", "correct": True},
+            {"text": "Distante con el público, para asegurar imparcialidad", "correct": False},
+            {"text": "Creíble", "correct": True},
+        ],
+    }
+    assert length_tell(short_right)
+    long_right = {
+        "kind": "single",
+        "choices": [{"text": "Sí " * 30, "correct": True}, {"text": "No", "correct": False}],
+    }
+    assert length_tell(long_right)
+
+
 @by_slug
 def test_choices_and_explanations(module):
     for question in module["quiz"]["questions"]:
-        right = [len(c["text"]) for c in question["choices"] if c["correct"]]
-        wrong = [len(c["text"]) for c in question["choices"] if not c["correct"]]
-        assert right and wrong, question["prompt"]
+        right = [c for c in question["choices"] if c["correct"]]
+        assert right and len(right) < len(question["choices"]), question["prompt"]
         if question["kind"] == "multiple":
             assert len(right) >= 2, question["prompt"]
         if question["kind"] == "true_false":
             assert [c["text"] for c in question["choices"]] == ["Verdadero", "Falso"]
-        # No length tell: picking the shortest (or the longest) options must not find the key.
-        assert min(right) * 2 >= max(wrong), question["prompt"]
-        assert min(wrong) * 2 >= max(right), question["prompt"]
+        assert not length_tell(question), question["prompt"]
         # The explanation says why the right option is right and why the tempting one is wrong.
         assert len(re.findall(r"[.!?»](?:\s|$)", question["explanation"].strip())) >= 2, question["prompt"]
 
