@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import unicodedata
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -46,17 +45,6 @@ def institutional_text() -> InstitutionalText:
     if not (mission and vision and values):
         raise ValueError(f"{SEED_FILE} lacks the mission, the vision or the values")
     return InstitutionalText(mission=mission, vision=vision, values=values)
-
-
-def value_slug(name: str) -> str:
-    """The tag a question uses for a value: "Ética y Probidad" -> "etica-y-probidad"."""
-    without_marks = "".join(char for char in unicodedata.normalize("NFKD", name) if not unicodedata.combining(char))
-    return "-".join(without_marks.lower().split())
-
-
-def value_tags() -> dict[str, str]:
-    """Every tag a question may carry -> what it names: the mission and vision, then each value."""
-    return {"mision-y-vision": "Misión y Visión"} | {value_slug(name): name for name in institutional_text().values}
 
 
 def curriculum_files() -> list[Path]:
