@@ -7,6 +7,7 @@ from contextlib import contextmanager
 
 from sqlalchemy import event, select
 
+from portal.content import load_curriculum
 from portal.extensions import db
 from portal.models.curriculum import Module
 from portal.models.quiz import Attempt
@@ -19,6 +20,13 @@ SLUGS = [
     "respeto-y-solidaridad",
     "etica-y-probidad",
 ]
+
+
+def one_wrong_score(slug: str) -> int:
+    """The score, rounded down, of an attempt with one wrong answer: it draws the pool, or every question."""
+    quiz = next(module for module in load_curriculum() if module["slug"] == slug)["quiz"]
+    drawn = quiz.get("pool_size") or len(quiz["questions"])
+    return 100 * (drawn - 1) // drawn
 
 
 def lesson_count(app, slug: str) -> int:

@@ -51,7 +51,7 @@ from tests.conftest import PASSWORD_HASH, login
 from tests.test_access_rules import PERSONAS, access_rule_of_app
 
 INSTITUTION = "Ilustre Municipalidad de Prueba"
-#: Questions in the long module's quiz: nearly three times the default modules' seven or eight.
+#: Questions in the long module's quiz: twice the default modules' banks of ten.
 LONG_QUIZ = 20
 _rut_numbers = count(40_000_003, 7_919)
 _serials = count(1)

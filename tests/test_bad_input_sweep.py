@@ -344,6 +344,7 @@ SPECS: dict[str, Spec] = {
     "training.import_gift": Spec(url=module_url("/cuestionario/gift"), upload=("file", gift_file)),
     "training.preview_quiz": Spec(url=module_url("/vista-previa/cuestionario"), fields=("q1", "q2", "q3")),
     "training.import_json": Spec(url=lambda ctx: "/capacitacion/importar", upload=("file", module_json)),
+    "training.add_from_library": Spec(url=lambda ctx: "/capacitacion/biblioteca/ley-karin"),
     # --- Administration ---
     "admin.new_account": Spec(
         url=lambda ctx: "/admin/cuentas/nueva",

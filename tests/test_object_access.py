@@ -132,6 +132,7 @@ OBJECT_ACCESS: dict[str, Owned | Shared] = {
     "training.preview_quiz": CURRICULUM,
     "training.export": CURRICULUM,
     "training.statistics": CURRICULUM,
+    "training.add_from_library": Shared("the shipped library of optional modules, the same for every trainer"),
 }
 
 

@@ -178,7 +178,7 @@ VALUE_LABELS = {
     "roles": ROLE_LABELS,
     "employment_type": EMPLOYMENT_LABELS,
     "status": STATUS_LABELS,
-    "via": {"web": _l("el sitio web"), "cli": _l("la línea de comandos")},
+    "via": {"web": _l("el sitio web"), "cli": _l("la línea de comandos"), "library": _l("la biblioteca de módulos")},
     "outcome": {
         "queued": _l("se envió el enlace por correo"),
         "unknown_account": _l("no hay una cuenta con ese RUT o correo"),

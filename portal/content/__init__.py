@@ -11,6 +11,8 @@ import yaml
 CONTENT_DIR = Path(__file__).resolve().parent
 SEED_FILE = CONTENT_DIR / "mision-vision-valores.txt"
 MODULES_DIR = CONTENT_DIR / "modules"
+#: Optional modules a trainer adds from the trainers' area; they are not seeded.
+LIBRARY_DIR = CONTENT_DIR / "library"
 
 
 @dataclass(frozen=True)
@@ -52,3 +54,17 @@ def curriculum_files() -> list[Path]:
 def load_curriculum() -> list[dict]:
     """Return the default modules, in path order, as module exchange dicts."""
     return [yaml.safe_load(path.read_text(encoding="utf-8")) for path in curriculum_files()]
+
+
+def library_files() -> list[Path]:
+    return sorted(LIBRARY_DIR.glob("*.yaml"))
+
+
+def load_library() -> list[dict]:
+    """Return the optional modules, in path order, as module exchange dicts."""
+    return [yaml.safe_load(path.read_text(encoding="utf-8")) for path in library_files()]
+
+
+def library_module(slug: str) -> dict | None:
+    """The optional module named `slug`, as a module exchange dict; None when the library has none."""
+    return next((module for module in load_library() if module["slug"] == slug), None)

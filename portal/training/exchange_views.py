@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import json
 
-from flask import Response, flash, redirect, render_template, url_for
+from flask import Response, abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from portal.auth.forms import ButtonForm
+from portal.content import library_module
 from portal.extensions import db
 from portal.quizzes.exchange import ModuleFormatError, export_module, load_module_json
 from portal.training import bp, service
@@ -48,4 +50,28 @@ def import_json():
         return render_template("training/import_problems.html", problems=error.problems), 422
     db.session.commit()
     flash(_("Módulo «%(title)s» importado sin publicar. Revíselo antes de publicarlo.", title=module.title), "success")
+    return redirect(url_for("training.module", slug=module.slug))
+
+
+@bp.post("/biblioteca/<slug>")
+@trainer_only
+def add_from_library(slug: str):
+    """Add an optional module of the shipped library in one click, unpublished until a trainer reviews it."""
+    data = library_module(slug)
+    if data is None:
+        abort(404)
+    if not ButtonForm().validate_on_submit():
+        flash(_("La página expiró. Vuelva a intentarlo."), "error")
+        return redirect(url_for("training.index"))
+    try:
+        module = service.import_module(data, current_user.id, via="library")
+    except ModuleFormatError as error:
+        db.session.rollback()
+        flash(" ".join(error.problems), "error")
+        return redirect(url_for("training.index"))
+    db.session.commit()
+    message = _("Módulo «%(title)s» agregado sin publicar. Revíselo antes de publicarlo.", title=module.title)
+    if data.get("fill_in"):
+        message += " " + _("Reemplace en sus lecciones: %(blanks)s.", blanks=", ".join(data["fill_in"]))
+    flash(message, "success")
     return redirect(url_for("training.module", slug=module.slug))

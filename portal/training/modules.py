@@ -8,6 +8,7 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from portal.auth.forms import ButtonForm
+from portal.content import load_library
 from portal.extensions import db
 from portal.models.curriculum import Module
 from portal.quizzes import drafts
@@ -26,10 +27,12 @@ def index():
     pending = {
         module.id for module in modules if module.quiz is not None and drafts.has_unpublished_changes(module.quiz)
     }
+    present = {module.slug for module in modules}
     return render_template(
         "training/index.html",
         modules=modules,
         pending=pending,
+        library=[(entry, entry["slug"] in present) for entry in load_library()],
         rollups=stats.worst_first(stats.module_rollups()),
         value_rollups=stats.value_rollups(),
         form=ButtonForm(),
