@@ -132,6 +132,10 @@ def sheet_labels(today: date) -> dict[str, str]:
         # str.format, not gettext's %: the name is filled in per letter.
         "letter_greeting": _("Estimada/o {name}:"),
         "letter_pending": _("Para completar su inducción le falta:"),
+        "letter_cut": _(
+            "Recorte por la línea punteada y guarde la hoja de activación hasta que active su cuenta: "
+            "el código es personal y sirve una sola vez."
+        ),
     }
 
 

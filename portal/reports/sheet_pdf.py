@@ -94,9 +94,9 @@ def _department_page(pdf: FPDF, paper: ReminderPaper, page: DepartmentPage) -> N
     pdf.set_auto_page_break(True, margin=MARGIN)
     _heading(pdf, paper)
     pdf.set_font(FONT, "B", 15)
-    pdf.multi_cell(WIDTH, 7, f"{labels['sheet_title']}: {page.department}", new_x="LMARGIN", new_y="NEXT")
+    pdf.multi_cell(WIDTH, 7, f"{labels['sheet_title']}: {page.department}", new_x="LMARGIN", new_y="NEXT", align="L")
     pdf.set_font(FONT, "", 9.5)
-    pdf.multi_cell(WIDTH, 5, labels["sheet_lead"], new_x="LMARGIN", new_y="NEXT")
+    pdf.multi_cell(WIDTH, 5, labels["sheet_lead"], new_x="LMARGIN", new_y="NEXT", align="L")
     pdf.ln(3)
     pdf.set_font(FONT, "", 9.5)
     heading = FontFace(emphasis="BOLD", fill_color=(225, 235, 242))
@@ -125,18 +125,21 @@ def _letter(pdf: FPDF, paper: ReminderPaper, letter: Letter) -> None:
     pdf.ln(2)
     pdf.set_font(FONT, "", 10.5)
     for paragraph in letter.paragraphs:
-        pdf.multi_cell(WIDTH, 5.2, paragraph, new_x="LMARGIN", new_y="NEXT")
+        pdf.multi_cell(WIDTH, 5.2, paragraph, new_x="LMARGIN", new_y="NEXT", align="L")
         pdf.ln(2)
     pdf.set_font(FONT, "B", 10.5)
-    pdf.multi_cell(WIDTH, 5.2, paper.labels["letter_pending"], new_x="LMARGIN", new_y="NEXT")
+    pdf.multi_cell(WIDTH, 5.2, paper.labels["letter_pending"], new_x="LMARGIN", new_y="NEXT", align="L")
     pdf.set_font(FONT, "", 10.5)
     for step in letter.pending:
-        pdf.multi_cell(WIDTH, 5.2, f"• {step}", new_x="LMARGIN", new_y="NEXT")
+        pdf.multi_cell(WIDTH, 5.2, f"• {step}", new_x="LMARGIN", new_y="NEXT", align="L")
     pdf.ln(2)
     for paragraph in letter.closing:
-        pdf.multi_cell(WIDTH, 5.2, paragraph, new_x="LMARGIN", new_y="NEXT")
+        pdf.multi_cell(WIDTH, 5.2, paragraph, new_x="LMARGIN", new_y="NEXT", align="L")
         pdf.ln(1)
     if letter.slip is not None and paper.slip_sheet is not None:
         top = PAGE_HEIGHT - SLIP_HEIGHT
         draw_cut_lines(pdf, top=top, rows=1)
         draw_slip(pdf, paper.slip_sheet, letter.slip, 0, top)
+        pdf.set_font(FONT, "", 9)
+        pdf.set_xy(105 + MARGIN, top + MARGIN + 10)
+        pdf.multi_cell(105 - 2 * MARGIN, 4.5, paper.labels["letter_cut"], align="L")
