@@ -275,3 +275,8 @@ def test_the_code_lifetime_is_an_administrators_setting(app, client, login_as, m
         expires_at = db.session.scalar(select(ActivationCode.expires_at))
     assert timedelta(days=3) <= expires_at - before < timedelta(days=3, minutes=1)
     assert "Válido hasta el" in pdf_text(body)
+
+
+def test_the_sign_in_page_leads_to_the_activation_page(client):
+    page = client.get("/login").get_data(as_text=True)
+    assert 'href="/activar"' in page and "¿Recibió una hoja de activación?" in page
