@@ -139,32 +139,40 @@ def sheet_labels(today: date) -> dict[str, str]:
     }
 
 
-def print_reminder_sheets(filters: ReportFilters, today: date, actor: User, *, letters: bool) -> bytes:
-    """The reminder sheets (and letters) of the pending people without e-mail, as a PDF (flushes, audited).
+def in_sheet_order(rows: list[PersonRow]) -> list[PersonRow]:
+    """By department, then by name: the letters follow the department pages."""
+    return sorted(rows, key=lambda row: ((row.department or "").casefold(), row.full_name.casefold()))
 
-    Raises SheetRefusal when nobody is pending without e-mail, or slips.SlipRefusal when the letters'
-    slips cannot be printed (then nothing is).
+
+def letter_slips(rows: list[PersonRow], activated: set[int], actor: User) -> dict[int, slips.Slip]:
+    """Fresh slips (new codes, audited) for those who never activated and whom the actor may act on;
+    the others' letters go out without one."""
+    waiting = [row.id for row in rows if row.id not in activated]
+    if not waiting:
+        return {}
+    people = {user.id: user for user in db.session.scalars(select(User).where(User.id.in_(waiting)))}
+    chosen = [people[user_id] for user_id in waiting if may_manage(actor.roles, people[user_id].roles)]
+    if not chosen:
+        return {}
+    issued = slips.issue_slips(chosen, actor.id, slips.FROM_REMINDERS)
+    return {user.id: slip for user, slip in zip(chosen, issued, strict=True)}
+
+
+def print_reminder_sheets(
+    rows: list[PersonRow], today: date, actor: User, *, letters: bool, filters: dict | None = None
+) -> bytes:
+    """The reminder sheets (and letters) of these pending people without e-mail, as a PDF (flushes, audited).
+
+    `rows` come from pending_without_email (HR's filters) or from a jefatura's own people; `filters`
+    is what the audit event records about how they were chosen. Raises SheetRefusal when there is
+    nobody, or slips.SlipRefusal when the letters' slips cannot be printed (then nothing is).
     """
-    rows = pending_without_email(filters, today)
     if not rows:
         raise SheetRefusal(_("Nadie de la lista está pendiente y sin correo: no hay hojas que imprimir."))
     activated = activated_ids([row.id for row in rows])
     steps = pending_steps(rows, activated)
     pages = department_pages(rows, steps, today)
-    issued: dict[int, slips.Slip] = {}
-    if letters:
-        waiting = [row.id for row in rows if row.id not in activated]
-        people = (
-            {user.id: user for user in db.session.scalars(select(User).where(User.id.in_(waiting)))} if waiting else {}
-        )
-        # Slips only for people the actor may act on; their letters still go out without one.
-        chosen = [people[user_id] for user_id in waiting if may_manage(actor.roles, people[user_id].roles)]
-        if chosen:
-            issued = dict(
-                zip(
-                    [user.id for user in chosen], slips.issue_slips(chosen, actor.id, slips.FROM_REMINDERS), strict=True
-                )
-            )
+    issued = letter_slips(rows, activated, actor) if letters else {}
     audit.record(
         "reminders.sheets_printed",
         actor_id=actor.id,
@@ -172,17 +180,14 @@ def print_reminder_sheets(filters: ReportFilters, today: date, actor: User, *, l
         departments=len(pages),
         letters=letters,
         slips=len(issued),
-        filters=filters.as_details(),
+        filters=filters or {},
     )
     paper = ReminderPaper(
         institution=effective("INSTITUTION_NAME"),
         logo=logo_path(),
         labels=sheet_labels(today),
         departments=pages,
-        letters=[
-            letter_for(row, steps[row.id], today, issued.get(row.id))
-            for row in sorted(rows, key=lambda r: ((r.department or "").casefold(), r.full_name.casefold()))
-        ]
+        letters=[letter_for(row, steps[row.id], today, issued.get(row.id)) for row in in_sheet_order(rows)]
         if letters
         else [],
         slip_sheet=slips.slip_sheet([]) if issued else None,

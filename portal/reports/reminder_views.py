@@ -150,9 +150,14 @@ def print_reminder_sheets():
         flash(_("El formulario venció. Revise la lista y vuelva a imprimir."), "error")
         return redirect(back)
     today = local_today()
+    filters = filter_form().to_filters()
     try:
         body = reminder_sheets.print_reminder_sheets(
-            filter_form().to_filters(), today, current_user, letters=form.cartas.data
+            reminder_sheets.pending_without_email(filters, today),
+            today,
+            current_user,
+            letters=form.cartas.data,
+            filters=filters.as_details(),
         )
     except (reminder_sheets.SheetRefusal, SlipRefusal) as refusal:
         db.session.rollback()
