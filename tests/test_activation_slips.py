@@ -171,7 +171,12 @@ def test_wrong_expired_and_reused_codes_change_nothing_and_answer_alike(app, cli
     assert "no puede contener su nombre" in weak.get_data(as_text=True)
     assert activate(visitor, worker.rut, fresh).status_code == 302
     refused(worker.rut, fresh)
-    assert len(events(app, "auth.activation_failed")) == 7
+    # Sending the password step straight away, with a spent code, lands on the first step.
+    straight = visitor.post(
+        ACTIVATION, data={"rut": worker.rut, "codigo": fresh, "password": NEW_PASSWORD, "confirm": NEW_PASSWORD}
+    )
+    assert straight.status_code == 200 and WRONG in straight.get_data(as_text=True)
+    assert len(events(app, "auth.activation_failed")) == 8
 
 
 def test_codes_are_stored_only_as_keyed_hashes(app, client, login_as, make_user):

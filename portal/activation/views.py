@@ -90,5 +90,6 @@ def _choose_password():
 
 def _back_to_first_step(typed_rut: str | None):
     form = ActivationCodeForm(formdata=None, data={"rut": typed_rut or ""})
-    form.codigo.errors.append(wrong_code_message())
+    # A form that was not validated holds its errors in a tuple.
+    form.codigo.errors = [wrong_code_message()]
     return _page("activation/activate.html", form=form)

@@ -18,6 +18,7 @@ from portal.extensions import db
 from portal.models.user import User
 from portal.reports import bp, hr_only, service
 from portal.reports.forms import filter_form
+from portal.urls import ids_from
 
 #: Where each origin's "back" leads when nothing could be printed.
 ORIGINS = (slips.FROM_PERSON, slips.FROM_IMPORT, slips.FROM_REPORT)
@@ -52,7 +53,7 @@ def print_slips():
             flash(slips.nobody_message(), "info")
             return redirect(back)
     else:
-        ids = request.form.getlist("persona", type=int)[: slips.MAX_SLIPS + 1]
+        ids = ids_from(request.form.getlist("persona")[: slips.MAX_SLIPS + 1])
         found = {user.id: user for user in db.session.scalars(select(User).where(User.id.in_(ids)))}
         people = [found[user_id] for user_id in dict.fromkeys(ids) if user_id in found]
         one = len(people) == 1 and origin == slips.FROM_PERSON
