@@ -20,8 +20,8 @@ from portal.models.staff import ActivationCode
 from portal.models.types import utcnow
 from portal.models.user import User
 from portal.rut import format_rut
-from portal.settings import store
-from portal.vocabulary import HR, TRAINER
+from portal.settings import effective, store
+from portal.vocabulary import ADMIN, HR, TRAINER
 from tests.conftest import login
 from tests.paper import CODE, pdf_text, qr_codes, slip_texts
 from tests.test_staff_import import CONFIRM, confirm_fields, creating_new_departments, upload, windows_csv
@@ -285,3 +285,19 @@ def test_the_code_lifetime_is_an_administrators_setting(app, client, login_as, m
 def test_the_sign_in_page_leads_to_the_activation_page(client):
     page = client.get("/login").get_data(as_text=True)
     assert 'href="/activar"' in page and "¿Recibió una hoja de activación?" in page
+
+
+def test_administrators_set_the_code_lifetime_and_an_empty_field_restores_the_default(app, client, login_as):
+    login_as(ADMIN)
+    page = client.get("/admin/configuracion").get_data(as_text=True)
+    assert 'name="activation_code_days"' in page and 'value="14"' in page
+    form = {"institution_name": "Municipalidad de Prueba", "onboarding_days": "30", "reminder_interval_days": "7"}
+    assert client.post("/admin/configuracion", data={**form, "activation_code_days": "0"}).status_code == 422
+    assert client.post("/admin/configuracion", data={**form, "activation_code_days": "5"}).status_code == 302
+    with app.app_context():
+        assert effective("ACTIVATION_CODE_DAYS") == 5
+    [(_, details)] = events(app, "settings.changed")
+    assert details["changes"] == {"ACTIVATION_CODE_DAYS": {"before": 14, "after": 5}}
+    assert client.post("/admin/configuracion", data={**form, "activation_code_days": ""}).status_code == 302
+    with app.app_context():
+        assert effective("ACTIVATION_CODE_DAYS") == 14

@@ -68,7 +68,7 @@ class SettingsForm(FlaskForm):
     )
     activation_code_days = BoundedIntegerField(
         _l("Días de validez del código de una hoja de activación"),
-        validators=[InputRequired(_l("Indique los días.")), NumberRange(1, 90, _l("Entre 1 y 90 días."))],
+        validators=[Optional(), NumberRange(1, 90, _l("Entre 1 y 90 días, o vacío para el valor predeterminado."))],
     )
     renewal_months = BoundedIntegerField(
         _l("Vigencia de la inducción completada, en meses (opcional)"),

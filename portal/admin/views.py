@@ -309,6 +309,7 @@ def settings():
             "INSTITUTION_NAME": " ".join(form.institution_name.data.split()),
             "ONBOARDING_DAYS": form.onboarding_days.data,
             "REMINDER_INTERVAL_DAYS": form.reminder_interval_days.data,
+            # Empty: the configuration's value (PORTAL_ACTIVATION_CODE_DAYS, 14 by default) applies again.
             "ACTIVATION_CODE_DAYS": form.activation_code_days.data,
             # 0, not "unset", so that an empty field turns renewal off even if the configuration sets it.
             "RENEWAL_MONTHS": form.renewal_months.data or (0 if current_app.config.get("RENEWAL_MONTHS") else None),
