@@ -15,6 +15,8 @@ SLIP_WIDTH, SLIP_HEIGHT = PAGE_WIDTH / COLUMNS, PAGE_HEIGHT / ROWS
 #: Inside each slip, away from the cut.
 MARGIN = 6.0
 QR_SIZE = 30.0
+#: One fixed QR mask: choosing the best of eight took half the time of a long sheet, and any mask reads.
+QR_MASK = 2
 INK = (30, 30, 30)
 ACCENT = (20, 84, 120)
 
@@ -79,11 +81,19 @@ def draw_cut_lines(pdf: FPDF, top: float = 0.0, rows: int = ROWS) -> None:
 
 
 def _fit(pdf: FPDF, text: str, style: str, size: float, width: float, smallest: float = 6.5) -> None:
-    """Set the largest font size up to `size` at which `text` fits in `width` on one line."""
-    pdf.set_font(FONT, style, size)
-    while size > smallest and pdf.get_string_width(text) > width:
-        size -= 0.5
+    """Set the largest font size up to `size` at which `text` fits in `width` on one line.
+
+    Remembered per document: the institution, the heading and the address are the same on every slip.
+    """
+    fitted = pdf.__dict__.setdefault("_portal_fitted_sizes", {})
+    key = (text, style, size, width)
+    if key not in fitted:
         pdf.set_font(FONT, style, size)
+        while size > smallest and pdf.get_string_width(text) > width:
+            size -= 0.5
+            pdf.set_font(FONT, style, size)
+        fitted[key] = size
+    pdf.set_font(FONT, style, fitted[key])
 
 
 def draw_slip(pdf: FPDF, sheet: SlipSheet, slip: Slip, x: float, y: float) -> None:
@@ -126,4 +136,4 @@ def draw_slip(pdf: FPDF, sheet: SlipSheet, slip: Slip, x: float, y: float) -> No
     pdf.cell(column, 7, slip.code, new_x="LEFT", new_y="NEXT")
     pdf.set_font(FONT, "", 6.8)
     pdf.multi_cell(column, 3.1, f"{slip.valid_until}. {labels['once']}", new_x="LEFT", new_y="NEXT", align="L")
-    draw_qr(pdf, slip.qr_target, x + SLIP_WIDTH - MARGIN - QR_SIZE, y + 36, QR_SIZE)
+    draw_qr(pdf, slip.qr_target, x + SLIP_WIDTH - MARGIN - QR_SIZE, y + 36, QR_SIZE, mask=QR_MASK)
