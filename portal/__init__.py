@@ -68,13 +68,13 @@ def register_extensions(app: Flask) -> None:
 
 def register_blueprints(app: Flask) -> None:
     """Each area's package defines its blueprint and registers it with its route modules (register())."""
-    from portal import admin, auth, learning, quizzes, reports, training
+    from portal import activation, admin, auth, learning, quizzes, reports, training
     from portal.auth.access import enforce_declared_access
     from portal.health import bp as health_bp
     from portal.security import add_security_headers, refuse_nul_bytes
 
     app.register_blueprint(health_bp)
-    for area in (auth, learning, quizzes, training, reports, admin):
+    for area in (auth, activation, learning, quizzes, training, reports, admin):
         area.register(app)
     app.before_request(refuse_nul_bytes)
     app.before_request(enforce_declared_access)

@@ -34,6 +34,8 @@ class Defaults:
     RENEWAL_MONTHS: int | None = None
     #: Days before the same person can be reminded again.
     REMINDER_INTERVAL_DAYS = 7
+    #: Days the code of a printed activation slip works (administrators may change it).
+    ACTIVATION_CODE_DAYS = 14
     #: Most certificates HR downloads in one ZIP; a longer list is refused with a request to narrow it.
     CERTIFICATES_PER_ZIP = 200
     SMTP_HOST = "127.0.0.1"

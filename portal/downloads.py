@@ -9,6 +9,7 @@ from flask import Response
 MIMETYPES = {
     "csv": "text/csv",  # Flask adds "; charset=utf-8" to text types
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "pdf": "application/pdf",
 }
 
 
@@ -17,7 +18,7 @@ def file_name(extension: str, today: date, stem: str = "induccion") -> str:
 
 
 def download(body, extension: str, today: date, stem: str = "induccion", size: int | None = None) -> Response:
-    """A CSV or XLSX attachment named after `stem` and the day; no-store, since it holds personal data."""
+    """A CSV, XLSX or PDF attachment named after `stem` and the day; no-store, since it holds personal data."""
     response = Response(body, mimetype=MIMETYPES[extension])
     response.headers.set("Content-Disposition", "attachment", filename=file_name(extension, today, stem))
     response.headers["Cache-Control"] = "no-store"

@@ -19,6 +19,7 @@ from portal.models.settings import Setting
 TYPES: dict[str, type] = {
     "ONBOARDING_DAYS": int,
     "REMINDER_INTERVAL_DAYS": int,
+    "ACTIVATION_CODE_DAYS": int,
     #: 0 turns renewal off even when the configuration sets it.
     "RENEWAL_MONTHS": int,
     "INSTITUTION_NAME": str,

@@ -27,6 +27,14 @@ def public_url(endpoint: str, **values) -> str:
     return base_url() + adapter.build(endpoint, values)
 
 
+def ids_from(values: list[str]) -> list[int]:
+    """The ids among posted values, as the URL converter reads them: ASCII digits, at most LARGEST_ID.
+
+    int() alone also takes "+1", " 7 " and "١٢" (Arabic-Indic digits), and ids no database holds.
+    """
+    return [int(value) for value in values if value.isascii() and value.isdigit() and int(value) <= LARGEST_ID]
+
+
 class IdConverter(IntegerConverter):
     """`<int:...>` with a ceiling: an id no database can hold is a 404, not an OverflowError (500).
 

@@ -359,6 +359,7 @@ PAGES: dict[str, Callable[[Municipality, str], list[Visit]]] = {
     "auth.login": lambda town, persona: [Visit("/login", 200 if persona == "anonymous" else 302)],
     "auth.forgot_password": _one(lambda town: "/clave/olvido"),
     "auth.set_password": _one(lambda town: f"/clave/{town.password_token}"),
+    "activation.activate": _one(lambda town: "/activar"),
     "health.healthz": _one(lambda town: "/healthz"),
     "branding.logo": _one(lambda town: f"/logo/{town.logo}"),
     "learning.verify": _one(lambda town: f"/verificar/{town.certificate_code}"),

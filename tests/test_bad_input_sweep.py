@@ -218,6 +218,14 @@ def setup_staff_ticket(ctx: Context) -> None:
     assert any(name.startswith("departamento-") for name in ctx.ticket), page
 
 
+def setup_everyone_with_email(ctx: Context) -> None:
+    """Nobody is left without an address, so no reminder sheet prints (a printed one is a PDF)."""
+    with ctx.app.app_context():
+        for user in db.session.scalars(select(User).where(User.email.is_(None))):
+            user.email = f"sin-correo-{user.id}@muni.cl"
+        db.session.commit()
+
+
 def setup_anonymous(ctx: Context) -> None:
     ctx.client.post("/logout")
 
@@ -241,6 +249,12 @@ SPECS: dict[str, Spec] = {
         url=lambda ctx: f"/clave/{ctx.token_for(ctx.person_id)}",
         valid=lambda ctx: {"password": PASSWORD, "confirm": PASSWORD},
         fields=("password", "confirm"),
+        anonymous=True,
+    ),
+    "activation.activate": Spec(
+        url=lambda ctx: "/activar",
+        valid=lambda ctx: {"rut": fresh_rut(), "codigo": "K7QM-P4RX-2T", "password": PASSWORD, "confirm": PASSWORD},
+        fields=("rut", "codigo", "password", "confirm"),
         anonymous=True,
     ),
     "auth.change_password_page": Spec(
@@ -387,9 +401,17 @@ SPECS: dict[str, Spec] = {
             "institution_name": "Municipalidad de Prueba",
             "onboarding_days": "30",
             "reminder_interval_days": "7",
+            "activation_code_days": "14",
             "renewal_months": "24",
         },
-        fields=("institution_name", "onboarding_days", "reminder_interval_days", "renewal_months", "remove_logo"),
+        fields=(
+            "institution_name",
+            "onboarding_days",
+            "reminder_interval_days",
+            "activation_code_days",
+            "renewal_months",
+            "remove_logo",
+        ),
         upload=("logo", lambda ctx: TINY_PNG),
     ),
     "admin.verify_audit": Spec(url=lambda ctx: "/admin/auditoria/verificar"),
@@ -411,6 +433,18 @@ SPECS: dict[str, Spec] = {
         url=lambda ctx: "/rrhh/recordatorios",
         valid=lambda ctx: {"persona": str(ctx.person_id)},
         fields=("persona", "alcance", "?q", "?estado", "?departamento"),
+    ),
+    # A print that succeeds answers with a PDF (tests/test_activation_slips.py and test_reminder_sheets.py read
+    # them back); here the hostile values go where they would be read, on lists that print nothing.
+    "reports.print_slips": Spec(
+        url=lambda ctx: "/rrhh/hojas-de-activacion",
+        valid=lambda ctx: {"origen": "person"},
+        fields=("persona", "origen"),
+    ),
+    "reports.print_reminder_sheets": Spec(
+        url=lambda ctx: "/rrhh/recordatorios/hojas",
+        fields=("cartas", "?q", "?estado", "?departamento"),
+        setup=setup_everyone_with_email,
     ),
     "reports.import_staff": Spec(url=lambda ctx: "/rrhh/personas/importar", upload=("file", staff_file)),
     "reports.confirm_staff_import": Spec(

@@ -16,6 +16,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from wtforms.fields.choices import SelectChoice
 
+from portal.activation.slips import FROM_IMPORT, FROM_PERSON, FROM_REMINDERS, FROM_REPORT
 from portal.admin.forms import ROLE_LABELS
 from portal.models.staff import RESET_PASSWORD, SET_PASSWORD
 from portal.reports.exports import DATETIME, NUMBER, TEXT, Column
@@ -48,6 +49,8 @@ ACTION_LABELS = {
     "auth.password_reset_mail_failed": _l("No se pudo enviar el correo para restablecer una contraseña"),
     "auth.password_set": _l("Una persona definió su contraseña"),
     "auth.password_changed": _l("Una persona cambió su contraseña"),
+    "auth.account_activated": _l("Una persona activó su cuenta con una hoja de activación"),
+    "auth.activation_failed": _l("Intento fallido de activar una cuenta con una hoja de activación"),
     "accounts.created": _l("Se creó una cuenta"),
     "accounts.roles_changed": _l("Se cambiaron los roles de una cuenta"),
     "accounts.led_departments_changed": _l("Se cambiaron los departamentos que dirige una jefatura"),
@@ -58,6 +61,7 @@ ACTION_LABELS = {
     "staff.reactivated": _l("Se reactivó una cuenta"),
     "staff.due_dates_moved": _l("Se movieron plazos de inducción"),
     "staff.password_link_issued": _l("Se entregó un enlace para definir la contraseña"),
+    "staff.activation_slips_printed": _l("Se imprimieron hojas de activación"),
     "staff.imported": _l("Se importó una nómina de personas"),
     "departments.created": _l("Se creó un departamento"),
     "departments.renamed": _l("Se cambió el nombre de un departamento"),
@@ -83,6 +87,7 @@ ACTION_LABELS = {
     "report.certificate_downloaded": _l("Se descargó el certificado de una persona"),
     "report.certificates_downloaded": _l("Se descargaron los certificados de una lista (ZIP)"),
     "reminders.sent": _l("Se enviaron recordatorios"),
+    "reminders.sheets_printed": _l("Se imprimieron hojas de recordatorio para personas sin correo"),
     "privacy.data_downloaded": _l("Una persona descargó sus datos personales"),
     "audit.exported": _l("Se descargó el registro de auditoría"),
 }
@@ -111,6 +116,7 @@ FIELD_LABELS = {
     "LOGO": _l("Logo"),
     "ONBOARDING_DAYS": _l("Días para completar la inducción"),
     "REMINDER_INTERVAL_DAYS": _l("Días mínimos entre recordatorios"),
+    "ACTIVATION_CODE_DAYS": _l("Días de validez de los códigos de activación"),
     "RENEWAL_MONTHS": _l("Vigencia de la inducción (meses)"),
     # Content and quizzes
     "module": _l("Módulo"),
@@ -150,6 +156,11 @@ FIELD_LABELS = {
     "filters": _l("Filtros"),
     "rows": _l("Filas"),
     "people": _l("Personas"),
+    "user_ids": _l("N° de las cuentas"),
+    "departments": _l("Departamentos"),
+    "letters": _l("Con cartas"),
+    "slips": _l("Hojas de activación"),
+    "printed_from": _l("Impresas desde"),
     "days": _l("Días"),
     "created": _l("Creadas"),
     "updated": _l("Actualizadas"),
@@ -188,6 +199,12 @@ VALUE_LABELS = {
     "purpose": {SET_PASSWORD: _l("definir la contraseña"), RESET_PASSWORD: _l("restablecer la contraseña")},
     "format": {"csv": "CSV", "xlsx": "Excel (XLSX)"},
     "show_answers": labels(AnswerVisibility),
+    "printed_from": {
+        FROM_PERSON: _l("la ficha de la persona"),
+        FROM_IMPORT: _l("una importación de personal"),
+        FROM_REPORT: _l("la lista filtrada del informe"),
+        FROM_REMINDERS: _l("las hojas de recordatorio"),
+    },
     "action": {**CATEGORY_LABELS, **ACTION_LABELS},
 }
 DATE_FIELDS = frozenset({"start_date", "due_date", "start_from", "start_to", "start", "end"})

@@ -78,6 +78,10 @@ class SettingsForm(FlaskForm):
         _l("Días mínimos entre recordatorios a una misma persona"),
         validators=[InputRequired(_l("Indique los días.")), NumberRange(1, 90, _l("Entre 1 y 90 días."))],
     )
+    activation_code_days = BoundedIntegerField(
+        _l("Días de validez del código de una hoja de activación"),
+        validators=[Optional(), NumberRange(1, 90, _l("Entre 1 y 90 días, o vacío para el valor predeterminado."))],
+    )
     renewal_months = BoundedIntegerField(
         _l("Vigencia de la inducción completada, en meses (opcional)"),
         validators=[Optional(), NumberRange(1, 120, _l("Entre 1 y 120 meses, o vacío para que no venza."))],

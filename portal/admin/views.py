@@ -304,12 +304,13 @@ def merge_department(department_id: int):
 @bp.route("/configuracion", methods=["GET", "POST"])
 @admin_only
 def settings():
-    """Institution name, logo, onboarding days, reminder interval and how long a completion stays valid."""
+    """Institution name, logo, onboarding days, reminder interval, activation codes' life, a completion's validity."""
     effective = runtime_settings.effective
     form = SettingsForm(
         institution_name=effective("INSTITUTION_NAME"),
         onboarding_days=effective("ONBOARDING_DAYS"),
         reminder_interval_days=effective("REMINDER_INTERVAL_DAYS"),
+        activation_code_days=effective("ACTIVATION_CODE_DAYS"),
         renewal_months=effective("RENEWAL_MONTHS") or None,
     )
     if form.validate_on_submit():
@@ -317,6 +318,8 @@ def settings():
             "INSTITUTION_NAME": " ".join(form.institution_name.data.split()),
             "ONBOARDING_DAYS": form.onboarding_days.data,
             "REMINDER_INTERVAL_DAYS": form.reminder_interval_days.data,
+            # Empty: the configuration's value (PORTAL_ACTIVATION_CODE_DAYS, 14 by default) applies again.
+            "ACTIVATION_CODE_DAYS": form.activation_code_days.data,
             # 0, not "unset", so that an empty field turns renewal off even if the configuration sets it.
             "RENEWAL_MONTHS": form.renewal_months.data or (0 if current_app.config.get("RENEWAL_MONTHS") else None),
         }

@@ -26,7 +26,7 @@ def cjk_font() -> Path | None:
     return next((path for path in CJK_FONT_CANDIDATES if path.is_file()), None)
 
 
-def _add_fonts(pdf: FPDF) -> None:
+def add_fonts(pdf: FPDF) -> None:
     """Embed DejaVu (subset), with a CJK fallback when one is installed: Łukasz, Ğ, U+2011, 李."""
     for style, path in FONT_FILES.items():
         pdf.add_font(FONT, style, str(path))
@@ -52,22 +52,40 @@ class CertificateData:
     logo: Path | None = None
 
 
-def _draw_qr(pdf: FPDF, data: str, x: float, y: float, size: float) -> None:
-    """Draw the QR code as vector squares: sharp at any zoom, no image library needed."""
-    qr = segno.make(data, error="m")
+def draw_qr(pdf: FPDF, data: str, x: float, y: float, size: float, mask: int | None = None) -> None:
+    """Draw the QR code as vector rectangles: sharp at any zoom, no image library needed.
+
+    Each run of dark modules in a row is one rectangle, and all of them go out as one filled path
+    (one content-stream operation instead of a call per square), so a sheet of many codes stays
+    quick to build. `mask` fixes the QR mask pattern instead of trying all eight (the slow part of
+    encoding); any mask reads the same.
+    """
+    qr = segno.make(data, error="m", mask=mask)
     rows = list(qr.matrix_iter(border=2))
     module = size / len(rows)
+    scale, height = pdf.k, pdf.h
     pdf.set_fill_color(0, 0, 0)
+    rectangles = []
     for row_index, row in enumerate(rows):
-        for col_index, dark in enumerate(row):
-            if dark:
-                pdf.rect(x + col_index * module, y + row_index * module, module, module, style="F")
+        top = y + row_index * module
+        start = None
+        for col_index, dark in enumerate([*row, False]):
+            if dark and start is None:
+                start = col_index
+            elif not dark and start is not None:
+                left, width = x + start * module, (col_index - start) * module
+                rectangles.append(
+                    f"{left * scale:.2f} {(height - top) * scale:.2f} {width * scale:.2f} {-module * scale:.2f} re"
+                )
+                start = None
+    # fpdf2 has no public call for a path of many rectangles; _out writes to the page's content stream.
+    pdf._out(" ".join(rectangles) + " f")
 
 
 def certificate_pdf(data: CertificateData) -> bytes:
     """The certificate as A4 landscape PDF bytes: heading, person, modules and scores, date, code and QR."""
     pdf = FPDF(orientation="L", unit="mm", format="A4")
-    _add_fonts(pdf)
+    add_fonts(pdf)
     pdf.set_title(data.labels["title"])
     pdf.set_author(data.institution)
     pdf.set_auto_page_break(False)
@@ -134,7 +152,7 @@ def _draw_verification(pdf: FPDF, data: CertificateData) -> None:
     """The QR code, the date, the verification code and the address to check it at."""
     labels = data.labels
     qr_size = 38
-    _draw_qr(pdf, data.verify_url, 232, 150, qr_size)
+    draw_qr(pdf, data.verify_url, 232, 150, qr_size)
     pdf.set_font(FONT, "", 10)
     pdf.set_xy(20, 172)
     pdf.cell(200, 6, f"{labels['date']}: {data.completed_on}")

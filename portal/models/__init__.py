@@ -13,10 +13,11 @@ from portal.models.quiz import (
     RevisionQuestion,
 )
 from portal.models.settings import Setting
-from portal.models.staff import PasswordToken, Reminder
+from portal.models.staff import ActivationCode, PasswordToken, Reminder
 from portal.models.user import AuthSession, Department, LedDepartment, User, UserRole
 
 __all__ = [
+    "ActivationCode",
     "Attempt",
     "AttemptAnswer",
     "AttemptQuestion",

@@ -26,7 +26,7 @@ from portal.models.quiz import (
     RevisionChoice,
     RevisionQuestion,
 )
-from portal.models.staff import PasswordToken, Reminder
+from portal.models.staff import ActivationCode, PasswordToken, Reminder
 from portal.models.user import AuthSession, User
 from portal.people.errors import AdminRuleError
 from portal.rut import format_rut
@@ -166,6 +166,12 @@ def _records(uid: int) -> dict:
                 select(PasswordToken).where(PasswordToken.user_id == uid).order_by(PasswordToken.id)
             )
         ],
+        "activation_slips": [
+            {"printed_at": _when(c.created_at), "expires_at": _when(c.expires_at), "used_at": _when(c.used_at)}
+            for c in db.session.scalars(
+                select(ActivationCode).where(ActivationCode.user_id == uid).order_by(ActivationCode.id)
+            )
+        ],
     }
 
 
@@ -194,7 +200,7 @@ def anonymise_refusal(user: User, actor_id: int | None) -> str | None:
 def anonymise(user: User, actor_id: int) -> None:
     """Remove what identifies a person who left, keeping their results for statistics.
 
-    The name, RUT, email and password go; sessions and pending password links end. In the
+    The name, RUT, email and password go; sessions, pending password links and activation codes end. In the
     signed commitments the name and RUT are replaced, but the stored SHA-256 is kept as it was:
     it is evidence that a declaration was signed, and it no longer matches the edited text.
     Raises AdminRuleError (see anonymise_refusal).
@@ -225,6 +231,7 @@ def anonymise(user: User, actor_id: int) -> None:
     user.active = False
     db.session.execute(delete(AuthSession).where(AuthSession.user_id == user.id))
     db.session.execute(delete(PasswordToken).where(PasswordToken.user_id == user.id))
+    db.session.execute(delete(ActivationCode).where(ActivationCode.user_id == user.id))
     # A failed delivery's server answer may quote the address.
     db.session.execute(update(Reminder).where(Reminder.user_id == user.id).values(error=None))
     db.session.flush()

@@ -7,12 +7,17 @@ from __future__ import annotations
 
 from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
+from wtforms import BooleanField
 
+from portal.activation.slips import SlipRefusal
 from portal.dates import local_today
+from portal.downloads import download
+from portal.extensions import db
 from portal.pagination import paginate_list
-from portal.reports import bp, hr_only, reminders
+from portal.reports import bp, hr_only, reminder_sheets, reminders
 from portal.reports.forms import STATUS_LABELS, filter_form
 from portal.reports.service import PAGE_SIZE
 from portal.settings import effective
@@ -27,8 +32,20 @@ EVERYONE = "todas"
 MESSAGES_PER_REQUEST = 100
 
 
+#: People without e-mail named on the reminders page; the printed sheet has all of them.
+NO_EMAIL_LISTED = 20
+
+
 class SendRemindersForm(FlaskForm):
     """Only the CSRF token: the people come from the filters in the URL and the ticked boxes."""
+
+
+class ReminderSheetsForm(FlaskForm):
+    """The people come from the filters in the URL; letters (and fresh slips) only when asked for."""
+
+    cartas = BooleanField(
+        _l("Agregar una carta para cada persona, con una hoja de activación nueva si aún no activa su cuenta")
+    )
 
 
 def filter_args() -> dict[str, str]:
@@ -53,10 +70,14 @@ def reminders_page():
     )
     preview = reminders.compose(example.person, today, reminders.portal_url()) if example else None
     args = filter_args()
+    no_email = [candidate.person for candidate in candidates if candidate.reason == reminders.NO_EMAIL]
     return render_template(
         "reports/reminders.html",
         form=form,
         send_form=SendRemindersForm(),
+        sheets_form=ReminderSheetsForm(),
+        no_email=no_email,
+        no_email_listed=NO_EMAIL_LISTED,
         listing=listing,
         remindable_count=len(remindable),
         everyone=EVERYONE,
@@ -116,3 +137,31 @@ def send_reminders():
         args=args,
         reasons=reminders,
     )
+
+
+@bp.post("/recordatorios/hojas")
+@hr_only
+def print_reminder_sheets():
+    """Reminders on paper (PDF) for the filtered list's pending people without e-mail, by department."""
+    args = filter_args()
+    back = url_for("reports.reminders_page", **args)
+    form = ReminderSheetsForm()
+    if not form.validate_on_submit():
+        flash(_("El formulario venció. Revise la lista y vuelva a imprimir."), "error")
+        return redirect(back)
+    today = local_today()
+    filters = filter_form().to_filters()
+    try:
+        body = reminder_sheets.print_reminder_sheets(
+            reminder_sheets.pending_without_email(filters, today),
+            today,
+            current_user,
+            letters=form.cartas.data,
+            filters=filters.as_details(),
+        )
+    except (reminder_sheets.SheetRefusal, SlipRefusal) as refusal:
+        db.session.rollback()
+        flash(str(refusal), "error")
+        return redirect(back)
+    db.session.commit()
+    return download(body, "pdf", today, stem="recordatorios-impresos")

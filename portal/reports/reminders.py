@@ -140,9 +140,9 @@ def compose(person: PersonRow, today: date, link: str) -> tuple[str, str]:
         subject = _("Recordatorio: el plazo de su inducción ya venció")
     else:
         subject = _("Recordatorio: complete su inducción")
-    paragraphs = [_("Hola, %(name)s:", name=person.full_name), _progress_paragraph(person, institution, renewal)]
+    paragraphs = [_("Hola, %(name)s:", name=person.full_name), progress_paragraph(person, institution, renewal)]
     if person.due_date is not None and not renewal:
-        paragraphs.append(_due_paragraph(person.due_date, today, overdue))
+        paragraphs.append(due_paragraph(person.due_date, today, overdue))
     paragraphs.append(
         (_("Puede comenzarla aquí:") if person.steps_done == 0 else _("Puede continuar donde la dejó:")) + "\n" + link
     )
@@ -152,7 +152,7 @@ def compose(person: PersonRow, today: date, link: str) -> tuple[str, str]:
     return subject, "\n\n".join(paragraphs) + "\n"
 
 
-def _progress_paragraph(person: PersonRow, institution: str, renewal: bool) -> str:
+def progress_paragraph(person: PersonRow, institution: str, renewal: bool) -> str:
     if renewal:
         return _(
             "Le escribimos del Portal de Inducción %(of_institution)s: la vigencia de la inducción que usted "
@@ -176,7 +176,7 @@ def _progress_paragraph(person: PersonRow, institution: str, renewal: bool) -> s
     )
 
 
-def _due_paragraph(due_date: date, today: date, overdue: bool) -> str:
+def due_paragraph(due_date: date, today: date, overdue: bool) -> str:
     due = due_date.strftime("%d-%m-%Y")
     days = (due_date - today).days
     if overdue:
