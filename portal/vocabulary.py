@@ -56,6 +56,31 @@ class EmploymentType(_Labelled):
     HONORARIOS = "honorarios"
 
 
+class MailStatus(_Labelled):
+    """Where one outbox message stands (portal/outbox): waiting or retrying, accepted by the server, given up."""
+
+    PENDING = "pending"
+    SENT = "sent"
+    FAILED = "failed"
+
+
+class MailKind(_Labelled):
+    """Why the portal wrote a message (portal/outbox)."""
+
+    PASSWORD_RESET = "password_reset"
+    WELCOME = "welcome"
+    REMINDER = "reminder"
+    AUDIT_CHECKPOINT = "audit_checkpoint"
+
+
+class RunResult(_Labelled):
+    """How the last run of a daily job ended (portal/queue/periodic.py)."""
+
+    RUNNING = "running"
+    DONE = "done"
+    FAILED = "failed"
+
+
 # The members by their short names, for code that compares or stores them.
 NOT_STARTED, STATUS_IN_PROGRESS, COMPLETED, OVERDUE, RENEWAL_DUE = PersonStatus
 LOCKED, AVAILABLE, IN_PROGRESS, DONE = ModuleState
@@ -83,6 +108,22 @@ _LABELS = {
         Role.HR: _l("Recursos Humanos (ve el avance y administra personas)"),
         Role.ADMIN: _l("Administración (cuentas, roles y configuración)"),
     },
+    MailStatus: {
+        MailStatus.PENDING: _l("Pendiente"),
+        MailStatus.SENT: _l("Enviado"),
+        MailStatus.FAILED: _l("Falló"),
+    },
+    MailKind: {
+        MailKind.PASSWORD_RESET: _l("Restablecer contraseña"),
+        MailKind.WELCOME: _l("Bienvenida"),
+        MailKind.REMINDER: _l("Recordatorio"),
+        MailKind.AUDIT_CHECKPOINT: _l("Punto de control de auditoría"),
+    },
+    RunResult: {
+        RunResult.RUNNING: _l("En curso"),
+        RunResult.DONE: _l("Terminó bien"),
+        RunResult.FAILED: _l("Falló"),
+    },
     EmploymentType: {
         EmploymentType.PLANTA: _l("Planta"),
         EmploymentType.CONTRATA: _l("Contrata"),
@@ -104,4 +145,7 @@ def for_templates() -> dict:
         "ModuleState": ModuleState,
         "Role": Role,
         "EmploymentType": EmploymentType,
+        "MailStatus": MailStatus,
+        "MailKind": MailKind,
+        "RunResult": RunResult,
     }

@@ -2,6 +2,7 @@
 
 from portal.models.audit import AuditEvent
 from portal.models.curriculum import Lesson, Module
+from portal.models.outbox import OutboxMail, PeriodicRun
 from portal.models.progress import Certificate, Commitment, LessonView
 from portal.models.quiz import (
     Attempt,
@@ -28,7 +29,9 @@ __all__ = [
     "Lesson",
     "LessonView",
     "Module",
+    "OutboxMail",
     "PasswordToken",
+    "PeriodicRun",
     "Quiz",
     "Reminder",
     "QuizRevision",

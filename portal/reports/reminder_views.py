@@ -11,6 +11,7 @@ from flask_login import current_user
 from flask_wtf import FlaskForm
 
 from portal.dates import local_today
+from portal.extensions import db
 from portal.pagination import paginate_list
 from portal.reports import bp, hr_only, reminders
 from portal.reports.forms import STATUS_LABELS, filter_form
@@ -109,6 +110,7 @@ def send_reminders():
         via="web",
         filters=filters.as_details(),
     )
+    db.session.commit()
     return render_template(
         "reports/reminders_sent.html",
         result=result,

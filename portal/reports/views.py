@@ -16,6 +16,7 @@ from portal.learning.progress import onboarding_status
 from portal.models.quiz import Attempt
 from portal.models.types import utcnow
 from portal.models.user import User
+from portal.outbox import mail_for_person
 from portal.people import accounts, welcome
 from portal.people.departments import departments_in_order
 from portal.people.errors import PersonConflict
@@ -77,6 +78,7 @@ def person(user_id: int):
         path=path,
         attempts=by_quiz,
         certificates=learning.certificates_of(user.id),
+        mails=mail_for_person(user.id),
         manageable=may_manage(current_user.roles, user.roles),
         out_of_authority=out_of_authority_message(),
         status=onboarding_status(path.progress, user.due_date, local_today(), renewal_due=path.renewal_due),
@@ -121,16 +123,15 @@ def new_person():
         getattr(form, conflict.field).errors.append(str(conflict))
         return render_person_form(form, None)
     token = welcome.issue_welcome_token(user)
+    sent = welcome.queue_welcome(user, token)
     db.session.commit()
-    sent = welcome.welcome(user, token)
     flash(_("Persona agregada."), "success")
     return render_template(
         "reports/person_created.html",
         person=user,
         link=sent.link,
         days=sent.days,
-        mailed=sent.mailed,
-        mail_problem=sent.mail_problem,
+        mail=sent.mail,
     )
 
 
