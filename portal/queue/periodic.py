@@ -56,7 +56,7 @@ def _send_daily_reminders() -> str:
 
 
 def _audit_checkpoint() -> str:
-    from portal.audit.checkpoints import write_and_mail_checkpoint
+    from portal.audit import write_and_mail_checkpoint
 
     return write_and_mail_checkpoint()
 
