@@ -432,6 +432,8 @@ PAGES: dict[str, Callable[[Municipality, str], list[Visit]]] = {
     "admin.audit_log": _one(lambda town: "/admin/auditoria"),
     "admin.export_audit_csv": _one(lambda town: "/admin/auditoria/exportar.csv"),
     "admin.export_audit_xlsx": _one(lambda town: "/admin/auditoria/exportar.xlsx?accion=staff"),
+    "admin.outbox": lambda town, persona: [Visit("/admin/correos"), Visit("/admin/correos?estado=failed")],
+    "admin.daily_jobs": _one(lambda town: "/admin/tareas"),
 }
 
 
