@@ -31,7 +31,7 @@ seed: migrate
 # The web server and the queue's consumer (mail, daily jobs) together; Ctrl-C stops both.
 run: seed
 	@$(FLASK) worker & worker=$$!; \
-	trap 'kill $$worker 2>/dev/null; wait $$worker 2>/dev/null' EXIT INT TERM; \
+	trap 'kill -INT $$worker 2>/dev/null; wait $$worker 2>/dev/null' EXIT INT TERM; \
 	$(FLASK) run --host 127.0.0.1 --port 5000
 
 test: install-test
