@@ -81,6 +81,21 @@ class RunResult(_Labelled):
     FAILED = "failed"
 
 
+class JobStatus(_Labelled):
+    """Where a long piece of HR work run by the queue stands (portal/jobs)."""
+
+    QUEUED = "queued"
+    RUNNING = "running"
+    DONE = "done"
+    FAILED = "failed"
+
+
+class JobKind(_Labelled):
+    """What a job does (portal/jobs)."""
+
+    REMINDERS = "reminders"
+
+
 # The members by their short names, for code that compares or stores them.
 NOT_STARTED, STATUS_IN_PROGRESS, COMPLETED, OVERDUE, RENEWAL_DUE = PersonStatus
 LOCKED, AVAILABLE, IN_PROGRESS, DONE = ModuleState
@@ -124,6 +139,15 @@ _LABELS = {
         RunResult.DONE: _l("Terminó bien"),
         RunResult.FAILED: _l("Falló"),
     },
+    JobStatus: {
+        JobStatus.QUEUED: _l("En espera"),
+        JobStatus.RUNNING: _l("En curso"),
+        JobStatus.DONE: _l("Terminado"),
+        JobStatus.FAILED: _l("Falló"),
+    },
+    JobKind: {
+        JobKind.REMINDERS: _l("Recordatorios a todas las personas de la lista"),
+    },
     EmploymentType: {
         EmploymentType.PLANTA: _l("Planta"),
         EmploymentType.CONTRATA: _l("Contrata"),
@@ -148,4 +172,6 @@ def for_templates() -> dict:
         "MailStatus": MailStatus,
         "MailKind": MailKind,
         "RunResult": RunResult,
+        "JobStatus": JobStatus,
+        "JobKind": JobKind,
     }

@@ -16,7 +16,7 @@ from portal.models.audit import AuditEvent
 from portal.models.progress import Commitment
 from portal.models.staff import Reminder
 from portal.models.user import Department, User
-from portal.reports import reminder_views
+from portal.reports import reminders
 from portal.rut import check_digit
 from portal.vocabulary import HR, STAFF, TRAINER
 from tests.conftest import PASSWORD_HASH, login
@@ -431,9 +431,9 @@ def test_smtp_login_is_used_when_configured(make_app, smtp_server, inbox):
 
 
 def test_a_long_list_is_paged_and_everyone_remindable_is_one_button_away(mail_app, people, hr, inbox, monkeypatch):
-    """People come 50 a page; the ticks send only that page, "todas" sends to every remindable page,
-    a batch at a time so no request outlives the server's timeout."""
-    monkeypatch.setattr(reminder_views, "MESSAGES_PER_REQUEST", 40)
+    """People come 50 a page; the ticks send only that page, "todas" reminds every remindable page as a job
+    of the queue, with a progress page (the queue runs at once here; tests/test_queue.py has a real one)."""
+    monkeypatch.setattr(reminders, "JOB_CHUNK", 40)
     browser, _ = hr
     with mail_app.app_context():
         obras = db.session.get(Department, people["obras"])
@@ -452,12 +452,22 @@ def test_a_long_list_is_paged_and_everyone_remindable_is_one_button_away(mail_ap
 
     url = f"/rrhh/recordatorios?departamento={people['obras']}"
     sent = browser.post(url, data={"alcance": "todas"})
-    assert sent.status_code == 200 and len(inbox.messages) == 40
-    page = sent.get_data(as_text=True)
-    assert "Quedan 31 personas por recordar" in page and "Sin Correo Obras" not in page
-    rest = browser.post(url, data={"alcance": "todas"}).get_data(as_text=True)
-    assert len(inbox.messages) == 71 and "por recordar" not in rest
+    assert sent.status_code == 302 and "/rrhh/tareas/" in sent.headers["Location"]
+    page = browser.get(sent.headers["Location"]).get_data(as_text=True)
+    assert "Terminado" in page and "71 de 71 personas (100 %)" in page
+    assert "71 recordatorios en cola de envío" in page and 'http-equiv="refresh"' not in page
+    assert len(inbox.messages) == 71
     assert len({recipients[0] for recipients, _ in inbox.messages}) == 71  # nobody twice
+    [*_, (_, details)] = audit_events(mail_app)
+    assert details["sent"] == 71 and details["via"] == "job"
+    # Another HR person cannot see the job; pressing again finds nobody left to remind.
+    other, _ = sign_in(mail_app, (STAFF, HR))
+    assert other.get(sent.headers["Location"]).status_code == 404
+    assert other.get(sent.headers["Location"] + "/estado").status_code == 404
+    again_everyone = browser.post(url, data={"alcance": "todas"})
+    assert "Nadie de la lista se puede recordar ahora." in browser.get(again_everyone.headers["Location"]).get_data(
+        as_text=True
+    )
     again = post_send(browser, filters, [people["elena"]])
     assert again.status_code == 302  # nobody remindable left among the ticked: back to the list
     assert len(inbox.messages) == 71

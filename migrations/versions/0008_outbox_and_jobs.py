@@ -62,9 +62,36 @@ def upgrade():
         sa.PrimaryKeyConstraint("id", name=op.f("pk_periodic_run")),
         sa.UniqueConstraint("task", "period", name="uq_periodic_run_task_period"),
     )
+    op.create_table(
+        "job",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("kind", sa.String(length=20), nullable=False),
+        sa.Column("requested_by_id", sa.Integer(), nullable=True),
+        sa.Column("params", sa.Text(), nullable=False),
+        sa.Column("status", sa.String(length=10), nullable=False),
+        sa.Column("done", sa.Integer(), nullable=False),
+        sa.Column("total", sa.Integer(), nullable=False),
+        sa.Column("summary", sa.Text(), nullable=True),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("started_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("heartbeat_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("finished_at", sa.DateTime(timezone=True), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["requested_by_id"], ["user_account.id"], name=op.f("fk_job_requested_by_id_user_account"),
+            ondelete="SET NULL",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_job")),
+    )
+    with op.batch_alter_table("job", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_job_requested_by_id"), ["requested_by_id"], unique=False)
+        batch_op.create_index(batch_op.f("ix_job_status"), ["status"], unique=False)
 
 
 def downgrade():
+    with op.batch_alter_table("job", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_job_status"))
+        batch_op.drop_index(batch_op.f("ix_job_requested_by_id"))
+    op.drop_table("job")
     op.drop_table("periodic_run")
     with op.batch_alter_table("outbox_mail", schema=None) as batch_op:
         for column in ("user_id", "status", "next_attempt_at", "created_at", "claim_token"):

@@ -1,4 +1,4 @@
-"""The outbox (every e-mail the portal writes) and the record of the daily jobs' runs."""
+"""The outbox (every e-mail the portal writes), the record of the daily jobs' runs, and HR's long jobs."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from portal.extensions import db
 from portal.models.types import UTCDateTime, utcnow
-from portal.vocabulary import MailStatus
+from portal.vocabulary import JobStatus, MailStatus
 
 
 class OutboxMail(db.Model):
@@ -65,3 +65,39 @@ class PeriodicRun(db.Model):
     result: Mapped[str] = mapped_column(String(10))
     #: What it did or why it failed, in Spanish.
     summary: Mapped[str | None] = mapped_column(Text)
+
+
+class Job(db.Model):
+    """A long piece of HR work run by the queue, with its progress; only its requester sees it."""
+
+    __tablename__ = "job"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    #: portal.vocabulary.JobKind
+    kind: Mapped[str] = mapped_column(String(20))
+    requested_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("user_account.id", ondelete="SET NULL"), index=True
+    )
+    #: What the job works on (e.g. the report's filters), as JSON.
+    params: Mapped[str] = mapped_column(Text, default="{}")
+    #: portal.vocabulary.JobStatus
+    status: Mapped[str] = mapped_column(String(10), default=JobStatus.QUEUED, index=True)
+    done: Mapped[int] = mapped_column(Integer, default=0)
+    total: Mapped[int] = mapped_column(Integer, default=0)
+    #: What it did, or why it failed, in Spanish.
+    summary: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    started_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: Written with each step of progress: a running job whose heartbeat stopped was interrupted.
+    heartbeat_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    @property
+    def percent(self) -> int:
+        if self.status == JobStatus.DONE:
+            return 100
+        return min(100, self.done * 100 // self.total) if self.total else 0
+
+    @property
+    def finished(self) -> bool:
+        return self.status in (JobStatus.DONE, JobStatus.FAILED)

@@ -10,6 +10,8 @@ Tasks:
   commit that wrote mail, tried again when the server failed, and swept every minute, so mail
   whose request was lost with its process still goes.
 - daily.tick (every minute): runs each daily job once per day at its hour (periodic.py).
+- jobs.run: HR's long work with progress (portal/jobs, runner.py), asked for after the commit that
+  started it; the every-minute sweep also runs again any job whose consumer was killed.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from huey.api import Huey
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
+from portal.jobs import forget_started, started_jobs
 from portal.models.types import utcnow
 from portal.outbox import delivery_wanted, forget_delivery
 
@@ -46,7 +49,8 @@ class PortalQueue:
         self.app = app
         self.huey = build_huey(app)
         self.deliver = self.huey.task(name="outbox.deliver")(self._in_app(self._deliver))
-        self.huey.periodic_task(crontab(), name="outbox.sweep")(self._in_app(self._deliver))
+        self.run_job = self.huey.task(name="jobs.run")(self._in_app(self._run_job))
+        self.huey.periodic_task(crontab(), name="outbox.sweep")(self._in_app(self._sweep))
         self.huey.periodic_task(crontab(), name="daily.tick")(self._in_app(self._daily_tick))
 
     def _in_app(self, function):
@@ -64,6 +68,19 @@ class PortalQueue:
         if run.postponed and run.next_due is not None:
             delay = max((run.next_due - utcnow()).total_seconds(), 0.1)
             self.deliver.schedule(delay=delay)
+
+    def _sweep(self) -> None:
+        from portal.jobs import interrupted_jobs
+
+        self._deliver()
+        for job_id in interrupted_jobs():
+            self.run_job(job_id)
+
+    @staticmethod
+    def _run_job(job_id: int) -> None:
+        from portal.queue.runner import run_job
+
+        run_job(job_id)
 
     @staticmethod
     def _daily_tick() -> None:
@@ -88,12 +105,24 @@ def request_delivery() -> None:
         current_app.logger.exception("could not queue outbox delivery; the next sweep will send it")
 
 
+def request_job(job_id: int) -> None:
+    """Ask the queue to run a job; never raises (the job stays queued and its page says so)."""
+    try:
+        portal_queue().run_job(job_id)
+    except Exception:
+        current_app.logger.exception("could not queue job %s", job_id)
+
+
 @event.listens_for(Session, "after_commit")
 def _deliver_after_commit(session: Session) -> None:
+    jobs = started_jobs(session)
     if delivery_wanted(session):
         request_delivery()
+    for job_id in jobs:
+        request_job(job_id)
 
 
 @event.listens_for(Session, "after_rollback")
 def _forget_after_rollback(session: Session) -> None:
     forget_delivery(session)
+    forget_started(session)

@@ -24,6 +24,7 @@ from flask_babel import gettext as _
 from sqlalchemy import func, select
 
 from portal import audit
+from portal.dates import local_today
 from portal.extensions import db
 from portal.learning.service import completion_expiry
 from portal.models.staff import Reminder
@@ -202,6 +203,7 @@ def send_reminders(
     actor_id: int | None,
     via: str,
     filters: dict | None = None,
+    record: bool = True,
 ) -> BatchResult:
     """Queue one message to each remindable candidate, record each as a Reminder, audit the batch.
 
@@ -233,7 +235,7 @@ def send_reminders(
             headers={"Auto-Submitted": "auto-generated"},
         )
         result.sent.append(Outcome(person, QUEUED))
-    if result.attempted:
+    if record and result.attempted:
         audit.record(
             "reminders.sent",
             actor_id=actor_id,
@@ -244,6 +246,53 @@ def send_reminders(
             filters=filters or {},
         )
     return result
+
+
+#: People a reminders job handles per transaction (and per step of its progress bar).
+JOB_CHUNK = 100
+
+
+def filters_from_details(details: dict) -> ReportFilters:
+    """The report's filters back from ReportFilters.as_details() (a job's parameters)."""
+    values = dict(details)
+    for name in ("start_from", "start_to"):
+        if values.get(name):
+            values[name] = date.fromisoformat(values[name])
+    return ReportFilters(**values)
+
+
+def remind_everyone(params: dict, actor_id: int | None, progress) -> str:
+    """The job behind "remind everyone remindable": the report's filters, a chunk per transaction.
+
+    Safe to run again after an interruption: whoever was already queued is skipped by the interval rule.
+    """
+    today = local_today()
+    candidates = candidates_for(filters_from_details(params["filters"]), today)
+    remindable = [candidate for candidate in candidates if candidate.remindable]
+    progress(0, len(remindable))
+    queued = skipped = 0
+    for start in range(0, len(remindable), JOB_CHUNK):
+        result = send_reminders(
+            remindable[start : start + JOB_CHUNK], today=today, link=portal_url(), actor_id=actor_id, via="job",
+            record=False,
+        )
+        queued, skipped = queued + len(result.sent), skipped + len(result.skipped)
+        progress(start + len(remindable[start : start + JOB_CHUNK]))
+    audit.record(
+        "reminders.sent",
+        actor_id=actor_id,
+        sent=queued,
+        failed=0,
+        skipped=skipped + len(candidates) - len(remindable),
+        via="job",
+        filters=params["filters"],
+    )
+    return ngettext(
+        "%(num)s recordatorio en cola de envío; %(skipped)s persona omitida o ya recordada.",
+        "%(num)s recordatorios en cola de envío; %(skipped)s personas omitidas o ya recordadas.",
+        queued,
+        skipped=skipped + len(candidates) - len(remindable),
+    )
 
 
 def _reminder_mail_outcome(row, error) -> None:
