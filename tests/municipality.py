@@ -33,6 +33,7 @@ from portal.auth.tokens import SET_PASSWORD_LIFETIME, issue_token
 from portal.content import load_curriculum
 from portal.demo import DEPARTMENTS, EMPLOYMENT_MIX, FIRST_NAMES, SURNAMES, give_progress
 from portal.extensions import db
+from portal.jobs import start_job
 from portal.models.curriculum import Module
 from portal.models.progress import Certificate
 from portal.models.quiz import MULTIPLE, Attempt, Quiz
@@ -45,7 +46,7 @@ from portal.quizzes.exchange import import_module
 from portal.rut import check_digit
 from portal.settings import store
 from portal.uploads import upload_folder
-from portal.vocabulary import STAFF
+from portal.vocabulary import STAFF, JobKind, JobStatus
 from tests.conftest import PASSWORD_HASH, login
 from tests.test_access_rules import PERSONAS, access_rule_of_app
 
@@ -142,6 +143,8 @@ class Municipality:
     #: The target's certificate, which HR downloads from the person's page.
     target_certificate_id: int = 0
     department_id: int = 0
+    #: A finished reminders job HR's persona asked for (its progress page).
+    job_id: int = 0
     certificate_code: str = ""
     password_token: str = ""
     logo: str = ""
@@ -175,6 +178,9 @@ class Municipality:
                 select(Certificate.id).where(Certificate.user_id == target.id)
             )
             town.password_token = issue_token(target, SET_PASSWORD, SET_PASSWORD_LIFETIME)
+            job = start_job(JobKind.REMINDERS, town.user_ids["hr"], {"filters": {"status": "overdue"}})
+            job.status, job.done, job.total, job.summary = JobStatus.DONE, 12, 12, "12 recordatorios en cola de envío."
+            town.job_id = job.id
             town.certificate_code = db.session.scalar(
                 select(Certificate.code).where(Certificate.user_id == town.user_ids["trainer"])
             )
@@ -418,6 +424,8 @@ PAGES: dict[str, Callable[[Municipality, str], list[Visit]]] = {
         lambda town: f"/rrhh/personas/{town.target_id}/certificados/{town.target_certificate_id}.pdf"
     ),
     "reports.certificates_zip": _one(lambda town: "/rrhh/certificados.zip"),
+    "reports.job": _one(lambda town: f"/rrhh/tareas/{town.job_id}"),
+    "reports.job_state": _one(lambda town: f"/rrhh/tareas/{town.job_id}/estado"),
     # Administrators
     "admin.index": lambda town, persona: [Visit("/admin/", 302)],
     "admin.accounts": _one(lambda town: "/admin/cuentas"),
