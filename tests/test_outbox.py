@@ -195,3 +195,16 @@ def test_anonymising_a_person_blanks_their_mail(app, make_user):
         db.session.commit()
     [mail] = rows(app)
     assert "olvidar" not in mail.to_address and mail.body is None and mail.status in {"sent", "failed"}
+
+
+def test_the_outbox_page_warns_when_mail_waits_with_nobody_sending_it(make_app, make_user):
+    app = make_app(QUEUE_IMMEDIATE=False)  # and no consumer
+    write_mail(app, 2)
+    client = admin_client(app, make_user)
+    assert "sigue pendiente" not in client.get("/admin/correos").get_data(as_text=True)
+    with app.app_context():
+        db.session.execute(update(OutboxMail).values(next_attempt_at=utcnow() - timedelta(minutes=6)))
+        db.session.commit()
+    page = client.get("/admin/correos").get_data(as_text=True)
+    assert "2 correos debían salir hace más de 5 minutos y siguen pendientes." in page
+    assert "flask --app portal worker" in page

@@ -3,17 +3,22 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from flask import render_template, request
 from sqlalchemy import func, select
 
 from portal.admin import admin_only, bp
 from portal.extensions import db
 from portal.models.outbox import OutboxMail
+from portal.models.types import utcnow
 from portal.pagination import paginate
 from portal.queue.periodic import job_states
 from portal.vocabulary import MailStatus
 
 PAGE_SIZE = 50
+#: Mail due this long ago and still pending means no consumer is delivering (or the server is down).
+LATE_AFTER = timedelta(minutes=5)
 
 
 @bp.get("/correos")
@@ -33,8 +38,14 @@ def outbox():
             select(OutboxMail.status, func.count(OutboxMail.id)).group_by(OutboxMail.status)
         )
     }
+    late = db.session.scalar(
+        select(func.count(OutboxMail.id)).where(
+            OutboxMail.status == MailStatus.PENDING, OutboxMail.next_attempt_at < utcnow() - LATE_AFTER
+        )
+    )
     return render_template(
         "admin/outbox.html",
+        late=late,
         result=result,
         chosen=chosen,
         totals=totals,
