@@ -94,6 +94,7 @@ class JobKind(_Labelled):
     """What a job does (portal/jobs)."""
 
     REMINDERS = "reminders"
+    CERTIFICATES_ZIP = "certificates_zip"
 
 
 # The members by their short names, for code that compares or stores them.
@@ -147,6 +148,7 @@ _LABELS = {
     },
     JobKind: {
         JobKind.REMINDERS: _l("Recordatorios a todas las personas de la lista"),
+        JobKind.CERTIFICATES_ZIP: _l("Certificados de la lista en un archivo ZIP"),
     },
     EmploymentType: {
         EmploymentType.PLANTA: _l("Planta"),

@@ -17,6 +17,7 @@ from __future__ import annotations
 import copy
 import random
 import struct
+import zipfile
 import zlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -33,7 +34,7 @@ from portal.auth.tokens import SET_PASSWORD_LIFETIME, issue_token
 from portal.content import load_curriculum
 from portal.demo import DEPARTMENTS, EMPLOYMENT_MIX, FIRST_NAMES, SURNAMES, give_progress
 from portal.extensions import db
-from portal.jobs import start_job
+from portal.jobs import JobFile, finish_job, new_result_path, start_job
 from portal.models.curriculum import Module
 from portal.models.progress import Certificate
 from portal.models.quiz import MULTIPLE, Attempt, Quiz
@@ -178,8 +179,12 @@ class Municipality:
                 select(Certificate.id).where(Certificate.user_id == target.id)
             )
             town.password_token = issue_token(target, SET_PASSWORD, SET_PASSWORD_LIFETIME)
-            job = start_job(JobKind.REMINDERS, town.user_ids["hr"], {"filters": {"status": "overdue"}})
-            job.status, job.done, job.total, job.summary = JobStatus.DONE, 12, 12, "12 recordatorios en cola de envío."
+            job = start_job(JobKind.CERTIFICATES_ZIP, town.user_ids["hr"], {"filters": {"status": "completed"}})
+            job.status, job.done, job.total = JobStatus.DONE, 1, 1
+            path = new_result_path("zip")
+            with zipfile.ZipFile(path, "w") as archive:
+                archive.writestr("certificado.pdf", b"%PDF-1.4\n")
+            finish_job(job, JobStatus.DONE, JobFile("1 certificado en el archivo ZIP.", path.name, "certificados.zip"))
             town.job_id = job.id
             town.certificate_code = db.session.scalar(
                 select(Certificate.code).where(Certificate.user_id == town.user_ids["trainer"])
@@ -426,6 +431,7 @@ PAGES: dict[str, Callable[[Municipality, str], list[Visit]]] = {
     "reports.certificates_zip": _one(lambda town: "/rrhh/certificados.zip"),
     "reports.job": _one(lambda town: f"/rrhh/tareas/{town.job_id}"),
     "reports.job_state": _one(lambda town: f"/rrhh/tareas/{town.job_id}/estado"),
+    "reports.job_result": _one(lambda town: f"/rrhh/tareas/{town.job_id}/resultado"),
     # Administrators
     "admin.index": lambda town, persona: [Visit("/admin/", 302)],
     "admin.accounts": _one(lambda town: "/admin/cuentas"),

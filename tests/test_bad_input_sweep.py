@@ -404,6 +404,10 @@ SPECS: dict[str, Spec] = {
         valid=lambda ctx: {"persona": str(ctx.person_id)},
         fields=("persona", "alcance", "?q", "?estado", "?departamento"),
     ),
+    "reports.prepare_certificates": Spec(
+        url=lambda ctx: "/rrhh/certificados/preparar",
+        fields=("?q", "?estado", "?departamento", "?desde"),
+    ),
     "reports.import_staff": Spec(url=lambda ctx: "/rrhh/personas/importar", upload=("file", staff_file)),
     "reports.confirm_staff_import": Spec(
         url=lambda ctx: "/rrhh/personas/importar/confirmar",

@@ -76,6 +76,9 @@ def upgrade():
         sa.Column("started_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("heartbeat_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("finished_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("result_file", sa.String(length=100), nullable=True),
+        sa.Column("result_name", sa.String(length=200), nullable=True),
+        sa.Column("expires_at", sa.DateTime(timezone=True), nullable=True),
         sa.ForeignKeyConstraint(
             ["requested_by_id"], ["user_account.id"], name=op.f("fk_job_requested_by_id_user_account"),
             ondelete="SET NULL",

@@ -13,10 +13,13 @@ every kind's work must be safe to repeat (the reminders' interval rule makes the
 from __future__ import annotations
 
 import json
+import secrets
+from dataclasses import dataclass
 from datetime import timedelta
+from pathlib import Path
 
-from flask import abort
-from sqlalchemy import or_, update
+from flask import abort, current_app
+from sqlalchemy import or_, select, update
 
 from portal.extensions import db
 from portal.models.outbox import Job
@@ -25,6 +28,8 @@ from portal.vocabulary import JobKind, JobStatus
 
 #: A running job that has not reported progress for this long was interrupted.
 STALE_AFTER = timedelta(minutes=2)
+#: How long a job's file can be downloaded by the person who asked for it.
+RESULT_KEPT = timedelta(days=1)
 
 _STARTED = "portal.jobs.started"
 
@@ -99,8 +104,48 @@ class Progress:
         db.session.commit()
 
 
-def finish_job(job: Job, status: JobStatus, summary: str) -> None:
-    job.status, job.summary, job.finished_at = status, summary, utcnow()
+@dataclass(frozen=True)
+class JobFile:
+    """What a job that makes a file returns: its sentence, the file (in results_folder()) and its name."""
+
+    summary: str
+    file: str
+    name: str
+
+
+def results_folder() -> Path:
+    folder = Path(current_app.instance_path) / "jobs"
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+def new_result_path(extension: str) -> Path:
+    """A fresh, unguessable file name for a job's result (the database names it; nobody lists the folder)."""
+    return results_folder() / f"{secrets.token_hex(16)}.{extension}"
+
+
+def finish_job(job: Job, status: JobStatus, outcome: str | JobFile) -> None:
+    if isinstance(outcome, JobFile):
+        job.result_file, job.result_name = outcome.file, outcome.name
+        job.expires_at = utcnow() + RESULT_KEPT
+        outcome = outcome.summary
+    job.status, job.summary, job.finished_at = status, outcome, utcnow()
     if status == JobStatus.DONE:
         job.done = max(job.done, job.total)
     db.session.commit()
+
+
+def result_available(job: Job) -> bool:
+    return bool(job.result_file) and job.expires_at is not None and job.expires_at > utcnow()
+
+
+def remove_expired_results() -> int:
+    """Delete the files of jobs past their day (the sweep); how many."""
+    expired = list(
+        db.session.scalars(select(Job).where(Job.result_file.is_not(None), Job.expires_at < utcnow()))
+    )
+    for job in expired:
+        (results_folder() / job.result_file).unlink(missing_ok=True)
+        job.result_file = None
+    db.session.commit()
+    return len(expired)

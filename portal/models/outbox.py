@@ -91,6 +91,10 @@ class Job(db.Model):
     #: Written with each step of progress: a running job whose heartbeat stopped was interrupted.
     heartbeat_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: The file a job made (under instance/jobs/), its download name, and until when it is kept.
+    result_file: Mapped[str | None] = mapped_column(String(100))
+    result_name: Mapped[str | None] = mapped_column(String(200))
+    expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     @property
     def percent(self) -> int:

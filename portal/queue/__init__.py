@@ -70,9 +70,10 @@ class PortalQueue:
             self.deliver.schedule(delay=delay)
 
     def _sweep(self) -> None:
-        from portal.jobs import interrupted_jobs
+        from portal.jobs import interrupted_jobs, remove_expired_results
 
         self._deliver()
+        remove_expired_results()
         for job_id in interrupted_jobs():
             self.run_job(job_id)
 

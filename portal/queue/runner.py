@@ -13,9 +13,10 @@ from portal.vocabulary import JobKind, JobStatus
 
 
 def _work(kind: str):
+    from portal.reports.certificate_bundle import zip_certificates
     from portal.reports.reminders import remind_everyone
 
-    return {JobKind.REMINDERS: remind_everyone}[kind]
+    return {JobKind.REMINDERS: remind_everyone, JobKind.CERTIFICATES_ZIP: zip_certificates}[kind]
 
 
 def run_job(job_id: int) -> None:
@@ -24,7 +25,7 @@ def run_job(job_id: int) -> None:
     if job is None:
         return
     try:
-        summary = _work(job.kind)(json.loads(job.params), job.requested_by_id, Progress(job))
+        outcome = _work(job.kind)(json.loads(job.params), job.requested_by_id, Progress(job))
     except Exception:
         db.session.rollback()
         current_app.logger.exception("job %s (%s) failed", job_id, job.kind)
@@ -38,4 +39,4 @@ def run_job(job_id: int) -> None:
             ),
         )
         return
-    finish_job(job, JobStatus.DONE, summary)
+    finish_job(job, JobStatus.DONE, outcome)

@@ -18,9 +18,9 @@
     bar.textContent = state.percent + " %";
     label.textContent = state.label;
     label.className = "badge job-" + state.status;
-    count.textContent = state.total ? state.done + " de " + state.total + " personas (" + state.percent + " %)" : state.percent + " %";
+    count.textContent = state.total ? state.done + " de " + state.total + " (" + state.percent + " %)" : state.percent + " %";
     if (state.summary) { summary.textContent = state.summary; summary.hidden = false; }
-    if (state.finished && hint) { hint.hidden = true; }
+    if (state.finished) { window.location.reload(); }
   }
 
   function poll() {
