@@ -202,6 +202,8 @@ def test_a_list_over_the_limit_is_zipped_by_a_job_only_its_requester_downloads_f
     job_page = client.get(started.headers["Location"]).get_data(as_text=True)  # the queue ran at once here
     assert "Terminado" in job_page and "3 certificados en el archivo ZIP." in job_page
     result = started.headers["Location"] + "/resultado"
+    # HR can leave and come back: the report page lists their jobs of the day.
+    assert f'href="{started.headers["Location"]}"' in client.get("/rrhh/").get_data(as_text=True)
     assert f'href="{result}"' in job_page and "Solo usted puede descargarlo" in job_page
 
     other, _ = hr_client(app, make_user)

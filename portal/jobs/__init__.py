@@ -61,6 +61,18 @@ def own_job(job_id: int, user_id: int) -> Job:
     return job
 
 
+def recent_jobs(user_id: int, limit: int = 5) -> list[Job]:
+    """The person's jobs of the last day, newest first (their report page links to them)."""
+    return list(
+        db.session.scalars(
+            select(Job)
+            .where(Job.requested_by_id == user_id, Job.created_at > utcnow() - RESULT_KEPT)
+            .order_by(Job.id.desc())
+            .limit(limit)
+        )
+    )
+
+
 def claim_job(job_id: int) -> Job | None:
     """Mark a queued (or interrupted) job as running for this consumer (commits); None when another has it."""
     now = utcnow()

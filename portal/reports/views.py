@@ -11,6 +11,7 @@ from sqlalchemy import select
 from portal.auth.authority import may_manage, out_of_authority_message
 from portal.dates import DateOutOfRange, local_today
 from portal.extensions import db
+from portal.jobs import recent_jobs
 from portal.learning import service as learning
 from portal.learning.progress import onboarding_status
 from portal.models.quiz import Attempt
@@ -51,6 +52,7 @@ def report():
         args=args,
         status_labels=status_labels_in_use(),
         employment_labels=EMPLOYMENT_LABELS,
+        jobs=recent_jobs(current_user.id),
         extra_links=[
             ("reports.import_staff", _("Importar personal")),
             ("reports.reminders_page", _("Enviar recordatorios")),
