@@ -208,3 +208,34 @@ def test_the_outbox_page_warns_when_mail_waits_with_nobody_sending_it(make_app, 
     page = client.get("/admin/correos").get_data(as_text=True)
     assert "2 correos debían salir hace más de 5 minutos y siguen pendientes." in page
     assert "flask --app portal worker" in page
+
+
+def test_a_job_whose_consumer_died_is_run_again_and_repeats_nothing(make_app, make_user, smtp_server):
+    from portal.jobs import interrupted_jobs
+    from portal.models.outbox import Job
+    from portal.queue.runner import run_job
+    from tests.test_reminders import TODAY, add_person
+
+    inbox = Inbox()
+    app = make_app(SMTP_HOST="127.0.0.1", SMTP_PORT=smtp_server(inbox), QUEUE_IMMEDIATE=False)
+    hr = make_user(roles=(STAFF, HR))
+    with app.app_context():
+        for number in range(3):
+            add_person(f"Persona {number}", due=TODAY - timedelta(days=2))
+        db.session.commit()
+    client = app.test_client()
+    login(client, hr.rut)
+    job_id = int(client.post("/rrhh/recordatorios?estado=overdue", data={"alcance": "todas"}).headers["Location"].split("/")[3])
+    with app.app_context():
+        run_job(job_id)  # the first consumer did it all...
+        # ...but died before saying so: still "running", and its heartbeat stops.
+        db.session.execute(
+            update(Job).values(status="running", heartbeat_at=utcnow() - timedelta(minutes=3), summary=None)
+        )
+        db.session.commit()
+        assert interrupted_jobs() == [job_id]
+        run_job(job_id)
+        job = db.session.get(Job, job_id)
+        assert job.status == "done" and "0 recordatorios en cola" in job.summary
+        assert deliver_due().sent == 3
+    assert len(inbox.messages) == 3

@@ -95,9 +95,7 @@ def interrupted_jobs() -> list[int]:
     """Running jobs whose consumer stopped beating (the sweep runs them again)."""
     return list(
         db.session.scalars(
-            Job.__table__.select()
-            .with_only_columns(Job.id)
-            .where(Job.status == JobStatus.RUNNING, Job.heartbeat_at < utcnow() - STALE_AFTER)
+            select(Job.id).where(Job.status == JobStatus.RUNNING, Job.heartbeat_at < utcnow() - STALE_AFTER)
         )
     )
 
