@@ -92,10 +92,17 @@ def claim_job(job_id: int) -> Job | None:
 
 
 def interrupted_jobs() -> list[int]:
-    """Running jobs whose consumer stopped beating (the sweep runs them again)."""
+    """Running jobs whose consumer stopped beating, and queued ones nobody took (the queue was unreachable
+    when they were asked for): the sweep runs them again."""
+    now = utcnow()
     return list(
         db.session.scalars(
-            select(Job.id).where(Job.status == JobStatus.RUNNING, Job.heartbeat_at < utcnow() - STALE_AFTER)
+            select(Job.id).where(
+                or_(
+                    (Job.status == JobStatus.RUNNING) & (Job.heartbeat_at < now - STALE_AFTER),
+                    (Job.status == JobStatus.QUEUED) & (Job.created_at < now - timedelta(minutes=1)),
+                )
+            )
         )
     )
 

@@ -107,7 +107,7 @@ def request_delivery() -> None:
 
 
 def request_job(job_id: int) -> None:
-    """Ask the queue to run a job; never raises (the job stays queued and its page says so)."""
+    """Ask the queue to run a job; never raises (the job stays queued, and the sweep runs it)."""
     try:
         portal_queue().run_job(job_id)
     except Exception:
