@@ -225,7 +225,8 @@ def test_a_job_whose_consumer_died_is_run_again_and_repeats_nothing(make_app, ma
         db.session.commit()
     client = app.test_client()
     login(client, hr.rut)
-    job_id = int(client.post("/rrhh/recordatorios?estado=overdue", data={"alcance": "todas"}).headers["Location"].split("/")[3])
+    started = client.post("/rrhh/recordatorios?estado=overdue", data={"alcance": "todas"})
+    job_id = int(started.headers["Location"].split("/")[3])
     with app.app_context():
         run_job(job_id)  # the first consumer did it all...
         # ...but died before saying so: still "running", and its heartbeat stops.

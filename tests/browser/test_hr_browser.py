@@ -277,7 +277,8 @@ def test_hr_pages_pass_axe(page: Page, live_server, make_user, mailbox):
     heading(page, "Persona agregada")
     expect_flash(page, "Persona agregada.")
     expect(page.locator("code.hash")).to_contain_text("/clave/")
-    expect(page.get_by_text("El correo con este enlace para joaquin.leiva@muni.cl quedó en cola de envío.")).to_be_visible()
+    queued = "El correo con este enlace para joaquin.leiva@muni.cl quedó en cola de envío."
+    expect(page.get_by_text(queued)).to_be_visible()
     expect(page.get_by_role("link", name="Ir a la ficha")).to_be_visible()
     assert mailbox.to("joaquin.leiva@muni.cl"), "the welcome e-mail never reached the SMTP server"
     check_page(page, "the person-created page")
