@@ -28,7 +28,10 @@ seed: migrate
 	$(FLASK) seed-content
 	$(FLASK) seed-demo --only-if-empty
 
+# The web server and the queue's consumer (mail, daily jobs) together; Ctrl-C stops both.
 run: seed
+	@$(FLASK) worker & worker=$$!; \
+	trap 'kill -INT $$worker 2>/dev/null; wait $$worker 2>/dev/null' EXIT INT TERM; \
 	$(FLASK) run --host 127.0.0.1 --port 5000
 
 test: install-test

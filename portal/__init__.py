@@ -62,6 +62,9 @@ def register_extensions(app: Flask) -> None:
     babel.init_app(app, locale_selector=lambda: app.config["BABEL_DEFAULT_LOCALE"])
 
     from portal.auth.sessions import init_login_manager
+    from portal.queue import init_app as init_queue
+
+    init_queue(app)
 
     init_login_manager(app, login_manager)
 
@@ -129,7 +132,7 @@ def register_error_handlers(app: Flask) -> None:
 
 
 def register_cli(app: Flask) -> None:
-    from portal.cli import audit, backup, modules, quizzes, reminders, report, seed, staff, users
+    from portal.cli import audit, backup, modules, quizzes, reminders, report, seed, staff, users, worker
 
     app.cli.add_command(seed.seed_content_command)
     app.cli.add_command(seed.seed_demo_command)
@@ -140,5 +143,6 @@ def register_cli(app: Flask) -> None:
     app.cli.add_command(reminders.reminders)
     app.cli.add_command(staff.staff)
     app.cli.add_command(backup.backup_command)
+    app.cli.add_command(worker.worker_command)
     app.cli.add_command(backup.restore_command)
     app.cli.add_command(audit.audit)

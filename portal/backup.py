@@ -74,3 +74,23 @@ def restore(database_url: str, copy: Path) -> None:
         raise BackupError(f"No existe el archivo {copy}.")
     check_copy(copy)
     _copy(copy, target)
+
+
+#: Names of the nightly copies: the day sorts them, so the oldest go first.
+NIGHTLY_PREFIX = "portal-"
+
+
+def backup_with_retention(database_url: str, directory: Path, keep: int, day: str | None = None) -> str:
+    """The nightly copy into `directory` (portal-YYYY-MM-DD.sqlite3), keeping the newest `keep`; what was done."""
+    from portal.dates import local_today
+
+    directory.mkdir(parents=True, exist_ok=True)
+    destination = directory / f"{NIGHTLY_PREFIX}{day or local_today().isoformat()}.sqlite3"
+    if not destination.exists():
+        backup(database_url, destination)
+    copies = sorted(directory.glob(f"{NIGHTLY_PREFIX}*.sqlite3"))
+    removed = copies[: max(len(copies) - max(keep, 1), 0)]
+    for old in removed:
+        old.unlink()
+    kept = len(copies) - len(removed)
+    return f"Copia {destination.name} en {directory}; copias guardadas: {kept}, borradas: {len(removed)}."

@@ -44,6 +44,24 @@ class Defaults:
     SMTP_PASSWORD: str | None = None
     SMTP_STARTTLS = False
     SMTP_TIMEOUT = 10
+    # The task queue (portal/queue): SQLite in instance/ unless a Redis URL is given.
+    REDIS_URL: str | None = None
+    QUEUE_NAME = "portal"
+    QUEUE_FILE: str | None = None
+    #: Run tasks at once, in the process that queues them (tests that are not about the queue).
+    QUEUE_IMMEDIATE = False
+    # The outbox (portal/outbox): messages per claim, retries, and how long a claim holds.
+    OUTBOX_BATCH = 50
+    OUTBOX_RETRY_SECONDS = 30
+    OUTBOX_RETRY_MAX_SECONDS = 3600
+    OUTBOX_MAX_ATTEMPTS = 10
+    OUTBOX_LEASE_SECONDS = 300
+    # Daily jobs (portal/queue/periodic.py): the local hour (Chile) each runs at; empty turns one off.
+    DAILY_REMINDERS_HOUR: int | None = 9
+    AUDIT_CHECKPOINT_HOUR: int | None = 2
+    BACKUP_HOUR: int | None = 3
+    BACKUP_DIR: str | None = None
+    BACKUP_KEEP = 14
     MAIL_SENDER = "Portal de Inducción <induccion@localhost>"
     DEMO_PASSWORD = DEFAULT_DEMO_PASSWORD
     SESSION_COOKIE_HTTPONLY = True
@@ -109,6 +127,10 @@ def load_settings(app, test_config: dict | None = None) -> None:
     app.config["AUDIT_OLD_KEYS"] = _key_list(app.config.get("AUDIT_OLD_KEYS"))
     if not app.config.get("AUDIT_CHECKPOINT_FILE"):
         app.config["AUDIT_CHECKPOINT_FILE"] = str(Path(app.instance_path) / "audit-checkpoints.jsonl")
+    if not app.config.get("QUEUE_FILE"):
+        app.config["QUEUE_FILE"] = str(Path(app.instance_path) / "queue.sqlite3")
+    if not app.config.get("BACKUP_DIR"):
+        app.config["BACKUP_DIR"] = str(Path(app.instance_path) / "backups")
     app.config["SESSION_IDLE_MINUTES"] = float(app.config.get("SESSION_IDLE_MINUTES") or 30)
     # Flask-Limiter reads RATELIMIT_STORAGE_URI; the portal's setting keeps the URL spelling of its siblings.
     app.config.setdefault("RATELIMIT_STORAGE_URI", app.config.get("RATELIMIT_STORAGE_URL") or "memory://")

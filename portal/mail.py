@@ -11,30 +11,22 @@ went wrong in Spanish and includes the server's own answer (e.g. "550 mailbox un
 ``MailError.connection_failed`` tells a batch that the server itself is unusable (cannot
 connect, TLS or login refused, connection dropped), so further messages would fail too.
 
-A third way, ``send_in_background(message, on_failure)``, is for mail whose delivery the
-person asking must not be able to time (the anonymous password reset): the request only
-queues the message. Mail sent on behalf of HR stays synchronous on purpose, so HR sees a
-failure on the page that caused it.
+The portal's own mail does not call these from requests: it is written to the outbox
+(portal/outbox) in the transaction of the action, and the queue's consumer sends it with them.
 
 Needs an application context (for the settings) unless a config mapping is passed.
 """
 
 from __future__ import annotations
 
-import atexit
-import os
-import queue
 import smtplib
 import ssl
-import threading
-import time
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from collections.abc import Mapping
 from email.headerregistry import Address
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid, parseaddr
 
-from flask import Flask, current_app
+from flask import current_app
 from flask_babel import gettext as _
 
 
@@ -249,132 +241,3 @@ class Mailer:
                 reply=reply,
             )
         return message["Message-ID"]
-
-
-# --- Delivery after the response -------------------------------------------------------------
-
-#: Messages waiting for the background sender. Bounded so a flood of requests cannot grow
-#: memory without limit; past it, messages are refused (and the caller logs that).
-OUTBOX_SIZE = 200
-#: How long a stopping process (e.g. a gunicorn worker told to exit) waits for queued mail.
-OUTBOX_SHUTDOWN_SECONDS = 10.0
-#: An idle sender thread ends after this long and a new one starts with the next message,
-#: so nothing lingers in processes (or test runs) that rarely send.
-OUTBOX_IDLE_SECONDS = 30.0
-
-
-@dataclass(frozen=True)
-class _Delivery:
-    app: Flask
-    message: EmailMessage
-    on_failure: Callable[[MailError], None]
-    on_success: Callable[[], None] | None = None
-
-
-class Outbox:
-    """A bounded queue of messages and one thread that hands them to the SMTP server in order."""
-
-    def __init__(self, size: int = OUTBOX_SIZE, idle_seconds: float = OUTBOX_IDLE_SECONDS):
-        self.size = size
-        self.idle_seconds = idle_seconds
-        self._start_empty()
-
-    def _start_empty(self) -> None:
-        # Also run in a forked child (gunicorn workers): the parent's thread does not exist
-        # there and its lock may have been copied while held.
-        self._lock = threading.Lock()
-        self._queue: queue.Queue[_Delivery] = queue.Queue(self.size)
-        self._thread: threading.Thread | None = None
-
-    def submit(
-        self,
-        message: EmailMessage,
-        on_failure: Callable[[MailError], None],
-        on_success: Callable[[], None] | None = None,
-    ) -> bool:
-        """Queue `message` for delivery; False when the outbox is full and it was not queued.
-
-        `on_failure(error)` runs on the sender thread, inside an application context, when
-        the server does not accept the message; `on_success()` likewise when it does, so that
-        a message lost with its process (SIGKILL) is told apart from a delivered one.
-        """
-        delivery = _Delivery(current_app._get_current_object(), message, on_failure, on_success)
-        with self._lock:
-            try:
-                self._queue.put_nowait(delivery)
-            except queue.Full:
-                return False
-            if self._thread is None:
-                self._thread = threading.Thread(target=self._run, name="portal-outbox", daemon=True)
-                self._thread.start()
-        return True
-
-    def _run(self) -> None:
-        while True:
-            try:
-                delivery = self._queue.get(timeout=self.idle_seconds)
-            except queue.Empty:
-                # Under the lock, so a message queued meanwhile either is seen here or finds
-                # no thread and starts one.
-                with self._lock:
-                    if self._queue.empty():
-                        self._thread = None
-                        return
-                continue
-            try:
-                self._deliver(delivery)
-            finally:
-                self._queue.task_done()
-
-    @staticmethod
-    def _deliver(delivery: _Delivery) -> None:
-        app = delivery.app
-        with app.app_context():
-            try:
-                with Mailer() as mailer:
-                    mailer.send(delivery.message)
-            except MailError as error:
-                try:
-                    delivery.on_failure(error)
-                except Exception:
-                    app.logger.exception("handling failed background mail %s failed", delivery.message["Message-ID"])
-            except Exception:
-                # Nobody waits on this thread: anything unexpected must reach the log (by
-                # Message-ID, not address), and must not stop the messages behind it.
-                app.logger.exception("background mail %s failed unexpectedly", delivery.message["Message-ID"])
-            else:
-                if delivery.on_success is not None:
-                    try:
-                        delivery.on_success()
-                    except Exception:
-                        app.logger.exception("recording sent mail %s failed", delivery.message["Message-ID"])
-
-    def wait_until_idle(self, timeout: float) -> bool:
-        """Block until every queued message was handled; False if `timeout` seconds pass first."""
-        deadline = time.monotonic() + timeout
-        with self._queue.all_tasks_done:
-            while self._queue.unfinished_tasks:
-                remaining = deadline - time.monotonic()
-                if remaining <= 0:
-                    return False
-                self._queue.all_tasks_done.wait(remaining)
-        return True
-
-
-_outbox = Outbox()
-os.register_at_fork(after_in_child=_outbox._start_empty)
-# The sender is a daemon thread, so without this a worker stopping right after a request
-# would drop the reset link it had just promised.
-atexit.register(_outbox.wait_until_idle, OUTBOX_SHUTDOWN_SECONDS)
-
-
-def send_in_background(
-    message: EmailMessage, on_failure: Callable[[MailError], None], on_success: Callable[[], None] | None = None
-) -> bool:
-    """Queue `message` for the SMTP server without waiting for it; False when the outbox is full."""
-    return _outbox.submit(message, on_failure, on_success)
-
-
-def wait_for_background_mail(timeout: float) -> bool:
-    """Wait until queued messages were handled (tests, shutdown); False on timeout."""
-    return _outbox.wait_until_idle(timeout)

@@ -67,6 +67,47 @@ class AnswerVisibility(_Labelled):
     NEVER = "never"
 
 
+class MailStatus(_Labelled):
+    """Where one outbox message stands (portal/outbox): waiting or retrying, accepted by the server, given up."""
+
+    PENDING = "pending"
+    SENT = "sent"
+    FAILED = "failed"
+
+
+class MailKind(_Labelled):
+    """Why the portal wrote a message (portal/outbox)."""
+
+    PASSWORD_RESET = "password_reset"
+    WELCOME = "welcome"
+    REMINDER = "reminder"
+    AUDIT_CHECKPOINT = "audit_checkpoint"
+
+
+class RunResult(_Labelled):
+    """How the last run of a daily job ended (portal/queue/periodic.py)."""
+
+    RUNNING = "running"
+    DONE = "done"
+    FAILED = "failed"
+
+
+class JobStatus(_Labelled):
+    """Where a long piece of HR work run by the queue stands (portal/jobs)."""
+
+    QUEUED = "queued"
+    RUNNING = "running"
+    DONE = "done"
+    FAILED = "failed"
+
+
+class JobKind(_Labelled):
+    """What a job does (portal/jobs)."""
+
+    REMINDERS = "reminders"
+    CERTIFICATES_ZIP = "certificates_zip"
+
+
 # The members by their short names, for code that compares or stores them.
 NOT_STARTED, STATUS_IN_PROGRESS, COMPLETED, OVERDUE, RENEWAL_DUE = PersonStatus
 LOCKED, AVAILABLE, IN_PROGRESS, DONE = ModuleState
@@ -95,6 +136,32 @@ _LABELS = {
         Role.HR: _l("Recursos Humanos (ve el avance y administra personas)"),
         Role.ADMIN: _l("Administración (cuentas, roles y configuración)"),
     },
+    MailStatus: {
+        MailStatus.PENDING: _l("Pendiente"),
+        MailStatus.SENT: _l("Enviado"),
+        MailStatus.FAILED: _l("Falló"),
+    },
+    MailKind: {
+        MailKind.PASSWORD_RESET: _l("Restablecer contraseña"),
+        MailKind.WELCOME: _l("Bienvenida"),
+        MailKind.REMINDER: _l("Recordatorio"),
+        MailKind.AUDIT_CHECKPOINT: _l("Punto de control de auditoría"),
+    },
+    RunResult: {
+        RunResult.RUNNING: _l("En curso"),
+        RunResult.DONE: _l("Terminó bien"),
+        RunResult.FAILED: _l("Falló"),
+    },
+    JobStatus: {
+        JobStatus.QUEUED: _l("En espera"),
+        JobStatus.RUNNING: _l("En curso"),
+        JobStatus.DONE: _l("Terminado"),
+        JobStatus.FAILED: _l("Falló"),
+    },
+    JobKind: {
+        JobKind.REMINDERS: _l("Recordatorios a todas las personas de la lista"),
+        JobKind.CERTIFICATES_ZIP: _l("Certificados de la lista en un archivo ZIP"),
+    },
     EmploymentType: {
         EmploymentType.PLANTA: _l("Planta"),
         EmploymentType.CONTRATA: _l("Contrata"),
@@ -122,4 +189,9 @@ def for_templates() -> dict:
         "Role": Role,
         "EmploymentType": EmploymentType,
         "AnswerVisibility": AnswerVisibility,
+        "MailStatus": MailStatus,
+        "MailKind": MailKind,
+        "RunResult": RunResult,
+        "JobStatus": JobStatus,
+        "JobKind": JobKind,
     }

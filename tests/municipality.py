@@ -17,6 +17,7 @@ from __future__ import annotations
 import copy
 import random
 import struct
+import zipfile
 import zlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -33,6 +34,7 @@ from portal.auth.tokens import SET_PASSWORD_LIFETIME, issue_token
 from portal.content import load_curriculum
 from portal.demo import DEPARTMENTS, EMPLOYMENT_MIX, FIRST_NAMES, SURNAMES, give_progress
 from portal.extensions import db
+from portal.jobs import JobFile, finish_job, new_result_path, start_job
 from portal.models.curriculum import Module
 from portal.models.progress import Certificate
 from portal.models.quiz import MULTIPLE, Attempt, Quiz
@@ -46,7 +48,7 @@ from portal.quizzes.exchange import import_module
 from portal.rut import check_digit
 from portal.settings import store
 from portal.uploads import upload_folder
-from portal.vocabulary import STAFF, SUPERVISOR
+from portal.vocabulary import STAFF, SUPERVISOR, JobKind, JobStatus
 from tests.conftest import PASSWORD_HASH, login
 from tests.test_access_rules import PERSONAS, access_rule_of_app
 
@@ -143,6 +145,8 @@ class Municipality:
     #: The target's certificate, which HR downloads from the person's page.
     target_certificate_id: int = 0
     department_id: int = 0
+    #: A finished reminders job HR's persona asked for (its progress page).
+    job_id: int = 0
     certificate_code: str = ""
     password_token: str = ""
     logo: str = ""
@@ -176,6 +180,13 @@ class Municipality:
                 select(Certificate.id).where(Certificate.user_id == target.id)
             )
             town.password_token = issue_token(target, SET_PASSWORD, SET_PASSWORD_LIFETIME)
+            job = start_job(JobKind.CERTIFICATES_ZIP, town.user_ids["hr"], {"filters": {"status": "completed"}})
+            job.status, job.done, job.total = JobStatus.DONE, 1, 1
+            path = new_result_path("zip")
+            with zipfile.ZipFile(path, "w") as archive:
+                archive.writestr("certificado.pdf", b"%PDF-1.4\n")
+            finish_job(job, JobStatus.DONE, JobFile("1 certificado en el archivo ZIP.", path.name, "certificados.zip"))
+            town.job_id = job.id
             town.certificate_code = db.session.scalar(
                 select(Certificate.code).where(Certificate.user_id == town.user_ids["trainer"])
             )
@@ -425,6 +436,9 @@ PAGES: dict[str, Callable[[Municipality, str], list[Visit]]] = {
         lambda town: f"/rrhh/personas/{town.target_id}/certificados/{town.target_certificate_id}.pdf"
     ),
     "reports.certificates_zip": _one(lambda town: "/rrhh/certificados.zip"),
+    "reports.job": _one(lambda town: f"/rrhh/tareas/{town.job_id}"),
+    "reports.job_state": _one(lambda town: f"/rrhh/tareas/{town.job_id}/estado"),
+    "reports.job_result": _one(lambda town: f"/rrhh/tareas/{town.job_id}/resultado"),
     # Jefaturas
     "team.report": _one(lambda town: "/equipo/"),
     "team.person": _one(lambda town: f"/equipo/personas/{town.target_id}"),
@@ -447,6 +461,8 @@ PAGES: dict[str, Callable[[Municipality, str], list[Visit]]] = {
     "admin.audit_log": _one(lambda town: "/admin/auditoria"),
     "admin.export_audit_csv": _one(lambda town: "/admin/auditoria/exportar.csv"),
     "admin.export_audit_xlsx": _one(lambda town: "/admin/auditoria/exportar.xlsx?accion=staff"),
+    "admin.outbox": lambda town, persona: [Visit("/admin/correos"), Visit("/admin/correos?estado=failed")],
+    "admin.daily_jobs": _one(lambda town: "/admin/tareas"),
 }
 
 

@@ -446,6 +446,10 @@ SPECS: dict[str, Spec] = {
         fields=("cartas", "?q", "?estado", "?departamento"),
         setup=setup_everyone_with_email,
     ),
+    "reports.prepare_certificates": Spec(
+        url=lambda ctx: "/rrhh/certificados/preparar",
+        fields=("?q", "?estado", "?departamento", "?desde"),
+    ),
     "reports.import_staff": Spec(url=lambda ctx: "/rrhh/personas/importar", upload=("file", staff_file)),
     "reports.confirm_staff_import": Spec(
         url=lambda ctx: "/rrhh/personas/importar/confirmar",

@@ -179,3 +179,53 @@ def test_staff_cannot_download_certificates(app, make_user):
     assert client.get(f"/rrhh/personas/{person.id}/certificados/{certificate_id}.pdf").status_code == 403
     assert client.get("/rrhh/certificados.zip").status_code == 403
     assert events(app, "report.certificate_downloaded") == events(app, "report.certificates_downloaded") == []
+
+
+def test_a_list_over_the_limit_is_zipped_by_a_job_only_its_requester_downloads_for_a_day(make_app, make_user):
+    from datetime import timedelta
+
+    from sqlalchemy import update
+
+    from portal.models.outbox import Job
+    from portal.models.types import utcnow
+
+    app = make_app(CERTIFICATES_PER_ZIP=2)
+    names = ["Ana Rojas Díaz", "Alberto Muñoz Vera", "Carla Pinto"]
+    for name in names:
+        walk(app, make_user(full_name=name).id)
+    client, hr = hr_client(app, make_user)
+    page = client.get("/rrhh/?estado=completed").get_data(as_text=True)
+    assert 'action="/rrhh/certificados/preparar?estado=completed"' in page
+
+    started = client.post("/rrhh/certificados/preparar?estado=completed")
+    assert started.status_code == 302 and "/rrhh/tareas/" in started.headers["Location"]
+    job_page = client.get(started.headers["Location"]).get_data(as_text=True)  # the queue ran at once here
+    assert "Terminado" in job_page and "3 certificados en el archivo ZIP." in job_page
+    result = started.headers["Location"] + "/resultado"
+    # HR can leave and come back: the report page lists their jobs of the day.
+    assert f'href="{started.headers["Location"]}"' in client.get("/rrhh/").get_data(as_text=True)
+    assert f'href="{result}"' in job_page and "Solo usted puede descargarlo" in job_page
+
+    other, _ = hr_client(app, make_user)
+    assert other.get(result).status_code == 404 and other.get(started.headers["Location"]).status_code == 404
+    assert events(app, "report.certificates_downloaded") == []
+
+    with client.get(result) as response:
+        assert response.status_code == 200 and response.mimetype == "application/zip"
+        assert response.headers["Cache-Control"] == "no-store"
+        archive = zipfile.ZipFile(io.BytesIO(response.data))
+    texts = [pdf_text(archive.read(name)) for name in archive.namelist()]
+    assert sorted(name for name in names if any(name in text for text in texts)) == sorted(names)
+    [event] = events(app, "report.certificates_downloaded")
+    assert event["actor_id"] == hr.id and event["via"] == "job" and event["certificates"] == 3
+
+    # A day later the file is gone: the page says so, and the sweep deletes it.
+    with app.app_context():
+        db.session.execute(update(Job).values(expires_at=utcnow() - timedelta(minutes=1)))
+        db.session.commit()
+    gone = client.get(result, follow_redirects=True).get_data(as_text=True)
+    assert "ya no está disponible" in gone
+    with app.app_context():
+        from portal.jobs import remove_expired_results, results_folder
+
+        assert remove_expired_results() == 1 and list(results_folder().iterdir()) == []

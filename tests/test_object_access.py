@@ -73,6 +73,38 @@ def quiz_attempts(app, owner) -> Iterator[Instance]:
         )
 
 
+def reminder_jobs(app, owner) -> Iterator[Instance]:
+    # HR's "remind everyone", asked for by the owner: a job's page says what it did, for whom.
+    from datetime import date, timedelta
+
+    from portal.extensions import db
+    from tests.test_reminders import add_person
+
+    with app.app_context():
+        add_person("Persona Atrasada", due=date.today() - timedelta(days=3))
+        db.session.commit()
+    response = owner.post("/rrhh/recordatorios", data={"alcance": "todas", "estado": "overdue"})
+    assert response.status_code == 302 and "/rrhh/tareas/" in response.headers["Location"], response.status_code
+    yield Instance("reminders job", {"job_id": int(response.headers["Location"].split("/")[3])}, {})
+
+
+def certificate_jobs(app, owner) -> Iterator[Instance]:
+    # HR's ZIP of certificates, prepared by the owner: the file holds other people's certificates.
+    from tests.test_hr_certificates import walk
+
+    with app.app_context():
+        from portal.extensions import db
+        from tests.test_reminders import add_person
+
+        person = add_person("Persona Certificada", due=None)
+        db.session.commit()
+        person_id = person.id
+    walk(app, person_id)
+    response = owner.post("/rrhh/certificados/preparar")
+    assert response.status_code == 302 and "/rrhh/tareas/" in response.headers["Location"], response.status_code
+    yield Instance("certificates job", {"job_id": int(response.headers["Location"].split("/")[3])}, {})
+
+
 ACCOUNTS = Shared("administrators manage every account; that is the admin role")
 DEPARTMENTS = Shared("departments belong to the institution and every administrator manages them")
 HR_PEOPLE = Shared("HR follows, edits and helps every person: that is the HR role")
@@ -85,6 +117,9 @@ LEARNER_CURRICULUM = Shared(
 OBJECT_ACCESS: dict[str, Owned | Shared] = {
     "quizzes.result": Owned((STAFF,), quiz_attempts),
     "quizzes.submit": Owned((STAFF,), quiz_attempts),
+    "reports.job": Owned((STAFF, HR), reminder_jobs),
+    "reports.job_state": Owned((STAFF, HR), reminder_jobs),
+    "reports.job_result": Owned((STAFF, HR), certificate_jobs),
     "quizzes.quiz": LEARNER_CURRICULUM,
     "quizzes.start": LEARNER_CURRICULUM,
     "learning.module": LEARNER_CURRICULUM,

@@ -33,6 +33,8 @@ NOT_PAGES = {
     "reports.export_xlsx": "an XLSX download",
     "reports.person_certificate": "a PDF download",
     "reports.certificates_zip": "a ZIP download",
+    "reports.job_result": "a ZIP download (a job's file)",
+    "reports.job_state": "the JSON its progress page's script reads",
     "admin.export_audit_csv": "a CSV download",
     "admin.export_audit_xlsx": "an XLSX download",
     "admin.index": "redirects to the accounts page",

@@ -129,7 +129,8 @@ def test_new_people_with_email_receive_their_link_by_mail(make_app, smtp_server,
     html = client.post(
         "/rrhh/personas/nueva", data={"rut": "18.765.432-7", "full_name": "Rosa Tapia", "email": "rosa.tapia@muni.cl"}
     ).get_data(as_text=True)
-    assert "Se le envió este enlace a rosa.tapia@muni.cl" in html
+    assert "El correo con este enlace para rosa.tapia@muni.cl quedó en cola de envío" in html
+    assert "Enviado" in html  # the queue ran at once here (tests' immediate mode)
     [(recipients, message)] = inbox.messages
     assert recipients == ["rosa.tapia@muni.cl"]
     body = message.get_content()
@@ -138,15 +139,28 @@ def test_new_people_with_email_receive_their_link_by_mail(make_app, smtp_server,
     assert link in html
 
 
-def test_a_failed_welcome_mail_is_shown_not_swallowed(make_app, make_user):
-    from tests.smtp import free_port
+def test_a_refused_welcome_mail_is_shown_not_swallowed(make_app, smtp_server, make_user):
+    from tests.smtp import Refusing
 
-    app = make_app(SMTP_HOST="127.0.0.1", SMTP_PORT=free_port())  # nothing listens there
+    app = make_app(SMTP_HOST="127.0.0.1", SMTP_PORT=smtp_server(Refusing()))
     client, _ = hr_client(app, make_user)
     html = client.post(
         "/rrhh/personas/nueva", data={"rut": "18.765.432-7", "full_name": "Rosa Tapia", "email": "rosa.tapia@muni.cl"}
     ).get_data(as_text=True)
-    assert "No se pudo enviar el correo" in html and "/clave/" in html
+    assert "No se pudo enviar el correo" in html and "550 mailbox unavailable" in html and "/clave/" in html
+
+
+def test_an_unreachable_server_leaves_the_welcome_queued_and_says_so(make_app, make_user):
+    from tests.smtp import free_port
+
+    app = make_app(SMTP_HOST="127.0.0.1", SMTP_PORT=free_port())  # nothing listens there
+    client, _ = hr_client(app, make_user)
+    response = client.post(
+        "/rrhh/personas/nueva", data={"rut": "18.765.432-7", "full_name": "Rosa Tapia", "email": "rosa.tapia@muni.cl"}
+    )
+    html = response.get_data(as_text=True)
+    assert "quedó en cola de envío" in html and "Pendiente" in html and "se reintentará" in html
+    assert "No se pudo conectar con el servidor de correo" in html and "/clave/" in html
 
 
 def test_an_anonymised_person_can_no_longer_be_changed_by_hr(app, make_user):

@@ -16,7 +16,7 @@ from portal.models.audit import AuditEvent
 from portal.models.progress import Commitment
 from portal.models.staff import Reminder
 from portal.models.user import Department, User
-from portal.reports import reminder_views
+from portal.reports import reminders
 from portal.rut import check_digit
 from portal.vocabulary import HR, STAFF, TRAINER
 from tests.conftest import PASSWORD_HASH, login
@@ -253,34 +253,40 @@ def test_a_refused_recipient_is_recorded_and_shown_and_others_still_go(make_app,
     response = post_send(browser, {"estado": "overdue"}, [people["carla"], people["elena"]])
     assert response.status_code == 200
     page = response.get_data(as_text=True)
-    assert "1 recordatorio no se pudo enviar." in page
-    assert "550 mailbox unavailable" in page
+    # HR no longer waits for the server: both are queued, and each person's page shows what came of it.
+    assert "En cola de envío" in page and "550" not in page
 
     [(status, sent_by, error)] = reminders_of(app, people["carla"])
     assert status == "failed" and sent_by == hr_id and "550 mailbox unavailable" in error
     assert reminders_of(app, people["elena"]) == [("sent", hr_id, None)]
     assert [recipients for recipients, _ in handler.messages] == [[people["elena_email"]]]
     [(_, details)] = audit_events(app)
-    assert details["sent"] == 1 and details["failed"] == 1
+    assert details["sent"] == 2 and details["failed"] == 0
+    carla_page = browser.get(f"/rrhh/personas/{people['carla']}").get_data(as_text=True)
+    assert "Falló" in carla_page and "550 mailbox unavailable" in carla_page
+    assert "Enviado" in browser.get(f"/rrhh/personas/{people['elena']}").get_data(as_text=True)
 
-    # A failed attempt does not count for the interval: she can be reminded at once.
+    # A failed reminder does not count for the interval: she can be reminded at once.
     page = browser.get("/rrhh/recordatorios", query_string={"estado": "overdue"}).get_data(as_text=True)
     assert f'name="persona" value="{people["carla"]}"' in page
 
 
-def test_an_unreachable_server_is_recorded_as_failed_for_everyone(make_app, people):
+def test_an_unreachable_server_leaves_the_reminders_queued_for_a_retry(make_app, people):
     app = make_app(SMTP_HOST="127.0.0.1", SMTP_PORT=free_port())  # nothing listens there
     browser, _ = sign_in(app, (STAFF, HR))
     response = post_send(browser, {"estado": "overdue"}, [people["carla"], people["elena"]])
     assert response.status_code == 200
-    page = response.get_data(as_text=True)
-    assert "2 recordatorios no se pudieron enviar." in page
-    assert "No se pudo conectar con el servidor de correo 127.0.0.1:" in page
+    assert "En cola de envío" in response.get_data(as_text=True)
     for key in ("carla", "elena"):
         [(status, _, error)] = reminders_of(app, people[key])
-        assert status == "failed" and "No se pudo conectar" in error
+        assert status == "pending" and error is None
+        page = browser.get(f"/rrhh/personas/{people[key]}").get_data(as_text=True)
+        assert "Pendiente" in page and "se reintentará" in page and "No se pudo conectar" in page
     [(_, details)] = audit_events(app)
-    assert details["sent"] == 0 and details["failed"] == 2
+    assert details["sent"] == 2 and details["failed"] == 0
+    # Queued reminders hold the interval: nobody gets a second one while the first waits.
+    page = browser.get("/rrhh/recordatorios", query_string={"estado": "overdue"}).get_data(as_text=True)
+    assert f'name="persona" value="{people["carla"]}"' not in page
 
 
 @pytest.mark.parametrize("roles", [(STAFF,), (STAFF, TRAINER)])
@@ -331,7 +337,7 @@ def test_cli_reminds_overdue_and_soon_due_once_per_interval(make_app, smtp_serve
     runner = app.test_cli_runner()
     result = runner.invoke(args=["reminders", "send"])
     assert result.exit_code == 0, result.output
-    assert "Recordatorios: 2 enviado(s), 0 no enviado(s), 1 omitido(s)." in result.output
+    assert "Recordatorios: 2 en cola de envío, 0 no enviado(s), 1 omitido(s)." in result.output
     assert sorted(recipients[0] for recipients, _ in inbox.messages) == sorted(
         [daily_people["overdue"][1], daily_people["soon"][1]]
     )
@@ -356,21 +362,21 @@ def test_cli_without_base_url_warns_and_links_to_the_local_address(mail_app, dai
     assert "http://127.0.0.1:5000/\n" in body_of(inbox.messages[0][1])
 
 
-def test_cli_exits_non_zero_when_the_server_refuses(make_app, smtp_server, daily_people):
+def test_cli_queues_and_a_refusal_ends_on_the_reminder(make_app, smtp_server, daily_people):
     app = make_app(SMTP_HOST="127.0.0.1", SMTP_PORT=smtp_server(Refusing()), BASE_URL=BASE_URL)
     result = app.test_cli_runner().invoke(args=["reminders", "send"])
-    assert result.exit_code != 0
-    assert "550 mailbox unavailable" in result.output
-    assert "2 recordatorios no se pudieron enviar." in result.output
-    assert [status for status, _, _ in reminders_of(app, daily_people["overdue"][0])] == ["failed"]
+    assert result.exit_code == 0, result.output
+    assert "Recordatorios: 2 en cola de envío" in result.output
+    [(status, _, error)] = reminders_of(app, daily_people["overdue"][0])
+    assert status == "failed" and "550 mailbox unavailable" in error
 
 
-def test_cli_exits_non_zero_when_the_server_is_unreachable(make_app, daily_people):
+def test_cli_queues_even_when_the_server_is_unreachable(make_app, daily_people):
     app = make_app(SMTP_HOST="127.0.0.1", SMTP_PORT=free_port(), BASE_URL=BASE_URL)
     result = app.test_cli_runner().invoke(args=["reminders", "send"])
-    assert result.exit_code != 0
-    assert "No se pudo conectar con el servidor de correo" in result.output
+    assert result.exit_code == 0, result.output
     assert reminder_count(app) == 2
+    assert [status for status, _, _ in reminders_of(app, daily_people["overdue"][0])] == ["pending"]
 
 
 def test_cli_in_production_needs_base_url(make_app, daily_people):
@@ -425,9 +431,9 @@ def test_smtp_login_is_used_when_configured(make_app, smtp_server, inbox):
 
 
 def test_a_long_list_is_paged_and_everyone_remindable_is_one_button_away(mail_app, people, hr, inbox, monkeypatch):
-    """People come 50 a page; the ticks send only that page, "todas" sends to every remindable page,
-    a batch at a time so no request outlives the server's timeout."""
-    monkeypatch.setattr(reminder_views, "MESSAGES_PER_REQUEST", 40)
+    """People come 50 a page; the ticks send only that page, "todas" reminds every remindable page as a job
+    of the queue, with a progress page (the queue runs at once here; tests/test_queue.py has a real one)."""
+    monkeypatch.setattr(reminders, "JOB_CHUNK", 40)
     browser, _ = hr
     with mail_app.app_context():
         obras = db.session.get(Department, people["obras"])
@@ -446,12 +452,22 @@ def test_a_long_list_is_paged_and_everyone_remindable_is_one_button_away(mail_ap
 
     url = f"/rrhh/recordatorios?departamento={people['obras']}"
     sent = browser.post(url, data={"alcance": "todas"})
-    assert sent.status_code == 200 and len(inbox.messages) == 40
-    page = sent.get_data(as_text=True)
-    assert "Quedan 31 personas por recordar" in page and "Sin Correo Obras" not in page
-    rest = browser.post(url, data={"alcance": "todas"}).get_data(as_text=True)
-    assert len(inbox.messages) == 71 and "por recordar" not in rest
+    assert sent.status_code == 302 and "/rrhh/tareas/" in sent.headers["Location"]
+    page = browser.get(sent.headers["Location"]).get_data(as_text=True)
+    assert "Terminado" in page and "71 de 71 (100 %)" in page
+    assert "71 recordatorios en cola de envío" in page and 'http-equiv="refresh"' not in page
+    assert len(inbox.messages) == 71
     assert len({recipients[0] for recipients, _ in inbox.messages}) == 71  # nobody twice
+    [*_, (_, details)] = audit_events(mail_app)
+    assert details["sent"] == 71 and details["via"] == "job"
+    # Another HR person cannot see the job; pressing again finds nobody left to remind.
+    other, _ = sign_in(mail_app, (STAFF, HR))
+    assert other.get(sent.headers["Location"]).status_code == 404
+    assert other.get(sent.headers["Location"] + "/estado").status_code == 404
+    again_everyone = browser.post(url, data={"alcance": "todas"})
+    assert "Nadie de la lista se puede recordar ahora." in browser.get(again_everyone.headers["Location"]).get_data(
+        as_text=True
+    )
     again = post_send(browser, filters, [people["elena"]])
     assert again.status_code == 302  # nobody remindable left among the ticked: back to the list
     assert len(inbox.messages) == 71

@@ -38,6 +38,7 @@ NOT_ON_A_PAGE = {
 ACTIONS_WITH_CONTROLS = {
     "quizzes.submit": "handing in a quiz grades it: unanswered questions count as wrong, as on paper",
     "reports.send_reminders": "its button sends reminders to the people ticked (everyone remindable, by default)",
+    "reports.prepare_certificates": "its button starts a job zipping the list's certificates; it edits nothing",
 }
 
 

@@ -600,7 +600,7 @@ def test_cli_import_mails_links_to_people_with_email(make_app, smtp_server, tmp_
     csv_text = "rut;nombre;correo\n12.345.678-5;Héctor Bravo;\n19.234.876-5;Pedro Álvarez;pedro@muni.cl\n"
     result = app.test_cli_runner().invoke(args=["staff", "import", write(tmp_path, "a.csv", csv_text.encode())])
     assert result.exit_code == 0, result.output
-    assert "Correos de bienvenida enviados: 1 de 1." in result.output
+    assert "Correos de bienvenida en la cola de envío: 1." in result.output
     [(recipients, message)] = inbox.messages
     assert recipients == ["pedro@muni.cl"] and "https://induccion.muni.cl/clave/" in message.get_content()
 

@@ -1,6 +1,7 @@
-"""The administrators' area (/admin): accounts and roles, departments, settings and the audit log.
+"""The administrators' area (/admin): accounts and roles, departments, settings, the audit log, the outbox
+and the daily jobs.
 
-The blueprints are defined here; their routes live in the modules beside it (views, audit_views),
+The blueprints are defined here; their routes live in the modules beside it (views, audit_views, queue_views),
 which register() loads before adding them to the app.
 """
 
@@ -19,7 +20,7 @@ admin_only = roles_required(ADMIN)
 
 def register(app: Flask) -> None:
     """Load the route modules (each adds its routes to a blueprint) and register the blueprints."""
-    from portal.admin import audit_views, views  # noqa: F401
+    from portal.admin import audit_views, queue_views, views  # noqa: F401
 
     app.register_blueprint(bp, url_prefix="/admin")
     app.register_blueprint(branding_bp)

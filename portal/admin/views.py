@@ -94,16 +94,15 @@ def new_account():
         getattr(form, conflict.field or "roles").errors.append(str(conflict))
         return render_account_form(form, None, 422)
     token = welcome.issue_welcome_token(user)
+    sent = welcome.queue_welcome(user, token)
     db.session.commit()
-    sent = welcome.welcome(user, token)
     flash(_("Cuenta creada."), "success")
     return render_template(
         "admin/account_created.html",
         person=user,
         link=sent.link,
         days=sent.days,
-        mailed=sent.mailed,
-        mail_problem=sent.mail_problem,
+        mail=sent.mail,
     )
 
 

@@ -24,7 +24,13 @@ from portal.audit.checkpoints import append_checkpoint, checkpoint_line, checkpo
 
 #: Fields never written to the log, not even as "changed": part of a key names a secret.
 from portal.audit.keys import current_key, derived_key, key_id, verification_keys  # noqa: F401
-from portal.audit.verification import Verification, checkpoint_mail, summary_lines, verify  # noqa: F401
+from portal.audit.verification import (  # noqa: F401
+    Verification,
+    checkpoint_mail,
+    summary_lines,
+    verify,
+    write_and_mail_checkpoint,
+)
 from portal.extensions import db
 from portal.models.audit import GENESIS_HASH, AuditEvent
 

@@ -12,10 +12,19 @@ from flask_babel import gettext as _
 from flask_babel import ngettext
 
 from portal.audit.chain import Problem, _same, _walk, _when
-from portal.audit.checkpoints import Checkpoint, checkpoint_line, checkpoint_path, read_checkpoints
+from portal.audit.checkpoints import (
+    Checkpoint,
+    append_checkpoint,
+    checkpoint_line,
+    checkpoint_path,
+    make_checkpoint,
+    read_checkpoints,
+)
 
 #: Fields never written to the log, not even as "changed": part of a key names a secret.
 from portal.audit.keys import verification_keys
+from portal.outbox import queue_mail
+from portal.vocabulary import MailKind
 
 
 @dataclass
@@ -183,3 +192,22 @@ def checkpoint_mail(entry: Mapping) -> tuple[str, str]:
         line=checkpoint_line(entry),
     )
     return subject, body
+
+
+def write_and_mail_checkpoint() -> str:
+    """The daily checkpoint: append it to the file and queue its mail (the caller commits); what was done."""
+    entry = make_checkpoint()
+    if entry is None:
+        return _("El registro de auditoría está vacío: no hay nada que anotar.")
+    path = append_checkpoint(entry)
+    done = _(
+        "Punto de control anotado en %(path)s: evento N° %(id)s, %(count)s eventos.",
+        path=path,
+        id=entry["event_id"],
+        count=entry["count"],
+    )
+    address = current_app.config.get("AUDIT_CHECKPOINT_MAIL")
+    if address:
+        queue_mail(MailKind.AUDIT_CHECKPOINT, address, *checkpoint_mail(entry))
+        done += " " + _("Copia en la cola de correo para %(address)s.", address=address)
+    return done

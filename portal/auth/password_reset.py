@@ -1,11 +1,10 @@
 """«¿Olvidó su contraseña?»: a one-time link by mail, and the same answer for every request.
 
-The request is recorded and committed here, and the mail handed to the background sender, because
-the page must answer in the same time whether or not the account exists; the sender's outcome is
-recorded when it is known (on its thread).
+The token, the audit event and the mail (an outbox row) are written in one transaction for every
+request, known account or not, and the queue delivers the mail after the response: the page answers
+in the same time whether or not the account exists, and a worker killed right after loses nothing.
+The delivery's outcome reaches the audit log when it is known (on the queue's consumer).
 """
-
-from functools import partial
 
 from flask import current_app
 from flask_babel import gettext as _
@@ -15,23 +14,22 @@ from portal.auth.service import find_user_by_login
 from portal.auth.tokens import RESET_PASSWORD_LIFETIME, issue_token
 from portal.extensions import db
 from portal.institution import with_article
-from portal.mail import MailError, build_message, send_in_background
 from portal.models.staff import RESET_PASSWORD
+from portal.outbox import on_outcome, queue_mail, want_delivery
 from portal.settings import effective
 from portal.urls import public_url
+from portal.vocabulary import MailKind
 
 
 def request_password_reset(login: str) -> None:
     """Queue a one-time link when the account exists, is active and has an email; audit either way.
 
-    The mail goes out after the response (mail.send_in_background): waiting here for the SMTP
-    server would make known accounts answer measurably slower than unknown ones. Every path
-    writes in one transaction, for the same reason.
+    Every path writes in one transaction and commits here: waiting for the SMTP server would make
+    known accounts answer measurably slower than unknown ones.
     """
     user = find_user_by_login(login)
     # Read now: after the commit it would cost a reload that only known accounts pay.
     user_id = user.id if user else None
-    message = None
     if user is None:
         outcome = "unknown_account"
     elif not user.active:
@@ -52,31 +50,29 @@ def request_password_reset(login: str) -> None:
             hours=hours,
             link=public_url("auth.set_password", token=raw),
         )
-        message = build_message(user.email, _("Restablecer su contraseña"), body, to_name=user.full_name)
+        queue_mail(
+            MailKind.PASSWORD_RESET,
+            user.email,
+            _("Restablecer su contraseña"),
+            body,
+            to_name=user.full_name,
+            user_id=user_id,
+        )
         outcome = "queued"
     # No email or typed login in the details: the audit log is read by more people than HR.
     audit.record("auth.password_reset_requested", user_id=user_id, outcome=outcome)
-    # Queued only once committed, so the link works when it arrives and no link is mailed for
-    # a token that a failed commit never stored.
-    db.session.commit()
-    if message is not None and not send_in_background(
-        message, partial(_reset_mail_failed, user_id), partial(_reset_mail_sent, user_id)
-    ):
-        _reset_mail_failed(user_id, MailError(_("La cola de correo saliente está llena.")), reason="outbox_full")
-
-
-def _reset_mail_sent(user_id: int) -> None:
-    """The SMTP server accepted the reset mail (on the sender thread)."""
-    audit.record("auth.password_reset_mail_sent", user_id=user_id)
+    want_delivery()
     db.session.commit()
 
 
-def _reset_mail_failed(user_id: int, error: MailError, reason: str = "smtp") -> None:
-    """The reset mail was not delivered (usually on the sender thread): logged and audited.
-
-    The person who asked got the same page as everyone and is never told.
-    """
-    current_app.logger.warning("password reset mail for account %s failed: %s", user_id, error)
+def _reset_mail_outcome(row, error) -> None:
+    """The reset mail was accepted, or given up (logged and audited; the person who asked is never told)."""
+    if error is None:
+        audit.record("auth.password_reset_mail_sent", user_id=row.user_id)
+        return
+    current_app.logger.warning("password reset mail for account %s failed: %s", row.user_id, error)
     # Only the SMTP code: the server's answer may quote the address.
-    audit.record("auth.password_reset_mail_failed", user_id=user_id, reason=reason, code=error.code)
-    db.session.commit()
+    audit.record("auth.password_reset_mail_failed", user_id=row.user_id, reason="smtp", code=error.code)
+
+
+on_outcome(MailKind.PASSWORD_RESET, _reset_mail_outcome)

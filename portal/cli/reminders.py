@@ -63,7 +63,7 @@ def _simulate(candidates, remindable) -> None:
 
 def _print_result(result) -> None:
     for outcome in result.sent:
-        click.echo(_("Enviado: %(person)s.", person=describe(outcome.person)))
+        click.echo(_("En cola: %(person)s.", person=describe(outcome.person)))
     for candidate in result.skipped:
         click.echo(_("Omitido: %(person)s.", person=why(candidate)))
     for outcome in result.failed:
@@ -71,7 +71,7 @@ def _print_result(result) -> None:
         click.echo(_("No enviado: %(person)s: %(error)s", person=describe(outcome.person), error=error), err=True)
     click.echo(
         _(
-            "Recordatorios: %(sent)s enviado(s), %(failed)s no enviado(s), %(skipped)s omitido(s).",
+            "Recordatorios: %(sent)s en cola de envío, %(failed)s no enviado(s), %(skipped)s omitido(s).",
             sent=len(result.sent),
             failed=len(result.failed),
             skipped=len(result.skipped),
@@ -82,7 +82,7 @@ def _print_result(result) -> None:
 @reminders.command("send")
 @click.option("--dry-run", is_flag=True, help="List who would be reminded; send and record nothing.")
 def send_reminders_command(dry_run: bool):
-    """Daily job: remind the not completed whose due date is past or within 3 days, and those due for renewal."""
+    """Daily job (the queue runs it too): remind the not completed due within 3 days or overdue, and renewals."""
     _warn_without_base_url()
     today = local_today()
     candidates = reminding.daily_candidates(today)
@@ -103,6 +103,7 @@ def send_reminders_command(dry_run: bool):
         via="cli",
         filters={"rule": f"due_within_{reminding.DAILY_WINDOW_DAYS}_days_or_overdue"},
     )
+    db.session.commit()
     _print_result(result)
     if result.failed:
         raise click.ClickException(

@@ -13,7 +13,7 @@ from sqlalchemy.exc import IntegrityError
 from portal.cli.files import read_user_file
 from portal.extensions import db
 from portal.people import staff_import as importer
-from portal.people.welcome import send_welcome_links
+from portal.people.welcome import queue_welcome_links
 from portal.rut import format_rut
 
 staff = AppGroup("staff", help="Import staff from HR's files.")
@@ -59,6 +59,15 @@ def _apply(preview, file: Path, skip_invalid: bool):
         result = importer.apply_import(
             preview, actor_id=None, via="cli", file_name=file.name, skip_invalid=skip_invalid
         )
+        # The welcome e-mails are outbox rows of the same transaction: delivered by the queue.
+        queue_welcome_links(
+            (
+                (person.user_id, person.email, person.full_name, importer.set_password_link(person.token))
+                for person in result.created
+                if person.has_email
+            ),
+            importer.LINK_DAYS,
+        )
         db.session.commit()
     except IntegrityError:
         db.session.rollback()
@@ -78,35 +87,22 @@ def _apply(preview, file: Path, skip_invalid: bool):
 
 
 def _hand_out_links(created) -> None:
-    """Print the set-password links of people without e-mail; mail the others (printing those that failed)."""
+    """Print the set-password links of people without e-mail; say how many welcomes were queued for the others."""
     without_email = [person for person in created if not person.has_email]
     if without_email:
         click.echo(_("Personas sin correo: entrégueles en persona su enlace para crear la contraseña:"))
         for person in without_email:
             link = importer.set_password_link(person.token)
             click.echo(f"  {person.full_name} ({format_rut(person.rut)}): {link}")
-    with_email = [(person, importer.set_password_link(person.token)) for person in created if person.has_email]
+    with_email = [person for person in created if person.has_email]
     if with_email:
-        delivery = send_welcome_links(
-            ((person.email, person.full_name, link) for person, link in with_email), importer.LINK_DAYS
-        )
-        failed = [(person, link) for person, link in with_email if delivery[person.email]]
         click.echo(
             _(
-                "Correos de bienvenida enviados: %(sent)d de %(total)d.",
-                sent=len(with_email) - len(failed),
+                "Correos de bienvenida en la cola de envío: %(total)d. Su estado se ve en la ficha de cada "
+                "persona y en la página de correos de la administración.",
                 total=len(with_email),
             )
         )
-        for person, link in failed:
-            click.echo(
-                _(
-                    "  No enviado a %(name)s (%(reason)s); entréguele este enlace: %(link)s",
-                    name=person.full_name,
-                    reason=delivery[person.email],
-                    link=link,
-                )
-            )
     if created:
         click.echo(_("Cada enlace sirve una sola vez y vence en %(days)d días.", days=importer.LINK_DAYS))
         if not current_app.config.get("BASE_URL"):

@@ -2,6 +2,7 @@
 
 from portal.models.audit import AuditEvent
 from portal.models.curriculum import Lesson, Module
+from portal.models.outbox import Job, OutboxMail, PeriodicRun
 from portal.models.progress import Certificate, Commitment, LessonView
 from portal.models.quiz import (
     Attempt,
@@ -26,11 +27,14 @@ __all__ = [
     "Certificate",
     "Commitment",
     "Department",
+    "Job",
     "Lesson",
     "LedDepartment",
     "LessonView",
     "Module",
+    "OutboxMail",
     "PasswordToken",
+    "PeriodicRun",
     "Quiz",
     "Reminder",
     "QuizRevision",

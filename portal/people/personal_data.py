@@ -16,6 +16,7 @@ from portal import audit
 from portal.extensions import db
 from portal.models.audit import AuditEvent
 from portal.models.curriculum import Lesson, Module
+from portal.models.outbox import OutboxMail
 from portal.models.progress import Certificate, Commitment, LessonView
 from portal.models.quiz import (
     Attempt,
@@ -30,6 +31,7 @@ from portal.models.staff import ActivationCode, PasswordToken, Reminder
 from portal.models.user import AuthSession, User
 from portal.people.errors import AdminRuleError
 from portal.rut import format_rut
+from portal.vocabulary import MailStatus
 
 #: Prefix of the RUT placeholder given to anonymised people; never shaped like a RUT.
 ANONYMOUS_RUT_PREFIX = "ANON-"
@@ -151,6 +153,10 @@ def _records(uid: int) -> dict:
             {"code": c.code, "issued_at": _when(c.issued_at)}
             for c in db.session.scalars(select(Certificate).where(Certificate.user_id == uid).order_by(Certificate.id))
         ],
+        "mail_received": [
+            {"written_at": _when(m.created_at), "kind": m.kind, "subject": m.subject, "status": m.status}
+            for m in db.session.scalars(select(OutboxMail).where(OutboxMail.user_id == uid).order_by(OutboxMail.id))
+        ],
         "reminders_received": [
             {"sent_at": _when(r.created_at), "status": r.status}
             for r in db.session.scalars(select(Reminder).where(Reminder.user_id == uid).order_by(Reminder.id))
@@ -234,5 +240,17 @@ def anonymise(user: User, actor_id: int) -> None:
     db.session.execute(delete(ActivationCode).where(ActivationCode.user_id == user.id))
     # A failed delivery's server answer may quote the address.
     db.session.execute(update(Reminder).where(Reminder.user_id == user.id).values(error=None))
+    # The outbox keeps what was mailed to whom: the address, the name and the text go; pending mail
+    # to the person is given up, since there is no longer anyone to send it to.
+    db.session.execute(
+        update(OutboxMail)
+        .where(OutboxMail.user_id == user.id)
+        .values(to_address="[correo eliminado]", to_name=None, body=None, last_error=None, subject="[anonimizado]")
+    )
+    db.session.execute(
+        update(OutboxMail)
+        .where(OutboxMail.user_id == user.id, OutboxMail.status == MailStatus.PENDING)
+        .values(status=MailStatus.FAILED, claim_token=None, claimed_until=None)
+    )
     db.session.flush()
     audit.record("accounts.anonymised", actor_id=actor_id, user_id=user.id)

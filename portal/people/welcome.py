@@ -1,7 +1,9 @@
 """A new person's one-time link to set their password, and the welcome e-mail that carries it.
 
-issue_welcome_token() belongs to the transaction that creates the person; welcome() runs after the
-commit, so a slow or failing mail server never undoes the account (its problem is shown instead).
+issue_welcome_token() and queue_welcome() belong to the transaction that creates the person: the
+welcome e-mail is an outbox row committed with the account, which the queue delivers afterwards, so a
+slow or failing mail server never undoes the account, and the mail is never forgotten. HR sees the
+row's state (pendiente, enviado, falló) where the link is shown and on the person's page.
 """
 
 from __future__ import annotations
@@ -13,11 +15,13 @@ from flask_babel import gettext as _
 
 from portal.auth.tokens import SET_PASSWORD_LIFETIME, issue_token
 from portal.institution import with_article
-from portal.mail import Mailer, MailError, build_message
+from portal.models.outbox import OutboxMail
 from portal.models.staff import SET_PASSWORD
 from portal.models.user import User
+from portal.outbox import queue_mail
 from portal.settings import effective
 from portal.urls import public_url
+from portal.vocabulary import MailKind
 
 #: Days a set-password link works.
 LINK_DAYS = SET_PASSWORD_LIFETIME.days
@@ -37,18 +41,17 @@ def set_password_link(token: str) -> str:
 class Welcome:
     link: str
     days: int
-    #: Whether the mail server accepted the welcome e-mail (never, for a person without email).
-    mailed: bool
-    mail_problem: str | None
+    #: The welcome e-mail in the outbox (None for a person without email).
+    mail: OutboxMail | None
 
 
-def welcome(user: User, token: str) -> Welcome:
-    """Mail the welcome with the link of `token` to a person just created and committed, when they have an email."""
+def queue_welcome(user: User, token: str) -> Welcome:
+    """Put the welcome with the link of `token` in the outbox, in the transaction creating the person."""
     link = set_password_link(token)
-    problem = None
+    mail = None
     if user.email:
-        problem = send_welcome_links([(user.email, user.full_name, link)], LINK_DAYS)[user.email]
-    return Welcome(link=link, days=LINK_DAYS, mailed=bool(user.email) and not problem, mail_problem=problem)
+        mail = queue_welcome_links([(user.id, user.email, user.full_name, link)], LINK_DAYS)[user.email]
+    return Welcome(link=link, days=LINK_DAYS, mail=mail)
 
 
 def welcome_body(full_name: str, link: str, days: int) -> str:
@@ -68,30 +71,12 @@ def welcome_body(full_name: str, link: str, days: int) -> str:
     )
 
 
-def send_welcome_links(people: Iterable[tuple[str, str, str]], days: int) -> dict[str, str | None]:
-    """Send (email, full name, link) welcomes over one SMTP session.
-
-    Returns {email: None when accepted, else the reason in Spanish}. After a failure that
-    makes the server unusable, the rest are not tried and carry that reason.
-    """
-    outcome: dict[str, str | None] = {}
-    broken: str | None = None
-    with Mailer() as mailer:
-        for email, full_name, link in people:
-            if broken:
-                outcome[email] = _("No se intentó: %(reason)s", reason=broken)
-                continue
-            message = build_message(
-                email,
-                _("Bienvenida: cree su contraseña del Portal de Inducción"),
-                welcome_body(full_name, link, days),
-                to_name=full_name,
-            )
-            try:
-                mailer.send(message)
-                outcome[email] = None
-            except MailError as error:
-                outcome[email] = str(error)
-                if error.connection_failed:
-                    broken = str(error)
-    return outcome
+def queue_welcome_links(people: Iterable[tuple[int, str, str, str]], days: int) -> dict[str, OutboxMail]:
+    """Queue (user id, email, full name, link) welcomes in the current transaction; {email: outbox row}."""
+    subject = _("Bienvenida: cree su contraseña del Portal de Inducción")
+    return {
+        email: queue_mail(
+            MailKind.WELCOME, email, subject, welcome_body(full_name, link, days), to_name=full_name, user_id=user_id
+        )
+        for user_id, email, full_name, link in people
+    }

@@ -2,8 +2,8 @@
 and the jefaturas' team view (/equipo): the same report and person pages, read-only, for their departments.
 
 The blueprints are defined here; their routes live in the modules beside it (views, staff_views,
-export_views, reminder_views, certificate_views, slip_views, team_views), which register() loads before
-adding them.
+export_views, reminder_views, certificate_views, job_views, slip_views, team_views), which register()
+loads before adding them.
 """
 
 from __future__ import annotations
@@ -25,6 +25,7 @@ def register(app: Flask) -> None:
     from portal.reports import (  # noqa: F401
         certificate_views,
         export_views,
+        job_views,
         reminder_views,
         slip_views,
         staff_views,

@@ -6,8 +6,6 @@ each download discloses personal data, so its audit event is committed before th
 
 from __future__ import annotations
 
-import re
-
 from flask import Response, abort, current_app, flash, redirect, request, stream_with_context, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -18,18 +16,11 @@ from portal.database import write_transaction
 from portal.dates import local_today
 from portal.extensions import db
 from portal.learning import service as learning
-from portal.learning.service import normalize_name
 from portal.models.progress import Certificate
 from portal.models.user import User
 from portal.reports import bp, exports, hr_only, service
 from portal.reports.forms import filter_form
-
-
-def certificate_file_name(person: User, certificate: Certificate) -> str:
-    """ "certificado-ana-rojas-12345678-5-2026-03-02.pdf": ASCII, unique per person and day."""
-    name = re.sub(r"[^a-z0-9]+", "-", normalize_name(person.full_name)).strip("-") or "persona"
-    rut = re.sub(r"[^0-9A-Za-z-]+", "", person.rut)
-    return f"certificado-{name}-{rut}-{learning.certificate_issued_on(certificate).isoformat()}.pdf"
+from portal.reports.names import certificate_file_name
 
 
 def _attachment(body, mimetype: str, filename: str) -> Response:

@@ -16,20 +16,18 @@ from portal.activation.slips import SlipRefusal
 from portal.dates import local_today
 from portal.downloads import download
 from portal.extensions import db
+from portal.jobs import start_job
 from portal.pagination import paginate_list
 from portal.reports import bp, hr_only, reminder_sheets, reminders
 from portal.reports.forms import STATUS_LABELS, filter_form
 from portal.reports.service import PAGE_SIZE
 from portal.settings import effective
+from portal.vocabulary import JobKind
 
 #: Query parameters that are not filters.
 NOT_FILTERS = ("pagina", "ejemplo")
 #: The send button's value that reminds everyone remindable under the filters, on every page.
 EVERYONE = "todas"
-#: Messages one request sends at most: each is an SMTP round trip, and a request that outlives the
-#: server's worker timeout would be cut off halfway. HR presses again for the rest (those just
-#: reminded are skipped by the interval rule).
-MESSAGES_PER_REQUEST = 100
 
 
 #: People without e-mail named on the reminders page; the printed sheet has all of them.
@@ -104,24 +102,23 @@ def send_reminders():
     filters = filter_form().to_filters()
     today = local_today()
     candidates = reminders.candidates_for(filters, today)
-    remaining = 0
     if request.form.get("alcance") == EVERYONE:
-        # Only the remindable: listing everyone without an e-mail again would bury the outcome.
-        remindable = [candidate for candidate in candidates if candidate.remindable]
-        if not remindable:
+        # Everyone remindable may be thousands: a job of the queue, with its progress page.
+        if not any(candidate.remindable for candidate in candidates):
             flash(_("Nadie de la lista se puede recordar ahora."), "error")
             return redirect(back)
-        selected, remaining = remindable[:MESSAGES_PER_REQUEST], max(0, len(remindable) - MESSAGES_PER_REQUEST)
-    else:
-        chosen = set(request.form.getlist("persona", type=int))
-        if not chosen:
-            flash(_("Marque al menos una persona para enviarle un recordatorio."), "error")
-            return redirect(back)
-        # Posted ids only narrow the server's own list: nobody outside the filters is reminded.
-        selected = [candidate for candidate in candidates if candidate.person.id in chosen]
-        if not any(candidate.remindable for candidate in selected):
-            flash(_("Ninguna de las personas marcadas se puede recordar ahora."), "error")
-            return redirect(back)
+        job = start_job(JobKind.REMINDERS, current_user.id, {"filters": filters.as_details()})
+        db.session.commit()
+        return redirect(url_for("reports.job", job_id=job.id))
+    chosen = set(request.form.getlist("persona", type=int))
+    if not chosen:
+        flash(_("Marque al menos una persona para enviarle un recordatorio."), "error")
+        return redirect(back)
+    # Posted ids only narrow the server's own list: nobody outside the filters is reminded.
+    selected = [candidate for candidate in candidates if candidate.person.id in chosen]
+    if not any(candidate.remindable for candidate in selected):
+        flash(_("Ninguna de las personas marcadas se puede recordar ahora."), "error")
+        return redirect(back)
     result = reminders.send_reminders(
         selected,
         today=today,
@@ -130,10 +127,10 @@ def send_reminders():
         via="web",
         filters=filters.as_details(),
     )
+    db.session.commit()
     return render_template(
         "reports/reminders_sent.html",
         result=result,
-        remaining=remaining,
         args=args,
         reasons=reminders,
     )

@@ -4,13 +4,13 @@ Rules:
 
 - Only people who have not completed onboarding are candidates.
 - A candidate cannot be reminded without an e-mail address, nor when a reminder to them was
-  *sent* (status "sent") less than REMINDER_INTERVAL_DAYS ago; failed attempts do not count.
+  queued or sent less than REMINDER_INTERVAL_DAYS ago; reminders whose mail failed do not count.
 - The daily command (``flask reminders send``) picks everyone not completed whose due date
   has passed or falls within the next DAILY_WINDOW_DAYS days, and everyone whose completion
   expired (renewal, like anyone overdue); other people without a due date are left to HR's page.
-- Every attempt becomes a Reminder row, committed right after the message is handed to the
-  server (a sent e-mail cannot be taken back, so a later failure must not undo its record),
-  and no database transaction is held open while talking to the SMTP server.
+- Every reminder is a Reminder row and its outbox mail, written in the caller's transaction; the
+  queue delivers the mail and the row follows the mail's state (pending, sent, failed, with the
+  server's answer). Nobody waits for the SMTP server.
 - One "reminders.sent" audit event per batch, with counts and filters, never addresses.
 """
 
@@ -24,19 +24,24 @@ from flask_babel import gettext as _
 from sqlalchemy import func, select
 
 from portal import audit
+from portal.dates import local_today
 from portal.extensions import db
 from portal.institution import with_article
 from portal.learning.service import completion_expiry
-from portal.mail import Mailer, MailError, build_message
 from portal.models.staff import Reminder
 from portal.models.types import utcnow
+from portal.outbox import on_outcome, queue_mail
 from portal.reports.service import PersonRow, ReportFilters, report_rows, steps_total
 from portal.settings import effective
 from portal.urls import public_url
-from portal.vocabulary import COMPLETED, RENEWAL_DUE
+from portal.vocabulary import COMPLETED, RENEWAL_DUE, MailKind, MailStatus
 
-SENT = "sent"
-FAILED = "failed"
+SENT = MailStatus.SENT
+FAILED = MailStatus.FAILED
+#: Queued: in the outbox, not yet accepted by the server.
+QUEUED = MailStatus.PENDING
+#: Reminders that hold the interval: a queued one will be sent (or fail, and stop counting).
+COUNTED = (SENT, QUEUED)
 #: Why a candidate is not reminded.
 NO_EMAIL = "no_email"
 RECENT = "recent"
@@ -88,7 +93,7 @@ def recent_reminders(now: datetime | None = None) -> dict[int, datetime]:
     cutoff = (now or utcnow()) - interval()
     rows = db.session.execute(
         select(Reminder.user_id, func.max(Reminder.created_at))
-        .where(Reminder.status == SENT, Reminder.created_at > cutoff)
+        .where(Reminder.status.in_(COUNTED), Reminder.created_at > cutoff)
         .group_by(Reminder.user_id)
     )
     return {user_id: sent_at for user_id, sent_at in rows}
@@ -191,14 +196,6 @@ def due_paragraph(due_date: date, today: date, overdue: bool) -> str:
     )
 
 
-def _last_sent_within_interval(user_id: int, now: datetime) -> datetime | None:
-    return db.session.scalar(
-        select(func.max(Reminder.created_at)).where(
-            Reminder.user_id == user_id, Reminder.status == SENT, Reminder.created_at > now - interval()
-        )
-    )
-
-
 def send_reminders(
     candidates: list[Candidate],
     *,
@@ -207,46 +204,39 @@ def send_reminders(
     actor_id: int | None,
     via: str,
     filters: dict | None = None,
+    record: bool = True,
 ) -> BatchResult:
-    """Send one message to each remindable candidate; record every attempt; audit the batch.
+    """Queue one message to each remindable candidate, record each as a Reminder, audit the batch.
 
-    Commits: the transaction in progress first (so none stays open while the SMTP server
-    is slow), then each Reminder row as soon as its message has been handed over, then the
-    audit event. After a connection-level failure (server unreachable, login refused) the
-    remaining people are not tried; each is recorded as failed with that error.
+    Writes in the current transaction; the caller commits, and the queue sends once it has. `sent`
+    in the result lists the queued reminders. Whoever was reminded meanwhile (another HR tab, the
+    daily job) is skipped: the interval is checked again here, inside the writing transaction.
     """
     result = BatchResult(skipped=[candidate for candidate in candidates if not candidate.remindable])
-    db.session.commit()
-    broken: MailError | None = None
-    with Mailer() as mailer:
-        for candidate in candidates:
-            if not candidate.remindable:
-                continue
-            person = candidate.person
-            if broken is None:
-                # Someone else (another HR tab, the daily job) may have reminded them meanwhile.
-                last_sent_at = _last_sent_within_interval(person.id, utcnow())
-                db.session.commit()
-                if last_sent_at is not None:
-                    result.skipped.append(Candidate(person, last_sent_at, RECENT))
-                    continue
-                subject, body = compose(person, today, link)
-                message = build_message(
-                    person.email, subject, body, to_name=person.full_name, headers={"Auto-Submitted": "auto-generated"}
-                )
-                try:
-                    mailer.send(message)
-                    outcome = Outcome(person, SENT)
-                except MailError as error:
-                    outcome = Outcome(person, FAILED, str(error))
-                    if error.connection_failed:
-                        broken = error
-            else:
-                outcome = Outcome(person, FAILED, _("No se intentó: %(error)s", error=broken))
-            db.session.add(Reminder(user_id=person.id, sent_by_id=actor_id, status=outcome.status, error=outcome.error))
-            db.session.commit()
-            (result.sent if outcome.status == SENT else result.failed).append(outcome)
-    if result.attempted:
+    recent = recent_reminders()
+    for candidate in candidates:
+        if not candidate.remindable:
+            continue
+        person = candidate.person
+        if person.id in recent:
+            result.skipped.append(Candidate(person, recent[person.id], RECENT))
+            continue
+        reminder = Reminder(user_id=person.id, sent_by_id=actor_id, status=QUEUED)
+        db.session.add(reminder)
+        db.session.flush()
+        subject, body = compose(person, today, link)
+        queue_mail(
+            MailKind.REMINDER,
+            person.email,
+            subject,
+            body,
+            to_name=person.full_name,
+            user_id=person.id,
+            reference_id=reminder.id,
+            headers={"Auto-Submitted": "auto-generated"},
+        )
+        result.sent.append(Outcome(person, QUEUED))
+    if record and result.attempted:
         audit.record(
             "reminders.sent",
             actor_id=actor_id,
@@ -256,8 +246,65 @@ def send_reminders(
             via=via,
             filters=filters or {},
         )
-        db.session.commit()
     return result
+
+
+#: People a reminders job handles per transaction (and per step of its progress bar).
+JOB_CHUNK = 100
+
+
+def filters_from_details(details: dict) -> ReportFilters:
+    """The report's filters back from ReportFilters.as_details() (a job's parameters)."""
+    values = dict(details)
+    for name in ("start_from", "start_to"):
+        if values.get(name):
+            values[name] = date.fromisoformat(values[name])
+    return ReportFilters(**values)
+
+
+def remind_everyone(params: dict, actor_id: int | None, progress) -> str:
+    """The job behind "remind everyone remindable": the report's filters, a chunk per transaction.
+
+    Safe to run again after an interruption: whoever was already queued is skipped by the interval rule.
+    """
+    today = local_today()
+    candidates = candidates_for(filters_from_details(params["filters"]), today)
+    remindable = [candidate for candidate in candidates if candidate.remindable]
+    progress(0, len(remindable))
+    queued = skipped = 0
+    for start in range(0, len(remindable), JOB_CHUNK):
+        result = send_reminders(
+            remindable[start : start + JOB_CHUNK], today=today, link=portal_url(), actor_id=actor_id, via="job",
+            record=False,
+        )
+        queued, skipped = queued + len(result.sent), skipped + len(result.skipped)
+        progress(start + len(remindable[start : start + JOB_CHUNK]))
+    audit.record(
+        "reminders.sent",
+        actor_id=actor_id,
+        sent=queued,
+        failed=0,
+        skipped=skipped + len(candidates) - len(remindable),
+        via="job",
+        filters=params["filters"],
+    )
+    return ngettext(
+        "%(num)s recordatorio en cola de envío; %(skipped)s persona omitida o ya recordada.",
+        "%(num)s recordatorios en cola de envío; %(skipped)s personas omitidas o ya recordadas.",
+        queued,
+        skipped=skipped + len(candidates) - len(remindable),
+    )
+
+
+def _reminder_mail_outcome(row, error) -> None:
+    """The reminder follows its mail: sent, or failed with the server's answer."""
+    reminder = db.session.get(Reminder, row.reference_id) if row.reference_id else None
+    if reminder is not None:
+        reminder.status = row.status
+        reminder.error = row.last_error if error is not None else None
+
+
+on_outcome(MailKind.REMINDER, _reminder_mail_outcome)
 
 
 def reason_text(candidate: Candidate) -> str:

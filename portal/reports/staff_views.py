@@ -15,7 +15,7 @@ from sqlalchemy.exc import IntegrityError
 
 from portal.extensions import db
 from portal.people import staff_import as importer
-from portal.people.welcome import send_welcome_links
+from portal.people.welcome import queue_welcome_links
 from portal.reports import bp, hr_only
 from portal.reports.forms import EMPLOYMENT_LABELS, ConfirmImportForm, StaffFileForm
 
@@ -109,16 +109,17 @@ def confirm_staff_import():
         result = importer.apply_import(
             preview, actor_id=current_user.id, via="web", file_name=file_name, skip_invalid=skip_invalid
         )
+        people = [(person, importer.set_password_link(person.token)) for person in result.created]
+        delivery = queue_welcome_links(
+            ((person.user_id, person.email, person.full_name, link) for person, link in people if person.has_email),
+            importer.LINK_DAYS,
+        )
         db.session.commit()
     except IntegrityError:
         # Someone created or changed one of these accounts at the same moment: show the new state.
         db.session.rollback()
         preview = importer.build_preview(table, department_choices=choices)
         return render_preview(preview, form.ticket.data, file_name, changed=True, status=409)
-    people = [(person, importer.set_password_link(person.token)) for person in result.created]
-    delivery = send_welcome_links(
-        ((person.email, person.full_name, link) for person, link in people if person.has_email), importer.LINK_DAYS
-    )
     return render_template(
         "reports/import_done.html",
         result=result,

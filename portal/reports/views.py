@@ -17,11 +17,13 @@ from sqlalchemy import select
 from portal.auth.authority import may_manage, out_of_authority_message
 from portal.dates import DateOutOfRange, local_today
 from portal.extensions import db
+from portal.jobs import recent_jobs
 from portal.learning import service as learning
 from portal.learning.progress import onboarding_status
 from portal.models.quiz import Attempt
 from portal.models.types import utcnow
 from portal.models.user import User
+from portal.outbox import mail_for_person
 from portal.people import accounts, welcome
 from portal.people.departments import departments_in_order
 from portal.people.errors import PersonConflict
@@ -80,6 +82,7 @@ def render_report(area: Area, form, scope_departments: frozenset[int] | None, **
         args=args,
         status_labels=status_labels_in_use(),
         employment_labels=EMPLOYMENT_LABELS,
+        jobs=recent_jobs(current_user.id),
         extra_links=[
             ("reports.import_staff", _("Importar personal")),
             ("reports.reminders_page", _("Enviar recordatorios")),
@@ -113,6 +116,7 @@ def render_person(area: Area, user: User):
         path=path,
         attempts=by_quiz,
         certificates=learning.certificates_of(user.id),
+        mails=mail_for_person(user.id),
         manageable=area.hr_tools and may_manage(current_user.roles, user.roles),
         out_of_authority=out_of_authority_message(),
         status=onboarding_status(path.progress, user.due_date, local_today(), renewal_due=path.renewal_due),
@@ -157,16 +161,15 @@ def new_person():
         getattr(form, conflict.field).errors.append(str(conflict))
         return render_person_form(form, None)
     token = welcome.issue_welcome_token(user)
+    sent = welcome.queue_welcome(user, token)
     db.session.commit()
-    sent = welcome.welcome(user, token)
     flash(_("Persona agregada."), "success")
     return render_template(
         "reports/person_created.html",
         person=user,
         link=sent.link,
         days=sent.days,
-        mailed=sent.mailed,
-        mail_problem=sent.mail_problem,
+        mail=sent.mail,
     )
 
 

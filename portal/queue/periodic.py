@@ -1,0 +1,167 @@
+"""The daily jobs: each runs once per local day (Chile's time zone) at its configured hour.
+
+The queue's every-minute tick (portal.queue) calls tick(). A job is due when the local hour has
+reached its hour and the day has no run of it yet; the run's row (task, day) is unique, so when
+several consumers tick at once only the one whose INSERT commits runs the job. A consumer that was
+down at the hour runs it when it comes back, the same day.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from pathlib import Path
+
+from flask import current_app
+from flask_babel import get_timezone
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from portal.dates import local_midnight
+from portal.extensions import db
+from portal.models.outbox import PeriodicRun
+from portal.models.types import utcnow
+from portal.vocabulary import RunResult
+
+
+@dataclass(frozen=True)
+class DailyJob:
+    name: str
+    label: str
+    #: The setting holding its local hour (0-23); empty turns the job off.
+    hour_setting: str
+    #: Does the work; returns a sentence saying what it did.
+    run: Callable[[], str]
+    #: Whether it applies to this installation at all (the backup, to SQLite only).
+    applies: Callable[[], bool] = lambda: True
+
+
+def _send_daily_reminders() -> str:
+    from portal.dates import local_today
+    from portal.reports import reminders
+
+    today = local_today()
+    candidates = reminders.daily_candidates(today)
+    result = reminders.send_reminders(
+        candidates, today=today, link=reminders.portal_url(), actor_id=None, via="daily"
+    )
+    return _(
+        "Recordatorios en cola: %(queued)d; omitidos: %(skipped)d.",
+        queued=len(result.sent),
+        skipped=len(result.skipped),
+    )
+
+
+def _audit_checkpoint() -> str:
+    from portal.audit import write_and_mail_checkpoint
+
+    return write_and_mail_checkpoint()
+
+
+def _uses_sqlite() -> bool:
+    return str(current_app.config["SQLALCHEMY_DATABASE_URI"]).startswith("sqlite")
+
+
+def _nightly_backup() -> str:
+    from portal.backup import backup_with_retention
+
+    return backup_with_retention(
+        current_app.config["SQLALCHEMY_DATABASE_URI"],
+        Path(current_app.config["BACKUP_DIR"]),
+        int(current_app.config["BACKUP_KEEP"]),
+    )
+
+
+JOBS = (
+    DailyJob("reminders", _l("Recordatorios diarios"), "DAILY_REMINDERS_HOUR", _send_daily_reminders),
+    DailyJob("audit_checkpoint", _l("Punto de control de auditoría"), "AUDIT_CHECKPOINT_HOUR", _audit_checkpoint),
+    DailyJob("backup", _l("Respaldo de la base de datos"), "BACKUP_HOUR", _nightly_backup, _uses_sqlite),
+)
+
+
+def hour_of(job: DailyJob) -> int | None:
+    value = current_app.config.get(job.hour_setting)
+    if value in (None, ""):
+        return None
+    return int(value) % 24
+
+
+def local_now(now: datetime | None = None) -> datetime:
+    return (now or utcnow()).astimezone(get_timezone())
+
+
+def due_at(job: DailyJob, day: date) -> datetime | None:
+    """When the job's run for `day` becomes due (aware), or None when it is off."""
+    hour = hour_of(job)
+    if hour is None or not job.applies():
+        return None
+    return (local_midnight(day) + timedelta(hours=hour)).astimezone(get_timezone())
+
+
+def run_once(job: DailyJob, period: str) -> PeriodicRun | None:
+    """Run `job` for `period` unless some consumer already did (or is doing it); the run's row, or None."""
+    record = PeriodicRun(task=job.name, period=period, result=RunResult.RUNNING, started_at=utcnow())
+    db.session.add(record)
+    try:
+        db.session.commit()
+    except IntegrityError:
+        db.session.rollback()
+        return None
+    record_id = record.id
+    try:
+        summary, result = job.run(), RunResult.DONE
+        db.session.commit()
+    except Exception as error:
+        db.session.rollback()
+        current_app.logger.exception("daily job %s failed", job.name)
+        summary, result = str(error) or error.__class__.__name__, RunResult.FAILED
+    record = db.session.get(PeriodicRun, record_id)
+    record.result, record.summary, record.finished_at = result, summary, utcnow()
+    db.session.commit()
+    return record
+
+
+def tick(now: datetime | None = None) -> list[PeriodicRun]:
+    """Run every job that is due now and has not run today; the runs this call made."""
+    moment = local_now(now)
+    runs = []
+    for job in JOBS:
+        due = due_at(job, moment.date())
+        if due is None or moment < due:
+            continue
+        already = db.session.scalar(
+            select(PeriodicRun.id).where(PeriodicRun.task == job.name, PeriodicRun.period == moment.date().isoformat())
+        )
+        if already is None and (record := run_once(job, moment.date().isoformat())) is not None:
+            runs.append(record)
+    db.session.commit()
+    return runs
+
+
+@dataclass(frozen=True)
+class JobState:
+    job: DailyJob
+    last: PeriodicRun | None
+    next_run: datetime | None
+
+
+def job_states(now: datetime | None = None) -> list[JobState]:
+    """Each daily job with its latest run and when it runs next (the administrators' page)."""
+    moment = local_now(now)
+    states = []
+    for job in JOBS:
+        last = db.session.scalar(
+            select(PeriodicRun).where(PeriodicRun.task == job.name).order_by(PeriodicRun.id.desc()).limit(1)
+        )
+        today = due_at(job, moment.date())
+        if today is None:
+            next_run = None
+        elif last is not None and last.period == moment.date().isoformat():
+            next_run = due_at(job, moment.date() + timedelta(days=1))
+        else:
+            next_run = max(today, moment)
+        states.append(JobState(job, last, next_run))
+    return states

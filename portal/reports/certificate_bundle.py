@@ -1,0 +1,53 @@
+"""The certificates of a whole filtered list as one ZIP, made by a job of the queue (portal/jobs).
+
+The ZIP streamed by a request stops at CERTIFICATES_PER_ZIP people; this one has no limit, since no
+request waits for it: the job writes it under instance/jobs/, reporting progress every few PDFs,
+and only the person who asked downloads it, for a day (its download is audited like the other one).
+"""
+
+from __future__ import annotations
+
+import zipfile
+
+from flask_babel import ngettext
+from sqlalchemy import select
+
+from portal.dates import local_today
+from portal.extensions import db
+from portal.jobs import JobFile, new_result_path
+from portal.learning import service as learning
+from portal.models.progress import Certificate
+from portal.models.user import User
+from portal.reports import service
+from portal.reports.names import certificate_file_name
+from portal.reports.reminders import filters_from_details
+
+#: Certificates between two progress reports.
+STEP = 20
+
+
+def zip_certificates(params: dict, actor_id: int | None, progress) -> JobFile:
+    """Write the newest certificate of each person on the filtered list into one ZIP file."""
+    today = local_today()
+    pairs = service.newest_certificates(filters_from_details(params["filters"]), today, 10**9)
+    progress(0, len(pairs))
+    path = new_result_path("zip")
+    with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        for start in range(0, len(pairs), STEP):
+            ids = [certificate_id for _user_id, certificate_id in pairs[start : start + STEP]]
+            found = {c.id: c for c in db.session.scalars(select(Certificate).where(Certificate.id.in_(ids)))}
+            people = {
+                person.id: person
+                for person in db.session.scalars(select(User).where(User.id.in_({c.user_id for c in found.values()})))
+            }
+            for certificate_id in ids:
+                certificate = found[certificate_id]
+                person = people[certificate.user_id]
+                archive.writestr(
+                    certificate_file_name(person, certificate), learning.certificate_document(person, certificate)
+                )
+            progress(start + len(ids))
+    summary = ngettext(
+        "%(num)s certificado en el archivo ZIP.", "%(num)s certificados en el archivo ZIP.", len(pairs)
+    )
+    return JobFile(summary, path.name, f"certificados-induccion-{today.isoformat()}.zip")
