@@ -15,7 +15,7 @@ from flask_login import login_url, login_user, logout_user
 from sqlalchemy import and_, delete, or_, select, update
 from sqlalchemy.exc import DBAPIError
 
-from portal.database import READ_ONLY_METHODS
+from portal.database import request_transaction_may_write
 from portal.extensions import db
 from portal.models.types import utcnow
 from portal.models.user import AuthSession, User
@@ -87,13 +87,14 @@ def _touch(record_id: int, now) -> None:
         .values(last_seen_at=now)
         .execution_options(synchronize_session=False)
     )
-    if request.method not in READ_ONLY_METHODS:
+    if request_transaction_may_write():
         # This request already holds the write lock (SQLite) or will commit anyway: join its
         # transaction. If the view rolls back instead, the next request tries again.
         db.session.execute(statement)
         return
-    # A GET reads in a deferred transaction that must not turn into a write one (SQLite would
-    # answer "database is locked"): write on a separate connection, in a short transaction of its own.
+    # A GET (or a POST that reads before writing) reads in a deferred transaction that must not turn
+    # into a write one (SQLite would answer "database is locked"): write on a separate connection,
+    # in a short transaction of its own.
     try:
         _run_on_own_connection(statement)
     except DBAPIError as error:
