@@ -17,7 +17,9 @@ no network, one process. bench.pages measures the pages under gunicorn.
 from __future__ import annotations
 
 import argparse
+import cProfile
 import os
+import pstats
 import sys
 import tempfile
 import time
@@ -131,21 +133,34 @@ class QueryCounter:
         event.remove(self.engine, "before_cursor_execute", self._count)
 
 
-def play(client, requests, count: int, profiler=None, counter: QueryCounter | None = None) -> tuple[float, int]:
-    """Send `count` requests; (seconds spent in them, SQL statements they ran)."""
-    elapsed, queries = 0.0, 0
+def play(client, requests, count: int, profiler=None, counter: QueryCounter | None = None) -> tuple[float, float, int]:
+    """Send `count` requests; (seconds spent in them, CPU seconds of this process, SQL statements they ran)."""
+    elapsed, cpu, queries = 0.0, 0.0, 0
     for _ in range(count):
         item = requests.prepare()
         before = counter.count if counter else 0
         if profiler is not None:
             profiler.start()
-        begin = time.perf_counter()
+        begin, begin_cpu = time.perf_counter(), time.process_time()
         send(client, *item, requests.status)
         elapsed += time.perf_counter() - begin
+        cpu += time.process_time() - begin_cpu
         if profiler is not None:
             profiler.stop()
         queries += (counter.count - before) if counter else 0
-    return elapsed, queries
+    return elapsed, cpu, queries
+
+
+def count_calls(client, requests, count: int) -> int:
+    """Python function calls of `count` requests: the same on a busy machine as on an idle one, so a
+    change can be judged while other work skews the timings."""
+    tracer = cProfile.Profile()
+    for _ in range(count):
+        item = requests.prepare()
+        tracer.enable()
+        send(client, *item, requests.status)
+        tracer.disable()
+    return pstats.Stats(tracer).total_calls
 
 
 def run(args) -> None:
@@ -169,8 +184,9 @@ def run(args) -> None:
     try:
         play(client, requests, WARMUPS, counter=counter)
         # Timed with the profiler off, so the mean is not inflated by sampling; then profiled.
-        elapsed, queries = play(client, requests, args.requests, counter=counter)
+        elapsed, cpu, queries = play(client, requests, args.requests, counter=counter)
         play(client, requests, args.requests, profiler=profiler)
+        calls = count_calls(client, requests, args.requests)
     finally:
         if counter is not None:
             counter.close()
@@ -182,8 +198,9 @@ def run(args) -> None:
 
     load = ", ".join(f"{value:.2f}" for value in os.getloadavg())
     print(
-        f"{args.page}: {args.requests} requests, {elapsed / args.requests * 1000:.2f} ms each (mean, profiler off), "
-        f"{queries / args.requests:g} SQL statements each; load average {load}"
+        f"{args.page}: {args.requests} requests, {elapsed / args.requests * 1000:.2f} ms each (mean, profiler off; "
+        f"CPU {cpu / args.requests * 1000:.2f} ms), {queries / args.requests:g} SQL statements and "
+        f"{calls / args.requests:,.0f} Python function calls each; load average {load}"
     )
     if args.html:
         with open(args.html, "w", encoding="utf-8") as output:

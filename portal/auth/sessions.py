@@ -12,8 +12,9 @@ from flask import current_app, flash, g, redirect, request, session, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import login_url, login_user, logout_user
-from sqlalchemy import and_, delete, or_, select, update
+from sqlalchemy import and_, bindparam, delete, or_, select, update
 from sqlalchemy.exc import DBAPIError
+from sqlalchemy.orm import contains_eager, lazyload
 
 from portal.database import request_transaction_may_write
 from portal.extensions import db
@@ -25,6 +26,18 @@ SESSION_TOKEN_KEY = "auth_token"
 TOUCH_INTERVAL = timedelta(seconds=60)
 #: How long a GET waits for SQLite's write lock to refresh last_seen_at before giving up.
 TOUCH_BUSY_TIMEOUT_MS = 2000
+
+
+#: Every signed-in request runs this: the account with its roles and the sign-in record's times, in
+#: one statement built once (no second query for the roles; the department loads only where a page
+#: uses it).
+_SIGNED_IN = (
+    select(User, AuthSession.id, AuthSession.created_at, AuthSession.last_seen_at)
+    .join(AuthSession, AuthSession.user_id == User.id)
+    .outerjoin(User.role_rows)
+    .where(AuthSession.token == bindparam("token"), User.id == bindparam("user_id"), User.active.is_(True))
+    .options(contains_eager(User.role_rows), lazyload(User.department))
+)
 
 
 def idle_limit() -> timedelta:
@@ -44,16 +57,12 @@ def init_login_manager(app, login_manager) -> None:
         if not token or not (user_id.isascii() and user_id.isdigit()):
             return None
         # A cookie is only as good as its row: once the row is gone, a replayed copy is refused.
-        row = db.session.execute(
-            select(User, AuthSession)
-            .join(AuthSession, AuthSession.user_id == User.id)
-            .where(AuthSession.token == token, User.id == int(user_id), User.active.is_(True))
-        ).first()
-        if row is None:
+        rows = db.session.execute(_SIGNED_IN, {"token": token, "user_id": int(user_id)}).unique().all()
+        if not rows:
             return None
-        user, record = row
+        user, record_id, created_at, last_seen_at = rows[0]
         now = utcnow()
-        last_seen = record.last_seen_at or record.created_at
+        last_seen = last_seen_at or created_at
         if now - last_seen > idle_limit():
             # The row stays until this person signs in again (start_session sweeps it): a GET
             # must not write here. Forgetting the token is enough to refuse the cookie.
@@ -62,7 +71,7 @@ def init_login_manager(app, login_manager) -> None:
             flash(_("Su sesión expiró por inactividad."), "info")
             return None
         if now - last_seen > TOUCH_INTERVAL:
-            _touch(record.id, now)
+            _touch(record_id, now)
         return user
 
     @login_manager.unauthorized_handler
