@@ -103,6 +103,20 @@ class PortalLimiter(Limiter):
         with app.app_context():  # so `enabled` reads this app's settings, not an enclosing app's
             super().init_app(app)
 
+    def _check_request_limit(self, callable_name: str | None = None, in_middleware: bool = True) -> None:
+        # Only views decorated with limit() are limited (sign-in, password reset), and their wrapper
+        # checks their limits itself (in_middleware=False). Without default, application, blueprint
+        # or meta limits, the before_request pass over every other request has nothing to count.
+        if in_middleware and not self._limits_every_request():
+            return
+        super()._check_request_limit(callable_name=callable_name, in_middleware=in_middleware)
+
+    def _limits_every_request(self) -> bool:
+        manager = self.limit_manager
+        return bool(
+            manager.default_limits or manager.application_limits or manager._blueprint_limits or self._meta_limits
+        )
+
 
 #: Throttles sign-in and password resets. Counts by the client's address as the WSGI server sees
 #: it: X-Forwarded-For is only believed when PORTAL_PROXY_COUNT says a proxy sets it (ProxyFix).
