@@ -8,7 +8,7 @@ from datetime import datetime
 
 from sqlalchemy import bindparam, func, insert, select, true, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload
 
 from portal.extensions import db
 from portal.models.quiz import (
@@ -25,11 +25,22 @@ from portal.quizzes.revisions import latest_revision
 _shuffler = random.Random(secrets.randbits(64))
 
 
-def open_attempt(user_id: int, quiz_id: int) -> Attempt | None:
-    """The person's unsubmitted attempt at this quiz, if any."""
-    return db.session.scalar(
-        select(Attempt).where(Attempt.user_id == user_id, Attempt.quiz_id == quiz_id, Attempt.submitted_at.is_(None))
+#: An attempt with its revision, questions and choices, in display order, in the same query (joined):
+#: the quiz page, a submission and the result page read all of them.
+_WITH_QUESTIONS = (
+    joinedload(Attempt.revision),
+    joinedload(Attempt.questions).joinedload(AttemptQuestion.question).joinedload(RevisionQuestion.choices),
+)
+
+
+def open_attempt(user_id: int, quiz_id: int, *, with_questions: bool = False) -> Attempt | None:
+    """The person's unsubmitted attempt at this quiz, if any (with_questions: as attempt_for_user loads it)."""
+    statement = select(Attempt).where(
+        Attempt.user_id == user_id, Attempt.quiz_id == quiz_id, Attempt.submitted_at.is_(None)
     )
+    if with_questions:
+        statement = statement.options(*_WITH_QUESTIONS)
+    return db.session.scalars(statement).unique().first()
 
 
 class NoAttemptsLeft(Exception):
@@ -97,14 +108,13 @@ def start_attempt(user_id: int, quiz_id: int, since: datetime | None = None) -> 
 
 
 def attempt_for_user(attempt_id: int, user_id: int) -> Attempt | None:
-    """The attempt with its questions and choices, only if it belongs to `user_id`."""
-    return db.session.scalar(
-        select(Attempt)
-        .where(Attempt.id == attempt_id, Attempt.user_id == user_id)
-        .options(
-            selectinload(Attempt.questions).joinedload(AttemptQuestion.question).selectinload(RevisionQuestion.choices),
-            selectinload(Attempt.revision),
+    """The attempt with its questions and choices, only if it belongs to `user_id` (one query)."""
+    return (
+        db.session.scalars(
+            select(Attempt).where(Attempt.id == attempt_id, Attempt.user_id == user_id).options(*_WITH_QUESTIONS)
         )
+        .unique()
+        .first()
     )
 
 

@@ -35,7 +35,7 @@ def quiz_row(slug: str) -> tuple[LearnerPath, ModuleProgressRow]:
 def quiz(slug: str):
     """The open attempt's questions, or the quiz's introduction and past attempts."""
     path, row = quiz_row(slug)
-    attempt = service.open_attempt(current_user.id, row.quiz_id)
+    attempt = service.open_attempt(current_user.id, row.quiz_id, with_questions=True)
     if attempt is None:
         revision = latest_revision(row.quiz_id)
         return render_template(
@@ -46,7 +46,6 @@ def quiz(slug: str):
             attempts=service.submitted_attempts(current_user.id, row.quiz_id),
             form=ButtonForm(),
         )
-    attempt = service.attempt_for_user(attempt.id, current_user.id)
     return render_template(
         "quizzes/take.html", row=row, attempt=attempt, form=quiz_form_for(attempt), field_name=field_name
     )
