@@ -36,7 +36,8 @@ from dataclasses import asdict, dataclass
 from datetime import date, datetime
 from pathlib import Path
 
-from flask import Flask, render_template_string
+from flask import Flask, render_template
+from jinja2 import ChoiceLoader, DictLoader
 from sqlalchemy import func, select, text
 
 from bench import generate
@@ -52,14 +53,15 @@ MB = 1024 * 1024
 
 #: The goals, as agreed for 10,000 people (the report's first page also has one at 150,000: report_goal_ms).
 GOAL_PEOPLE = 10_000
-REPORT_P50_GOAL_MS = 50
+REPORT_P50_GOAL_MS = 20
 LARGE_GOAL_PEOPLE = 150_000
-LARGE_REPORT_P50_GOAL_MS = 200
+LARGE_REPORT_P50_GOAL_MS = 150
 CSV_SECONDS_GOAL = 1.0
 CSV_PEAK_GOAL_MB = 100
 XLSX_SECONDS_GOAL = 5.0
 
 REFERENCE_PATH = "/_bench/referencia"
+REFERENCE_TEMPLATE_NAME = "_bench/referencia.html"
 REFERENCE_TEMPLATE = """{% extends "base.html" %}
 {% block title %}Referencia{% endblock %}
 {% block content %}<h1>Referencia</h1><p>{{ message }}</p>{% endblock %}"""
@@ -110,9 +112,13 @@ def build_app(url: str, instance_path: str, **overrides) -> Flask:
 def add_reference_page(app: Flask) -> None:
     """A trivial page through the whole stack (session, base template, security headers): the ceiling."""
 
+    # Loaded like the portal's own templates (compiled once, then cached): render_template_string
+    # would compile it again on every request, which no real page does.
+    app.jinja_loader = ChoiceLoader([DictLoader({REFERENCE_TEMPLATE_NAME: REFERENCE_TEMPLATE}), app.jinja_loader])
+
     @public
     def reference():
-        return render_template_string(REFERENCE_TEMPLATE, message="Página mínima para comparar.")
+        return render_template(REFERENCE_TEMPLATE_NAME, message="Página mínima para comparar.")
 
     app.add_url_rule(REFERENCE_PATH, endpoint="bench_reference", view_func=reference)
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from contextlib import contextmanager
 from datetime import datetime
 
-from flask import g, has_request_context, request
+from flask import current_app, g, has_request_context, request
 from sqlalchemy import event
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
@@ -31,19 +31,46 @@ def like_contains(text: str) -> str:
     return f"%{escaped}%"
 
 
+_READS_FIRST = "reads_before_writing"
+
+
+def reads_before_writing(view):
+    """Declare that this POST view reads and decides first and writes only in write_transaction().
+
+    Its transactions begin deferred like a GET's, so on SQLite it does not hold the write lock
+    (and queue every other writer behind it) while it reads and computes; write_transaction() then
+    takes the lock for the writes alone. Its writes must not depend on what it read being still true,
+    or must check it in the write itself (a conditional UPDATE), since another request may have
+    written in between.
+    """
+    setattr(view, _READS_FIRST, True)
+    return view
+
+
 def _wants_write_lock() -> bool:
     # Reads run deferred so they never wait for writers; anything that may write takes
     # SQLite's write lock up front, where busy_timeout applies, instead of failing with
     # "database is locked" when a read transaction later tries to become a write one.
-    if has_request_context():
-        return request.method not in READ_ONLY_METHODS or g.get(_WRITE_LOCK_FLAG, False)
-    return True
+    if not has_request_context():
+        return True
+    if g.get(_WRITE_LOCK_FLAG, False):
+        return True
+    if request.method in READ_ONLY_METHODS:
+        return False
+    view = current_app.view_functions.get(request.endpoint) if request.endpoint else None
+    return not getattr(view, _READS_FIRST, False)
+
+
+def request_transaction_may_write() -> bool:
+    """Whether this request's transaction took (or will take) the write lock, so a write may join it."""
+    return _wants_write_lock()
 
 
 @contextmanager
 def write_transaction():
-    """Write from a GET (a download's audit event) in a transaction of its own that takes the
-    write lock up front, then commit; the request's later transactions read without it.
+    """Write from a GET (a download's audit event) or a @reads_before_writing POST in a transaction
+    of its own that takes the write lock up front, then commit; the request's later transactions
+    read without it.
 
     Only the person's own navigation may write from a GET (security.refuse_embedded_or_cross_site_fetch).
 

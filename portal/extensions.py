@@ -1,7 +1,7 @@
 """Extension objects, created unbound; create_app() binds them to an application."""
 
 from flask import current_app, has_app_context
-from flask_babel import Babel
+from flask_babel import Babel, Domain
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
@@ -10,6 +10,7 @@ from flask_sqlalchemy import SQLAlchemy
 from flask_wtf import CSRFProtect
 from sqlalchemy import MetaData
 from sqlalchemy.orm import DeclarativeBase
+from werkzeug.utils import cached_property
 
 
 class Base(DeclarativeBase):
@@ -29,7 +30,54 @@ db = SQLAlchemy(model_class=Base)
 migrate = Migrate()
 login_manager = LoginManager()
 csrf = CSRFProtect()
-babel = Babel()
+
+
+class OneLocaleDomain(Domain):
+    """Flask-Babel's message domain, with the catalogue resolved once per application.
+
+    Flask-Babel finds it again on every gettext call (about 40 on a dashboard): three lookups
+    through the request context, the locale, and its name as a string. The portal speaks one
+    locale per application (create_app's locale_selector returns BABEL_DEFAULT_LOCALE, never a
+    per-request choice), so the catalogue of the first call is the catalogue of every call.
+    """
+
+    def get_translations(self):
+        if not has_app_context():
+            return super().get_translations()
+        app = current_app._get_current_object()
+        found = app.extensions.get(_TRANSLATIONS)
+        if found is None:
+            found = app.extensions[_TRANSLATIONS] = super().get_translations()
+        return found
+
+
+class PortalBabel(Babel):
+    """Flask-Babel with OneLocaleDomain, for Python code and templates alike."""
+
+    @cached_property
+    def domain_instance(self):
+        return OneLocaleDomain(domain=self.domain)
+
+    def init_app(self, app, *args, **kwargs) -> None:
+        super().init_app(app, *args, **kwargs)
+
+        def translations():
+            # Bound to this app: no lookup through the request context per template string.
+            return app.extensions.get(_TRANSLATIONS) or self.domain_instance.get_translations()
+
+        app.jinja_env.install_gettext_callables(
+            gettext=lambda text: translations().ugettext(text),
+            ngettext=lambda singular, plural, count: translations().ungettext(singular, plural, count),
+            pgettext=lambda context, text: translations().upgettext(context, text),
+            npgettext=lambda context, singular, plural, count: translations().unpgettext(
+                context, singular, plural, count
+            ),
+            newstyle=True,
+        )
+
+
+_TRANSLATIONS = "portal.translations"
+babel = PortalBabel()
 
 
 class PortalLimiter(Limiter):
@@ -54,6 +102,20 @@ class PortalLimiter(Limiter):
     def init_app(self, app) -> None:
         with app.app_context():  # so `enabled` reads this app's settings, not an enclosing app's
             super().init_app(app)
+
+    def _check_request_limit(self, callable_name: str | None = None, in_middleware: bool = True) -> None:
+        # Only views decorated with limit() are limited (sign-in, password reset), and their wrapper
+        # checks their limits itself (in_middleware=False). Without default, application, blueprint
+        # or meta limits, the before_request pass over every other request has nothing to count.
+        if in_middleware and not self._limits_every_request():
+            return
+        super()._check_request_limit(callable_name=callable_name, in_middleware=in_middleware)
+
+    def _limits_every_request(self) -> bool:
+        manager = self.limit_manager
+        return bool(
+            manager.default_limits or manager.application_limits or manager._blueprint_limits or self._meta_limits
+        )
 
 
 #: Throttles sign-in and password resets. Counts by the client's address as the WSGI server sees

@@ -10,7 +10,7 @@ from datetime import date, timedelta
 
 import pytest
 
-from bench import generate, pages, report
+from bench import generate, pages, profile, report
 from portal.config import Defaults
 from portal.vocabulary import EMPLOYMENT_TYPES
 
@@ -117,12 +117,33 @@ def test_pages_benchmark_runs_for_a_second(bench_database, tmp_path, monkeypatch
     (written,) = tmp_path.glob("pages-*.json")
     result = json.loads(written.read_text(encoding="utf-8"))
     measured = {row["key"]: row for row in result["pages"]}
-    assert set(measured) == {"reference", "dashboard", "submit"}
+    assert set(measured) == {"hello", "reference", "dashboard", "submit"}
     for row in measured.values():
         assert row["requests"] > 0 and row["errors"] == 0, row
+        assert row["ratio"] > 0 and row["ratio_hello"] > 0, row  # every page next to both references
+    assert len(result["hello_runs"]) == 2
+    judged = {(goal["page"].split(" (")[0], goal["goal"]) for goal in result["goals"]}
+    assert ("Reference page", ">= 0.15 of hello") in judged
+    assert {"Learner dashboard", "Quiz submission"} <= {page.split(" (")[0] for page, _goal in judged}
+    assert all(goal["result"] in ("PASS", "MISS") for goal in result["goals"])
     assert result["submissions"]["graded"] >= measured["submit"]["requests"]
     assert result["submissions"]["not_new"] == 0
     assert result["gunicorn_log"]["exceptions"] == 0
     # The benchmark leaves the database as it found it.
     assert len(rows(path, "attempt")) == _summary["rows"]["attempt"]
     assert rows(path, "auth_session") == []
+
+
+@pytest.mark.parametrize("page", ["dashboard", "submit"])
+def test_profile_shows_where_a_page_spends_its_time(bench_database, page, capsys):
+    path, summary = bench_database
+    code = profile.main(
+        [page, "--requests", "6", "--database-url", f"sqlite:///{path}", "--people", str(PEOPLE), "--seed", str(SEED)]
+    )
+    out = capsys.readouterr().out
+    assert code == 0, out
+    assert f"{page}: 6 requests" in out and "SQL statements each" in out
+    shown = "portal/learning/views.py" if page == "dashboard" else "portal/quizzes/views.py"
+    assert shown in out  # the call tree reaches the portal's own view
+    # Submissions opened their own attempts and removed them afterwards.
+    assert len(rows(path, "attempt")) == summary["rows"]["attempt"]

@@ -3,7 +3,7 @@
 import threading
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
 
 from portal.extensions import db
 from portal.models.curriculum import Module
@@ -56,6 +56,41 @@ def test_fifty_simultaneous_submissions_grade_once(app, make_user):
             select(func.count()).select_from(AttemptAnswer).where(AttemptAnswer.attempt_id == attempt_id)
         )
         assert chosen == sum(len(ids) for ids in answers.values())
+
+
+def test_a_submission_takes_sqlites_write_lock_only_to_write(app, client, login_as):
+    """Reading the attempt and grading it run without the write lock, so other people's sign-ins,
+    lesson views and submissions do not queue behind them: the lock covers the conditional UPDATE
+    and the inserts alone."""
+    login_as()
+    attempt_id = start_quiz(client, SLUG)
+    answers = answers_for(app, attempt_id)
+    with app.app_context():
+        engine = db.engine
+    if engine.dialect.name != "sqlite":
+        pytest.skip("SQLite's write lock; PostgreSQL locks the row it updates")
+    seen: list[str] = []
+
+    def statement(_connection, _cursor, sql, *_rest):
+        seen.append(" ".join(sql.split()[:2]).upper() if sql.startswith("BEGIN") else sql.split()[0].upper())
+
+    def commit(_connection):
+        seen.append("COMMIT")
+
+    event.listen(engine, "before_cursor_execute", statement)
+    event.listen(engine, "commit", commit)
+    try:
+        response = client.post(f"/modulos/{SLUG}/quiz/intentos/{attempt_id}", data=answers)
+    finally:
+        event.remove(engine, "before_cursor_execute", statement)
+        event.remove(engine, "commit", commit)
+    assert response.status_code == 302
+    locked = seen[seen.index("BEGIN IMMEDIATE") + 1 : seen.index("COMMIT", seen.index("BEGIN IMMEDIATE"))]
+    assert seen.count("BEGIN IMMEDIATE") == 1 and "SELECT" in seen[: seen.index("BEGIN IMMEDIATE")]
+    assert locked and set(locked) <= {"UPDATE", "INSERT"}, seen
+    with app.app_context():
+        attempt = db.session.get(Attempt, attempt_id)
+        assert attempt.passed and attempt.score == 100
 
 
 def test_a_submitted_attempt_is_final(app, client, login_as):

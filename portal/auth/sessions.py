@@ -12,10 +12,11 @@ from flask import current_app, flash, g, redirect, request, session, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import login_url, login_user, logout_user
-from sqlalchemy import and_, delete, or_, select, update
+from sqlalchemy import and_, bindparam, delete, or_, select, update
 from sqlalchemy.exc import DBAPIError
+from sqlalchemy.orm import contains_eager, lazyload
 
-from portal.database import READ_ONLY_METHODS
+from portal.database import request_transaction_may_write
 from portal.extensions import db
 from portal.models.types import utcnow
 from portal.models.user import AuthSession, User
@@ -25,6 +26,18 @@ SESSION_TOKEN_KEY = "auth_token"
 TOUCH_INTERVAL = timedelta(seconds=60)
 #: How long a GET waits for SQLite's write lock to refresh last_seen_at before giving up.
 TOUCH_BUSY_TIMEOUT_MS = 2000
+
+
+#: Every signed-in request runs this: the account with its roles and the sign-in record's times, in
+#: one statement built once (no second query for the roles; the department loads only where a page
+#: uses it).
+_SIGNED_IN = (
+    select(User, AuthSession.id, AuthSession.created_at, AuthSession.last_seen_at)
+    .join(AuthSession, AuthSession.user_id == User.id)
+    .outerjoin(User.role_rows)
+    .where(AuthSession.token == bindparam("token"), User.id == bindparam("user_id"), User.active.is_(True))
+    .options(contains_eager(User.role_rows), lazyload(User.department))
+)
 
 
 def idle_limit() -> timedelta:
@@ -44,16 +57,12 @@ def init_login_manager(app, login_manager) -> None:
         if not token or not (user_id.isascii() and user_id.isdigit()):
             return None
         # A cookie is only as good as its row: once the row is gone, a replayed copy is refused.
-        row = db.session.execute(
-            select(User, AuthSession)
-            .join(AuthSession, AuthSession.user_id == User.id)
-            .where(AuthSession.token == token, User.id == int(user_id), User.active.is_(True))
-        ).first()
-        if row is None:
+        rows = db.session.execute(_SIGNED_IN, {"token": token, "user_id": int(user_id)}).unique().all()
+        if not rows:
             return None
-        user, record = row
+        user, record_id, created_at, last_seen_at = rows[0]
         now = utcnow()
-        last_seen = record.last_seen_at or record.created_at
+        last_seen = last_seen_at or created_at
         if now - last_seen > idle_limit():
             # The row stays until this person signs in again (start_session sweeps it): a GET
             # must not write here. Forgetting the token is enough to refuse the cookie.
@@ -62,7 +71,7 @@ def init_login_manager(app, login_manager) -> None:
             flash(_("Su sesión expiró por inactividad."), "info")
             return None
         if now - last_seen > TOUCH_INTERVAL:
-            _touch(record.id, now)
+            _touch(record_id, now)
         return user
 
     @login_manager.unauthorized_handler
@@ -87,13 +96,14 @@ def _touch(record_id: int, now) -> None:
         .values(last_seen_at=now)
         .execution_options(synchronize_session=False)
     )
-    if request.method not in READ_ONLY_METHODS:
+    if request_transaction_may_write():
         # This request already holds the write lock (SQLite) or will commit anyway: join its
         # transaction. If the view rolls back instead, the next request tries again.
         db.session.execute(statement)
         return
-    # A GET reads in a deferred transaction that must not turn into a write one (SQLite would
-    # answer "database is locked"): write on a separate connection, in a short transaction of its own.
+    # A GET (or a POST that reads before writing) reads in a deferred transaction that must not turn
+    # into a write one (SQLite would answer "database is locked"): write on a separate connection,
+    # in a short transaction of its own.
     try:
         _run_on_own_connection(statement)
     except DBAPIError as error:

@@ -6,9 +6,9 @@ import random
 import secrets
 from datetime import datetime
 
-from sqlalchemy import func, insert, select, true, update
+from sqlalchemy import bindparam, func, insert, select, true, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload
 
 from portal.extensions import db
 from portal.models.quiz import (
@@ -27,11 +27,22 @@ from portal.vocabulary import AnswerVisibility
 _shuffler = random.Random(secrets.randbits(64))
 
 
-def open_attempt(user_id: int, quiz_id: int) -> Attempt | None:
-    """The person's unsubmitted attempt at this quiz, if any."""
-    return db.session.scalar(
-        select(Attempt).where(Attempt.user_id == user_id, Attempt.quiz_id == quiz_id, Attempt.submitted_at.is_(None))
+#: An attempt with its revision, questions and choices, in display order, in the same query (joined):
+#: the quiz page, a submission and the result page read all of them.
+_WITH_QUESTIONS = (
+    joinedload(Attempt.revision),
+    joinedload(Attempt.questions).joinedload(AttemptQuestion.question).joinedload(RevisionQuestion.choices),
+)
+
+
+def open_attempt(user_id: int, quiz_id: int, *, with_questions: bool = False) -> Attempt | None:
+    """The person's unsubmitted attempt at this quiz, if any (with_questions: as attempt_for_user loads it)."""
+    statement = select(Attempt).where(
+        Attempt.user_id == user_id, Attempt.quiz_id == quiz_id, Attempt.submitted_at.is_(None)
     )
+    if with_questions:
+        statement = statement.options(*_WITH_QUESTIONS)
+    return db.session.scalars(statement).unique().first()
 
 
 class NoAttemptsLeft(Exception):
@@ -102,14 +113,13 @@ def start_attempt(user_id: int, quiz_id: int, since: datetime | None = None) -> 
 
 
 def attempt_for_user(attempt_id: int, user_id: int) -> Attempt | None:
-    """The attempt with its questions and choices, only if it belongs to `user_id`."""
-    return db.session.scalar(
-        select(Attempt)
-        .where(Attempt.id == attempt_id, Attempt.user_id == user_id)
-        .options(
-            selectinload(Attempt.questions).joinedload(AttemptQuestion.question).selectinload(RevisionQuestion.choices),
-            selectinload(Attempt.revision),
+    """The attempt with its questions and choices, only if it belongs to `user_id` (one query)."""
+    return (
+        db.session.scalars(
+            select(Attempt).where(Attempt.id == attempt_id, Attempt.user_id == user_id).options(*_WITH_QUESTIONS)
         )
+        .unique()
+        .first()
     )
 
 
@@ -128,15 +138,36 @@ def question_keys(attempt: Attempt) -> list[QuestionKey]:
 def submit_attempt(attempt: Attempt, answers: dict[int, list[int]]) -> GradeResult | None:
     """Grade and close the attempt; return None if it was already submitted (flushes).
 
-    The database decides who wins: one conditional UPDATE ... WHERE submitted_at IS NULL,
-    so double clicks, two tabs or replayed requests grade an attempt exactly once.
+    grade_attempt() then record_submission(); see there. Raises InvalidAnswers when an answer is
+    foreign to the attempt.
+    """
+    result = grade_attempt(attempt, answers)
+    if not record_submission(attempt.id, result, answers):
+        return None
+    for item in attempt.questions:  # written by record_submission: read back when next used
+        db.session.expire(item, ["is_correct"])
+    return result
+
+
+def grade_attempt(attempt: Attempt, answers: dict[int, list[int]]) -> GradeResult:
+    """Grade the attempt as loaded by attempt_for_user(); reads only, writes nothing.
+
     Raises InvalidAnswers when an answer is foreign to the attempt.
     """
-    revision: QuizRevision = attempt.revision
-    result = grade(question_keys(attempt), answers, revision.pass_mark)
+    return grade(question_keys(attempt), answers, attempt.revision.pass_mark)
+
+
+def record_submission(attempt_id: int, result: GradeResult, answers: dict[int, list[int]]) -> bool:
+    """Close the attempt with its grade and store the answers; False if it was already submitted (flushes).
+
+    The database decides who wins: one conditional UPDATE ... WHERE submitted_at IS NULL,
+    so double clicks, two tabs or replayed requests grade an attempt exactly once, even when
+    each graded it from what it read before another one wrote (views.submit reads before it
+    writes). Uses ids only, so that it loads nothing while it holds SQLite's write lock.
+    """
     claimed = db.session.execute(
         update(Attempt)
-        .where(Attempt.id == attempt.id, Attempt.submitted_at.is_(None))
+        .where(Attempt.id == attempt_id, Attempt.submitted_at.is_(None))
         .values(
             submitted_at=utcnow(),
             correct_count=result.correct_count,
@@ -147,18 +178,29 @@ def submit_attempt(attempt: Attempt, answers: dict[int, list[int]]) -> GradeResu
         .execution_options(synchronize_session=False)
     ).rowcount
     if claimed != 1:
-        return None
-    for item in attempt.questions:
-        item.is_correct = result.per_question[item.question_id]
+        return False
+    marks = [
+        {"key_attempt": attempt_id, "key_question": question_id, "right": right}
+        for question_id, right in result.per_question.items()
+    ]
+    if marks:
+        table = AttemptQuestion.__table__
+        db.session.execute(
+            # The table, not the class: one executemany UPDATE by the bound keys, no ORM bookkeeping.
+            update(table)
+            .where(table.c.attempt_id == bindparam("key_attempt"), table.c.question_id == bindparam("key_question"))
+            .values(is_correct=bindparam("right")),
+            marks,
+        )
     rows = [
-        {"attempt_id": attempt.id, "question_id": question_id, "choice_id": choice_id}
+        {"attempt_id": attempt_id, "question_id": question_id, "choice_id": choice_id}
         for question_id, choice_ids in answers.items()
         for choice_id in set(choice_ids)
     ]
     if rows:
         db.session.execute(insert(AttemptAnswer), rows)
     db.session.flush()
-    return result
+    return True
 
 
 def chosen_choice_ids(attempt_id: int) -> set[int]:

@@ -11,6 +11,7 @@ from flask_login import current_user
 from portal.auth.access import signed_in
 from portal.auth.forms import ButtonForm
 from portal.content import institutional_text
+from portal.database import reads_before_writing, write_transaction
 from portal.extensions import db
 from portal.learning.lookups import open_row
 from portal.learning.service import LearnerPath, ModuleProgressRow
@@ -35,7 +36,7 @@ def quiz_row(slug: str) -> tuple[LearnerPath, ModuleProgressRow]:
 def quiz(slug: str):
     """The open attempt's questions, or the quiz's introduction and past attempts."""
     path, row = quiz_row(slug)
-    attempt = service.open_attempt(current_user.id, row.quiz_id)
+    attempt = service.open_attempt(current_user.id, row.quiz_id, with_questions=True)
     if attempt is None:
         revision = latest_revision(row.quiz_id)
         return render_template(
@@ -46,7 +47,6 @@ def quiz(slug: str):
             attempts=service.submitted_attempts(current_user.id, row.quiz_id),
             form=ButtonForm(),
         )
-    attempt = service.attempt_for_user(attempt.id, current_user.id)
     return render_template(
         "quizzes/take.html", row=row, attempt=attempt, form=quiz_form_for(attempt), field_name=field_name
     )
@@ -68,6 +68,7 @@ def start(slug: str):
 
 @bp.post("/<slug>/quiz/intentos/<int:attempt_id>")
 @signed_in
+@reads_before_writing
 def submit(slug: str, attempt_id: int):
     """Grade the attempt once; with unanswered questions, show the form again as it was."""
     path, row = quiz_row(slug)
@@ -91,15 +92,18 @@ def submit(slug: str, attempt_id: int):
             field_name=field_name,
             missing=missing,
         ), 422
+    answers = answers_from(form, attempt)
     try:
-        result = service.submit_attempt(attempt, answers_from(form, attempt))
+        result = service.grade_attempt(attempt, answers)
     except InvalidAnswers:
         abort(400)
-    db.session.commit()
-    if result is not None and result.passed:
+    # Everything above only read (deferred, without SQLite's write lock); the lock is held for the
+    # conditional UPDATE and the inserts alone, which settle a race with another submission.
+    with write_transaction():
+        recorded = service.record_submission(attempt_id, result, answers)
+    if recorded and result.passed:
         flash(_("¡Aprobó el cuestionario!"), "success")
-    # attempt_id, not attempt.id: the commit expired the attempt, and reading it back would reload it
-    # and its questions in a second transaction (under SQLite's write lock, as this is a POST).
+    # attempt_id, not attempt.id: the commit expired the attempt, and reading it back would reload it.
     return redirect(url_for("quizzes.result", slug=slug, attempt_id=attempt_id))
 
 
