@@ -71,6 +71,9 @@ ACTION_LABELS = {
     "content.lesson_edited": _l("Se editó una lección"),
     "content.lesson_deleted": _l("Se eliminó una lección"),
     "content.image_uploaded": _l("Se subió una imagen"),
+    "content.attachment_uploaded": _l("Se subió un documento adjunto"),
+    "content.attachment_added": _l("Se adjuntó un documento a una lección"),
+    "content.attachment_removed": _l("Se quitó un documento de una lección"),
     "quiz.published": _l("Se publicó una versión de un cuestionario"),
     "quiz.question_deleted": _l("Se eliminó una pregunta de un borrador"),
     "quiz.draft_discarded": _l("Se descartó el borrador de un cuestionario"),
@@ -109,6 +112,7 @@ FIELD_LABELS = {
     "ONBOARDING_DAYS": _l("Días para completar la inducción"),
     "REMINDER_INTERVAL_DAYS": _l("Días mínimos entre recordatorios"),
     "RENEWAL_MONTHS": _l("Vigencia de la inducción (meses)"),
+    "ATTACHMENT_MAX_MB": _l("Tamaño máximo de un documento adjunto (MB)"),
     # Content and quizzes
     "module": _l("Módulo"),
     "modules": _l("Módulos"),

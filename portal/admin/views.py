@@ -302,6 +302,7 @@ def settings():
         onboarding_days=effective("ONBOARDING_DAYS"),
         reminder_interval_days=effective("REMINDER_INTERVAL_DAYS"),
         renewal_months=effective("RENEWAL_MONTHS") or None,
+        attachment_max_mb=effective("ATTACHMENT_MAX_MB"),
     )
     if form.validate_on_submit():
         values = {
@@ -310,6 +311,7 @@ def settings():
             "REMINDER_INTERVAL_DAYS": form.reminder_interval_days.data,
             # 0, not "unset", so that an empty field turns renewal off even if the configuration sets it.
             "RENEWAL_MONTHS": form.renewal_months.data or (0 if current_app.config.get("RENEWAL_MONTHS") else None),
+            "ATTACHMENT_MAX_MB": form.attachment_max_mb.data,
         }
         upload = form.logo.data
         try:

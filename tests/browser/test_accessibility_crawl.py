@@ -45,7 +45,7 @@ BAD_TOKEN = "/clave/enlace-que-no-existe"
 #: A page only administrators may see: the 403 page for staff, trainers and HR.
 FORBIDDEN = "/admin/cuentas"
 #: GET endpoints that answer something other than a page for every role: JSON, images, a redirect.
-NOT_PAGES = {"health.healthz", "branding.logo", "learning.media", "static", "admin.index"}
+NOT_PAGES = {"health.healthz", "branding.logo", "learning.media", "learning.attachment", "static", "admin.index"}
 
 AXE_SCRIPT = Path(axe_playwright_python.__file__).with_name("axe.min.js")
 AXE_OPTIONS = {"runOnly": {"type": "tag", "values": AXE_TAGS}, "resultTypes": ["violations"], "preload": False}
