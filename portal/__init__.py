@@ -23,6 +23,10 @@ def create_app(test_config: dict | None = None, instance_path: str | None = None
     load_settings(app, test_config)
     os.makedirs(app.instance_path, exist_ok=True)
 
+    from portal.uploads import UploadRequest
+
+    app.request_class = UploadRequest  # files spool to disk, cut off at their route's limit
+
     from portal.assets import init_static_files
     from portal.security import init_request_security
     from portal.urls import register_converters
@@ -86,6 +90,7 @@ def register_blueprints(app: Flask) -> None:
 
 
 def register_template_helpers(app: Flask) -> None:
+    from portal.attachments import KINDS, human_size
     from portal.institution import with_article
     from portal.rut import display_rut
     from portal.settings import effective
@@ -95,6 +100,8 @@ def register_template_helpers(app: Flask) -> None:
     app.jinja_env.filters["datetime_cl"] = lambda value: format_datetime(value, "dd-MM-yyyy HH:mm") if value else ""
     app.jinja_env.filters["rut"] = display_rut
     app.jinja_env.filters["with_article"] = with_article
+    app.jinja_env.filters["file_size"] = human_size
+    app.jinja_env.filters["document_kind"] = lambda kind: KINDS[kind].label
     app.jinja_env.globals.update(vocabulary.for_templates())
 
     @app.context_processor

@@ -26,6 +26,8 @@ class Defaults:
     BABEL_DEFAULT_LOCALE = "es"
     BABEL_DEFAULT_TIMEZONE = "America/Santiago"
     INSTITUTION_NAME = "Municipalidad"
+    #: Largest document attached to a lesson, in MB (administrators may change it).
+    ATTACHMENT_MAX_MB = 20
     #: Absolute address of the portal for links in mail and certificates' QR codes. Required in
     #: production; in development it falls back to http://127.0.0.1:5000 (never the request's Host).
     BASE_URL: str | None = None

@@ -25,6 +25,8 @@ TYPES: dict[str, type] = {
     "INSTITUTION_NAME": str,
     #: File name of the uploaded logo under instance/branding/; no configuration default.
     "LOGO": str,
+    #: Largest document a trainer may attach to a lesson, in MB.
+    "ATTACHMENT_MAX_MB": int,
 }
 
 _CACHE = "_portal_settings"

@@ -1,12 +1,17 @@
 """Uploaded images (lesson pictures, the logo): PNG, JPEG or WebP recognised by their bytes, stored
-under instance/ with new names."""
+under instance/ with new names; and how every uploaded file reaches the portal (spooled to disk,
+cut off at its route's limit)."""
 
 from __future__ import annotations
 
 import io
 import secrets
+import tempfile
+from collections.abc import Callable
 from pathlib import Path
 
+from flask import Request, current_app
+from flask_login import current_user
 from PIL import Image, ImageOps
 
 MAX_IMAGE_BYTES = 2 * 1024 * 1024
@@ -100,3 +105,79 @@ def save_image(stream, instance_path: str, messages) -> str:
     name = f"{secrets.token_hex(16)}.{kind}"
     (upload_folder(instance_path) / name).write_bytes(data)
     return name
+
+
+# --- Streaming uploads ------------------------------------------------------------------------
+#
+# Werkzeug parses a multipart body in chunks of 64 KB and hands each file's bytes to the stream
+# its request's `_get_file_stream` returns. The portal's streams are temporary files on disk that
+# stop keeping bytes once the route's limit is passed, so a file never sits in the worker's memory
+# and an oversized one costs only the limit in disk space; the form's text fields still arrive, so
+# the page can say "too big" and give back what the person typed.
+
+#: Bytes a request to an upload route may carry beyond its file limit: the form's text, and a
+#: file somewhat over the limit still answered with a Spanish message rather than a bare 413.
+UPLOAD_REQUEST_SLACK = 64 * 1024 * 1024
+
+
+class CappedSpool:
+    """A temporary file that keeps at most `limit` + 1 bytes and remembers whether more came."""
+
+    def __init__(self, limit: int, folder: Path | None = None):
+        self.limit = limit
+        self.received = 0
+        self.file = tempfile.TemporaryFile(dir=folder)
+
+    @property
+    def overflowed(self) -> bool:
+        return self.received > self.limit
+
+    def write(self, data: bytes) -> int:
+        kept = max(0, min(len(data), self.limit + 1 - self.received))
+        if kept:
+            self.file.write(data[:kept] if kept < len(data) else data)
+        self.received += len(data)
+        return len(data)
+
+    def __getattr__(self, name):
+        return getattr(self.file, name)
+
+    def __iter__(self):
+        return iter(self.file)
+
+
+def accepts_files(limit: Callable[[], int]):
+    """Mark a view as taking files of up to `limit()` bytes each (the request's stream cuts them off)."""
+
+    def mark(view):
+        view.upload_limit = limit
+        return view
+
+    return mark
+
+
+class UploadRequest(Request):
+    """Flask's request, with files spooled to disk and capped by the view's `accepts_files` limit."""
+
+    def _file_limit(self) -> int | None:
+        if current_user.is_anonymous:  # only the people a route admits may send it large files
+            return None
+        view = current_app.view_functions.get(self.endpoint or "")
+        limit = getattr(view, "upload_limit", None)
+        return limit() if limit is not None else None
+
+    @property
+    def max_content_length(self) -> int | None:
+        if self._max_content_length is None and (limit := self._file_limit()) is not None:
+            return 2 * limit + UPLOAD_REQUEST_SLACK
+        return super().max_content_length
+
+    @max_content_length.setter
+    def max_content_length(self, value: int | None) -> None:
+        self._max_content_length = value
+
+    def _get_file_stream(self, total_content_length, content_type, filename=None, content_length=None):
+        limit = self._file_limit()
+        if limit is None:
+            limit = current_app.config["MAX_CONTENT_LENGTH"] or MAX_IMAGE_BYTES
+        return CappedSpool(limit)

@@ -30,12 +30,13 @@ from flask.testing import FlaskClient
 from sqlalchemy import func, select
 
 from portal import audit
+from portal.attachments import attachment_folder
 from portal.auth.tokens import SET_PASSWORD_LIFETIME, issue_token
 from portal.content import load_curriculum
 from portal.demo import DEPARTMENTS, EMPLOYMENT_MIX, FIRST_NAMES, SURNAMES, give_progress
 from portal.extensions import db
 from portal.jobs import JobFile, finish_job, new_result_path, start_job
-from portal.models.curriculum import Module
+from portal.models.curriculum import LessonAttachment, Module
 from portal.models.progress import Certificate
 from portal.models.quiz import MULTIPLE, Attempt, Quiz
 from portal.models.staff import SET_PASSWORD
@@ -49,6 +50,7 @@ from portal.rut import check_digit
 from portal.settings import store
 from portal.uploads import upload_folder
 from portal.vocabulary import STAFF, SUPERVISOR, JobKind, JobStatus
+from tests import documents
 from tests.conftest import PASSWORD_HASH, login
 from tests.test_access_rules import PERSONAS, access_rule_of_app
 
@@ -151,6 +153,8 @@ class Municipality:
     password_token: str = ""
     logo: str = ""
     image: str = ""
+    #: A PDF attached to the long module's first lesson.
+    attachment_id: int = 0
 
     @classmethod
     def build(cls, app: Flask, people: int = 60, audit_events: int = 60) -> Municipality:
@@ -170,6 +174,7 @@ class Municipality:
             modules = modules_in_path()
             town.first_slug, town.second_slug = modules[0].slug, modules[1].slug
             town.long_lesson_id = next(m for m in modules if m.slug == town.long_slug).lessons[0].id
+            town.attachment_id = town._attachment(town.long_lesson_id)
             target = town._person("Marcela Alejandra Riquelme Fuenzalida", email=True, department_index=0)
             give_progress(target, modules, len(modules), random.Random(7), sign=True, institution_name=INSTITUTION)
             for module in modules:
@@ -204,6 +209,21 @@ class Municipality:
         store({"LOGO": self.logo})
         self.image = "5d41402abc4b2a76b9719d911017c592.png"
         (upload_folder(self.app.instance_path) / self.image).write_bytes(LESSON_PNG)
+
+    def _attachment(self, lesson_id: int) -> int:
+        stored_name = "9a0364b9e99bb480dd25e1f0284c8555.pdf"
+        content = documents.pdf()
+        (attachment_folder(self.app.instance_path) / stored_name).write_bytes(content)
+        document = LessonAttachment(
+            lesson_id=lesson_id,
+            file_name="Reglamento interno.pdf",
+            stored_name=stored_name,
+            kind="pdf",
+            size=len(content),
+        )
+        db.session.add(document)
+        db.session.flush()
+        return document.id
 
     def _revise_long_quiz(self) -> None:
         """Two more revisions (reworded, removed and added questions) and an unpublished draft."""
@@ -394,6 +414,7 @@ PAGES: dict[str, Callable[[Municipality, str], list[Visit]]] = {
     "learning.my_data": _one(lambda town: "/mis-datos"),
     "auth.change_password_page": _one(lambda town: "/cuenta/clave"),
     "learning.media": _one(lambda town: f"/medios/{town.image}"),
+    "learning.attachment": _one(lambda town: f"/adjuntos/{town.attachment_id}"),
     # Trainers: the long module, whose quiz has three revisions and a draft
     "training.index": _one(lambda town: "/capacitacion/"),
     "training.new_module": _one(lambda town: "/capacitacion/modulos/nuevo"),

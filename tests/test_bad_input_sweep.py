@@ -35,6 +35,7 @@ from portal.models.user import Department, User
 from portal.rut import check_digit, format_rut
 from portal.urls import LARGEST_ID
 from portal.vocabulary import ADMIN, HR, STAFF, SUPERVISOR, TRAINER
+from tests import documents
 from tests.conftest import PASSWORD, login
 
 HOSTILE = [
@@ -105,6 +106,8 @@ class Spec:
     upload: tuple[str, Callable[[Context], bytes]] | None = None
     #: Sent by someone who is not signed in.
     anonymous: bool = False
+    #: Answers the editor's script, not a page: JSON or an HTML fragment, checked for inertness only.
+    fragment: bool = False
     #: Prepares the context before the sweep of this route.
     setup: Callable[[Context], None] | None = None
 
@@ -304,12 +307,16 @@ SPECS: dict[str, Spec] = {
     "training.new_lesson": Spec(
         url=module_url("/lecciones/nueva"),
         valid=lambda ctx: {"title": "Lección", "body_md": "Texto de **prueba**.", "action": "save"},
-        fields=("title", "body_md", "action"),
+        fields=("title", "body_md", "action", "adjunto_pendiente", "quitar_adjunto"),
+        fixed=("image",),
+        upload=("document", lambda ctx: documents.pdf()),
     ),
     "training.edit_lesson": Spec(
         url=lambda ctx: f"/capacitacion/modulos/{SLUG}/lecciones/{ctx.lesson_id}",
         valid=lambda ctx: {"title": "Lección", "body_md": "Texto de **prueba**.", "action": "save"},
-        fields=("title", "body_md", "action"),
+        fields=("title", "body_md", "action", "adjunto_pendiente", "quitar_adjunto"),
+        fixed=("image",),
+        upload=("document", lambda ctx: documents.pdf()),
     ),
     "training.move_lesson": Spec(
         url=lambda ctx: f"/capacitacion/modulos/{SLUG}/lecciones/{ctx.lesson_id}/mover",
@@ -322,6 +329,12 @@ SPECS: dict[str, Spec] = {
         valid=lambda ctx: {"back": f"/capacitacion/modulos/{SLUG}"},
         fields=("back",),
         upload=("file", lambda ctx: TINY_PNG),
+    ),
+    "training.upload_document": Spec(
+        url=lambda ctx: "/capacitacion/adjuntos", upload=("file", lambda ctx: documents.pdf()), fragment=True
+    ),
+    "training.render_preview": Spec(
+        url=lambda ctx: "/capacitacion/vista-previa-markdown", fields=("body_md",), fragment=True
     ),
     "training.quiz": Spec(
         url=module_url("/cuestionario"),
@@ -623,11 +636,15 @@ def submit(ctx: Context, spec: Spec, name: str | None, value: str | None, file_n
         raise AssertionError(f"{url} {name}={value[:40] if value else value!r} raised {error!r}") from error
 
 
-def check_answer(response, where) -> None:
+def check_answer(response, where, fragment: bool = False) -> None:
     status = response.status_code
     assert status < 500, where
     assert status in range(200, 500), where
     if 300 <= status < 400:
+        return
+    if fragment:
+        assert response.mimetype in ("application/json", "text/html"), (where, response.mimetype)
+        assert_inert(response.get_data(as_text=True), where)
         return
     assert response.mimetype == "text/html", (where, response.mimetype)
     assert is_spanish_page(response), where
@@ -657,13 +674,14 @@ def test_hostile_values_in_every_field_are_refused_or_stored_inert(app, make_use
         setup_anonymous(ctx)
     fields = ctx.quiz_fields if spec.fields == ("q*",) else list(spec.fields)
     if not fields:
-        check_answer(submit(ctx, spec, "inesperado", HOSTILE[0]), (endpoint, "no fields"))
+        check_answer(submit(ctx, spec, "inesperado", HOSTILE[0]), (endpoint, "no fields"), spec.fragment)
     for name in fields:
         for value in HOSTILE:
-            check_answer(submit(ctx, spec, name, value), (endpoint, name, value[:40]))
+            check_answer(submit(ctx, spec, name, value), (endpoint, name, value[:40]), spec.fragment)
     if spec.upload is not None:
-        check_answer(submit(ctx, spec, None, None, file_name=HOSTILE_FILE_NAME), (endpoint, "file name"))
-        check_answer(submit(ctx, spec, None, None), (endpoint, "valid upload"))
+        answer = submit(ctx, spec, None, None, file_name=HOSTILE_FILE_NAME)
+        check_answer(answer, (endpoint, "file name"), spec.fragment)
+        check_answer(submit(ctx, spec, None, None), (endpoint, "valid upload"), spec.fragment)
 
     # Whatever was stored renders as text on every page that shows it.
     with ctx.app.app_context():

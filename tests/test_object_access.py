@@ -126,6 +126,9 @@ OBJECT_ACCESS: dict[str, Owned | Shared] = {
     "learning.lesson": LEARNER_CURRICULUM,
     "learning.mark_read": LEARNER_CURRICULUM,
     "learning.media": Shared("lesson images uploaded by trainers, shown to every signed-in learner"),
+    "learning.attachment": Shared(
+        "documents attached to published lessons, offered to every signed-in learner (unpublished: trainers only)"
+    ),
     "learning.verify": Shared("public certificate check by its 160-bit random code; shows only name and date"),
     "auth.set_password": Shared("one-time password link: the 256-bit token is the credential, whoever holds it"),
     "branding.logo": Shared("the institution's logo, shown on every page including the sign-in page"),

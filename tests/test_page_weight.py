@@ -26,6 +26,7 @@ NOT_PAGES = {
     "health.healthz": "plain-text probe for load balancers",
     "branding.logo": "an image: counted in every page that shows it",
     "learning.media": "an image: counted in the lessons that show it",
+    "learning.attachment": "a document download (PDF, DOCX, XLSX, ODT)",
     "learning.certificate": "a PDF download",
     "learning.my_data": "a JSON download",
     "training.export": "a JSON download",

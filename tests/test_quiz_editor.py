@@ -394,6 +394,8 @@ TRAINING_URLS = [
     ("POST", f"/capacitacion/modulos/{SLUGS[0]}/lecciones/1/eliminar"),
     ("GET", f"/capacitacion/modulos/{SLUGS[0]}/lecciones/1/eliminar"),
     ("POST", "/capacitacion/imagenes"),
+    ("POST", "/capacitacion/adjuntos"),
+    ("POST", "/capacitacion/vista-previa-markdown"),
     ("GET", f"/capacitacion/modulos/{SLUGS[0]}/cuestionario"),
     ("GET", f"/capacitacion/modulos/{SLUGS[0]}/cuestionario/preguntas/nueva"),
     ("GET", f"/capacitacion/modulos/{SLUGS[0]}/cuestionario/preguntas/1"),

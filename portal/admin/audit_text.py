@@ -77,6 +77,9 @@ ACTION_LABELS = {
     "content.lesson_edited": _l("Se editó una lección"),
     "content.lesson_deleted": _l("Se eliminó una lección"),
     "content.image_uploaded": _l("Se subió una imagen"),
+    "content.attachment_uploaded": _l("Se subió un documento adjunto"),
+    "content.attachment_added": _l("Se adjuntó un documento a una lección"),
+    "content.attachment_removed": _l("Se quitó un documento de una lección"),
     "quiz.published": _l("Se publicó una versión de un cuestionario"),
     "quiz.question_deleted": _l("Se eliminó una pregunta de un borrador"),
     "quiz.draft_discarded": _l("Se descartó el borrador de un cuestionario"),
@@ -118,6 +121,7 @@ FIELD_LABELS = {
     "REMINDER_INTERVAL_DAYS": _l("Días mínimos entre recordatorios"),
     "ACTIVATION_CODE_DAYS": _l("Días de validez de los códigos de activación"),
     "RENEWAL_MONTHS": _l("Vigencia de la inducción (meses)"),
+    "ATTACHMENT_MAX_MB": _l("Tamaño máximo de un documento adjunto (MB)"),
     # Content and quizzes
     "module": _l("Módulo"),
     "modules": _l("Módulos"),

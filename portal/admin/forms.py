@@ -86,6 +86,10 @@ class SettingsForm(FlaskForm):
         _l("Vigencia de la inducción completada, en meses (opcional)"),
         validators=[Optional(), NumberRange(1, 120, _l("Entre 1 y 120 meses, o vacío para que no venza."))],
     )
+    attachment_max_mb = BoundedIntegerField(
+        _l("Tamaño máximo de un documento adjunto a una lección, en MB"),
+        validators=[InputRequired(_l("Indique el tamaño.")), NumberRange(1, 500, _l("Entre 1 y 500 MB."))],
+    )
     logo = FileField(
         _l("Logo (PNG, JPEG o WebP, hasta 512 KB)"), render_kw={"accept": "image/png,image/jpeg,image/webp"}
     )

@@ -311,6 +311,7 @@ def settings():
         reminder_interval_days=effective("REMINDER_INTERVAL_DAYS"),
         activation_code_days=effective("ACTIVATION_CODE_DAYS"),
         renewal_months=effective("RENEWAL_MONTHS") or None,
+        attachment_max_mb=effective("ATTACHMENT_MAX_MB"),
     )
     if form.validate_on_submit():
         values = {
@@ -321,6 +322,7 @@ def settings():
             "ACTIVATION_CODE_DAYS": form.activation_code_days.data,
             # 0, not "unset", so that an empty field turns renewal off even if the configuration sets it.
             "RENEWAL_MONTHS": form.renewal_months.data or (0 if current_app.config.get("RENEWAL_MONTHS") else None),
+            "ATTACHMENT_MAX_MB": form.attachment_max_mb.data,
         }
         upload = form.logo.data
         try:

@@ -19,6 +19,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from portal import audit
+from portal.attachments import KINDS, attachment_folder
 from portal.auth.access import public, signed_in
 from portal.auth.forms import ButtonForm
 from portal.database import write_transaction
@@ -28,11 +29,13 @@ from portal.learning import bp, service
 from portal.learning.forms import CommitmentForm
 from portal.learning.lookups import open_row
 from portal.markdown import render_markdown
+from portal.models.curriculum import LessonAttachment
 from portal.models.types import utcnow
 from portal.people.personal_data import personal_data
 from portal.security import CACHE_FOR_A_YEAR
 from portal.settings import effective
 from portal.uploads import upload_folder
+from portal.vocabulary import TRAINER
 
 
 @bp.get("/")
@@ -162,6 +165,28 @@ def media(name: str):
     # fetch them, so a shared cache must not hand them to anyone else.
     response.headers["Cache-Control"] = f"private, {CACHE_FOR_A_YEAR}"
     response.headers["Content-Security-Policy"] = "default-src 'none'"
+    return response
+
+
+@bp.get("/adjuntos/<int:attachment_id>")
+@signed_in
+def attachment(attachment_id: int):
+    """A document attached to a lesson, always downloaded (never shown by the browser), as its type."""
+    document = db.session.get(LessonAttachment, attachment_id)
+    if document is None or document.lesson is None:
+        abort(404)
+    if not document.lesson.module.published and TRAINER not in current_user.roles:
+        abort(404)
+    response = send_from_directory(
+        attachment_folder(current_app.instance_path),
+        document.stored_name,
+        mimetype=KINDS[document.kind].mimetype,
+        as_attachment=True,
+        download_name=document.file_name,
+        max_age=0,
+    )
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
     return response
 
 

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Boolean, ForeignKey, Integer, String, Text, UniqueConstraint
+from datetime import datetime
+
+from sqlalchemy import BigInteger, Boolean, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.extensions import db
+from portal.models.types import UTCDateTime, utcnow
 
 
 class Module(db.Model):
@@ -38,3 +41,28 @@ class Lesson(db.Model):
     body_md: Mapped[str] = mapped_column(Text)
 
     module: Mapped[Module] = relationship(back_populates="lessons")
+    attachments: Mapped[list[LessonAttachment]] = relationship(
+        order_by="LessonAttachment.id", cascade="all, delete-orphan", passive_deletes=True, back_populates="lesson"
+    )
+
+
+class LessonAttachment(db.Model):
+    """A document attached to a lesson (portal.attachments), kept under instance/attachments/.
+
+    Uploaded from the editor before the lesson is saved, it waits with no lesson (`lesson_id` NULL)
+    until the save that names it; the editor's form carries the ids of those waiting.
+    """
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    lesson_id: Mapped[int | None] = mapped_column(ForeignKey("lesson.id", ondelete="CASCADE"), index=True)
+    #: The name the trainer's file had (cleaned): what learners see and download it as.
+    file_name: Mapped[str] = mapped_column(String(200))
+    #: Random name of the file under instance/attachments/.
+    stored_name: Mapped[str] = mapped_column(String(64), unique=True)
+    #: portal.attachments.KINDS key: "pdf", "docx", "xlsx" or "odt", from the file's content.
+    kind: Mapped[str] = mapped_column(String(10))
+    size: Mapped[int] = mapped_column(BigInteger)
+    uploaded_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
+    uploaded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    lesson: Mapped[Lesson | None] = relationship(back_populates="attachments")

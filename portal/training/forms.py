@@ -18,6 +18,7 @@ from wtforms import (
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, Regexp
 
+from portal.attachments import ACCEPT
 from portal.content import institutional_text
 from portal.fields import BoundedIntegerField, TextField
 from portal.models.quiz import MULTIPLE, SINGLE, TRUE_FALSE
@@ -53,6 +54,14 @@ class LessonForm(FlaskForm):
         _l("Contenido (Markdown)"),
         validators=[DataRequired(_l("La lección no puede quedar vacía.")), Length(max=50_000)],
         render_kw={"rows": 18},
+    )
+    image = FileField(
+        _l("Imagen para el texto (PNG, JPEG o WebP, hasta 2 MB)"),
+        render_kw={"accept": "image/png,image/jpeg,image/webp", "data-upload": "image"},
+    )
+    document = FileField(
+        _l("Documento adjunto (PDF, Word, Excel u OpenDocument)"),
+        render_kw={"accept": ACCEPT, "data-upload": "document"},
     )
 
 

@@ -2,57 +2,136 @@
 
 from __future__ import annotations
 
-from flask import current_app, flash, redirect, render_template, request, url_for
+import re
+
+from flask import current_app, flash, jsonify, make_response, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
+from portal.attachments import KINDS, human_size
 from portal.extensions import db
 from portal.markdown import render_markdown
-from portal.training import bp, service
+from portal.training import bp, media, service
 from portal.training.forms import LessonForm, UploadForm
 from portal.training.lookups import direction_from_form, lesson_or_404, module_or_404, trainer_only
-from portal.uploads import RejectedUpload
+from portal.uploads import MAX_IMAGE_BYTES, RejectedUpload, accepts_files
+
+
+def _file_limit() -> int:
+    return max(media.document_limit(), MAX_IMAGE_BYTES)
+
+
+def _ids(name: str) -> list[int]:
+    # ASCII digits only: "²" is a digit to str.isdigit() but not to int().
+    return [int(value) for value in request.form.getlist(name) if re.fullmatch(r"[0-9]{1,9}", value)]
+
+
+IMAGE_MESSAGES = {
+    "too_big": _l("La imagen supera los 2 MB."),
+    "not_image": _l("El archivo no es una imagen PNG, JPEG o WebP."),
+}
+
+
+def image_markdown(name: str) -> str:
+    return f"![Descripción de la imagen]({url_for('learning.media', name=name)})"
+
+
+def _take_uploads(form: LessonForm, waiting: list[int]) -> bool:
+    """Keep the files sent with the lesson's form (the editor without JavaScript); True if any came.
+
+    An image's Markdown goes at the end of the text; a document joins `waiting`. A refused file
+    leaves its Spanish message on its field and the text as it was typed.
+    """
+    came = False
+    image = form.image.data
+    if image and image.filename:
+        came = True
+        try:
+            name = service.add_image(image.stream, current_app.instance_path, IMAGE_MESSAGES, current_user.id)
+        except RejectedUpload as rejection:
+            form.image.errors = [str(rejection)]
+        else:
+            form.body_md.data = (form.body_md.data or "").rstrip("\n") + "\n\n" + image_markdown(name) + "\n"
+    document = form.document.data
+    if document and document.filename:
+        came = True
+        try:
+            waiting.append(media.upload_document(document, current_app.instance_path, current_user.id).id)
+        except RejectedUpload as rejection:
+            form.document.errors = [str(rejection)]
+    return came
+
+
+def _lesson_page(module, lesson):
+    """The editor of a new (`lesson` None) or existing lesson: save, preview, or upload and go on editing.
+
+    Files sent with the form are kept whatever the button; the page then comes back with the text as
+    typed, unless the button was "Guardar" and everything was accepted.
+    """
+    form = LessonForm(obj=lesson)
+    waiting = [document.id for document in media.waiting_documents(_ids("adjunto_pendiente"))]
+    preview, status = None, 200
+    if form.is_submitted():
+        action = request.form.get("action")
+        uploaded = _take_uploads(form, waiting)
+        refused = bool(form.image.errors or form.document.errors)
+        if uploaded:
+            db.session.commit()  # the files are kept even if the lesson is not saved yet
+        if refused or (action not in ("save", "preview") and uploaded):
+            status = 422 if refused else 200
+            if not refused:
+                flash(_("Archivo subido. La lección aún no está guardada: revise el texto y guárdela."), "success")
+        elif form.validate():
+            if action == "preview":
+                preview = render_markdown(form.body_md.data)
+            else:
+                return _save(module, lesson, form, waiting)
+        else:
+            status = 422
+    return make_response(
+        render_template(
+            "training/lesson_form.html",
+            module=module,
+            form=form,
+            lesson=lesson,
+            preview=preview,
+            waiting=media.waiting_documents(waiting),
+            document_limit=human_size(media.document_limit()),
+        ),
+        status,
+    )
+
+
+def _save(module, lesson, form: LessonForm, waiting: list[int]):
+    if lesson is None:
+        lesson = service.add_lesson(module, form.title.data, form.body_md.data, current_user.id)
+        message = _("Lección agregada.")
+    else:
+        changed = service.edit_lesson(lesson, form.title.data, form.body_md.data, current_user.id)
+        changed = media.remove_documents(lesson, _ids("quitar_adjunto"), current_user.id) or changed
+        message = _("Lección guardada.") if changed or waiting else _("No había cambios que guardar.")
+    media.attach_documents(lesson, waiting, current_user.id)
+    db.session.commit()
+    flash(message, "success")
+    return redirect(url_for("training.module", slug=module.slug))
 
 
 @bp.route("/modulos/<slug>/lecciones/nueva", methods=["GET", "POST"])
 @trainer_only
+@accepts_files(_file_limit)
 def new_lesson(slug: str):
-    """Add a lesson at the end of the module, with a server-side preview."""
-    module = module_or_404(slug)
-    form = LessonForm()
-    preview = None
-    if form.validate_on_submit():
-        if request.form.get("action") == "preview":
-            preview = render_markdown(form.body_md.data)
-        else:
-            service.add_lesson(module, form.title.data, form.body_md.data, current_user.id)
-            db.session.commit()
-            flash(_("Lección agregada."), "success")
-            return redirect(url_for("training.module", slug=slug))
-    return render_template(
-        "training/lesson_form.html", module=module, form=form, lesson=None, preview=preview, upload=UploadForm()
-    )
+    """Add a lesson at the end of the module, with a preview and its images and documents."""
+    return _lesson_page(module_or_404(slug), None)
 
 
 @bp.route("/modulos/<slug>/lecciones/<int:lesson_id>", methods=["GET", "POST"])
 @trainer_only
+@accepts_files(_file_limit)
 def edit_lesson(slug: str, lesson_id: int):
-    """Edit a lesson's Markdown with a server-side preview."""
+    """Edit a lesson's Markdown, images and documents, with a preview."""
     module = module_or_404(slug)
-    lesson = lesson_or_404(module, lesson_id)
-    form = LessonForm(obj=lesson)
-    preview = None
-    if form.validate_on_submit():
-        if request.form.get("action") == "preview":
-            preview = render_markdown(form.body_md.data)
-        else:
-            changed = service.edit_lesson(lesson, form.title.data, form.body_md.data, current_user.id)
-            db.session.commit()
-            flash(_("Lección guardada.") if changed else _("No había cambios que guardar."), "success")
-            return redirect(url_for("training.module", slug=slug))
-    return render_template(
-        "training/lesson_form.html", module=module, form=form, lesson=lesson, preview=preview, upload=UploadForm()
-    )
+    return _lesson_page(module, lesson_or_404(module, lesson_id))
 
 
 @bp.post("/modulos/<slug>/lecciones/<int:lesson_id>/mover")
@@ -99,36 +178,55 @@ def delete_lesson(slug: str, lesson_id: int):
     return redirect(url_for("training.module", slug=slug) + "#lecciones")
 
 
+def _wants_json() -> bool:
+    return request.accept_mimetypes.best == "application/json"
+
+
 @bp.post("/imagenes")
 @trainer_only
+@accepts_files(lambda: MAX_IMAGE_BYTES)
 def upload_image():
-    """Store a lesson image and show the Markdown to paste."""
+    """Store a lesson image: the editor's script gets its Markdown as JSON, a plain form a message."""
     form = UploadForm()
     back = request.form.get("back") or url_for("training.index")
     if not back.startswith("/capacitacion/"):
         back = url_for("training.index")
-    if not form.validate_on_submit():
-        flash(_("Elija una imagen PNG, JPEG o WebP."), "error")
-        return redirect(back)
     try:
-        name = service.add_image(
-            form.file.data.stream,
-            current_app.instance_path,
-            {
-                "too_big": _("La imagen supera los 2 MB."),
-                "not_image": _("El archivo no es una imagen PNG, JPEG o WebP."),
-            },
-            current_user.id,
-        )
+        if not form.validate_on_submit():
+            raise RejectedUpload(_("Elija una imagen PNG, JPEG o WebP."))
+        name = service.add_image(form.file.data.stream, current_app.instance_path, IMAGE_MESSAGES, current_user.id)
     except RejectedUpload as rejection:
+        if _wants_json():
+            return jsonify(error=str(rejection)), 422
         flash(str(rejection), "error")
         return redirect(back)
     db.session.commit()
-    flash(
-        _(
-            "Imagen subida. Péguela en la lección con: %(markdown)s",
-            markdown=f"![Descripción de la imagen]({url_for('learning.media', name=name)})",
-        ),
-        "success",
-    )
+    if _wants_json():
+        return jsonify(markdown=image_markdown(name))
+    flash(_("Imagen subida. Péguela en la lección con: %(markdown)s", markdown=image_markdown(name)), "success")
     return redirect(back)
+
+
+@bp.post("/adjuntos")
+@trainer_only
+@accepts_files(media.document_limit)
+def upload_document():
+    """The editor's script uploads a document here; it waits for the lesson's save (JSON answer)."""
+    form = UploadForm()
+    try:
+        if not form.validate_on_submit():
+            raise RejectedUpload(_("Elija un documento PDF, Word, Excel u OpenDocument."))
+        document = media.upload_document(form.file.data, current_app.instance_path, current_user.id)
+    except RejectedUpload as rejection:
+        return jsonify(error=str(rejection)), 422
+    db.session.commit()
+    return jsonify(
+        id=document.id, name=document.file_name, kind=str(KINDS[document.kind].label), size=human_size(document.size)
+    )
+
+
+@bp.post("/vista-previa-markdown")
+@trainer_only
+def render_preview():
+    """The editor's side-by-side preview: the text as learners would see it (the same sanitiser); writes nothing."""
+    return render_markdown(request.form.get("body_md", "")[:50_000])
