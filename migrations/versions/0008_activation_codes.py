@@ -1,7 +1,7 @@
 """activation codes printed on slips for people without email (only a keyed hash is stored)
 
 Revision ID: 0008_activation_codes
-Revises: 0007
+Revises: 0008_supervisors
 Create Date: 2026-12-07 05:00:00.000000
 
 """
@@ -11,7 +11,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = "0008_activation_codes"
-down_revision = "0007"
+down_revision = "0008_supervisors"
 branch_labels = None
 depends_on = None
 

@@ -1,7 +1,7 @@
 """documents attached to lessons
 
 Revision ID: 0008_lesson_media
-Revises: 0007
+Revises: 0008_outbox_and_jobs
 Create Date: 2026-12-07 05:00:00.000000
 
 """
@@ -11,7 +11,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = "0008_lesson_media"
-down_revision = "0007"
+down_revision = "0008_outbox_and_jobs"
 branch_labels = None
 depends_on = None
 

@@ -1,7 +1,7 @@
 """the outbox of e-mail delivered by the queue, and the record of the daily jobs' runs
 
 Revision ID: 0008_outbox_and_jobs
-Revises: 0007
+Revises: 0008_activation_codes
 Create Date: 2026-12-07 05:00:00.000000
 
 """
@@ -12,7 +12,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = "0008_outbox_and_jobs"
-down_revision = "0007"
+down_revision = "0008_activation_codes"
 branch_labels = None
 depends_on = None
 

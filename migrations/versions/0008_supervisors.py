@@ -1,7 +1,7 @@
 """jefaturas: the departments each supervisor leads (the role itself is a user_role row like any other)
 
 Revision ID: 0008_supervisors
-Revises: 0007
+Revises: 0008_quiz_trust
 Create Date: 2026-12-07 05:00:00.000000
 
 """
@@ -11,7 +11,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = "0008_supervisors"
-down_revision = "0007"
+down_revision = "0008_quiz_trust"
 branch_labels = None
 depends_on = None
 
