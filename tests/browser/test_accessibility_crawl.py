@@ -47,7 +47,8 @@ FORBIDDEN = "/admin/cuentas"
 #: GET endpoints that answer something other than a page for every role: JSON, images, a redirect.
 #: reports.job_state: the JSON a job's progress page reads from its script, not a page.
 NOT_PAGES = {
-    "health.healthz", "branding.logo", "learning.media", "learning.attachment", "static", "admin.index", "reports.job_state",
+    "health.healthz", "branding.logo", "learning.media", "learning.attachment", "static", "admin.index",
+    "reports.job_state",
 }
 
 AXE_SCRIPT = Path(axe_playwright_python.__file__).with_name("axe.min.js")
