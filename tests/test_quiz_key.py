@@ -71,6 +71,8 @@ def correct_texts(app, attempt_id: int) -> list[str]:
 def test_by_default_a_failed_attempt_never_shows_a_right_choice_and_a_pass_shows_them(app, client, login_as):
     login_as()
     publish(app)
+    intro = page_text(client.get(f"/modulos/{SLUG}/quiz"))
+    assert "las respuestas correctas se muestran una vez que apruebe" in intro
     # Two right answers of five: failed, and the page must not give away those two either.
     failed_id, failed = submit(client, app, wrong_questions=3)
     assert "No aprobado" in failed

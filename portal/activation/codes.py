@@ -115,14 +115,11 @@ def usable_code(typed_rut: str, typed_code: str) -> ActivationCode | None:
     """
     code = normalized(typed_code)
     user = account_for_rut(typed_rut)
-    rows = []
-    if user is not None:
-        rows = list(
-            db.session.scalars(
-                select(ActivationCode).where(ActivationCode.user_id == user.id, ActivationCode.used_at.is_(None))
-            )
-        )
-    expected = code_hash(user.id if user is not None else 0, code or "-")
+    user_id = user.id if user is not None else 0  # no account has id 0: the same query either way
+    rows = db.session.scalars(
+        select(ActivationCode).where(ActivationCode.user_id == user_id, ActivationCode.used_at.is_(None))
+    ).all()
+    expected = code_hash(user_id, code or "-")
     found = next((row for row in rows if hmac.compare_digest(row.code_hash, expected)), None)
     if found is None or not code or found.expires_at <= utcnow() or not user.active:
         return None
