@@ -14,7 +14,6 @@ from sqlalchemy import select
 
 from portal.extensions import db
 from portal.institution import with_article
-from portal.mail import wait_for_background_mail
 from portal.models.progress import Certificate
 from portal.people.welcome import welcome_body
 from portal.settings import store
@@ -51,6 +50,10 @@ def test_the_name_takes_its_article(name, preposition, capital, expected):
     assert with_article(name, preposition, capital) == expected
 
 
+def pdf_text(data: bytes) -> str:
+    return "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(data)).pages)
+
+
 def readable(text: str) -> str:
     return " ".join(html.unescape(re.sub(r"<[^>]+>", " ", text)).split())
 
@@ -81,6 +84,8 @@ RENDERED = {
     "people/welcome.py": "the welcome mail",
     "auth/password_reset.py": "the password reset mail",
     "reports/reminders.py": "HR's reminder mail",
+    "activation/slips.py": "the activation slips' PDF",
+    "reports/reminder_sheets.py": "the reminder sheets and letters on paper (PDF)",
     "audit/verification.py": "the audit checkpoint mail (the name alone, as a signature)",
     "admin/views.py": "stores the setting; prints no sentence",
     "admin/audit_text.py": "the setting's label; prints no sentence",
@@ -106,7 +111,7 @@ def test_every_template_and_mail_prints_the_name_with_its_article(mail_app, make
     texts["commitment"] = client.get("/compromiso").get_data(as_text=True)
     assert client.post("/compromiso", data={"accept": "y", "full_name": "Carla Muñoz Rojas"}).status_code == 302
     pdf = client.get("/certificado")
-    texts["certificate PDF"] = "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf.data)).pages)
+    texts["certificate PDF"] = pdf_text(pdf.data)
     with mail_app.app_context():
         code = db.session.scalar(select(Certificate.code).where(Certificate.user_id == person.id))
     texts["verification"] = mail_app.test_client().get(f"/verificar/{code}").get_data(as_text=True)
@@ -118,11 +123,15 @@ def test_every_template_and_mail_prints_the_name_with_its_article(mail_app, make
     make_user(full_name="Bruno Díaz Soto")  # someone not done, for the reminder's preview
     login(hr, make_user(roles=(STAFF, HR)).email)
     texts["reminder"] = hr.get("/rrhh/recordatorios").get_data(as_text=True)
+    paper = make_user(full_name="Elena Paz Tapia", email=None)  # pending, no e-mail: slips and sheets
+    slips = hr.post("/rrhh/hojas-de-activacion", data={"persona": str(paper.id), "origen": "person"})
+    texts["activation slips PDF"] = pdf_text(slips.data)
+    sheets = hr.post("/rrhh/recordatorios/hojas", data={"cartas": "y"})
+    texts["reminder sheets PDF"] = pdf_text(sheets.data)
 
     with mail_app.test_request_context():
         texts["welcome mail"] = welcome_body("Carla Muñoz Rojas", "http://127.0.0.1:5000/clave/x", 7)
     mail_app.test_client().post("/clave/olvido", data={"login": person.email})
-    wait_for_background_mail(10)
     texts["reset mail"] = inbox.messages[-1][1].get_body().get_content()
 
     assert "los valores de la Municipalidad de San Ejemplo" in readable(texts["certificate PDF"])
