@@ -80,7 +80,7 @@ ACTION_LABELS = {
     "report.exported": _l("Se descargó el reporte de avance"),
     "report.certificate_downloaded": _l("Se descargó el certificado de una persona"),
     "report.certificates_downloaded": _l("Se descargaron los certificados de una lista (ZIP)"),
-    "reminders.sent": _l("Se enviaron recordatorios"),
+    "reminders.sent": _l("Se pusieron recordatorios en la cola de envío"),
     "privacy.data_downloaded": _l("Una persona descargó sus datos personales"),
     "audit.exported": _l("Se descargó el registro de auditoría"),
 }
@@ -173,9 +173,14 @@ VALUE_LABELS = {
     "roles": ROLE_LABELS,
     "employment_type": EMPLOYMENT_LABELS,
     "status": STATUS_LABELS,
-    "via": {"web": _l("el sitio web"), "cli": _l("la línea de comandos")},
+    "via": {
+        "web": _l("el sitio web"),
+        "cli": _l("la línea de comandos"),
+        "job": _l("una tarea en segundo plano pedida en el sitio web"),
+        "daily": _l("la tarea diaria del portal"),
+    },
     "outcome": {
-        "queued": _l("se envió el enlace por correo"),
+        "queued": _l("el enlace quedó en la cola de correo"),
         "unknown_account": _l("no hay una cuenta con ese RUT o correo"),
         "inactive": _l("la cuenta está desactivada"),
         "no_email": _l("la cuenta no tiene correo"),
