@@ -234,9 +234,12 @@ class Gunicorn:
                 with socket.create_connection((HOST, self.port), timeout=1):
                     pass
                 connection = http.client.HTTPConnection(HOST, self.port, timeout=10)
-                connection.request("GET", "/healthz")
-                if connection.getresponse().status == 200:
-                    return
+                try:
+                    connection.request("GET", "/healthz")
+                    if connection.getresponse().status == 200:
+                        return
+                finally:
+                    connection.close()
             except OSError:
                 time.sleep(0.2)
         raise generate.BenchError(f"gunicorn did not answer /healthz within {seconds:g} s; see {self.log_path}")

@@ -41,6 +41,11 @@ class OneLocaleDomain(Domain):
     per-request choice), so the catalogue of the first call is the catalogue of every call.
     """
 
+    def get_translations_cache(self, ctx):
+        # Flask-Babel keeps one cache per process (on the domain, shared by every app): an app built
+        # with another catalogue directory would get the first app's catalogue.
+        return current_app.extensions.setdefault(_TRANSLATIONS + ".by_locale", {})
+
     def get_translations(self):
         if not has_app_context():
             return super().get_translations()

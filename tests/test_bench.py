@@ -142,7 +142,7 @@ def test_profile_shows_where_a_page_spends_its_time(bench_database, page, capsys
     )
     out = capsys.readouterr().out
     assert code == 0, out
-    assert f"{page}: 6 requests" in out and "SQL statements each" in out
+    assert f"{page}: 6 requests" in out and "SQL statements and" in out and "Python function calls each" in out
     shown = "portal/learning/views.py" if page == "dashboard" else "portal/quizzes/views.py"
     assert shown in out  # the call tree reaches the portal's own view
     # Submissions opened their own attempts and removed them afterwards.
