@@ -1,7 +1,7 @@
 """SQLAlchemy models, one module per aggregate; imported here so Alembic sees them all."""
 
 from portal.models.audit import AuditEvent
-from portal.models.curriculum import Lesson, LessonAttachment, Module
+from portal.models.curriculum import Lesson, LessonAttachment, LessonVersion, Module
 from portal.models.progress import Certificate, Commitment, LessonView
 from portal.models.quiz import (
     Attempt,
@@ -27,6 +27,7 @@ __all__ = [
     "Department",
     "Lesson",
     "LessonAttachment",
+    "LessonVersion",
     "LessonView",
     "Module",
     "PasswordToken",
