@@ -172,7 +172,7 @@ class Municipality:
             town.first_slug, town.second_slug = modules[0].slug, modules[1].slug
             town.long_lesson_id = next(m for m in modules if m.slug == town.long_slug).lessons[0].id
             town.attachment_id = town._attachment(town.long_lesson_id)
-            town.version_id = record_version(db.session.get(Lesson, town.long_lesson_id), None).id
+            town.version_id = town._older_version(town.long_lesson_id)
             target = town._person("Marcela Alejandra Riquelme Fuenzalida", email=True, department_index=0)
             give_progress(target, modules, len(modules), random.Random(7), sign=True, institution_name=INSTITUTION)
             for module in modules:
@@ -215,6 +215,14 @@ class Municipality:
         db.session.add(document)
         db.session.flush()
         return document.id
+
+    def _older_version(self, lesson_id: int) -> int:
+        """A version older than the lesson's text, so that its page offers to restore it."""
+        lesson = db.session.get(Lesson, lesson_id)
+        version = record_version(lesson, self.user_ids["trainer"])
+        version.body_md = lesson.body_md.split("\n\n", 1)[0]
+        db.session.flush()
+        return version.id
 
     def _revise_long_quiz(self) -> None:
         """Two more revisions (reworded, removed and added questions) and an unpublished draft."""
