@@ -92,6 +92,7 @@ def register_blueprints(app: Flask) -> None:
 def register_template_helpers(app: Flask) -> None:
     from portal.attachments import KINDS, human_size
     from portal.institution import with_article
+    from portal.markdown import reading_minutes
     from portal.rut import display_rut
     from portal.settings import effective
 
@@ -102,6 +103,7 @@ def register_template_helpers(app: Flask) -> None:
     app.jinja_env.filters["with_article"] = with_article
     app.jinja_env.filters["file_size"] = human_size
     app.jinja_env.filters["document_kind"] = lambda kind: KINDS[kind].label
+    app.jinja_env.globals["reading_minutes"] = reading_minutes
     app.jinja_env.globals.update(vocabulary.for_templates())
 
     @app.context_processor

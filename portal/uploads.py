@@ -10,7 +10,7 @@ import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
-from flask import Request, current_app
+from flask import Request, current_app, send_from_directory
 from flask_login import current_user
 from PIL import Image, ImageOps
 
@@ -80,6 +80,22 @@ def reencoded_image(data: bytes, box: tuple[int, int]) -> tuple[bytes, str]:
     jpeg = io.BytesIO()
     picture.save(jpeg, format="JPEG", quality=85, optimize=True)
     return jpeg.getvalue(), "jpg"
+
+
+def send_instance_file(subfolder: str, name: str, **options):
+    """send_from_directory for a file under instance/<subfolder>/; with MEDIA_ACCEL_REDIRECT set, an
+    empty answer with the same headers and X-Accel-Redirect, so the reverse proxy sends the bytes and
+    the worker is free at once (a phone on a slow line may take minutes over a large document)."""
+    folder = Path(current_app.instance_path) / subfolder
+    response = send_from_directory(folder, name, **options)
+    prefix = current_app.config.get("MEDIA_ACCEL_REDIRECT")
+    if prefix:
+        response.close()
+        response.response = []
+        response.direct_passthrough = False
+        response.headers["X-Accel-Redirect"] = f"{prefix.rstrip('/')}/{subfolder}/{name}"
+        response.headers.pop("Content-Length", None)
+    return response
 
 
 def upload_folder(instance_path: str) -> Path:

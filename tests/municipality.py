@@ -36,7 +36,7 @@ from portal.content import load_curriculum
 from portal.demo import DEPARTMENTS, EMPLOYMENT_MIX, FIRST_NAMES, SURNAMES, give_progress
 from portal.extensions import db
 from portal.jobs import JobFile, finish_job, new_result_path, start_job
-from portal.models.curriculum import LessonAttachment, Module
+from portal.models.curriculum import Lesson, LessonAttachment, Module
 from portal.models.progress import Certificate
 from portal.models.quiz import MULTIPLE, Attempt, Quiz
 from portal.models.staff import SET_PASSWORD
@@ -48,6 +48,7 @@ from portal.quizzes import service as quizzes
 from portal.quizzes.exchange import import_module
 from portal.rut import check_digit
 from portal.settings import store
+from portal.training.versions import record_version
 from portal.uploads import upload_folder
 from portal.vocabulary import STAFF, SUPERVISOR, JobKind, JobStatus
 from tests import documents
@@ -153,8 +154,9 @@ class Municipality:
     password_token: str = ""
     logo: str = ""
     image: str = ""
-    #: A PDF attached to the long module's first lesson.
+    #: A PDF attached to the long module's first lesson, and a saved version of that lesson.
     attachment_id: int = 0
+    version_id: int = 0
 
     @classmethod
     def build(cls, app: Flask, people: int = 60, audit_events: int = 60) -> Municipality:
@@ -175,6 +177,7 @@ class Municipality:
             town.first_slug, town.second_slug = modules[0].slug, modules[1].slug
             town.long_lesson_id = next(m for m in modules if m.slug == town.long_slug).lessons[0].id
             town.attachment_id = town._attachment(town.long_lesson_id)
+            town.version_id = town._older_version(town.long_lesson_id)
             target = town._person("Marcela Alejandra Riquelme Fuenzalida", email=True, department_index=0)
             give_progress(target, modules, len(modules), random.Random(7), sign=True, institution_name=INSTITUTION)
             for module in modules:
@@ -224,6 +227,14 @@ class Municipality:
         db.session.add(document)
         db.session.flush()
         return document.id
+
+    def _older_version(self, lesson_id: int) -> int:
+        """A version older than the lesson's text, so that its page offers to restore it."""
+        lesson = db.session.get(Lesson, lesson_id)
+        version = record_version(lesson, self.user_ids["trainer"])
+        version.body_md = lesson.body_md.split("\n\n", 1)[0]
+        db.session.flush()
+        return version.id
 
     def _revise_long_quiz(self) -> None:
         """Two more revisions (reworded, removed and added questions) and an unpublished draft."""
@@ -426,6 +437,12 @@ PAGES: dict[str, Callable[[Municipality, str], list[Visit]]] = {
     "training.edit_lesson": _one(lambda town: _training(town.long_slug) + f"/lecciones/{town.long_lesson_id}"),
     "training.confirm_delete_lesson": _one(
         lambda town: _training(town.long_slug) + f"/lecciones/{town.long_lesson_id}/eliminar"
+    ),
+    "training.lesson_versions": _one(
+        lambda town: _training(town.long_slug) + f"/lecciones/{town.long_lesson_id}/versiones"
+    ),
+    "training.lesson_version": _one(
+        lambda town: _training(town.long_slug) + f"/lecciones/{town.long_lesson_id}/versiones/{town.version_id}"
     ),
     "training.confirm_unpublish_module": _one(lambda town: _training(town.long_slug) + "/retirar"),
     "training.quiz": lambda town, persona: [

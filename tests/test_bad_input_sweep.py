@@ -33,6 +33,7 @@ from portal.models.curriculum import Lesson, Module
 from portal.models.staff import SET_PASSWORD
 from portal.models.user import Department, User
 from portal.rut import check_digit, format_rut
+from portal.training.versions import record_version
 from portal.urls import LARGEST_ID
 from portal.vocabulary import ADMIN, HR, STAFF, SUPERVISOR, TRAINER
 from tests import documents
@@ -79,6 +80,7 @@ class Context:
     client: object
     me: User | None = None
     lesson_id: int = 0
+    version_id: int = 0
     person_id: int = 0
     attempt_url: str = ""
     quiz_fields: list[str] = field(default_factory=list)
@@ -323,6 +325,10 @@ SPECS: dict[str, Spec] = {
         valid=lambda ctx: {"direction": "up"},
         fields=("direction",),
     ),
+    "training.restore_lesson_version": Spec(
+        url=lambda ctx: f"/capacitacion/modulos/{SLUG}/lecciones/{ctx.lesson_id}/versiones/{ctx.version_id}/restaurar",
+        setup=lambda ctx: setup_lesson_version(ctx),
+    ),
     "training.delete_lesson": Spec(url=lambda ctx: f"/capacitacion/modulos/{SLUG}/lecciones/{ctx.lesson_id}/eliminar"),
     "training.upload_image": Spec(
         url=lambda ctx: "/capacitacion/imagenes",
@@ -423,6 +429,7 @@ SPECS: dict[str, Spec] = {
             "reminder_interval_days",
             "activation_code_days",
             "renewal_months",
+            "attachment_max_mb",
             "remove_logo",
         ),
         upload=("logo", lambda ctx: TINY_PNG),
@@ -561,6 +568,15 @@ def fields_on(html: str) -> list[tuple[str, set[str]]]:
 
 
 # --- The sweep -------------------------------------------------------------------------------------
+
+
+def setup_lesson_version(ctx: Context) -> None:
+    """An older version of the lesson, so that restoring it changes the text."""
+    with ctx.app.app_context():
+        lesson = db.session.get(Lesson, ctx.lesson_id)
+        ctx.version_id = record_version(lesson, ctx.me.id).id
+        lesson.body_md += "\n\nUn párrafo más."
+        db.session.commit()
 
 
 def signed_in_context(app, make_user) -> Context:

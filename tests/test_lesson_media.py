@@ -208,3 +208,15 @@ def test_the_size_limit_is_an_administrators_setting(app, make_user):
     login(admin, make_user(full_name="Marta Díaz", roles=(STAFF, "admin")).email)
     page = admin.get("/admin/configuracion").get_data(as_text=True)
     assert "Tamaño máximo de un documento adjunto" in page and 'value="20"' in page
+
+
+def test_behind_the_reverse_proxy_the_worker_only_names_the_file(make_app, make_user):
+    app = make_app(MEDIA_ACCEL_REDIRECT="/_instance/")
+    client = app.test_client()
+    login(client, make_user(full_name="Rodrigo Soto", roles=(STAFF, TRAINER)).email)
+    client.post(NEW_LESSON, data=lesson_form(document=(documents.pdf(), "a.pdf")))
+    document = lesson_titled(app, "Reglamento interno").attachments[0]
+    with client.get(f"/adjuntos/{document.id}") as served:
+        assert served.status_code == 200 and served.data == b""
+        assert served.headers["X-Accel-Redirect"] == f"/_instance/attachments/{document.stored_name}"
+        assert served.mimetype == "application/pdf" and served.headers["Content-Disposition"].startswith("attachment")

@@ -88,7 +88,10 @@ class SettingsForm(FlaskForm):
     )
     attachment_max_mb = BoundedIntegerField(
         _l("Tamaño máximo de un documento adjunto a una lección, en MB"),
-        validators=[InputRequired(_l("Indique el tamaño.")), NumberRange(1, 500, _l("Entre 1 y 500 MB."))],
+        validators=[
+            Optional(),
+            NumberRange(1, 500, _l("Entre 1 y 500 MB, o vacío para el valor de fábrica.")),
+        ],
     )
     logo = FileField(
         _l("Logo (PNG, JPEG o WebP, hasta 512 KB)"), render_kw={"accept": "image/png,image/jpeg,image/webp"}

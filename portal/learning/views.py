@@ -7,11 +7,9 @@ import json
 from flask import (
     Response,
     abort,
-    current_app,
     flash,
     redirect,
     render_template,
-    send_from_directory,
     url_for,
 )
 from flask_babel import get_timezone
@@ -19,7 +17,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from portal import audit
-from portal.attachments import KINDS, attachment_folder
+from portal.attachments import KINDS
 from portal.auth.access import public, signed_in
 from portal.auth.forms import ButtonForm
 from portal.database import write_transaction
@@ -34,7 +32,7 @@ from portal.models.types import utcnow
 from portal.people.personal_data import personal_data
 from portal.security import CACHE_FOR_A_YEAR
 from portal.settings import effective
-from portal.uploads import upload_folder
+from portal.uploads import send_instance_file
 from portal.vocabulary import TRAINER
 
 
@@ -160,7 +158,7 @@ def my_data():
 @signed_in
 def media(name: str):
     """Lesson images uploaded by trainers, for signed-in people only."""
-    response = send_from_directory(upload_folder(current_app.instance_path), name)
+    response = send_instance_file("uploads", name)
     # Uploads get random names and are never rewritten. Private: only signed-in people may
     # fetch them, so a shared cache must not hand them to anyone else.
     response.headers["Cache-Control"] = f"private, {CACHE_FOR_A_YEAR}"
@@ -177,8 +175,8 @@ def attachment(attachment_id: int):
         abort(404)
     if not document.lesson.module.published and TRAINER not in current_user.roles:
         abort(404)
-    response = send_from_directory(
-        attachment_folder(current_app.instance_path),
+    response = send_instance_file(
+        "attachments",
         document.stored_name,
         mimetype=KINDS[document.kind].mimetype,
         as_attachment=True,

@@ -1,7 +1,7 @@
 """SQLAlchemy models, one module per aggregate; imported here so Alembic sees them all."""
 
 from portal.models.audit import AuditEvent
-from portal.models.curriculum import Lesson, LessonAttachment, Module
+from portal.models.curriculum import Lesson, LessonAttachment, LessonVersion, Module
 from portal.models.outbox import Job, OutboxMail, PeriodicRun
 from portal.models.progress import Certificate, Commitment, LessonView
 from portal.models.quiz import (
@@ -31,6 +31,7 @@ __all__ = [
     "Lesson",
     "LedDepartment",
     "LessonAttachment",
+    "LessonVersion",
     "LessonView",
     "Module",
     "OutboxMail",

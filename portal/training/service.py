@@ -10,10 +10,11 @@ from sqlalchemy.orm import selectinload
 
 from portal import audit
 from portal.extensions import db
-from portal.models.curriculum import Lesson, Module
+from portal.models.curriculum import Lesson, LessonVersion, Module
 from portal.models.quiz import Quiz, QuizRevision
 from portal.quizzes import exchange
 from portal.quizzes.drafts import SETTINGS, revision_as_draft
+from portal.training.versions import record_version
 from portal.uploads import save_image
 
 
@@ -119,6 +120,7 @@ def add_lesson(module: Module, title: str, body_md: str, actor_id: int | None) -
     lesson = Lesson(module=module, position=len(module.lessons) + 1, title=title.strip(), body_md=body_md)
     db.session.add(lesson)
     db.session.flush()
+    record_version(lesson, actor_id)
     audit.record(
         "content.lesson_created",
         actor_id=actor_id,
@@ -144,8 +146,23 @@ def edit_lesson(lesson: Lesson, title: str, body_md: str, actor_id: int) -> dict
     db.session.flush()
     changed = audit.changes(before, lesson_snapshot(lesson))
     if changed:
+        record_version(lesson, actor_id)
         audit.record(
             "content.lesson_edited", actor_id=actor_id, module=lesson.module.slug, lesson=lesson.id, changes=changed
+        )
+    return changed
+
+
+def restore_lesson_version(lesson: Lesson, version: LessonVersion, actor_id: int) -> dict:
+    """Give the lesson a version's title and text: one more save, so one more version; audited."""
+    changed = edit_lesson(lesson, version.title, version.body_md, actor_id)
+    if changed:
+        audit.record(
+            "content.lesson_restored",
+            actor_id=actor_id,
+            module=lesson.module.slug,
+            lesson=lesson.id,
+            version=version.id,
         )
     return changed
 

@@ -89,3 +89,49 @@ def test_the_toolbar_formats_by_keyboard_and_the_editor_passes_axe(page: Page, l
     expect(page.locator("[data-preview] h2 strong")).to_have_text("importante")
     assert_no_axe_violations(page, "lesson editor")
     save_screenshots(page, "lesson-editor")
+
+
+SPANISH_VOICE = """
+(() => {
+  const spoken = window.__spoken = [];
+  const voice = {lang: "es-CL", name: "Prueba", default: true, localService: true, voiceURI: "prueba"};
+  const synth = {
+    speaking: false, paused: false,
+    getVoices: () => [voice],
+    speak: (utterance) => spoken.push([utterance.lang, utterance.text]),
+    pause: () => spoken.push(["pause"]), resume: () => spoken.push(["resume"]),
+    cancel: () => spoken.push(["cancel"]),
+    addEventListener: () => {},
+  };
+  Object.defineProperty(window, "speechSynthesis", {value: synth});
+  // The real utterance accepts only a real SpeechSynthesisVoice.
+  window.SpeechSynthesisUtterance = function (text) { this.text = text; };
+})();
+"""
+
+
+def test_listen_reads_the_lesson_in_spanish_with_pause_and_stop(page: Page, live_server, make_user):
+    learner = make_user(full_name="Ana Rojas")
+    sign_in(page, live_server.url, learner.email)
+    lesson = f"{live_server.url}/modulos/{FIRST_MODULE}/lecciones/1"
+    page.goto(lesson)
+    expect(page.get_by_text(re.compile(r"Lectura estimada: (unos \d+ minutos|1 minuto)\."))).to_be_visible()
+    # Chromium here has no Spanish voice: the button is absent, not broken.
+    voices = page.evaluate("() => speechSynthesis.getVoices().filter(v => v.lang.startsWith('es')).length")
+    if voices == 0:
+        expect(page.get_by_role("button", name="Escuchar")).to_have_count(0)
+
+    page.add_init_script(SPANISH_VOICE)
+    page.goto(lesson)
+    page.get_by_role("button", name="Escuchar").click()
+    page.get_by_role("button", name="Pausar").click()
+    page.get_by_role("button", name="Continuar").click()
+    page.get_by_role("button", name="Detener").click()
+    expect(page.get_by_role("button", name="Escuchar")).to_be_focused()
+    spoken = page.evaluate("() => window.__spoken")
+    texts = [entry for entry in spoken if len(entry) == 2]
+    assert texts and {lang for lang, _ in texts} == {"es-CL"}
+    assert [entry[0] for entry in spoken if len(entry) == 1][-3:] == ["pause", "resume", "cancel"]
+    page.goto(f"{live_server.url}/modulos/{FIRST_MODULE}")
+    expect(page.get_by_text(re.compile(r"Lectura estimada del módulo: unos \d+ minutos\."))).to_be_visible()
+    assert_no_axe_violations(page, "module with reading time")
