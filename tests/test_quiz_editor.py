@@ -413,6 +413,7 @@ TRAINING_URLS = [
     ("GET", f"/capacitacion/modulos/{SLUGS[0]}/vista-previa/cuestionario"),
     ("GET", f"/capacitacion/modulos/{SLUGS[0]}/exportar"),
     ("POST", "/capacitacion/importar"),
+    ("POST", "/capacitacion/biblioteca/ley-karin"),
     ("GET", f"/capacitacion/modulos/{SLUGS[0]}/estadisticas"),
 ]
 
