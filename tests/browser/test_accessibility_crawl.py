@@ -196,6 +196,8 @@ def crawl_everyone(browser: Browser, app, base_url: str, town: Municipality, cap
         entry_points = {
             "admin": [f"/admin/cuentas/{inactive.id}"],
             "hr": [f"/rrhh/personas/{inactive.id}", f"/rrhh/personas/{town.target_id}"],
+            # The one lesson with an older version (other lessons' version lists hold only the current one).
+            "trainer": [f"/capacitacion/modulos/{town.long_slug}/lecciones/{town.long_lesson_id}/versiones"],
         }
 
     revisions = f"/capacitacion/modulos/{town.long_slug}/versiones?desde=1&hasta=3"
