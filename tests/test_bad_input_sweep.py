@@ -720,6 +720,7 @@ def test_every_field_on_the_pages_is_in_the_sweep(app, make_user):
         f"/capacitacion/modulos/{SLUG}/cuestionario/preguntas/1",
         "/rrhh/personas/nueva",
         "/rrhh/personas/importar",
+        "/equipo/",
         f"/modulos/{SLUG}/quiz",
         ctx.attempt_url,
     ]
