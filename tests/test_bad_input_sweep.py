@@ -466,6 +466,14 @@ SPECS: dict[str, Spec] = {
         fields=("cartas", "?q", "?estado", "?departamento"),
         setup=setup_everyone_with_email,
     ),
+    # --- Jefaturas (tests/test_team_printing.py reads the PDFs back; here the team is empty: nothing prints) ---
+    "team.print_slips": Spec(url=lambda ctx: "/equipo/hojas-de-activacion", fields=("?q", "?estado", "?departamento")),
+    "team.print_person_slip": Spec(url=lambda ctx: f"/equipo/personas/{ctx.person_id}/hoja-de-activacion"),
+    "team.print_reminder_sheets": Spec(
+        url=lambda ctx: "/equipo/hojas-de-recordatorio",
+        fields=("cartas", "?q", "?estado", "?departamento"),
+        setup=setup_everyone_with_email,
+    ),
     "reports.prepare_certificates": Spec(
         url=lambda ctx: "/rrhh/certificados/preparar",
         fields=("?q", "?estado", "?departamento", "?desde"),
@@ -728,6 +736,7 @@ def test_every_field_on_the_pages_is_in_the_sweep(app, make_user):
         f"/capacitacion/modulos/{SLUG}/cuestionario/preguntas/1",
         "/rrhh/personas/nueva",
         "/rrhh/personas/importar",
+        "/equipo/",
         f"/modulos/{SLUG}/quiz",
         ctx.attempt_url,
     ]

@@ -147,6 +147,7 @@ OBJECT_ACCESS: dict[str, Owned | Shared] = {
     "reports.confirm_deactivation": HR_PEOPLE,
     "reports.person_certificate": HR_PEOPLE,
     "team.person": InTeam(lambda user_id: {"user_id": user_id}),
+    "team.print_person_slip": InTeam(lambda user_id: {"user_id": user_id}),
     "training.module": CURRICULUM,
     "training.lesson_versions": CURRICULUM,
     "training.lesson_version": CURRICULUM,

@@ -32,6 +32,8 @@ from tests.pages import Form, changes_between, forms_on, snapshot
 NOT_ON_A_PAGE = {
     "reports.confirm_staff_import": "the preview of an uploaded file offers it (tests/test_staff_import.py)",
     "admin.anonymise": "its form shows only for a deactivated person (tests/test_personal_data.py)",
+    "team.print_person_slip": "its button shows only on a jefatura's page of someone who never activated their "
+    "account (tests/test_team_printing.py)",
     "training.upload_image": "the lesson editor's script posts images here; without JavaScript they travel in the "
     "lesson's own form (tests/test_lesson_media.py)",
     "training.upload_document": "the lesson editor's script posts documents here (tests/test_lesson_media.py)",

@@ -13,7 +13,8 @@ from flask_babel import gettext as _
 from portal import audit
 from portal.activation.codes import IssuedCode, issue_codes
 from portal.activation.pdf import Slip, SlipSheet, slips_pdf
-from portal.auth.authority import OutOfAuthority, require_authority
+from portal.auth.authority import may_issue_activation, out_of_authority_message
+from portal.extensions import db
 from portal.models.user import User
 from portal.rut import display_rut
 from portal.settings import effective, logo_path
@@ -24,7 +25,9 @@ FROM_PERSON = "person"
 FROM_IMPORT = "import"
 FROM_REPORT = "report"
 FROM_REMINDERS = "reminders"
-PRINTED_FROM = (FROM_PERSON, FROM_IMPORT, FROM_REPORT, FROM_REMINDERS)
+#: A jefatura's team view (/equipo): their report, a person of theirs, their reminder sheets.
+FROM_TEAM = "team"
+PRINTED_FROM = (FROM_PERSON, FROM_IMPORT, FROM_REPORT, FROM_REMINDERS, FROM_TEAM)
 #: Slips on one sheet at most (50 pages); a longer list is refused with a request to narrow it.
 MAX_SLIPS = 400
 #: The name of the QR code's fragment: the activation page reads it in the browser, so the code
@@ -94,13 +97,13 @@ def issue_slips(people: list[User], actor_id: int | None, printed_from: str) -> 
                 limit=MAX_SLIPS,
             )
         )
+    # actor_id None is the command line, run by whoever runs the server: it has every authority.
+    actor = None if actor_id is None else db.session.get(User, actor_id)
     for person in people:
         if not person.active:
             raise SlipRefusal(_("La cuenta de %(name)s está desactivada.", name=person.full_name))
-        try:
-            require_authority(actor_id, person)
-        except OutOfAuthority as refusal:
-            raise SlipRefusal(f"{person.full_name}: {refusal}") from None
+        if actor_id is not None and (actor is None or not may_issue_activation(actor, person)):
+            raise SlipRefusal(f"{person.full_name}: {out_of_authority_message()}")
     issued = issue_codes(people, printed_by_id=actor_id)
     details = {"user_id": people[0].id} if len(people) == 1 else {"user_ids": [person.id for person in people]}
     audit.record(

@@ -16,7 +16,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from wtforms.fields.choices import SelectChoice
 
-from portal.activation.slips import FROM_IMPORT, FROM_PERSON, FROM_REMINDERS, FROM_REPORT
+from portal.activation.slips import FROM_IMPORT, FROM_PERSON, FROM_REMINDERS, FROM_REPORT, FROM_TEAM
 from portal.admin.forms import ROLE_LABELS
 from portal.models.staff import RESET_PASSWORD, SET_PASSWORD
 from portal.reports.exports import DATETIME, NUMBER, TEXT, Column
@@ -216,6 +216,7 @@ VALUE_LABELS = {
         FROM_IMPORT: _l("una importación de personal"),
         FROM_REPORT: _l("la lista filtrada del informe"),
         FROM_REMINDERS: _l("las hojas de recordatorio"),
+        FROM_TEAM: _l("la vista de equipo de una jefatura"),
     },
     "action": {**CATEGORY_LABELS, **ACTION_LABELS},
 }

@@ -3,7 +3,9 @@
 An access rule on a route says who may use the route; this says whose account they may change
 with it. HR manages staff and jefaturas (a jefatura sees a part of what HR sees, so HR acting on
 their account gains nothing); administrators manage every account; a jefatura manages nobody's
-account (the departments they lead are read-only to them, and only administrators give the role).
+account (the departments they lead are read-only to them, and only administrators give the role),
+except that they may print activation slips for the never-activated staff of those departments
+(may_issue_activation).
 Nobody issues a password link for, edits, deactivates or anonymises an account holding a role
 outside their authority, and the last active administrator always remains. The services that act
 call these checks, so the web forms, the staff import and the command line refuse the same things.
@@ -37,6 +39,23 @@ def manageable_roles(actor_roles: Iterable[str]) -> frozenset[str]:
 def may_manage(actor_roles: Iterable[str], target_roles: Iterable[str]) -> bool:
     """Whether someone holding `actor_roles` may act on an account holding `target_roles`."""
     return set(target_roles) <= manageable_roles(actor_roles)
+
+
+def may_issue_activation(actor: User, target: User) -> bool:
+    """Whether `actor` may print activation slips (new codes) for `target`'s account.
+
+    Whoever manages the account may. A jefatura may too, and only for a staff account of a department
+    they lead that has never been activated: a code sets the password, so for an activated account it
+    would be a password reset, and a jefatura must never be able to take over someone's account.
+    """
+    if may_manage(actor.roles, target.roles):
+        return True
+    return (
+        SUPERVISOR in actor.roles
+        and set(target.roles) <= {STAFF}
+        and target.password_hash is None
+        and target.department_id in {department.id for department in actor.led_departments}
+    )
 
 
 def out_of_authority_message() -> str:

@@ -17,7 +17,7 @@ from sqlalchemy import select
 
 from portal import audit
 from portal.activation import slips
-from portal.auth.authority import may_manage
+from portal.auth.authority import may_issue_activation
 from portal.extensions import db
 from portal.learning.service import renewal_months
 from portal.models.types import utcnow
@@ -144,27 +144,36 @@ def in_sheet_order(rows: list[PersonRow]) -> list[PersonRow]:
     return sorted(rows, key=lambda row: ((row.department or "").casefold(), row.full_name.casefold()))
 
 
-def letter_slips(rows: list[PersonRow], activated: set[int], actor: User) -> dict[int, slips.Slip]:
+def letter_slips(
+    rows: list[PersonRow], activated: set[int], actor: User, printed_from: str = slips.FROM_REMINDERS
+) -> dict[int, slips.Slip]:
     """Fresh slips (new codes, audited) for those who never activated and whom the actor may act on;
     the others' letters go out without one."""
     waiting = [row.id for row in rows if row.id not in activated]
     if not waiting:
         return {}
     people = {user.id: user for user in db.session.scalars(select(User).where(User.id.in_(waiting)))}
-    chosen = [people[user_id] for user_id in waiting if may_manage(actor.roles, people[user_id].roles)]
+    chosen = [people[user_id] for user_id in waiting if may_issue_activation(actor, people[user_id])]
     if not chosen:
         return {}
-    issued = slips.issue_slips(chosen, actor.id, slips.FROM_REMINDERS)
+    issued = slips.issue_slips(chosen, actor.id, printed_from)
     return {user.id: slip for user, slip in zip(chosen, issued, strict=True)}
 
 
 def print_reminder_sheets(
-    rows: list[PersonRow], today: date, actor: User, *, letters: bool, filters: dict | None = None
+    rows: list[PersonRow],
+    today: date,
+    actor: User,
+    *,
+    letters: bool,
+    filters: dict | None = None,
+    printed_from: str = slips.FROM_REMINDERS,
 ) -> bytes:
     """The reminder sheets (and letters) of these pending people without e-mail, as a PDF (flushes, audited).
 
     `rows` come from pending_without_email (HR's filters) or from a jefatura's own people; `filters`
-    is what the audit event records about how they were chosen. Raises SheetRefusal when there is
+    is what the audit event records about how they were chosen, and `printed_from` where (HR's
+    reminders page, or slips.FROM_TEAM: a jefatura's team view). Raises SheetRefusal when there is
     nobody, or slips.SlipRefusal when the letters' slips cannot be printed (then nothing is).
     """
     if not rows:
@@ -172,7 +181,7 @@ def print_reminder_sheets(
     activated = activated_ids([row.id for row in rows])
     steps = pending_steps(rows, activated)
     pages = department_pages(rows, steps, today)
-    issued = letter_slips(rows, activated, actor) if letters else {}
+    issued = letter_slips(rows, activated, actor, printed_from) if letters else {}
     audit.record(
         "reminders.sheets_printed",
         actor_id=actor.id,
@@ -181,6 +190,7 @@ def print_reminder_sheets(
         letters=letters,
         slips=len(issued),
         filters=filters or {},
+        **({"printed_from": printed_from} if printed_from != slips.FROM_REMINDERS else {}),
     )
     paper = ReminderPaper(
         institution=effective("INSTITUTION_NAME"),

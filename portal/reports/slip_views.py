@@ -11,7 +11,7 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from portal.activation import slips
-from portal.auth.authority import may_manage
+from portal.auth.authority import may_issue_activation
 from portal.dates import local_today
 from portal.downloads import download
 from portal.extensions import db
@@ -32,9 +32,7 @@ def not_yet_activated(user_ids: list[int], actor: User) -> list[User]:
             select(User).where(User.id.in_(user_ids), User.active.is_(True), User.password_hash.is_(None))
         )
     }
-    return [
-        found[user_id] for user_id in user_ids if user_id in found and may_manage(actor.roles, found[user_id].roles)
-    ]
+    return [found[user_id] for user_id in user_ids if user_id in found and may_issue_activation(actor, found[user_id])]
 
 
 @bp.post("/hojas-de-activacion")

@@ -14,7 +14,7 @@ from flask_babel import ngettext
 from flask_login import current_user
 from sqlalchemy import select
 
-from portal.auth.authority import may_manage, out_of_authority_message
+from portal.auth.authority import may_issue_activation, may_manage, out_of_authority_message
 from portal.dates import DateOutOfRange, local_today
 from portal.extensions import db
 from portal.jobs import recent_jobs
@@ -54,6 +54,8 @@ class Area:
     report_title: str
     #: HR's tools (add, import, remind, move due dates, export, edit): never in a jefatura's view.
     hr_tools: bool
+    #: A jefatura's printing for their team: activation slips and reminder sheets (team_views).
+    team_paper: bool = False
 
 
 HR_AREA = Area("reports.report", "reports.person", _l("Recursos Humanos"), _l("Avance de la inducción"), hr_tools=True)
@@ -118,6 +120,7 @@ def render_person(area: Area, user: User):
         certificates=learning.certificates_of(user.id),
         mails=mail_for_person(user.id),
         manageable=area.hr_tools and may_manage(current_user.roles, user.roles),
+        slip_printable=area.team_paper and may_issue_activation(current_user, user),
         out_of_authority=out_of_authority_message(),
         status=onboarding_status(path.progress, user.due_date, local_today(), renewal_due=path.renewal_due),
         status_labels=STATUS_LABELS,
