@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+import re
 from dataclasses import dataclass
 
 from sqlalchemy import func, select
@@ -88,6 +89,12 @@ def move_module(module: Module, direction: int) -> bool:
     return True
 
 
+#: A blank the municipality must fill in before learners read the lesson, such as the library's
+#: "[CANAL DE DENUNCIA DE LA MUNICIPALIDAD]": three or more words in capitals in square brackets that
+#: are not a link's text (a lone "[ATENCIÓN]" is the trainer's own emphasis).
+BLANK = re.compile(r"\[[A-ZÁÉÍÓÚÑÜ]+(?: [A-ZÁÉÍÓÚÑÜ,.]+){2,}\](?![(\[])")
+
+
 def publishing_problem(module: Module) -> str | None:
     """Why the module cannot be shown to learners yet (Spanish), or None."""
     from flask_babel import gettext as _
@@ -97,6 +104,14 @@ def publishing_problem(module: Module) -> str | None:
 
     if not module.lessons:
         return _("Agregue al menos una lección antes de publicar el módulo.")
+    for lesson in module.lessons:
+        blank = BLANK.search(lesson.body_md or "")
+        if blank:
+            return _(
+                "Complete %(blank)s en la lección «%(lesson)s» antes de publicar el módulo.",
+                blank=blank.group(0),
+                lesson=lesson.title,
+            )
     quiz = module.quiz
     if quiz is not None and latest_revision(quiz.id) is None and draft_of(quiz)["questions"]:
         return _("El cuestionario tiene preguntas sin publicar: publique el cuestionario antes que el módulo.")
