@@ -414,12 +414,17 @@ def test_editor_by_keyboard_alone(page: Page, live_server, make_user):
     tab_to_and_press(page, "Agregar lección")
     page.wait_for_url(f"{base}{EDITOR}/modulos/{slug}/lecciones/nueva")
     type_into(page, is_id("title"), "the lesson title", lesson_title)
+    # The formatting toolbar is one Tab stop; arrows move inside it.
+    press_tab_to(page, control_with_text("Negrita"), "the toolbar's first button")
+    press_tab_to(page, control_with_text("Imagen"), "«Imagen» (End)", key="End")
+    press_tab_to(page, control_with_text("Negrita"), "«Negrita» (ArrowRight wraps)", key="ArrowRight")
     press_tab_to(page, is_id("body_md"), "the Markdown field")
     page.keyboard.type(
         "Cada persona merece una atención **cordial y oportuna**.\n\n"
         "### Tres hábitos\n\n- Saludar\n- Escuchar\n- Responder en plazo\n"
     )
-    press_tab_to(page, control_with_text("Guardar lección"), "«Guardar lección»")
+    # Then the live preview, the two file fields and the buttons.
+    tab_until(page, control_with_text("Guardar lección"), "«Guardar lección»")
     press_tab_to(page, control_with_text("Vista previa"), "«Vista previa»")
     page.keyboard.press("Enter")
     preview = page.get_by_role("region", name="Vista previa (aún no guardada)")

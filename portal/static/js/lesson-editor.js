@@ -67,6 +67,22 @@
     var button = event.target.closest("button[data-format]");
     if (button) { formats[button.getAttribute("data-format")](); }
   });
+  // A toolbar is one stop of the Tab key (WAI-ARIA toolbar pattern): arrows, Home and End move
+  // between its buttons, so reaching the text from the title takes two Tabs, not seven.
+  var tools = Array.prototype.slice.call(toolbar.querySelectorAll("button"));
+  function rove(next) {
+    tools.forEach(function (tool) { tool.tabIndex = tool === next ? 0 : -1; });
+    next.focus();
+  }
+  tools.forEach(function (tool, index) { tool.tabIndex = index === 0 ? 0 : -1; });
+  toolbar.addEventListener("keydown", function (event) {
+    var at = tools.indexOf(document.activeElement);
+    if (at < 0) { return; }
+    var moves = { ArrowRight: at + 1, ArrowLeft: at - 1, Home: 0, End: tools.length - 1 };
+    if (!(event.key in moves)) { return; }
+    event.preventDefault();
+    rove(tools[(moves[event.key] + tools.length) % tools.length]);
+  });
 
   // --- Uploads in place ----------------------------------------------------------------------
   function upload(input) {
