@@ -9,12 +9,10 @@ from openpyxl import load_workbook
 from portal.reports import export_job
 from tests.test_hr_certificates import events, hr_client
 
-NAMES = ["Ana Rojas Díaz", "Alberto Muñoz Vera", "Carla Pinto", "=HYPERLINK(\"http://x\")", "Diego Soto"]
+NAMES = ["Ana Rojas Díaz", "Alberto Muñoz Vera", "Carla Pinto", '=HYPERLINK("http://x")', "Diego Soto"]
 
 
-def test_a_list_over_the_threshold_is_exported_by_a_job_only_its_requester_downloads(
-    make_app, make_user, monkeypatch
-):
+def test_a_list_over_the_threshold_is_exported_by_a_job_only_its_requester_downloads(make_app, make_user, monkeypatch):
     monkeypatch.setattr(export_job, "STEP", 2)  # progress is reported (and committed) in the middle of the rows
     app = make_app(EXPORT_JOB_ROWS=3)
     for name in NAMES:
