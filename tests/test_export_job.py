@@ -59,3 +59,23 @@ def test_a_short_list_downloads_at_once(make_app, make_user):
     assert 'href="/rrhh/exportar.xlsx"' in page and "/rrhh/exportar/preparar" not in page
     response = client.get("/rrhh/exportar.xlsx")
     assert response.status_code == 200 and len(list(load_workbook(io.BytesIO(response.data)).active.rows)) == 3
+
+
+def test_an_export_job_that_fails_says_so_in_spanish_and_leaves_no_file(make_app, make_user, monkeypatch):
+    from portal.reports import exports
+
+    def broken(rows, target, *args, **kwargs):
+        target.write_bytes(b"half a workbook")  # what was written before the failure must go
+        raise OSError("disk full")
+
+    monkeypatch.setattr(exports, "write_xlsx", broken)
+    app = make_app(EXPORT_JOB_ROWS=0)
+    client, _ = hr_client(app, make_user)
+    started = client.post("/rrhh/exportar/preparar")
+    job_page = client.get(started.headers["Location"]).get_data(as_text=True)
+    assert "se detuvo por un error inesperado" in job_page and "Descargar el archivo" not in job_page
+    assert client.get(started.headers["Location"] + "/resultado").status_code == 404
+    with app.app_context():
+        from portal.jobs import results_folder
+
+        assert list(results_folder().iterdir()) == []
