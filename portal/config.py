@@ -43,6 +43,8 @@ class Defaults:
     ACTIVATION_CODE_DAYS = 14
     #: Most certificates HR downloads in one ZIP; a longer list is refused with a request to narrow it.
     CERTIFICATES_PER_ZIP = 200
+    #: An Excel export of more people than this is made by a job of the queue, not while the request waits.
+    EXPORT_JOB_ROWS = 2000
     SMTP_HOST = "127.0.0.1"
     SMTP_PORT = 25
     SMTP_USERNAME: str | None = None

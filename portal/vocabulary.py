@@ -106,6 +106,7 @@ class JobKind(_Labelled):
 
     REMINDERS = "reminders"
     CERTIFICATES_ZIP = "certificates_zip"
+    XLSX_EXPORT = "xlsx_export"
 
 
 # The members by their short names, for code that compares or stores them.
@@ -161,6 +162,7 @@ _LABELS = {
     JobKind: {
         JobKind.REMINDERS: _l("Recordatorios a todas las personas de la lista"),
         JobKind.CERTIFICATES_ZIP: _l("Certificados de la lista en un archivo ZIP"),
+        JobKind.XLSX_EXPORT: _l("Lista de personas en Excel"),
     },
     EmploymentType: {
         EmploymentType.PLANTA: _l("Planta"),

@@ -478,6 +478,10 @@ SPECS: dict[str, Spec] = {
         url=lambda ctx: "/rrhh/certificados/preparar",
         fields=("?q", "?estado", "?departamento", "?desde"),
     ),
+    "reports.prepare_export": Spec(
+        url=lambda ctx: "/rrhh/exportar/preparar",
+        fields=("?q", "?estado", "?departamento", "?desde"),
+    ),
     "reports.import_staff": Spec(url=lambda ctx: "/rrhh/personas/importar", upload=("file", staff_file)),
     "reports.confirm_staff_import": Spec(
         url=lambda ctx: "/rrhh/personas/importar/confirmar",

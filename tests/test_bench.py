@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import sqlite3
 from datetime import date, timedelta
 
 import pytest
 
-from bench import generate, pages, profile, report
+from bench import generate, jobs, pages, profile, report
 from portal.config import Defaults
 from portal.vocabulary import EMPLOYMENT_TYPES
 
@@ -147,3 +148,23 @@ def test_profile_shows_where_a_page_spends_its_time(bench_database, page, capsys
     assert shown in out  # the call tree reaches the portal's own view
     # Submissions opened their own attempts and removed them afterwards.
     assert len(rows(path, "attempt")) == summary["rows"]["attempt"]
+
+
+def test_jobs_benchmark_runs_both_jobs_and_checks_their_files(bench_database, capsys):
+    path, _summary = bench_database
+    certificates = rows(path, "certificate")
+    code = jobs.main(
+        ["--people", str(PEOPLE), "--seed", str(SEED), "--database-url", f"sqlite:///{path}", "--zip-people", "3"]
+    )
+    out = capsys.readouterr().out
+    assert code == 0, out
+    with sqlite3.connect(path) as connection:
+        active = connection.execute("SELECT count(*) FROM user_account WHERE active").fetchone()[0]
+    # Every active person is a row of the workbook; the ZIP holds one PDF per certified person.
+    assert re.search(rf"xlsx_export\s+done\s+{active} entries", out), out
+    assert re.search(r"certificates_zip\s+done\s+3 entries", out), out
+    for line in [line for line in out.splitlines() if " done " in line]:
+        assert re.search(r"\d+\.\d\d s \(goal < 30 s: (PASS|MISS)\)", line)
+        assert re.search(r"peak RSS [\d.]+ MB.*\(goal < 150 MB: (PASS|MISS)\)", line)
+    # The source database is left as it was: only a copy gets the extra certificates.
+    assert rows(path, "certificate") == certificates

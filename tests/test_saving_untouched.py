@@ -31,6 +31,8 @@ from tests.pages import Form, changes_between, forms_on, snapshot
 #: POST endpoints no page offers as a form, and why.
 NOT_ON_A_PAGE = {
     "reports.confirm_staff_import": "the preview of an uploaded file offers it (tests/test_staff_import.py)",
+    "reports.prepare_export": "its button (a job writing the list's Excel file; it edits nothing) shows only for a "
+    "list longer than EXPORT_JOB_ROWS (tests/test_export_job.py)",
     "admin.anonymise": "its form shows only for a deactivated person (tests/test_personal_data.py)",
     "team.print_person_slip": "its button shows only on a jefatura's page of someone who never activated their "
     "account (tests/test_team_printing.py)",

@@ -14,9 +14,14 @@ from portal.vocabulary import JobKind, JobStatus
 
 def _work(kind: str):
     from portal.reports.certificate_bundle import zip_certificates
+    from portal.reports.export_job import xlsx_job
     from portal.reports.reminders import remind_everyone
 
-    return {JobKind.REMINDERS: remind_everyone, JobKind.CERTIFICATES_ZIP: zip_certificates}[kind]
+    return {
+        JobKind.REMINDERS: remind_everyone,
+        JobKind.CERTIFICATES_ZIP: zip_certificates,
+        JobKind.XLSX_EXPORT: xlsx_job,
+    }[kind]
 
 
 def run_job(job_id: int) -> None:

@@ -6,14 +6,15 @@ a disclosure of personal data, so the audit event is committed before the first 
 
 from __future__ import annotations
 
-from flask import stream_with_context
+from flask import current_app, flash, redirect, request, stream_with_context, url_for
 from flask_babel import get_timezone
+from flask_babel import gettext as _
 from flask_login import current_user
 
 from portal import audit, downloads
 from portal.database import write_transaction
 from portal.dates import local_today
-from portal.reports import bp, exports, hr_only
+from portal.reports import bp, exports, hr_only, service
 from portal.reports.forms import filter_form
 
 
@@ -35,9 +36,24 @@ def export_csv():
 @bp.get("/exportar.xlsx")
 @hr_only
 def export_xlsx():
-    """The filtered list as an Excel workbook, built in a temporary file and then streamed."""
+    """The filtered list as an Excel workbook, built in a temporary file and then streamed.
+
+    A list longer than EXPORT_JOB_ROWS is left to a job (the report page offers its button instead of
+    this link); a GET writes nothing, so it only sends the person back to that button.
+    """
     filters = filter_form().to_filters()
     today = local_today()
+    limit = current_app.config["EXPORT_JOB_ROWS"]
+    if service.count_people(filters, today) > limit:
+        flash(
+            _(
+                "La lista filtrada tiene más de %(limit)s personas: use «Preparar Excel de toda la lista» "
+                "y descárguelo cuando esté listo.",
+                limit=limit,
+            ),
+            "info",
+        )
+        return redirect(url_for("reports.report", **request.args))
     rows, columns = exports.people_and_columns(filters, today)
     file, size, count = exports.xlsx_file(rows, get_timezone(), columns)
     try:

@@ -9,7 +9,7 @@ from flask import Response, abort, flash, jsonify, redirect, render_template, re
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from portal import audit
+from portal import audit, downloads
 from portal.auth.forms import ButtonForm
 from portal.database import write_transaction
 from portal.dates import local_today
@@ -66,6 +66,18 @@ def prepare_certificates():
     return redirect(url_for("reports.job", job_id=job.id))
 
 
+@bp.post("/exportar/preparar")
+@hr_only
+def prepare_export():
+    """Start a job that writes the filtered list as an Excel workbook (a list too long to wait for)."""
+    if not ButtonForm().validate_on_submit():
+        flash(_("El formulario venció. Vuelva a intentarlo."), "error")
+        return redirect(url_for("reports.report", **request.args))
+    job = start_job(JobKind.XLSX_EXPORT, current_user.id, {"filters": filter_form().to_filters().as_details()})
+    db.session.commit()
+    return redirect(url_for("reports.job", job_id=job.id))
+
+
 @bp.get("/tareas/<int:job_id>/resultado")
 @hr_only
 def job_result(job_id: int):
@@ -77,19 +89,35 @@ def job_result(job_id: int):
         flash(_("El archivo de esta tarea ya no está disponible: se guarda un día. Prepárelo de nuevo."), "error")
         return redirect(url_for("reports.job", job_id=found.id))
     with write_transaction():
-        audit.record(
-            "report.certificates_downloaded",
-            actor_id=current_user.id,
-            filters=json_filters(found),
-            certificates=found.total,
-            via="job",
-        )
+        _record_download(found)
     path = results_folder() / found.result_file
-    response = Response(_file_chunks(path), mimetype="application/zip")
+    mimetype = downloads.MIMETYPES["xlsx"] if found.kind == JobKind.XLSX_EXPORT else "application/zip"
+    response = Response(_file_chunks(path), mimetype=mimetype)
     response.headers.set("Content-Disposition", "attachment", filename=found.result_name)
     response.headers["Cache-Control"] = "no-store"
     response.content_length = path.stat().st_size
     return response
+
+
+def _record_download(job) -> None:
+    """The same event as the immediate download of that file, marked as coming from a job."""
+    if job.kind == JobKind.XLSX_EXPORT:
+        audit.record(
+            "report.exported",
+            actor_id=current_user.id,
+            format="xlsx",
+            filters=json_filters(job),
+            rows=job.total,
+            via="job",
+        )
+    else:
+        audit.record(
+            "report.certificates_downloaded",
+            actor_id=current_user.id,
+            filters=json_filters(job),
+            certificates=job.total,
+            via="job",
+        )
 
 
 def _file_chunks(path, size: int = 256 * 1024):

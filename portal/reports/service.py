@@ -264,6 +264,21 @@ def newest_certificates(filters: ReportFilters, today: date, limit: int, now=Non
     return [(user_id, certificate_id) for user_id, certificate_id in db.session.execute(query)]
 
 
+def count_people(filters: ReportFilters, today: date, now=None) -> int:
+    """How many people meet the filters, the status included (what an export of the list writes)."""
+    quick = quick_status(today, now or utcnow())
+    query = _apply_filters(
+        select(func.count(User.id))
+        .select_from(User)
+        .outerjoin(Department, Department.id == User.department_id)
+        .where(User.active.is_(True)),
+        filters,
+    )
+    if filters.status:
+        query = query.where(quick == filters.status)
+    return db.session.scalar(query) or 0
+
+
 def completion_report(filters: ReportFilters, today: date, now=None) -> Report:
     """One page of people plus totals by status and completion by department, of the people who
     meet the filters (the status included), and the number of every active person beside them.

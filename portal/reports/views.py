@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
@@ -85,6 +85,7 @@ def render_report(area: Area, form, scope_departments: frozenset[int] | None, **
         status_labels=status_labels_in_use(),
         employment_labels=EMPLOYMENT_LABELS,
         jobs=recent_jobs(current_user.id),
+        export_job_rows=current_app.config["EXPORT_JOB_ROWS"],
         extra_links=[
             ("reports.import_staff", _("Importar personal")),
             ("reports.reminders_page", _("Enviar recordatorios")),

@@ -1,0 +1,53 @@
+"""The Excel export of a long list, made by a job of the queue (portal/jobs) instead of a waiting request.
+
+The workbook is the very one the immediate download builds (exports.write_xlsx, same columns and cell
+safety); the job writes it under instance/jobs/, reporting progress every few hundred people, and only
+the person who asked downloads it, for a day (its download is audited like the immediate one).
+"""
+
+from __future__ import annotations
+
+from flask_babel import get_timezone, ngettext
+
+from portal import downloads
+from portal.dates import local_today
+from portal.jobs import JobFile, new_result_path
+from portal.reports import exports, service
+from portal.reports.reminders import filters_from_details
+
+#: People between two progress reports.
+STEP = 500
+
+
+class _Reporting:
+    """The rows, reporting how many went through every STEP (each report commits: the job's heartbeat)."""
+
+    def __init__(self, rows, progress):
+        self._rows, self._progress, self.count = iter(rows), progress, 0
+
+    def __iter__(self):
+        return self
+
+    def __next__(self):
+        row = next(self._rows)
+        self.count += 1
+        if self.count % STEP == 0:
+            self._progress(self.count)
+        return row
+
+
+def xlsx_job(params: dict, actor_id: int | None, progress) -> JobFile:
+    """Write the filtered list's workbook to the job's result file."""
+    today = local_today()
+    filters = filters_from_details(params["filters"])
+    progress(0, service.count_people(filters, today))
+    rows, columns = exports.people_and_columns(filters, today)
+    path = new_result_path("xlsx")
+    try:
+        count = exports.write_xlsx(_Reporting(rows, progress), path, get_timezone(), columns)
+    except BaseException:
+        path.unlink(missing_ok=True)
+        raise
+    progress(count, count)
+    summary = ngettext("%(num)s persona en el archivo Excel.", "%(num)s personas en el archivo Excel.", count)
+    return JobFile(summary, path.name, downloads.file_name("xlsx", today))
