@@ -57,7 +57,7 @@ def test_funcionario_walks_the_whole_path_to_a_verified_certificate(app, client,
 
     dashboard = client.get("/").get_data(as_text=True)
     assert dashboard.count("Completado") == 6
-    assert "Firmar el compromiso con los valores" in dashboard
+    assert "Firmar la declaración de compromiso" in dashboard
 
     # The commitment: the typed name must match.
     form = client.get("/compromiso").get_data(as_text=True)
@@ -78,7 +78,15 @@ def test_funcionario_walks_the_whole_path_to_a_verified_certificate(app, client,
         assert "Camila Fuentes Rojas" in commitment.text
         code = certificate.code
         assert len(code) == 32
-    assert "100 % completado" in client.get("/").get_data(as_text=True)
+    finished = client.get("/").get_data(as_text=True)
+    assert "100 % completado" in finished
+    # Once finished, the certificate is the first thing the dashboard offers, above the modules.
+    download = finished.index('href="/certificado"')
+    assert finished.count('href="/certificado"') == 1 and download < finished.index("<h2>Módulos</h2>")
+    # The last step is the "Declaración de compromiso", never the bare word of the module "Compromiso".
+    assert ">Declaración de compromiso</a>" in finished
+    bare = re.findall(r'(href="[^"]*")?>\s*Compromiso\s*<', finished)
+    assert bare == ['href="/modulos/compromiso"'], bare  # only the module's own link
 
     # The certificate PDF, read back.
     pdf = client.get("/certificado")

@@ -96,7 +96,7 @@ def test_reminder_sheets_list_exactly_the_pending_people_without_email_by_depart
     with app.app_context():
         titles = [module.title for module in modules_in_path()]
     assert f"Módulo «{titles[0]}»" in ana and f"Módulo «{titles[0]}»" not in bruno
-    assert f"Módulo «{titles[2]}»" in bruno and "Firmar el compromiso" in bruno
+    assert f"Módulo «{titles[2]}»" in bruno and "Firmar la declaración de compromiso" in bruno
     assert re.search((date.today() - timedelta(days=3)).strftime("%d-%m-%Y") + r"\s+\(vencido\)", ana)
     assert (date.today() + timedelta(days=30)).strftime("%d-%m-%Y") in bruno
     assert not CODE.findall(aseo + parques)  # without letters no code is issued

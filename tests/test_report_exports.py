@@ -62,7 +62,7 @@ REPORT_HEADERS = [
 #: The six default modules, all required and with a quiz, in path order.
 MODULES = ["Misión y Visión", "Compromiso", "Transparencia", "Inclusión", "Respeto y Solidaridad", "Ética y Probidad"]
 MODULE_HEADERS = [f"{title} — {what}" for title in MODULES for what in ("mejor puntaje", "intentos", "completado el")]
-HEADERS = [*REPORT_HEADERS, *MODULE_HEADERS, "Compromiso firmado el"]
+HEADERS = [*REPORT_HEADERS, *MODULE_HEADERS, "Declaración de compromiso firmada el"]
 LAST_COLUMN = "AC"  # 10 + 6 x 3 + 1 = 29 columns
 #: Nothing done in any module: no score, no attempt, not completed.
 UNTOUCHED_MODULES = ["", "0", ""] * len(MODULES)
@@ -596,7 +596,7 @@ def test_exports_give_each_modules_best_score_attempts_and_completion_day(app, m
             "0",
             "",
         ]
-    assert csv_row["Compromiso firmado el"] == "" and csv_row["Estado"] == "En curso"
+    assert csv_row["Declaración de compromiso firmada el"] == "" and csv_row["Estado"] == "En curso"
 
     # The workbook holds the same, typed: numbers as numbers, days as dates.
     assert (
@@ -610,15 +610,15 @@ def test_exports_give_each_modules_best_score_attempts_and_completion_day(app, m
     assert values["Compromiso — mejor puntaje"] == 0 and values["Compromiso — intentos"] == 1
     assert values["Compromiso — completado el"] is None
     assert values["Transparencia — mejor puntaje"] is None and values["Transparencia — intentos"] == 0
-    assert values["Compromiso firmado el"] is None
+    assert values["Declaración de compromiso firmada el"] is None
 
     # Signing the commitment (all modules done first) fills its column with the day.
     for slug in SLUGS[1:]:
         complete_module(learner, app, slug)
     assert learner.post("/compromiso", data={"accept": "y", "full_name": LEARNER}).status_code == 302
     csv_row, values, cells = exported(hr, LEARNER)
-    assert csv_row["Compromiso firmado el"] == today == csv_row["Completado el"]
-    assert cells["Compromiso firmado el"].is_date
+    assert csv_row["Declaración de compromiso firmada el"] == today == csv_row["Completado el"]
+    assert cells["Declaración de compromiso firmada el"].is_date
     assert csv_row["Compromiso — intentos"] == "2" and csv_row["Compromiso — mejor puntaje"] == "100"
     assert all(csv_row[f"{title} — completado el"] == today for title in MODULES)
 
@@ -646,7 +646,7 @@ def test_with_renewal_the_module_columns_count_the_current_cycle(app, make_user,
     # Expired: the earlier completion stays on record; the refresher has nothing yet.
     csv_row, _values, _cells = exported(hr, LEARNER)
     assert csv_row["Estado"] == "Por renovar" and csv_row["Completado el"] == first_completion
-    assert csv_row["Compromiso firmado el"] == ""
+    assert csv_row["Declaración de compromiso firmada el"] == ""
     for title in MODULES:
         assert [csv_row[f"{title} — {what}"] for what in ("mejor puntaje", "intentos", "completado el")] == [
             "",
@@ -671,7 +671,7 @@ def test_with_renewal_the_module_columns_count_the_current_cycle(app, make_user,
         complete_module(learner, app, slug)
     assert learner.post("/compromiso", data={"accept": "y", "full_name": LEARNER}).status_code == 302
     csv_row, values, _cells = exported(hr, LEARNER)
-    assert csv_row["Estado"] == "Completado" and csv_row["Compromiso firmado el"] == today
+    assert csv_row["Estado"] == "Completado" and csv_row["Declaración de compromiso firmada el"] == today
     assert csv_row["Misión y Visión — mejor puntaje"] == str(ONE_WRONG) and csv_row["Misión y Visión — intentos"] == "1"
     assert values["Compromiso — intentos"] == 1
 

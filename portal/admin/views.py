@@ -179,7 +179,7 @@ def confirm_deactivation(user_id: int):
         consequences=[
             _("La persona no podrá ingresar al portal y se cierran las sesiones que tenga abiertas."),
             _("Deja de aparecer en el informe de Recursos Humanos y en los recordatorios."),
-            _("Sus registros se conservan: avance, intentos, compromiso y certificados."),
+            _("Sus registros se conservan: avance, intentos, declaración de compromiso y certificados."),
             _("Puede reactivarla después. Si dejó la institución, luego podrá anonimizar sus datos personales."),
         ],
         action=url_for("admin.set_active", user_id=person.id),

@@ -294,7 +294,7 @@ def sign_commitment(user: User, path: LearnerPath, typed_name: str, text: str) -
     if not path.progress.modules_done:
         raise CommitmentRefused(_("Primero debe completar todos los módulos obligatorios."))
     if path.commitment is not None:
-        raise CommitmentRefused(_("Usted ya firmó el compromiso."))
+        raise CommitmentRefused(_("Usted ya firmó la declaración de compromiso."))
     if normalize_name(typed_name) != normalize_name(user.full_name):
         raise CommitmentRefused(
             _("El nombre escrito no coincide con su nombre registrado: %(name)s.", name=user.full_name)
@@ -359,7 +359,7 @@ def certificate_document(user: User, certificate: Certificate, current: LearnerP
             "rut": _("RUT"),
             "body": _(
                 "completó el programa de inducción institucional sobre la misión, la visión y "
-                "los valores %(of_institution)s, y firmó el compromiso con esos valores.",
+                "los valores %(of_institution)s, y firmó la declaración de compromiso con esos valores.",
                 of_institution=with_article(institution, "de"),
             ),
             "module": _("Módulo"),

@@ -140,7 +140,7 @@ def _signed_on(row: PersonRow, tz: tzinfo) -> date | None:
 def columns_for(modules: Iterable[PathModule]) -> tuple[Column, ...]:
     """The report's columns, then each module's results and the day the commitment was signed."""
     module_columns = tuple(column for module in modules for column in _module_columns(module))
-    return (*COLUMNS, *module_columns, Column(_l("Compromiso firmado el"), DATE, 16, _signed_on))
+    return (*COLUMNS, *module_columns, Column(_l("Declaración de compromiso firmada el"), DATE, 16, _signed_on))
 
 
 def people_and_columns(filters: ReportFilters, today: date) -> tuple[Iterator[PersonRow], tuple[Column, ...]]:

@@ -66,7 +66,7 @@ def pending_steps(rows: list[PersonRow], activated: set[int]) -> dict[int, list[
                 if details[row.id].modules[module.id].completed_at is None
             ]
             if details[row.id].commitment_signed_at is None:
-                todo.append(_("Firmar el compromiso con los valores"))
+                todo.append(_("Firmar la declaración de compromiso"))
             steps[row.id] = todo
     return steps
 

@@ -162,7 +162,7 @@ def progress_paragraph(person: PersonRow, institution: str, renewal: bool) -> st
         return _(
             "Le escribimos del Portal de Inducción %(of_institution)s: la vigencia de la inducción que usted "
             "completó el %(completed)s terminó el %(expired)s, y debe renovarla con un repaso: "
-            "volver a leer las lecciones, aprobar los cuestionarios y firmar de nuevo el compromiso. "
+            "volver a leer las lecciones, aprobar los cuestionarios y firmar de nuevo la declaración de compromiso. "
             "Su avance en el repaso es de %(percent)s %% (%(done)s de %(total)s pasos).",
             of_institution=with_article(institution, "de"),
             completed=format_date(person.completed_at, "dd-MM-yyyy"),

@@ -236,7 +236,7 @@ def confirm_deactivation(user_id: int):
         consequences=[
             _("No podrá ingresar al portal y se cierran las sesiones que tenga abiertas."),
             _("Deja de aparecer en el informe y en los recordatorios."),
-            _("Su avance, sus intentos, su compromiso y sus certificados se conservan."),
+            _("Su avance, sus intentos, su declaración de compromiso y sus certificados se conservan."),
             _("Puede reactivar la cuenta después desde su ficha."),
         ],
         action=url_for("reports.set_active", user_id=person.id),

@@ -215,8 +215,8 @@ def test_hr_pages_pass_axe(page: Page, live_server, make_user, mailbox):
     expect(facts).to_contain_text(REACHABLE[1])
     expect(facts).to_contain_text("0 %")
     expect(page.get_by_role("table", name="Avance por módulo").locator("tbody tr")).to_have_count(6)
-    expect(page.get_by_role("heading", name="Compromiso y certificado")).to_be_visible()
-    expect(page.get_by_text("Aún no firma el compromiso.")).to_be_visible()
+    expect(page.get_by_role("heading", name="Declaración de compromiso y certificados")).to_be_visible()
+    expect(page.get_by_text("Aún no firma la declaración de compromiso.")).to_be_visible()
     expect(page.get_by_role("button", name="Generar enlace para crear contraseña")).to_be_visible()
     check_page(page, "a person's page", axe_on_phone=True)
 

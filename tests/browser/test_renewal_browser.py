@@ -32,7 +32,7 @@ def test_renewal_pages_pass_axe(page: Page, live_server, make_user):
     page.goto(base + "/compromiso")
     page.get_by_label("He leído la declaración").check()
     page.get_by_label("Escriba su nombre completo").fill(NAME)
-    page.get_by_role("button", name="Firmar el compromiso").click()
+    page.get_by_role("button", name="Firmar la declaración").click()
     expect(page.get_by_role("status")).to_contain_text("Completó su inducción")
 
     set_renewal(app, 24)
