@@ -126,7 +126,10 @@ def certificate():
     """The person's own certificate as a PDF download."""
     path = service.learner_path(current_user.id)
     if path.certificate is None:
-        flash(_("El certificado estará disponible cuando complete la inducción y firme la declaración de compromiso."), "info")
+        flash(
+            _("El certificado estará disponible cuando complete la inducción y firme la declaración de compromiso."),
+            "info",
+        )
         return redirect(url_for("learning.dashboard"))
     # During a refresher the newest certificate is the expired one: it shows the scores of its cycle.
     body = service.certificate_document(current_user, path.certificate, current=path)
