@@ -16,14 +16,15 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, select
 
 from portal import audit
 from portal.auth.service import find_user_by_login, login_fingerprint
+from portal.auth.tokens import spend_and_set_password
 from portal.extensions import db
 from portal.models.staff import ActivationCode
 from portal.models.types import utcnow
-from portal.models.user import AuthSession, User
+from portal.models.user import User
 from portal.settings import effective
 
 #: No 0/O, 1/I/L: what a person reads off paper and types on a phone must not be ambiguous.
@@ -136,24 +137,10 @@ def record_failure(typed_rut: str) -> None:
 def activate(found: ActivationCode, password_hash: str) -> bool:
     """Spend the code and set the password, once: False if another request spent it first.
 
-    Every session of the person ends (the slip may have been used by someone else before; a new
-    password must not leave their sessions open). Audited as auth.account_activated.
+    Every session of the person ends (the slip may have been used by someone else before). Audited
+    as auth.account_activated.
     """
-    spent = db.session.execute(
-        update(ActivationCode)
-        .where(ActivationCode.id == found.id, ActivationCode.used_at.is_(None))
-        .values(used_at=utcnow())
-        .execution_options(synchronize_session=False)
-    ).rowcount
-    if spent != 1:
+    if not spend_and_set_password(found, found.user_id, password_hash):
         return False
-    db.session.execute(
-        update(User)
-        .where(User.id == found.user_id)
-        .values(password_hash=password_hash)
-        .execution_options(synchronize_session=False)
-    )
-    db.session.execute(delete(AuthSession).where(AuthSession.user_id == found.user_id))
-    db.session.flush()
     audit.record("auth.account_activated", actor_id=found.user_id, user_id=found.user_id)
     return True

@@ -46,15 +46,17 @@ def usable_token(raw: str) -> PasswordToken | None:
     return token
 
 
-def redeem_token(token: PasswordToken, password_hash: str) -> bool:
-    """Set the password and spend the token, once: False if another request spent it first.
+def spend_and_set_password(credential, user_id: int, password_hash: str) -> bool:
+    """Spend a single-use credential (a link token or a printed activation code) and set the password.
 
-    Every other session of the person ends, so a stolen cookie stops working too. Audited
-    (auth.password_set) when it succeeds.
+    The conditional UPDATE settles a race between two requests with the same credential: False if
+    the other spent it first, and then nothing changes. Every session of the person ends, so a stolen
+    cookie (or someone who used the slip before them) is signed out. The caller records the audit event.
     """
+    model = type(credential)
     spent = db.session.execute(
-        update(PasswordToken)
-        .where(PasswordToken.id == token.id, PasswordToken.used_at.is_(None))
+        update(model)
+        .where(model.id == credential.id, model.used_at.is_(None))
         .values(used_at=utcnow())
         .execution_options(synchronize_session=False)
     ).rowcount
@@ -62,11 +64,21 @@ def redeem_token(token: PasswordToken, password_hash: str) -> bool:
         return False
     db.session.execute(
         update(User)
-        .where(User.id == token.user_id)
+        .where(User.id == user_id)
         .values(password_hash=password_hash)
         .execution_options(synchronize_session=False)
     )
-    db.session.execute(delete(AuthSession).where(AuthSession.user_id == token.user_id))
+    db.session.execute(delete(AuthSession).where(AuthSession.user_id == user_id))
     db.session.flush()
+    return True
+
+
+def redeem_token(token: PasswordToken, password_hash: str) -> bool:
+    """Set the password and spend the token, once: False if another request spent it first.
+
+    Audited (auth.password_set) when it succeeds.
+    """
+    if not spend_and_set_password(token, token.user_id, password_hash):
+        return False
     audit.record("auth.password_set", actor_id=token.user_id, purpose=token.purpose)
     return True
