@@ -6,7 +6,7 @@ from contextlib import contextmanager
 from datetime import datetime
 
 from flask import current_app, g, has_request_context, request
-from sqlalchemy import event
+from sqlalchemy import event, text
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.compiler import compiles
@@ -21,6 +21,10 @@ READ_ONLY_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
 _WRITE_LOCK_FLAG = "_portal_write_transaction"
+#: PostgreSQL advisory locks that queue writers which must not interleave. Take them in this order
+#: within a transaction (a reminders batch ends with its audit event), never the other way round.
+REMINDERS_LOCK = 4208
+AUDIT_CHAIN_LOCK = 4207
 #: The escape character of the patterns like_contains() builds: pass it as `.like(pattern, escape=LIKE_ESCAPE)`.
 LIKE_ESCAPE = "\\"
 
@@ -109,6 +113,17 @@ def configure_sqlite(engine, busy_timeout_seconds: int) -> None:
     @event.listens_for(engine, "begin")
     def on_begin(connection):
         connection.exec_driver_sql("BEGIN IMMEDIATE" if _wants_write_lock() else "BEGIN")
+
+
+def serialise_writers(lock: int) -> None:
+    """Wait until no other transaction holds `lock`, then hold it until this one ends.
+
+    What a waiting transaction reads afterwards includes what the holder committed (PostgreSQL reads
+    each statement's snapshot under READ COMMITTED). SQLite needs nothing: its writers already run
+    one at a time, each in a transaction begun IMMEDIATE.
+    """
+    if db.session.get_bind().dialect.name == "postgresql":
+        db.session.execute(text("SELECT pg_advisory_xact_lock(:lock)"), {"lock": lock})
 
 
 def upsert(model, *, key: dict, insert: dict, update: dict) -> None:

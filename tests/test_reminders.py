@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import threading
+import time
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -244,6 +246,42 @@ def test_nobody_is_reminded_twice_within_the_interval(mail_app, people, hr, inbo
     post_send(browser, filters, [people["carla"]])
     assert len(inbox.to(people["carla_email"])) == 2
     assert [status for status, _, _ in reminders_of(mail_app, people["carla"])] == ["sent", "sent"]
+
+
+def test_two_batches_at_once_remind_each_person_once(mail_app, people):
+    """HR's job and the daily job overlapping: the second waits for the first and skips whom it queued.
+
+    On PostgreSQL both would otherwise read "not reminded yet" before either commits.
+    """
+    first_queued, outcomes = threading.Event(), {}
+
+    def batch(name, hold_open):
+        with mail_app.app_context():
+            try:
+                if not hold_open:
+                    first_queued.wait(10)
+                candidates = reminders.daily_candidates(TODAY)
+                result = reminders.send_reminders(candidates, today=TODAY, link=BASE_URL, actor_id=None, via=name)
+                if hold_open:
+                    first_queued.set()
+                    time.sleep(0.5)  # the other batch is meanwhile reading or waiting for us
+                db.session.commit()
+                outcomes[name] = sorted(outcome.person.id for outcome in result.sent)
+            finally:
+                db.session.remove()
+
+    threads = [
+        threading.Thread(target=batch, args=("first", True)),
+        threading.Thread(target=batch, args=("second", False)),
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    assert outcomes["first"] == sorted([people["carla"], people["elena"]]) and outcomes["second"] == []
+    with mail_app.app_context():
+        per_person = db.session.execute(select(Reminder.user_id, func.count()).group_by(Reminder.user_id)).all()
+    assert sorted(per_person) == sorted([(people["carla"], 1), (people["elena"], 1)])
 
 
 def test_a_refused_recipient_is_recorded_and_shown_and_others_still_go(make_app, smtp_server, people):

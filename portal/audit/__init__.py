@@ -17,7 +17,7 @@ from collections.abc import Mapping
 from datetime import UTC, date, datetime
 from enum import Enum
 
-from sqlalchemy import select, text
+from sqlalchemy import select
 
 from portal.audit.chain import Problem, first_broken_event  # noqa: F401
 from portal.audit.checkpoints import append_checkpoint, checkpoint_line, checkpoint_path, make_checkpoint  # noqa: F401
@@ -31,6 +31,7 @@ from portal.audit.verification import (  # noqa: F401
     verify,
     write_and_mail_checkpoint,
 )
+from portal.database import AUDIT_CHAIN_LOCK, serialise_writers
 from portal.extensions import db
 from portal.models.audit import GENESIS_HASH, AuditEvent
 
@@ -85,9 +86,8 @@ def details_text(**details) -> str:
 
 def record(action: str, actor_id: int | None = None, **details) -> AuditEvent:
     """Append an event to the chain within the current transaction (flushes, never commits)."""
-    if db.session.get_bind().dialect.name == "postgresql":
-        # Serialise writers so two transactions never chain onto the same previous row.
-        db.session.execute(text("SELECT pg_advisory_xact_lock(4207)"))
+    # Two transactions must never chain onto the same previous row.
+    serialise_writers(AUDIT_CHAIN_LOCK)
     previous = db.session.scalar(select(AuditEvent.hash).order_by(AuditEvent.id.desc()).limit(1))
     signing_id, key = current_key()
     # Microseconds are dropped so the timestamp round-trips identically on every backend.

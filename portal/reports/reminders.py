@@ -24,6 +24,7 @@ from flask_babel import gettext as _
 from sqlalchemy import func, select
 
 from portal import audit
+from portal.database import REMINDERS_LOCK, serialise_writers
 from portal.dates import local_today
 from portal.extensions import db
 from portal.institution import with_article
@@ -213,6 +214,8 @@ def send_reminders(
     daily job) is skipped: the interval is checked again here, inside the writing transaction.
     """
     result = BatchResult(skipped=[candidate for candidate in candidates if not candidate.remindable])
+    # Two batches at once (HR's job and the daily one) must not both find someone not yet reminded.
+    serialise_writers(REMINDERS_LOCK)
     recent = recent_reminders()
     for candidate in candidates:
         if not candidate.remindable:
