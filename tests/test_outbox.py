@@ -171,6 +171,55 @@ def test_a_failing_daily_job_is_recorded_with_its_reason(make_app, monkeypatch):
         assert run.result == "failed" and run.summary == "la base de datos no respondió"
 
 
+def test_a_daily_run_whose_consumer_died_runs_again_once_and_old_ones_are_closed(make_app, make_user):
+    app = make_app(DAILY_REMINDERS_HOUR=0, AUDIT_CHECKPOINT_HOUR="", BACKUP_HOUR="")
+    with app.app_context():
+        moment = periodic.local_now()
+        today, yesterday = moment.date(), moment.date() - timedelta(days=1)
+        # A consumer killed yesterday and one killed an hour after starting today's run, 3 hours ago.
+        db.session.add_all(
+            [
+                PeriodicRun(
+                    task="reminders",
+                    period=yesterday.isoformat(),
+                    result="running",
+                    started_at=utcnow() - timedelta(hours=26),
+                ),
+                PeriodicRun(
+                    task="reminders",
+                    period=today.isoformat(),
+                    result="running",
+                    started_at=utcnow() - timedelta(hours=3),
+                ),
+            ]
+        )
+        db.session.commit()
+    client = admin_client(app, make_user)
+    page = client.get("/admin/tareas").get_data(as_text=True)
+    assert "Interrumpida" in page and "Se volverá a ejecutar" in page
+
+    with app.app_context():
+        [run] = periodic.tick()
+        assert run.period == today.isoformat() and run.result == "done" and "Recordatorios en cola" in run.summary
+        assert periodic.tick() == []  # done now: not again
+        assert periodic.take_over(periodic.JOBS[0], today.isoformat()) is None
+        old = db.session.scalar(select(PeriodicRun).where(PeriodicRun.period == yesterday.isoformat()))
+        assert old.result == "failed" and "Se interrumpió" in old.summary
+    assert sorted(runs_of(app, "reminders")) == ["done", "failed"]
+    page = client.get("/admin/tareas").get_data(as_text=True)
+    assert "Interrumpida" not in page and "Terminó bien" in page
+
+
+def test_a_daily_run_still_in_its_time_is_left_to_its_consumer(make_app):
+    app = make_app(DAILY_REMINDERS_HOUR=0, AUDIT_CHECKPOINT_HOUR="", BACKUP_HOUR="")
+    with app.app_context():
+        today = periodic.local_now().date().isoformat()
+        db.session.add(PeriodicRun(task="reminders", period=today, result="running", started_at=utcnow()))
+        db.session.commit()
+        assert periodic.tick() == []
+    assert runs_of(app, "reminders") == ["running"]
+
+
 @pytest.mark.parametrize("keep", [1, 3])
 def test_the_nightly_backup_keeps_the_newest_copies(app, tmp_path, keep):
     from portal.backup import backup_with_retention

@@ -4,6 +4,11 @@ The queue's every-minute tick (portal.queue) calls tick(). A job is due when the
 reached its hour and the day has no run of it yet; the run's row (task, day) is unique, so when
 several consumers tick at once only the one whose INSERT commits runs the job. A consumer that was
 down at the hour runs it when it comes back, the same day.
+
+A consumer killed in the middle of a run leaves its row "running". Each job commits its work once, at
+the end, so nothing of it was applied: once the row is older than INTERRUPTED_AFTER a consumer takes
+it over (a conditional UPDATE, so only one does) and runs the job again; a row of an earlier day that
+nobody took over is closed as failed, saying it was interrupted.
 """
 
 from __future__ import annotations
@@ -17,7 +22,7 @@ from flask import current_app
 from flask_babel import get_timezone
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
 from portal.dates import local_midnight
@@ -25,6 +30,10 @@ from portal.extensions import db
 from portal.models.outbox import PeriodicRun
 from portal.models.types import utcnow
 from portal.vocabulary import RunResult
+
+#: How long a run may stay "running" before it counts as interrupted (its consumer died). Far longer
+#: than any daily job takes; a run taken over while still alive would only repeat idempotent work.
+INTERRUPTED_AFTER = timedelta(hours=2)
 
 
 @dataclass(frozen=True)
@@ -45,9 +54,7 @@ def _send_daily_reminders() -> str:
 
     today = local_today()
     candidates = reminders.daily_candidates(today)
-    result = reminders.send_reminders(
-        candidates, today=today, link=reminders.portal_url(), actor_id=None, via="daily"
-    )
+    result = reminders.send_reminders(candidates, today=today, link=reminders.portal_url(), actor_id=None, via="daily")
     return _(
         "Recordatorios en cola: %(queued)d; omitidos: %(skipped)d.",
         queued=len(result.sent),
@@ -110,7 +117,29 @@ def run_once(job: DailyJob, period: str) -> PeriodicRun | None:
     except IntegrityError:
         db.session.rollback()
         return None
-    record_id = record.id
+    return _run(job, record.id)
+
+
+def take_over(job: DailyJob, period: str, now: datetime | None = None) -> PeriodicRun | None:
+    """Run `job` again for `period` if its run there was interrupted; the run's row, or None."""
+    now = now or utcnow()
+    taken = db.session.execute(
+        update(PeriodicRun)
+        .where(
+            PeriodicRun.task == job.name,
+            PeriodicRun.period == period,
+            PeriodicRun.result == RunResult.RUNNING,
+            PeriodicRun.started_at < now - INTERRUPTED_AFTER,
+        )
+        .values(started_at=now, summary=_("Se reanudó: la ejecución anterior se interrumpió."))
+        .returning(PeriodicRun.id)
+        .execution_options(synchronize_session=False)
+    ).scalar()
+    db.session.commit()
+    return None if taken is None else _run(job, taken)
+
+
+def _run(job: DailyJob, record_id: int) -> PeriodicRun:
     try:
         summary, result = job.run(), RunResult.DONE
         db.session.commit()
@@ -124,18 +153,46 @@ def run_once(job: DailyJob, period: str) -> PeriodicRun | None:
     return record
 
 
+def close_interrupted(before_period: str, now: datetime | None = None) -> None:
+    """Close as failed the runs of earlier days whose consumer died and nobody took over that day."""
+    now = now or utcnow()
+    db.session.execute(
+        update(PeriodicRun)
+        .where(
+            PeriodicRun.result == RunResult.RUNNING,
+            PeriodicRun.period < before_period,
+            PeriodicRun.started_at < now - INTERRUPTED_AFTER,
+        )
+        .values(
+            result=RunResult.FAILED,
+            finished_at=now,
+            summary=_("Se interrumpió: el proceso que la ejecutaba se detuvo antes de terminar."),
+        )
+        .execution_options(synchronize_session=False)
+    )
+
+
 def tick(now: datetime | None = None) -> list[PeriodicRun]:
     """Run every job that is due now and has not run today; the runs this call made."""
     moment = local_now(now)
+    today = moment.date().isoformat()
+    close_interrupted(today, moment)
+    db.session.commit()
     runs = []
     for job in JOBS:
         due = due_at(job, moment.date())
         if due is None or moment < due:
             continue
-        already = db.session.scalar(
-            select(PeriodicRun.id).where(PeriodicRun.task == job.name, PeriodicRun.period == moment.date().isoformat())
+        state = db.session.scalar(
+            select(PeriodicRun.result).where(PeriodicRun.task == job.name, PeriodicRun.period == today)
         )
-        if already is None and (record := run_once(job, moment.date().isoformat())) is not None:
+        if state is None:
+            record = run_once(job, today)
+        elif state == RunResult.RUNNING:
+            record = take_over(job, today, moment)
+        else:
+            record = None
+        if record is not None:
             runs.append(record)
     db.session.commit()
     return runs
@@ -146,6 +203,8 @@ class JobState:
     job: DailyJob
     last: PeriodicRun | None
     next_run: datetime | None
+    #: Its run of today has been "running" too long: its consumer died, and the next tick runs it again.
+    interrupted: bool = False
 
 
 def job_states(now: datetime | None = None) -> list[JobState]:
@@ -157,11 +216,14 @@ def job_states(now: datetime | None = None) -> list[JobState]:
             select(PeriodicRun).where(PeriodicRun.task == job.name).order_by(PeriodicRun.id.desc()).limit(1)
         )
         today = due_at(job, moment.date())
+        interrupted = (
+            last is not None and last.result == RunResult.RUNNING and last.started_at < moment - INTERRUPTED_AFTER
+        )
         if today is None:
             next_run = None
-        elif last is not None and last.period == moment.date().isoformat():
+        elif last is not None and last.period == moment.date().isoformat() and not interrupted:
             next_run = due_at(job, moment.date() + timedelta(days=1))
         else:
             next_run = max(today, moment)
-        states.append(JobState(job, last, next_run))
+        states.append(JobState(job, last, next_run, interrupted))
     return states
