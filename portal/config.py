@@ -45,6 +45,8 @@ class Defaults:
     CERTIFICATES_PER_ZIP = 200
     #: An Excel export of more people than this is made by a job of the queue, not while the request waits.
     EXPORT_JOB_ROWS = 2000
+    #: A staff import of more rows than this is applied by a job of the queue (still one transaction).
+    IMPORT_JOB_ROWS = 300
     SMTP_HOST = "127.0.0.1"
     SMTP_PORT = 25
     SMTP_USERNAME: str | None = None

@@ -107,6 +107,7 @@ class JobKind(_Labelled):
     REMINDERS = "reminders"
     CERTIFICATES_ZIP = "certificates_zip"
     XLSX_EXPORT = "xlsx_export"
+    STAFF_IMPORT = "staff_import"
 
 
 # The members by their short names, for code that compares or stores them.
@@ -163,6 +164,7 @@ _LABELS = {
         JobKind.REMINDERS: _l("Recordatorios a todas las personas de la lista"),
         JobKind.CERTIFICATES_ZIP: _l("Certificados de la lista en un archivo ZIP"),
         JobKind.XLSX_EXPORT: _l("Lista de personas en Excel"),
+        JobKind.STAFF_IMPORT: _l("Importación de personas"),
     },
     EmploymentType: {
         EmploymentType.PLANTA: _l("Planta"),

@@ -17,14 +17,17 @@ from sqlalchemy import func, select
 import portal.reports.staff_views  # noqa: F401  (registers the import routes on the HR blueprint)
 from portal.demo import DEPARTMENTS as DEMO_DEPARTMENTS
 from portal.extensions import db
+from portal.jobs import start_job
 from portal.models.audit import AuditEvent
 from portal.models.curriculum import Lesson
+from portal.models.outbox import Job, OutboxMail
 from portal.models.progress import LessonView
 from portal.models.staff import SET_PASSWORD, PasswordToken
 from portal.models.user import Department, User
 from portal.people import departments as people
 from portal.people import staff_import as importer
-from portal.vocabulary import HR, STAFF, TRAINER
+from portal.rut import check_digit
+from portal.vocabulary import HR, STAFF, TRAINER, JobKind
 from tests.conftest import PASSWORD_HASH
 
 DATA = Path(__file__).parent / "data" / "staff"
@@ -994,3 +997,94 @@ def test_cli_applies_safe_mappings_and_refuses_unknown_departments(app, runner, 
 def test_cli_help_explains_create_departments(runner):
     result = runner.invoke(args=["staff", "import", "--help"])
     assert "--create-departments" in result.output and "DIDECO" in result.output
+
+
+# --- A long file: applied by a job of the queue ----------------------------------------------
+
+
+def long_import_app(make_app, make_user):
+    """An app where more than two rows make a long file, and an HR client of it."""
+    from tests.test_hr_certificates import hr_client
+
+    app = make_app(IMPORT_JOB_ROWS=2)
+    client, hr_user = hr_client(app, make_user)
+    return app, client, hr_user
+
+
+def test_a_long_file_is_applied_by_a_job_in_one_go_and_only_its_requester_sees_it(make_app, make_user):
+    from tests.test_hr_certificates import hr_client
+
+    app, client, hr_user = long_import_app(make_app, make_user)
+    with app.app_context():
+        people_before = count(User)
+    html = upload(client, windows_csv(), "ingresos marzo.csv").get_data(as_text=True)
+    assert "la importación se hará en segundo plano" in html
+
+    started = client.post(CONFIRM, data=creating_new_departments(confirm_fields(html)))
+    assert started.status_code == 302 and "/rrhh/tareas/" in started.headers["Location"]
+    page = client.get(started.headers["Location"]).get_data(as_text=True)  # the queue ran at once here
+    assert "Importación de personas" in page and "Terminado" in page
+    assert "Se importó «ingresos marzo.csv». Personas nuevas: 4; cuentas actualizadas: 0" in page
+    assert "Se envían 2 correos de bienvenida" in page and "2 personas nuevas no tienen correo" in page
+    assert "/clave/" not in page  # one-time links are never kept for a job's page
+    with app.app_context():
+        assert count(User) == people_before + 4 and count(PasswordToken) == 4
+        assert user_by_rut("17890123-0").department.name == "Delegación Ñuñoa"
+        welcomes = db.session.scalar(select(func.count()).select_from(OutboxMail).where(OutboxMail.kind == "welcome"))
+        assert welcomes == 2
+    [event] = import_events(app)
+    assert event["via"] == "job" and event["created"] == 4 and event["actor_id"] == hr_user.id
+
+    other, _ = hr_client(app, make_user)
+    assert other.get(started.headers["Location"]).status_code == 404
+
+
+def test_an_import_job_refuses_rows_that_changed_since_the_review_and_stores_nothing(make_app, make_user):
+    app, client, hr_user = long_import_app(make_app, make_user)
+    fields = creating_new_departments(confirm_fields(upload(client, windows_csv()).get_data(as_text=True)))
+    choices = {name: value for name, value in fields.items() if name.startswith(importer.DEPARTMENT_FIELD_PREFIX)}
+    with app.app_context():
+        people_before = count(User)
+        # Someone got one of the file's addresses between HR's confirmation and the job's turn.
+        taken = User(rut=f"5126663-{check_digit(5126663)}", full_name="Llegó Antes", email="isaez@muni.cl")
+        taken.set_roles([STAFF])
+        db.session.add(taken)
+        job = start_job(
+            JobKind.STAFF_IMPORT,
+            hr_user.id,
+            {
+                "ticket": fields["ticket"],
+                "choices": choices,
+                "fingerprint": fields["fingerprint"],
+                "skip_invalid": False,
+            },
+        )
+        db.session.commit()
+        job = db.session.get(Job, job.id)
+        assert job.status == "failed" and "Los datos cambiaron desde que revisó el archivo" in job.summary
+        assert count(User) == people_before + 1 and count(Department) == 0
+    assert import_events(app) == []
+    page = client.get(f"/rrhh/tareas/{job.id}").get_data(as_text=True)
+    assert "Falló" in page and "Súbalo otra vez y revíselo" in page
+
+
+def test_an_import_job_that_breaks_in_the_middle_stores_nothing(make_app, make_user, monkeypatch):
+    app, client, _ = long_import_app(make_app, make_user)
+    fields = creating_new_departments(confirm_fields(upload(client, windows_csv()).get_data(as_text=True)))
+    calls = []
+
+    def failing_issue_token(user, purpose, lifetime):
+        calls.append(user.rut)
+        if len(calls) == 3:
+            raise RuntimeError("disk on fire")
+        return "token"
+
+    monkeypatch.setattr(importer, "issue_token", failing_issue_token)
+    with app.app_context():
+        people_before = count(User)
+    started = client.post(CONFIRM, data=fields)
+    page = client.get(started.headers["Location"]).get_data(as_text=True)
+    assert "se detuvo por un error inesperado" in page
+    with app.app_context():
+        assert count(User) == people_before and count(Department) == 0 and user_by_rut("12345678-5") is None
+    assert import_events(app) == []

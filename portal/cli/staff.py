@@ -13,7 +13,6 @@ from sqlalchemy.exc import IntegrityError
 from portal.cli.files import read_user_file
 from portal.extensions import db
 from portal.people import staff_import as importer
-from portal.people.welcome import queue_welcome_links
 from portal.rut import format_rut
 
 staff = AppGroup("staff", help="Import staff from HR's files.")
@@ -59,15 +58,7 @@ def _apply(preview, file: Path, skip_invalid: bool):
         result = importer.apply_import(
             preview, actor_id=None, via="cli", file_name=file.name, skip_invalid=skip_invalid
         )
-        # The welcome e-mails are outbox rows of the same transaction: delivered by the queue.
-        queue_welcome_links(
-            (
-                (person.user_id, person.email, person.full_name, importer.set_password_link(person.token))
-                for person in result.created
-                if person.has_email
-            ),
-            importer.LINK_DAYS,
-        )
+        importer.welcome_new_people(result)
         db.session.commit()
     except IntegrityError:
         db.session.rollback()

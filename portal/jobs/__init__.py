@@ -121,6 +121,10 @@ class Progress:
         db.session.commit()
 
 
+class JobRefused(Exception):
+    """The job cannot do its work, for a reason the person who asked can act on (str: Spanish)."""
+
+
 @dataclass(frozen=True)
 class JobFile:
     """What a job that makes a file returns: its sentence, the file (in results_folder()) and its name."""

@@ -8,19 +8,21 @@ from flask import current_app
 from flask_babel import gettext as _
 
 from portal.extensions import db
-from portal.jobs import Progress, claim_job, finish_job
+from portal.jobs import JobRefused, Progress, claim_job, finish_job
 from portal.vocabulary import JobKind, JobStatus
 
 
 def _work(kind: str):
     from portal.reports.certificate_bundle import zip_certificates
     from portal.reports.export_job import xlsx_job
+    from portal.reports.import_job import import_staff_file
     from portal.reports.reminders import remind_everyone
 
     return {
         JobKind.REMINDERS: remind_everyone,
         JobKind.CERTIFICATES_ZIP: zip_certificates,
         JobKind.XLSX_EXPORT: xlsx_job,
+        JobKind.STAFF_IMPORT: import_staff_file,
     }[kind]
 
 
@@ -31,6 +33,10 @@ def run_job(job_id: int) -> None:
         return
     try:
         outcome = _work(job.kind)(json.loads(job.params), job.requested_by_id, Progress(job))
+    except JobRefused as refusal:
+        db.session.rollback()
+        finish_job(db.session.get(type(job), job_id), JobStatus.FAILED, str(refusal))
+        return
     except Exception:
         db.session.rollback()
         current_app.logger.exception("job %s (%s) failed", job_id, job.kind)

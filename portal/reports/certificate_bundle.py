@@ -47,7 +47,5 @@ def zip_certificates(params: dict, actor_id: int | None, progress) -> JobFile:
                     certificate_file_name(person, certificate), learning.certificate_document(person, certificate)
                 )
             progress(start + len(ids))
-    summary = ngettext(
-        "%(num)s certificado en el archivo ZIP.", "%(num)s certificados en el archivo ZIP.", len(pairs)
-    )
+    summary = ngettext("%(num)s certificado en el archivo ZIP.", "%(num)s certificados en el archivo ZIP.", len(pairs))
     return JobFile(summary, path.name, f"certificados-induccion-{today.isoformat()}.zip")

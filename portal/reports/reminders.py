@@ -277,7 +277,11 @@ def remind_everyone(params: dict, actor_id: int | None, progress) -> str:
     queued = skipped = 0
     for start in range(0, len(remindable), JOB_CHUNK):
         result = send_reminders(
-            remindable[start : start + JOB_CHUNK], today=today, link=portal_url(), actor_id=actor_id, via="job",
+            remindable[start : start + JOB_CHUNK],
+            today=today,
+            link=portal_url(),
+            actor_id=actor_id,
+            via="job",
             record=False,
         )
         queued, skipped = queued + len(result.sent), skipped + len(result.skipped)

@@ -8,20 +8,26 @@ and applies them in one transaction.
 
 from __future__ import annotations
 
-from flask import flash, make_response, redirect, render_template, request, url_for
+from flask import current_app, flash, make_response, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy.exc import IntegrityError
 
 from portal.extensions import db
+from portal.jobs import start_job
 from portal.people import staff_import as importer
-from portal.people.welcome import queue_welcome_links
 from portal.reports import bp, hr_only
 from portal.reports.forms import EMPLOYMENT_LABELS, ConfirmImportForm, StaffFileForm
+from portal.vocabulary import JobKind
 
 
 def render_upload(form: StaffFileForm, problems=(), status: int = 200):
     return make_response(render_template("reports/import_upload.html", form=form, problems=list(problems)), status)
+
+
+def in_background(preview: importer.Preview) -> bool:
+    """Whether confirming hands the import to a job of the queue (a long file) instead of applying it at once."""
+    return preview.valid_count > current_app.config["IMPORT_JOB_ROWS"]
 
 
 def render_preview(
@@ -48,6 +54,7 @@ def render_preview(
         department_line=importer.department_line,
         describe=importer.describe_value,
         employment_labels=EMPLOYMENT_LABELS,
+        in_background=in_background(preview),
     )
     return make_response(page, status)
 
@@ -105,15 +112,26 @@ def confirm_staff_import():
     if not preview.has_work:
         flash(_("No había cambios que importar; no se guardó nada."), "info")
         return redirect(url_for("reports.import_staff"))
+    if in_background(preview):
+        # The job validates and applies the same reviewed rows, in one transaction of its own.
+        job = start_job(
+            JobKind.STAFF_IMPORT,
+            current_user.id,
+            {
+                "ticket": form.ticket.data,
+                "choices": choices,
+                "fingerprint": preview.fingerprint,
+                "skip_invalid": skip_invalid,
+            },
+        )
+        db.session.commit()
+        return redirect(url_for("reports.job", job_id=job.id))
     try:
         result = importer.apply_import(
             preview, actor_id=current_user.id, via="web", file_name=file_name, skip_invalid=skip_invalid
         )
         people = [(person, importer.set_password_link(person.token)) for person in result.created]
-        delivery = queue_welcome_links(
-            ((person.user_id, person.email, person.full_name, link) for person, link in people if person.has_email),
-            importer.LINK_DAYS,
-        )
+        delivery = importer.welcome_new_people(result)
         db.session.commit()
     except IntegrityError:
         # Someone created or changed one of these accounts at the same moment: show the new state.

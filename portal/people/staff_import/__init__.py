@@ -52,7 +52,7 @@ from portal.people.staff_import.preview import build_preview
 from portal.people.staff_import.reading import MAX_FILE_BYTES, MAX_LINES, MAX_ROWS, Table
 from portal.people.staff_import.rows import parse_date
 from portal.people.staff_import.ticket import pack_ticket, unpack_ticket
-from portal.people.welcome import LINK_DAYS, set_password_link
+from portal.people.welcome import LINK_DAYS, queue_welcome_links, set_password_link
 
 __all__ = [
     "CREATE",
@@ -134,3 +134,19 @@ def apply_import(
     )
     record_import(result, actor_id=actor_id, via=via, file_name=file_name)
     return result
+
+
+def welcome_new_people(result: ImportResult) -> dict:
+    """Queue the welcome e-mail with its set-password link to each new person who has an address.
+
+    Outbox rows of the import's own transaction: the queue delivers them once it commits. Returns
+    {email: outbox row}, for the page that shows each mail's state.
+    """
+    return queue_welcome_links(
+        (
+            (person.user_id, person.email, person.full_name, set_password_link(person.token))
+            for person in result.created
+            if person.has_email
+        ),
+        LINK_DAYS,
+    )
