@@ -80,6 +80,19 @@ def import_staff():
     return render_preview(preview, ticket, file_name)
 
 
+def start_import_job(form: ConfirmImportForm, choices: dict, preview: importer.Preview, skip_invalid: bool):
+    """Hand a long file to a job, which validates and applies the same reviewed rows in one transaction."""
+    params = {
+        "ticket": form.ticket.data,
+        "choices": choices,
+        "fingerprint": preview.fingerprint,
+        "skip_invalid": skip_invalid,
+    }
+    job = start_job(JobKind.STAFF_IMPORT, current_user.id, params)
+    db.session.commit()
+    return redirect(url_for("reports.job", job_id=job.id))
+
+
 @bp.post("/personas/importar/confirmar")
 @hr_only
 def confirm_staff_import():
@@ -113,19 +126,7 @@ def confirm_staff_import():
         flash(_("No había cambios que importar; no se guardó nada."), "info")
         return redirect(url_for("reports.import_staff"))
     if in_background(preview):
-        # The job validates and applies the same reviewed rows, in one transaction of its own.
-        job = start_job(
-            JobKind.STAFF_IMPORT,
-            current_user.id,
-            {
-                "ticket": form.ticket.data,
-                "choices": choices,
-                "fingerprint": preview.fingerprint,
-                "skip_invalid": skip_invalid,
-            },
-        )
-        db.session.commit()
-        return redirect(url_for("reports.job", job_id=job.id))
+        return start_import_job(form, choices, preview, skip_invalid)
     try:
         result = importer.apply_import(
             preview, actor_id=current_user.id, via="web", file_name=file_name, skip_invalid=skip_invalid
