@@ -43,7 +43,11 @@ def test_a_learner_plays_the_lessons_video_and_seeks_with_a_range_request(page: 
     expect(page.locator(".flash, [role=status]").first).to_contain_text("Lección agregada")
     with live_server.app.app_context():
         lesson = db.session.scalar(select(Lesson).where(Lesson.title == "Saludo de bienvenida"))
-        number, video_id = lesson.position, lesson.video.id
+        number, video_id, lesson_id = lesson.position, lesson.video.id, lesson.id
+    page.goto(f"{live_server.url}/capacitacion/modulos/{FIRST_MODULE}/lecciones/{lesson_id}")
+    expect(page.get_by_text("subtítulos «saludo.vtt»")).to_be_visible()
+    expect(page.get_by_label("Quitar el video y sus subtítulos")).not_to_be_checked()
+    assert_no_axe_violations(page, "the lesson editor with a video")
 
     learner = make_user(full_name="Ana Rojas")
     context = browser.new_context()
