@@ -28,8 +28,11 @@ class Defaults:
     INSTITUTION_NAME = "Municipalidad"
     #: Largest document attached to a lesson, in MB (administrators may change it).
     ATTACHMENT_MAX_MB = 20
-    #: Internal location of the reverse proxy that serves instance/ (e.g. "/_instance/"): lesson images
-    #: and documents are then answered with X-Accel-Redirect and sent by the proxy, not a worker.
+    #: Largest video shown in a lesson, in MB (administrators may change it).
+    VIDEO_MAX_MB = 200
+    #: Internal location of the reverse proxy that serves instance/ (e.g. "/_instance/"): lesson images,
+    #: documents and videos are then answered with X-Accel-Redirect and sent by the proxy (which also
+    #: answers a video's range requests), not a worker.
     MEDIA_ACCEL_REDIRECT: str | None = None
     #: Absolute address of the portal for links in mail and certificates' QR codes. Required in
     #: production; in development it falls back to http://127.0.0.1:5000 (never the request's Host).

@@ -27,6 +27,8 @@ TYPES: dict[str, type] = {
     "LOGO": str,
     #: Largest document a trainer may attach to a lesson, in MB.
     "ATTACHMENT_MAX_MB": int,
+    #: Largest video a trainer may put in a lesson, in MB.
+    "VIDEO_MAX_MB": int,
 }
 
 _CACHE = "_portal_settings"

@@ -83,12 +83,18 @@ def reencoded_image(data: bytes, box: tuple[int, int]) -> tuple[bytes, str]:
 
 
 def send_instance_file(subfolder: str, name: str, **options):
-    """send_from_directory for a file under instance/<subfolder>/; with MEDIA_ACCEL_REDIRECT set, an
-    empty answer with the same headers and X-Accel-Redirect, so the reverse proxy sends the bytes and
-    the worker is free at once (a phone on a slow line may take minutes over a large document)."""
+    """send_from_directory for a file under instance/<subfolder>/, answering Range requests with 206
+    (a video's player seeks with them); with MEDIA_ACCEL_REDIRECT set, an empty answer with the same
+    headers and X-Accel-Redirect, so the reverse proxy sends the bytes and the worker is free at once
+    (a phone on a slow line may take minutes over a large document or a video).
+
+    Behind the proxy the worker answers no Range or condition itself: the proxy does, from the file
+    it sends (a 206 worked out here would describe a body the worker no longer sends)."""
     folder = Path(current_app.instance_path) / subfolder
-    response = send_from_directory(folder, name, **options)
     prefix = current_app.config.get("MEDIA_ACCEL_REDIRECT")
+    if prefix:
+        options["conditional"] = False
+    response = send_from_directory(folder, name, **options)
     if prefix:
         response.close()
         response.response = []

@@ -1,9 +1,11 @@
-"""Real documents of every kind a lesson accepts, made on the spot (PDF, DOCX, XLSX, ODT)."""
+"""Real documents of every kind a lesson accepts, made on the spot (PDF, DOCX, XLSX, ODT), and a real
+video with its captions (committed: CI has no ffmpeg to make one)."""
 
 from __future__ import annotations
 
 import io
 import zipfile
+from pathlib import Path
 
 from fpdf import FPDF
 from openpyxl import Workbook
@@ -56,3 +58,16 @@ def odt() -> bytes:
 
 
 HTML_PAGE = b"<!doctype html><html><body><script>alert(document.cookie)</script></body></html>"
+
+
+#: A real 4-second 64x64 VP8 WebM without sound, and its captions (tests/data/media/README.md says
+#: how they were made).
+MEDIA = Path(__file__).parent / "data" / "media"
+
+
+def webm() -> bytes:
+    return (MEDIA / "leccion.webm").read_bytes()
+
+
+def vtt() -> bytes:
+    return (MEDIA / "leccion.vtt").read_bytes()

@@ -36,7 +36,7 @@ from portal.content import load_curriculum
 from portal.demo import DEPARTMENTS, EMPLOYMENT_MIX, FIRST_NAMES, SURNAMES, give_progress
 from portal.extensions import db
 from portal.jobs import JobFile, finish_job, new_result_path, start_job
-from portal.models.curriculum import Lesson, LessonAttachment, Module
+from portal.models.curriculum import Lesson, LessonAttachment, LessonVideo, Module
 from portal.models.progress import Certificate
 from portal.models.quiz import MULTIPLE, Attempt, Quiz
 from portal.models.staff import SET_PASSWORD
@@ -50,6 +50,7 @@ from portal.rut import check_digit
 from portal.settings import store
 from portal.training.versions import record_version
 from portal.uploads import upload_folder
+from portal.videos import video_folder
 from portal.vocabulary import STAFF, SUPERVISOR, JobKind, JobStatus
 from tests import documents
 from tests.conftest import PASSWORD_HASH, login
@@ -157,6 +158,8 @@ class Municipality:
     #: A PDF attached to the long module's first lesson, and a saved version of that lesson.
     attachment_id: int = 0
     version_id: int = 0
+    #: A captioned WebM shown in the same lesson.
+    video_id: int = 0
 
     @classmethod
     def build(cls, app: Flask, people: int = 60, audit_events: int = 60) -> Municipality:
@@ -178,6 +181,7 @@ class Municipality:
             town.long_lesson_id = next(m for m in modules if m.slug == town.long_slug).lessons[0].id
             town.attachment_id = town._attachment(town.long_lesson_id)
             town.version_id = town._older_version(town.long_lesson_id)
+            town.video_id = town._video(town.long_lesson_id)
             target = town._person("Marcela Alejandra Riquelme Fuenzalida", email=True, department_index=0)
             give_progress(target, modules, len(modules), random.Random(7), sign=True, institution_name=INSTITUTION)
             for module in modules:
@@ -227,6 +231,24 @@ class Municipality:
         db.session.add(document)
         db.session.flush()
         return document.id
+
+    def _video(self, lesson_id: int) -> int:
+        stored_name = "0cc175b9c0f1b6a831c399e269772661.webm"
+        content = documents.webm()
+        (video_folder(self.app.instance_path) / stored_name).write_bytes(content)
+        video = LessonVideo(
+            lesson_id=lesson_id,
+            file_name="Bienvenida.webm",
+            stored_name=stored_name,
+            kind="webm",
+            size=len(content),
+            captions=documents.vtt().decode(),
+            captions_name="Bienvenida.vtt",
+            transcript="",
+        )
+        db.session.add(video)
+        db.session.flush()
+        return video.id
 
     def _older_version(self, lesson_id: int) -> int:
         """A version older than the lesson's text, so that its page offers to restore it."""
@@ -429,6 +451,8 @@ PAGES: dict[str, Callable[[Municipality, str], list[Visit]]] = {
     "auth.change_password_page": _one(lambda town: "/cuenta/clave"),
     "learning.media": _one(lambda town: f"/medios/{town.image}"),
     "learning.attachment": _one(lambda town: f"/adjuntos/{town.attachment_id}"),
+    "learning.video": _one(lambda town: f"/videos/{town.video_id}"),
+    "learning.captions": _one(lambda town: f"/videos/{town.video_id}/subtitulos.vtt"),
     # Trainers: the long module, whose quiz has three revisions and a draft
     "training.index": _one(lambda town: "/capacitacion/"),
     "training.new_module": _one(lambda town: "/capacitacion/modulos/nuevo"),

@@ -94,6 +94,12 @@ class Context:
             return raw
 
 
+LESSON_FIELDS = (
+    "title", "body_md", "action", "adjunto_pendiente", "quitar_adjunto", "transcript", "video_pendiente", "quitar_video"
+)  # fmt: skip
+LESSON_FILES = ("image", "video_file", "captions")
+
+
 @dataclass
 class Spec:
     #: The address to POST to; called for every submission (fresh tokens, unique records).
@@ -309,15 +315,15 @@ SPECS: dict[str, Spec] = {
     "training.new_lesson": Spec(
         url=module_url("/lecciones/nueva"),
         valid=lambda ctx: {"title": "Lección", "body_md": "Texto de **prueba**.", "action": "save"},
-        fields=("title", "body_md", "action", "adjunto_pendiente", "quitar_adjunto"),
-        fixed=("image",),
+        fields=LESSON_FIELDS,
+        fixed=LESSON_FILES,
         upload=("document", lambda ctx: documents.pdf()),
     ),
     "training.edit_lesson": Spec(
         url=lambda ctx: f"/capacitacion/modulos/{SLUG}/lecciones/{ctx.lesson_id}",
         valid=lambda ctx: {"title": "Lección", "body_md": "Texto de **prueba**.", "action": "save"},
-        fields=("title", "body_md", "action", "adjunto_pendiente", "quitar_adjunto"),
-        fixed=("image",),
+        fields=LESSON_FIELDS,
+        fixed=LESSON_FILES,
         upload=("document", lambda ctx: documents.pdf()),
     ),
     "training.move_lesson": Spec(
@@ -338,6 +344,9 @@ SPECS: dict[str, Spec] = {
     ),
     "training.upload_document": Spec(
         url=lambda ctx: "/capacitacion/adjuntos", upload=("file", lambda ctx: documents.pdf()), fragment=True
+    ),
+    "training.upload_video": Spec(
+        url=lambda ctx: "/capacitacion/videos", upload=("file", lambda ctx: documents.webm()), fragment=True
     ),
     "training.render_preview": Spec(
         url=lambda ctx: "/capacitacion/vista-previa-markdown", fields=("body_md",), fragment=True
@@ -430,6 +439,7 @@ SPECS: dict[str, Spec] = {
             "activation_code_days",
             "renewal_months",
             "attachment_max_mb",
+            "video_max_mb",
             "remove_logo",
         ),
         upload=("logo", lambda ctx: TINY_PNG),

@@ -129,6 +129,10 @@ OBJECT_ACCESS: dict[str, Owned | Shared] = {
     "learning.attachment": Shared(
         "documents attached to published lessons, offered to every signed-in learner (unpublished: trainers only)"
     ),
+    "learning.video": Shared(
+        "the video of a published lesson, shown to every signed-in learner (unpublished: trainers only)"
+    ),
+    "learning.captions": Shared("the captions of a lesson's video, served with it under the same rule"),
     "learning.verify": Shared("public certificate check by its 160-bit random code; shows only name and date"),
     "auth.set_password": Shared("one-time password link: the 256-bit token is the credential, whoever holds it"),
     "branding.logo": Shared("the institution's logo, shown on every page including the sign-in page"),

@@ -27,6 +27,8 @@ NOT_PAGES = {
     "branding.logo": "an image: counted in every page that shows it",
     "learning.media": "an image: counted in the lessons that show it",
     "learning.attachment": "a document download (PDF, DOCX, XLSX, ODT)",
+    "learning.video": "a lesson's video (MP4, WebM), fetched by the player in ranges once it plays",
+    "learning.captions": "a video's captions (WebVTT)",
     "learning.certificate": "a PDF download",
     "learning.my_data": "a JSON download",
     "training.export": "a JSON download",

@@ -39,6 +39,8 @@ NOT_ON_A_PAGE = {
     "training.upload_image": "the lesson editor's script posts images here; without JavaScript they travel in the "
     "lesson's own form (tests/test_lesson_media.py)",
     "training.upload_document": "the lesson editor's script posts documents here (tests/test_lesson_media.py)",
+    "training.upload_video": "the lesson editor's script posts a video here; without JavaScript it travels in the "
+    "lesson's own form (tests/test_lesson_video.py)",
     "training.render_preview": "the lesson editor's live preview; writes nothing (tests/test_lesson_media.py)",
 }
 

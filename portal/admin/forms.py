@@ -93,6 +93,13 @@ class SettingsForm(FlaskForm):
             NumberRange(1, 500, _l("Entre 1 y 500 MB, o vacío para el valor de fábrica.")),
         ],
     )
+    video_max_mb = BoundedIntegerField(
+        _l("Tamaño máximo del video de una lección, en MB"),
+        validators=[
+            Optional(),
+            NumberRange(1, 4000, _l("Entre 1 y 4000 MB, o vacío para el valor de fábrica.")),
+        ],
+    )
     logo = FileField(
         _l("Logo (PNG, JPEG o WebP, hasta 512 KB)"), render_kw={"accept": "image/png,image/jpeg,image/webp"}
     )

@@ -312,6 +312,7 @@ def settings():
         activation_code_days=effective("ACTIVATION_CODE_DAYS"),
         renewal_months=effective("RENEWAL_MONTHS") or None,
         attachment_max_mb=effective("ATTACHMENT_MAX_MB"),
+        video_max_mb=effective("VIDEO_MAX_MB"),
     )
     if form.validate_on_submit():
         values = {
@@ -323,6 +324,7 @@ def settings():
             # 0, not "unset", so that an empty field turns renewal off even if the configuration sets it.
             "RENEWAL_MONTHS": form.renewal_months.data or (0 if current_app.config.get("RENEWAL_MONTHS") else None),
             "ATTACHMENT_MAX_MB": form.attachment_max_mb.data,
+            "VIDEO_MAX_MB": form.video_max_mb.data,
         }
         upload = form.logo.data
         try:

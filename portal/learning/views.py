@@ -27,12 +27,13 @@ from portal.learning import bp, service
 from portal.learning.forms import CommitmentForm
 from portal.learning.lookups import open_row
 from portal.markdown import render_markdown
-from portal.models.curriculum import LessonAttachment
+from portal.models.curriculum import LessonAttachment, LessonVideo
 from portal.models.types import utcnow
 from portal.people.personal_data import personal_data
 from portal.security import CACHE_FOR_A_YEAR
 from portal.settings import effective
 from portal.uploads import send_instance_file
+from portal.videos import MIMETYPES
 from portal.vocabulary import TRAINER
 
 
@@ -189,6 +190,41 @@ def attachment(attachment_id: int):
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
     return response
+
+
+def _shown_video(video_id: int) -> LessonVideo:
+    """A video a lesson shows, to whoever may read that lesson (as documents: unpublished, trainers only)."""
+    video = db.session.get(LessonVideo, video_id)
+    if video is None or video.lesson is None:
+        abort(404)
+    if not video.lesson.module.published and TRAINER not in current_user.roles:
+        abort(404)
+    return video
+
+
+@bp.get("/videos/<int:video_id>")
+@signed_in
+def video(video_id: int):
+    """A lesson's video, with range requests (206) so that the player seeks without downloading it all."""
+    shown = _shown_video(video_id)
+    response = send_instance_file("videos", shown.stored_name, mimetype=MIMETYPES[shown.kind], max_age=0)
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Content-Security-Policy"] = "default-src 'none'; media-src 'self'"
+    return response
+
+
+@bp.get("/videos/<int:video_id>/subtitulos.vtt")
+@signed_in
+def captions(video_id: int):
+    """The captions of a lesson's video (WebVTT), for its <track>."""
+    shown = _shown_video(video_id)
+    if not shown.captions:
+        abort(404)
+    return Response(
+        shown.captions,
+        mimetype="text/vtt",
+        headers={"X-Content-Type-Options": "nosniff", "Content-Security-Policy": "default-src 'none'"},
+    )
 
 
 @bp.get("/verificar/<code>")

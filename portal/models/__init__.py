@@ -1,7 +1,7 @@
 """SQLAlchemy models, one module per aggregate; imported here so Alembic sees them all."""
 
 from portal.models.audit import AuditEvent
-from portal.models.curriculum import Lesson, LessonAttachment, LessonVersion, Module
+from portal.models.curriculum import Lesson, LessonAttachment, LessonVersion, LessonVideo, Module
 from portal.models.outbox import Job, OutboxMail, PeriodicRun
 from portal.models.progress import Certificate, Commitment, LessonView
 from portal.models.quiz import (
@@ -32,6 +32,7 @@ __all__ = [
     "LedDepartment",
     "LessonAttachment",
     "LessonVersion",
+    "LessonVideo",
     "LessonView",
     "Module",
     "OutboxMail",

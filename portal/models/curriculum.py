@@ -48,6 +48,9 @@ class Lesson(db.Model):
     attachments: Mapped[list[LessonAttachment]] = relationship(
         order_by="LessonAttachment.id", cascade="all, delete-orphan", passive_deletes=True, back_populates="lesson"
     )
+    video: Mapped[LessonVideo | None] = relationship(
+        cascade="all, delete-orphan", passive_deletes=True, back_populates="lesson", uselist=False
+    )
 
 
 class LessonAttachment(db.Model):
@@ -70,6 +73,35 @@ class LessonAttachment(db.Model):
     uploaded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     lesson: Mapped[Lesson | None] = relationship(back_populates="attachments")
+
+
+class LessonVideo(db.Model):
+    """The video shown in a lesson (portal.videos), kept under instance/videos/, with its captions.
+
+    Like a document, an uploaded video waits with no lesson (`lesson_id` NULL) until the save that
+    names it. New captions for the video a lesson already shows wait the same way, as a copy of its
+    row sharing its file, so learners see them only once the lesson is saved. A lesson shows at most
+    one video (training.media keeps it so).
+    """
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    lesson_id: Mapped[int | None] = mapped_column(ForeignKey("lesson.id", ondelete="CASCADE"), index=True)
+    #: The name the trainer's file had (cleaned).
+    file_name: Mapped[str] = mapped_column(String(200))
+    #: Random name of the file under instance/videos/ (shared by a waiting copy with new captions).
+    stored_name: Mapped[str] = mapped_column(String(64))
+    #: "mp4" or "webm", from the file's content (portal.videos.MIMETYPES).
+    kind: Mapped[str] = mapped_column(String(10))
+    size: Mapped[int] = mapped_column(BigInteger)
+    #: The WebVTT captions, checked (portal.videos.read_captions); required to publish the lesson.
+    captions: Mapped[str | None] = mapped_column(Text)
+    captions_name: Mapped[str | None] = mapped_column(String(200))
+    #: The trainer's own transcript; when empty, learners read the captions' text instead.
+    transcript: Mapped[str] = mapped_column(Text, default="")
+    uploaded_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
+    uploaded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    lesson: Mapped[Lesson | None] = relationship(back_populates="video")
 
 
 class LessonVersion(db.Model):

@@ -23,6 +23,7 @@ from portal.content import institutional_text
 from portal.fields import BoundedIntegerField, TextField
 from portal.models.quiz import MULTIPLE, SINGLE, TRUE_FALSE
 from portal.quizzes.exchange import SLUG_PATTERN
+from portal.videos import ACCEPT as VIDEO_ACCEPT
 from portal.vocabulary import AnswerVisibility
 
 CHOICE_ROWS = 6
@@ -62,6 +63,13 @@ class LessonForm(FlaskForm):
     document = FileField(
         _l("Documento adjunto (PDF, Word, Excel u OpenDocument)"),
         render_kw={"accept": ACCEPT, "data-upload": "document"},
+    )
+    #: Not "video": that is the lesson's attribute, which LessonForm(obj=lesson) would take as its value.
+    video_file = FileField(_l("Video (MP4 o WebM)"), render_kw={"accept": VIDEO_ACCEPT, "data-upload": "video"})
+    #: Small: it always travels with the lesson's form, with or without JavaScript.
+    captions = FileField(_l("Subtítulos del video (WebVTT, .vtt)"), render_kw={"accept": ".vtt,text/vtt"})
+    transcript = TextField(
+        _l("Transcripción del video (opcional)"), validators=[Length(max=50_000)], render_kw={"rows": 5}
     )
 
 

@@ -1,4 +1,5 @@
-"""The trainers' lessons: writing one with a server-side preview, its order, deleting it, and lesson images."""
+"""The trainers' lessons: writing one with a server-side preview, its order, deleting it, and the images,
+documents and video uploaded into it."""
 
 from __future__ import annotations
 
@@ -16,10 +17,11 @@ from portal.training import bp, media, service
 from portal.training.forms import LessonForm, UploadForm
 from portal.training.lookups import direction_from_form, lesson_or_404, module_or_404, trainer_only
 from portal.uploads import MAX_IMAGE_BYTES, RejectedUpload, accepts_files
+from portal.videos import read_captions
 
 
 def _file_limit() -> int:
-    return max(media.document_limit(), MAX_IMAGE_BYTES)
+    return max(media.document_limit(), media.video_limit(), MAX_IMAGE_BYTES)
 
 
 def _ids(name: str) -> list[int]:
@@ -37,11 +39,29 @@ def image_markdown(name: str) -> str:
     return f"![Descripción de la imagen]({url_for('learning.media', name=name)})"
 
 
-def _take_uploads(form: LessonForm, waiting: list[int]) -> bool:
+class Pending:
+    """What the editor's form carries besides its fields: documents and a video waiting for the save."""
+
+    def __init__(self, lesson):
+        self.documents = [document.id for document in media.waiting_documents(_ids("adjunto_pendiente"))]
+        self.video = media.waiting_video(_ids("video_pendiente"))
+        current = lesson.video if lesson is not None else None
+        self.remove_video = current is not None and request.form.get("quitar_video") == str(current.id)
+
+    def video_after_save(self, lesson):
+        """The video the lesson will show once saved (None: no video)."""
+        current = lesson.video if lesson is not None else None
+        if self.remove_video:
+            return self.video if self.video is not None and self.video.stored_name != current.stored_name else None
+        return self.video or current
+
+
+def _take_uploads(form: LessonForm, pending: Pending, lesson) -> bool:
     """Keep the files sent with the lesson's form (the editor without JavaScript); True if any came.
 
-    An image's Markdown goes at the end of the text; a document joins `waiting`. A refused file
-    leaves its Spanish message on its field and the text as it was typed.
+    An image's Markdown goes at the end of the text; a document joins the pending ones; a video
+    waits for the save, and captions go to the waiting video (or wait as new captions of the
+    lesson's video). A refused file leaves its Spanish message on its field and the text as it was typed.
     """
     came = False
     image = form.image.data
@@ -57,10 +77,51 @@ def _take_uploads(form: LessonForm, waiting: list[int]) -> bool:
     if document and document.filename:
         came = True
         try:
-            waiting.append(media.upload_document(document, current_app.instance_path, current_user.id).id)
+            pending.documents.append(media.upload_document(document, current_app.instance_path, current_user.id).id)
         except RejectedUpload as rejection:
             form.document.errors = [str(rejection)]
+    return _take_video(form, pending, lesson) or came
+
+
+def _take_video(form: LessonForm, pending: Pending, lesson) -> bool:
+    """The video and captions part of _take_uploads; True if either came."""
+    came = False
+    video = form.video_file.data
+    if video and video.filename:
+        came = True
+        try:
+            pending.video = media.upload_video(video, current_app.instance_path, current_user.id)
+        except RejectedUpload as rejection:
+            form.video_file.errors = [str(rejection)]
+    captions = form.captions.data
+    if captions and captions.filename:
+        came = True
+        try:
+            checked = read_captions(captions)
+        except RejectedUpload as rejection:
+            form.captions.errors = [str(rejection)]
+        else:
+            if form.video_file.errors:
+                form.captions.errors = [_("Elija otra vez los subtítulos junto con un video que se acepte.")]
+            elif (captioned := media.add_captions(pending.video, lesson, checked, current_user.id)) is None:
+                form.captions.errors = [_("Estos subtítulos no tienen video: elija el video junto con ellos.")]
+            else:
+                pending.video = captioned
     return came
+
+
+def _video_problem(module, form: LessonForm, pending: Pending, lesson) -> bool:
+    """Refuse a save that would show learners a video without captions, or lose a transcript; True if so."""
+    video = pending.video_after_save(lesson)
+    if video is None and (form.transcript.data or "").strip():
+        form.transcript.errors = [_("La transcripción es la de un video: suba el video o deje este campo vacío.")]
+        return True
+    if module.published and (problem := media.missing_captions(form.title.data, video)):
+        form.captions.errors = [
+            problem + " " + _("El módulo está publicado: la lección se guardará cuando el video tenga subtítulos.")
+        ]
+        return True
+    return False
 
 
 def _lesson_page(module, lesson):
@@ -69,13 +130,14 @@ def _lesson_page(module, lesson):
     Files sent with the form are kept whatever the button; the page then comes back with the text as
     typed, unless the button was "Guardar" and everything was accepted.
     """
-    form = LessonForm(obj=lesson)
-    waiting = [document.id for document in media.waiting_documents(_ids("adjunto_pendiente"))]
+    video = lesson.video if lesson is not None else None
+    form = LessonForm(obj=lesson, data={"transcript": video.transcript if video is not None else ""})
+    pending = Pending(lesson)
     preview, status = None, 200
     if form.is_submitted():
         action = request.form.get("action")
-        uploaded = _take_uploads(form, waiting)
-        refused = bool(form.image.errors or form.document.errors)
+        uploaded = _take_uploads(form, pending, lesson)
+        refused = bool(form.image.errors or form.document.errors or form.video_file.errors or form.captions.errors)
         if uploaded:
             db.session.commit()  # the files are kept even if the lesson is not saved yet
         if refused or (action not in ("save", "preview") and uploaded):
@@ -85,8 +147,10 @@ def _lesson_page(module, lesson):
         elif form.validate():
             if action == "preview":
                 preview = render_markdown(form.body_md.data)
+            elif _video_problem(module, form, pending, lesson):
+                status = 422
             else:
-                return _save(module, lesson, form, waiting)
+                return _save(module, lesson, form, pending)
         else:
             status = 422
     return make_response(
@@ -96,22 +160,30 @@ def _lesson_page(module, lesson):
             form=form,
             lesson=lesson,
             preview=preview,
-            waiting=media.waiting_documents(waiting),
+            waiting=media.waiting_documents(pending.documents),
             document_limit=human_size(media.document_limit()),
+            waiting_video=pending.video,
+            remove_video=pending.remove_video,
+            video_limit=human_size(media.video_limit()),
         ),
         status,
     )
 
 
-def _save(module, lesson, form: LessonForm, waiting: list[int]):
+def _save(module, lesson, form: LessonForm, pending: Pending):
     if lesson is None:
         lesson = service.add_lesson(module, form.title.data, form.body_md.data, current_user.id)
+        media.save_video(lesson, pending.video, False, form.transcript.data, current_user.id)
         message = _("Lección agregada.")
     else:
         changed = service.edit_lesson(lesson, form.title.data, form.body_md.data, current_user.id)
         changed = media.remove_documents(lesson, _ids("quitar_adjunto"), current_user.id) or changed
-        message = _("Lección guardada.") if changed or waiting else _("No había cambios que guardar.")
-    media.attach_documents(lesson, waiting, current_user.id)
+        changed = (
+            media.save_video(lesson, pending.video, pending.remove_video, form.transcript.data, current_user.id)
+            or changed
+        )
+        message = _("Lección guardada.") if changed or pending.documents else _("No había cambios que guardar.")
+    media.attach_documents(lesson, pending.documents, current_user.id)
     db.session.commit()
     flash(message, "success")
     return redirect(url_for("training.module", slug=module.slug))
@@ -223,6 +295,22 @@ def upload_document():
     return jsonify(
         id=document.id, name=document.file_name, kind=str(KINDS[document.kind].label), size=human_size(document.size)
     )
+
+
+@bp.post("/videos")
+@trainer_only
+@accepts_files(media.video_limit)
+def upload_video():
+    """The editor's script uploads a video here; it waits for the lesson's save (JSON answer)."""
+    form = UploadForm()
+    try:
+        if not form.validate_on_submit():
+            raise RejectedUpload(_("Elija un video MP4 o WebM."))
+        video = media.upload_video(form.file.data, current_app.instance_path, current_user.id)
+    except RejectedUpload as rejection:
+        return jsonify(error=str(rejection)), 422
+    db.session.commit()
+    return jsonify(id=video.id, name=video.file_name, kind=video.kind.upper(), size=human_size(video.size))
 
 
 @bp.post("/vista-previa-markdown")

@@ -15,6 +15,7 @@ from portal.models.curriculum import Lesson, LessonVersion, Module
 from portal.models.quiz import Quiz, QuizRevision
 from portal.quizzes import exchange
 from portal.quizzes.drafts import SETTINGS, revision_as_draft
+from portal.training import media
 from portal.training.versions import record_version
 from portal.uploads import save_image
 
@@ -112,6 +113,8 @@ def publishing_problem(module: Module) -> str | None:
                 blank=blank.group(0),
                 lesson=lesson.title,
             )
+        if missing := media.missing_captions(lesson.title, lesson.video):
+            return missing
     quiz = module.quiz
     if quiz is not None and latest_revision(quiz.id) is None and draft_of(quiz)["questions"]:
         return _("El cuestionario tiene preguntas sin publicar: publique el cuestionario antes que el módulo.")

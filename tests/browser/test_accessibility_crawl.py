@@ -47,7 +47,14 @@ FORBIDDEN = "/admin/cuentas"
 #: GET endpoints that answer something other than a page for every role: JSON, images, a redirect.
 #: reports.job_state: the JSON a job's progress page reads from its script, not a page.
 NOT_PAGES = {
-    "health.healthz", "branding.logo", "learning.media", "learning.attachment", "static", "admin.index",
+    "health.healthz",
+    "branding.logo",
+    "learning.media",
+    "learning.attachment",
+    "learning.video",
+    "learning.captions",
+    "static",
+    "admin.index",
     "reports.job_state",
 }
 

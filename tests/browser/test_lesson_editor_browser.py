@@ -84,7 +84,7 @@ def test_the_toolbar_formats_by_keyboard_and_the_editor_passes_axe(page: Page, l
     page.get_by_role("button", name="Negrita").focus()
     page.keyboard.press("Enter")
     expect(text).to_have_value("**importante**")
-    page.get_by_role("button", name="Subtítulo").click()
+    page.get_by_role("button", name="Subtítulo", exact=True).click()
     expect(text).to_have_value("### **importante**")
     expect(page.locator("[data-preview] h2 strong")).to_have_text("importante")
     assert_no_axe_violations(page, "lesson editor")

@@ -93,7 +93,7 @@
     data.append("csrf_token", token);
     data.append("file", file);
     say("Subiendo «" + file.name + "»…");
-    fetch(form.getAttribute(kind === "image" ? "data-image-url" : "data-document-url"), {
+    fetch(form.getAttribute("data-" + kind + "-url"), {
       method: "POST", body: data, credentials: "same-origin",
       headers: { "Accept": "application/json", "X-CSRFToken": token }
     }).then(function (response) {
@@ -106,6 +106,9 @@
       if (kind === "image") {
         insertBlock(answer.markdown);
         say("Imagen subida y agregada al texto. Cambie «Descripción de la imagen» por lo que muestra.");
+      } else if (kind === "video") {
+        showWaitingVideo(answer);
+        say("Video «" + answer.name + "» subido: se mostrará al guardar la lección. Agregue sus subtítulos (.vtt).");
       } else {
         addWaiting(answer);
         say("Documento «" + answer.name + "» subido: se adjuntará al guardar la lección.");
@@ -129,6 +132,23 @@
     item.appendChild(document.createTextNode(document_.name + " "));
     item.appendChild(meta);
     waiting.appendChild(item);
+    dirty = true;
+  }
+
+  // The captions (a small file) travel with the lesson's save; the video waits for it like a document.
+  function showWaitingVideo(video) {
+    var box = form.querySelector("[data-waiting-video]");
+    var hidden = document.createElement("input");
+    hidden.type = "hidden";
+    hidden.name = "video_pendiente";
+    hidden.value = video.id;
+    var meta = document.createElement("span");
+    meta.className = "meta";
+    meta.textContent = video.kind + " · " + video.size + " · se mostrará al guardar";
+    box.textContent = "";
+    box.appendChild(hidden);
+    box.appendChild(document.createTextNode(video.name + " "));
+    box.appendChild(meta);
     dirty = true;
   }
 
