@@ -1,6 +1,6 @@
 """The status HR's totals and chart read from each person's row stays the one the facts give.
 
-`User.last_signed_at` and `User.started` are kept by database triggers (migration 0013) on every write
+`User.last_signed_at` and `User.started` are kept by database triggers (migration 0014) on every write
 to commitments, attempts and lesson views, including deletions by cascade; due dates and renewal are
 compared when read. After random histories of those writes, on both databases, the totals' status
 (columns.quick_status) must equal the status computed from the facts (columns.person_columns, the one

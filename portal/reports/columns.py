@@ -30,7 +30,7 @@ def quick_status(today: date, now):
     """The same status as person_columns, from the person's own row: what the totals and chart read.
 
     `User.last_signed_at` and `User.started` are kept by the database's triggers on the facts
-    (migration 0013); due dates and renewal expiry depend on the day and are compared here.
+    (migration 0014); due dates and renewal expiry depend on the day and are compared here.
     tests/test_maintained_status.py checks it against person_columns after random histories.
     """
     months = renewal_months()

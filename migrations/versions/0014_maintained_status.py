@@ -1,7 +1,7 @@
 """each person's latest signature and whether they started, kept by triggers; the name order's index
 
-Revision ID: 0013_maintained_status
-Revises: 0008_lesson_media
+Revision ID: 0014_maintained_status
+Revises: 0013_lesson_video
 Create Date: 2026-12-07 14:30:00.000000
 
 HR's totals and chart read every active person's status. Evaluated from the facts (EXISTS over
@@ -15,8 +15,8 @@ passing, renewal expiry) is still computed when read, from these columns.
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0013_maintained_status"
-down_revision = "0008_lesson_media"
+revision = "0014_maintained_status"
+down_revision = "0013_lesson_video"
 branch_labels = None
 depends_on = None
 
