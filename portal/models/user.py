@@ -6,7 +6,7 @@ import secrets
 from datetime import date, datetime
 
 from flask_login import UserMixin
-from sqlalchemy import Boolean, Date, ForeignKey, String, UniqueConstraint
+from sqlalchemy import Boolean, Date, ForeignKey, String, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.extensions import db
@@ -41,6 +41,11 @@ class User(UserMixin, db.Model):
     #: None until the person sets a password; such an account cannot sign in.
     password_hash: Mapped[str | None] = mapped_column(String(255))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    #: When the newest commitment was signed. Kept by the database's triggers (migration 0014) on every
+    #: write to commitment, never written by the portal: the report's status reads it for everyone.
+    last_signed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: Whether the person submitted an attempt or read a lesson; kept by triggers like last_signed_at.
+    started: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
     department: Mapped[Department | None] = relationship(lazy="joined")
     #: The departments a jefatura (Role.SUPERVISOR) leads: whose people they follow. Loaded when asked

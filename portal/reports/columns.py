@@ -1,14 +1,14 @@
 """The report's per-person columns in SQL: steps done, completion and the derived status.
 
 person_columns computes them from per-person counts (the page of people, exports); quick_status
-gives the same status from indexed EXISTS tests (totals and the chart, over everyone).
+gives the same status from columns of the person that triggers keep (totals and the chart, over everyone).
 """
 
 from __future__ import annotations
 
 from datetime import date
 
-from sqlalchemy import and_, case, distinct, exists, func, or_, select
+from sqlalchemy import and_, case, distinct, func, or_, select
 
 from portal.database import add_months
 from portal.learning.service import renewal_months
@@ -27,23 +27,18 @@ def _completion_cases(signed, still_valid) -> list:
 
 
 def quick_status(today: date, now):
-    """The same status as person_columns, from indexed EXISTS tests instead of per-person counts."""
+    """The same status as person_columns, from the person's own row: what the totals and chart read.
+
+    `User.last_signed_at` and `User.started` are kept by the database's triggers on the facts
+    (migration 0014); due dates and renewal expiry depend on the day and are compared here.
+    tests/test_maintained_status.py checks it against person_columns after random histories.
+    """
     months = renewal_months()
-    still_valid = (
-        exists().where(Commitment.user_id == User.id, add_months(Commitment.signed_at, months) > now)
-        if months
-        else None
-    )
+    still_valid = add_months(User.last_signed_at, months) > now if months else None
     return case(
-        *_completion_cases(exists().where(Commitment.user_id == User.id), still_valid),
+        *_completion_cases(User.last_signed_at.is_not(None), still_valid),
         (and_(User.due_date.is_not(None), User.due_date < today), OVERDUE),
-        (
-            or_(
-                exists().where(Attempt.user_id == User.id, Attempt.submitted_at.is_not(None)),
-                exists().where(LessonView.user_id == User.id),
-            ),
-            IN_PROGRESS,
-        ),
+        (User.started.is_(True), IN_PROGRESS),
         else_=NOT_STARTED,
     )
 

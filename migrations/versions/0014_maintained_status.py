@@ -1,0 +1,99 @@
+"""each person's latest signature and whether they started, kept by triggers; the name order's index
+
+Revision ID: 0014_maintained_status
+Revises: 0013_lesson_video
+Create Date: 2026-12-07 14:30:00.000000
+
+HR's totals and chart read every active person's status. Evaluated from the facts (EXISTS over
+commitments, attempts and lesson views) that took most of the report's first page at 150,000 people
+on PostgreSQL. The two facts the status needs are now columns of the person, kept by the database's
+own triggers on every write to commitment, attempt and lesson_view, whoever writes (the portal, the
+command line, the benchmark's generator, a test): they cannot drift. What depends on time (due dates
+passing, renewal expiry) is still computed when read, from these columns.
+"""
+
+import sqlalchemy as sa
+from alembic import op
+
+revision = "0014_maintained_status"
+down_revision = "0013_lesson_video"
+branch_labels = None
+depends_on = None
+
+LAST_SIGNED = "(SELECT max(c.signed_at) FROM commitment c WHERE c.user_id = {who})"
+STARTED = (
+    "(EXISTS (SELECT 1 FROM attempt a WHERE a.user_id = {who} AND a.submitted_at IS NOT NULL)"
+    " OR EXISTS (SELECT 1 FROM lesson_view v WHERE v.user_id = {who}))"
+)
+#: (table, the person's column it changes, the expression that recomputes it)
+FACTS = (
+    ("commitment", "last_signed_at", LAST_SIGNED),
+    ("attempt", "started", STARTED),
+    ("lesson_view", "started", STARTED),
+)
+
+
+def _sqlite_triggers():
+    for table, column, expression in FACTS:
+        for event, rows in (("INSERT", ("NEW",)), ("DELETE", ("OLD",)), ("UPDATE", ("OLD", "NEW"))):
+            updates = " ".join(
+                f"UPDATE user_account SET {column} = {expression.format(who=f'{row}.user_id')} "
+                f"WHERE id = {row}.user_id;"
+                for row in rows
+            )
+            op.execute(
+                f"CREATE TRIGGER {table}_keeps_{column}_{event.lower()} AFTER {event} ON {table} "
+                f"FOR EACH ROW BEGIN {updates} END"
+            )
+
+
+def _postgresql_triggers():
+    for table, column, expression in FACTS:
+        op.execute(
+            f"""
+            CREATE FUNCTION {table}_keeps_{column}() RETURNS trigger LANGUAGE plpgsql AS $$
+            BEGIN
+              IF TG_OP <> 'INSERT' THEN
+                UPDATE user_account SET {column} = {expression.format(who="OLD.user_id")} WHERE id = OLD.user_id;
+              END IF;
+              IF TG_OP <> 'DELETE' THEN
+                UPDATE user_account SET {column} = {expression.format(who="NEW.user_id")} WHERE id = NEW.user_id;
+              END IF;
+              RETURN NULL;
+            END $$
+            """
+        )
+        op.execute(
+            f"CREATE TRIGGER {table}_keeps_{column} AFTER INSERT OR UPDATE OR DELETE ON {table} "
+            f"FOR EACH ROW EXECUTE FUNCTION {table}_keeps_{column}()"
+        )
+
+
+def upgrade():
+    with op.batch_alter_table("user_account") as batch:
+        batch.add_column(sa.Column("last_signed_at", sa.DateTime(timezone=True), nullable=True))
+        batch.add_column(sa.Column("started", sa.Boolean(), nullable=False, server_default=sa.false()))
+    op.execute(
+        f"UPDATE user_account SET last_signed_at = {LAST_SIGNED.format(who='user_account.id')}, "
+        f"started = {STARTED.format(who='user_account.id')}"
+    )
+    if op.get_bind().dialect.name == "postgresql":
+        _postgresql_triggers()
+    else:
+        _sqlite_triggers()
+    op.create_index("ix_user_account_name_order", "user_account", [sa.text("lower(full_name)"), "id"])
+
+
+def downgrade():
+    op.drop_index("ix_user_account_name_order", table_name="user_account")
+    if op.get_bind().dialect.name == "postgresql":
+        for table, column, _expression in FACTS:
+            op.execute(f"DROP TRIGGER {table}_keeps_{column} ON {table}")
+            op.execute(f"DROP FUNCTION {table}_keeps_{column}()")
+    else:
+        for table, column, _expression in FACTS:
+            for event in ("insert", "delete", "update"):
+                op.execute(f"DROP TRIGGER {table}_keeps_{column}_{event}")
+    with op.batch_alter_table("user_account") as batch:
+        batch.drop_column("started")
+        batch.drop_column("last_signed_at")
