@@ -3,11 +3,11 @@
 import threading
 
 import pytest
-from sqlalchemy import event, func, select
+from sqlalchemy import event, func, select, update
 
 from portal.extensions import db
 from portal.models.curriculum import Module
-from portal.models.quiz import Attempt, AttemptAnswer
+from portal.models.quiz import Attempt, AttemptAnswer, QuizRevision
 from portal.quizzes.exchange import export_module
 from portal.quizzes.revisions import publish_revision
 from tests.conftest import login
@@ -231,6 +231,10 @@ def test_an_open_attempt_finishes_on_the_revision_it_started_on(app, client, log
 
 @pytest.mark.parametrize("kind", ["radio", "checkbox"])
 def test_quiz_renders_single_and_multiple_choice_inputs(app, client, login_as, kind):
+    with app.app_context():
+        # Every question, not a draw from the pool that might leave out the only multiple-choice one.
+        db.session.execute(update(QuizRevision).values(pool_size=None))
+        db.session.commit()
     login_as()
     start_quiz(client, SLUG)
     assert f'type="{kind}"' in client.get(f"/modulos/{SLUG}/quiz").get_data(as_text=True)
