@@ -12,7 +12,7 @@ from sqlalchemy import and_, case, distinct, exists, func, or_, select
 
 from portal.database import add_months
 from portal.learning.service import renewal_months
-from portal.models.curriculum import Lesson, Module
+from portal.models.curriculum import LESSON_IN_USE, Lesson, Module
 from portal.models.progress import Commitment, LessonView
 from portal.models.quiz import Attempt, Quiz
 from portal.models.user import User
@@ -95,7 +95,7 @@ def person_columns(today: date, now, user_ids: list[int] | None = None):
         select(LessonView.user_id, func.count().label("n"))
         .join(Lesson, Lesson.id == LessonView.lesson_id)
         .join(Module, Module.id == Lesson.module_id)
-        .where(counted_module),
+        .where(counted_module, LESSON_IN_USE),
         LessonView.user_id,
         LessonView.last_viewed_at,
     )
@@ -111,7 +111,13 @@ def person_columns(today: date, now, user_ids: list[int] | None = None):
     any_activity = counts.per_person(
         select(Attempt.user_id, func.count().label("n")).where(Attempt.submitted_at.is_not(None)), Attempt.user_id
     )
-    any_reading = counts.per_person(select(LessonView.user_id, func.count().label("n")), LessonView.user_id)
+    # A lesson in the Papelera was never read, as on the learner's side.
+    any_reading = counts.per_person(
+        select(LessonView.user_id, func.count().label("n"))
+        .join(Lesson, Lesson.id == LessonView.lesson_id)
+        .where(LESSON_IN_USE),
+        LessonView.user_id,
+    )
     signed = counts.per_person(
         select(Commitment.user_id, func.max(Commitment.signed_at).label("signed_at")), Commitment.user_id
     )
