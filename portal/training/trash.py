@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
+from flask import current_app
 from flask_babel import get_timezone, ngettext
 from flask_babel import gettext as _
 from sqlalchemy import func, select
@@ -28,7 +29,7 @@ from portal.training import service
 KEEP_DAYS = 30
 
 
-def move_to_trash(lesson: Lesson, actor_id: int) -> None:
+def move_to_trash(lesson: Lesson, actor_id: int | None) -> None:
     """Take the lesson out of its module into the Papelera; the lessons after it move up one place."""
     module = lesson.module
     remaining = [item for item in module.lessons if item.id != lesson.id]
@@ -146,4 +147,7 @@ def remove_files(purge: Purge, instance_path: str) -> None:
     """Remove the purged lessons' document files (after the commit); a file already gone is fine."""
     folder = attachment_folder(instance_path)
     for name in purge.files:
-        (folder / name).unlink(missing_ok=True)
+        try:
+            (folder / name).unlink(missing_ok=True)
+        except OSError:  # the rows are gone for good: a file left behind is only disk space
+            current_app.logger.warning("could not remove the purged lesson document %s", name, exc_info=True)
