@@ -192,7 +192,8 @@ def delete_lesson(slug: str, lesson_id: int):
         action=url_for("training.restore_lesson", lesson_id=lesson.id),
         button=_("Deshacer"),
     )
-    return redirect(url_for("training.module", slug=slug) + "#lecciones")
+    # No "#lecciones": the message, and its "Deshacer", are at the top of the page.
+    return redirect(url_for("training.module", slug=slug))
 
 
 def _wants_json() -> bool:

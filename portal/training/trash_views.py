@@ -38,4 +38,4 @@ def restore_lesson(lesson_id: int):
         ),
         "success",
     )
-    return redirect(url_for("training.module", slug=module.slug) + "#lecciones")
+    return redirect(url_for("training.module", slug=module.slug))
