@@ -176,7 +176,7 @@ def test_a_failing_daily_job_is_recorded_with_its_reason(make_app, monkeypatch):
 
 
 def test_a_daily_run_whose_consumer_died_runs_again_once_and_old_ones_are_closed(make_app, make_user):
-    app = make_app(DAILY_REMINDERS_HOUR=0, AUDIT_CHECKPOINT_HOUR="", BACKUP_HOUR="")
+    app = make_app(DAILY_REMINDERS_HOUR=0, AUDIT_CHECKPOINT_HOUR="", BACKUP_HOUR="", TRASH_PURGE_HOUR="")
     with app.app_context():
         moment = periodic.local_now()
         today, yesterday = moment.date(), moment.date() - timedelta(days=1)
@@ -215,7 +215,7 @@ def test_a_daily_run_whose_consumer_died_runs_again_once_and_old_ones_are_closed
 
 
 def test_a_daily_run_still_in_its_time_is_left_to_its_consumer(make_app):
-    app = make_app(DAILY_REMINDERS_HOUR=0, AUDIT_CHECKPOINT_HOUR="", BACKUP_HOUR="")
+    app = make_app(DAILY_REMINDERS_HOUR=0, AUDIT_CHECKPOINT_HOUR="", BACKUP_HOUR="", TRASH_PURGE_HOUR="")
     with app.app_context():
         today = periodic.local_now().date().isoformat()
         db.session.add(PeriodicRun(task="reminders", period=today, result="running", started_at=utcnow()))

@@ -86,7 +86,7 @@ def _purge_trash() -> str:
     from portal.training import trash
 
     purge = trash.purge_expired(via="daily")
-    db.session.commit()
+    db.session.commit()  # its one commit; the documents' files go only once the rows are gone for good
     trash.remove_files(purge, current_app.instance_path)
     return trash.purge_summary(purge)
 
