@@ -145,12 +145,13 @@ def register_error_handlers(app: Flask) -> None:
 
 
 def register_cli(app: Flask) -> None:
-    from portal.cli import audit, backup, modules, quizzes, reminders, report, seed, staff, users, worker
+    from portal.cli import audit, backup, lessons, modules, quizzes, reminders, report, seed, staff, users, worker
 
     app.cli.add_command(seed.seed_content_command)
     app.cli.add_command(seed.seed_demo_command)
     app.cli.add_command(users.users)
     app.cli.add_command(modules.modules)
+    app.cli.add_command(lessons.lessons)
     app.cli.add_command(quizzes.quizzes)
     app.cli.add_command(report.report)
     app.cli.add_command(reminders.reminders)

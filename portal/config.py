@@ -72,6 +72,8 @@ class Defaults:
     DAILY_REMINDERS_HOUR: int | None = 9
     AUDIT_CHECKPOINT_HOUR: int | None = 2
     BACKUP_HOUR: int | None = 3
+    #: Lessons in the Papelera for more than 30 days are deleted for good (training.trash).
+    TRASH_PURGE_HOUR: int | None = 4
     BACKUP_DIR: str | None = None
     BACKUP_KEEP = 14
     MAIL_SENDER = "Portal de Inducción <induccion@localhost>"

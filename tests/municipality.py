@@ -48,6 +48,7 @@ from portal.quizzes import service as quizzes
 from portal.quizzes.exchange import import_module
 from portal.rut import check_digit
 from portal.settings import store
+from portal.training import trash
 from portal.training.versions import record_version
 from portal.uploads import upload_folder
 from portal.videos import video_folder
@@ -182,6 +183,7 @@ class Municipality:
             town.attachment_id = town._attachment(town.long_lesson_id)
             town.version_id = town._older_version(town.long_lesson_id)
             town.video_id = town._video(town.long_lesson_id)
+            town._trashed_lesson(town.long_slug)
             target = town._person("Marcela Alejandra Riquelme Fuenzalida", email=True, department_index=0)
             give_progress(target, modules, len(modules), random.Random(7), sign=True, institution_name=INSTITUTION)
             for module in modules:
@@ -257,6 +259,19 @@ class Municipality:
         version.body_md = lesson.body_md.split("\n\n", 1)[0]
         db.session.flush()
         return version.id
+
+    def _trashed_lesson(self, slug: str) -> None:
+        """One more lesson of the module, deleted by the trainer: in the Papelera, seen nowhere else."""
+        module = db.session.scalar(select(Module).where(Module.slug == slug))
+        lesson = Lesson(
+            module=module,
+            position=len(module.lessons) + 1,
+            title=f"Lección retirada de «{module.title}»",
+            body_md="Texto que ya no se enseña.",
+        )
+        db.session.add(lesson)
+        db.session.flush()
+        trash.move_to_trash(lesson, self.user_ids["trainer"])
 
     def _revise_long_quiz(self) -> None:
         """Two more revisions (reworded, removed and added questions) and an unpublished draft."""
@@ -346,6 +361,7 @@ class Municipality:
             for _ in range(modules):
                 serial = next(_serials)
                 import_module(long_module(f"extra-{serial}", f"Módulo complementario {serial}", 3, 8))
+                self._trashed_lesson(f"extra-{serial}")
             path = modules_in_path()
             if modules:
                 done = [self.target_id] + [self.user_ids[p] for p in ("hr", "trainer", "admin", "supervisor")]
@@ -469,6 +485,7 @@ PAGES: dict[str, Callable[[Municipality, str], list[Visit]]] = {
         lambda town: _training(town.long_slug) + f"/lecciones/{town.long_lesson_id}/versiones/{town.version_id}"
     ),
     "training.confirm_unpublish_module": _one(lambda town: _training(town.long_slug) + "/retirar"),
+    "training.trash_page": _one(lambda town: "/capacitacion/papelera"),
     "training.quiz": lambda town, persona: [
         Visit(_training(slug) + "/cuestionario") for slug in (town.long_slug, town.new_slug)
     ],

@@ -33,6 +33,7 @@ from portal.models.curriculum import Lesson, Module
 from portal.models.staff import SET_PASSWORD
 from portal.models.user import Department, User
 from portal.rut import check_digit, format_rut
+from portal.training import trash
 from portal.training.versions import record_version
 from portal.urls import LARGEST_ID
 from portal.vocabulary import ADMIN, HR, STAFF, SUPERVISOR, TRAINER
@@ -336,6 +337,7 @@ SPECS: dict[str, Spec] = {
         setup=lambda ctx: setup_lesson_version(ctx),
     ),
     "training.delete_lesson": Spec(url=lambda ctx: f"/capacitacion/modulos/{SLUG}/lecciones/{ctx.lesson_id}/eliminar"),
+    "training.restore_lesson": Spec(url=lambda ctx: trashed_lesson_url(ctx)),
     "training.upload_image": Spec(
         url=lambda ctx: "/capacitacion/imagenes",
         valid=lambda ctx: {"back": f"/capacitacion/modulos/{SLUG}"},
@@ -601,6 +603,16 @@ def setup_lesson_version(ctx: Context) -> None:
         db.session.commit()
 
 
+def trashed_lesson_url(ctx: Context) -> str:
+    """The restore address of a lesson just sent to the Papelera (each submission restores one)."""
+    with ctx.app.app_context():
+        module = db.session.scalar(select(Module).where(Module.slug == SLUG))
+        lesson = module.lessons[0]
+        trash.move_to_trash(lesson, ctx.me.id)
+        db.session.commit()
+        return f"/capacitacion/papelera/{lesson.id}/restaurar"
+
+
 def signed_in_context(app, make_user) -> Context:
     client = app.test_client()
     person = make_user(full_name="Ana Todas Las Funciones", roles=ALL_ROLES)
@@ -633,7 +645,8 @@ def pages_showing_stored_values(ctx: Context) -> list[str]:
         people = sorted({ctx.me.id, ctx.person_id, *db.session.scalars(select(User.id).where(User.id > ctx.person_id))})
         departments = list(db.session.scalars(select(Department.id)))
     people = people[:12]
-    pages = ["/", "/capacitacion/", "/rrhh/", "/rrhh/recordatorios", "/rrhh/plazos", "/compromiso"]
+    pages = ["/", "/capacitacion/", "/capacitacion/papelera", "/rrhh/", "/rrhh/recordatorios", "/rrhh/plazos"]
+    pages += ["/compromiso"]
     for slug in slugs[:6]:
         base = f"/capacitacion/modulos/{slug}"
         pages += [base, base + "/cuestionario", base + "/vista-previa", base + "/vista-previa/cuestionario"]

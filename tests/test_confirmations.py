@@ -88,7 +88,7 @@ def test_deleting_a_lesson_asks_first(make_app, make_user):
     assert url not in [action for action, _fields in module_page.forms]  # no longer a one-click button
 
     html, page = open_without_writing(app, trainer, url)
-    assert f"Eliminar la lección «{title}»" in html and "Esto no se puede deshacer" in html
+    assert f"Eliminar la lección «{title}»" in html and "queda 30 días en la Papelera" in html
     assert f"/capacitacion/modulos/{MODULE}#lecciones" in page.links and ">Cancelar</a>" in html
     fields = only_form(page, url)
     with app.app_context():
@@ -97,8 +97,8 @@ def test_deleting_a_lesson_asks_first(make_app, make_user):
     response = trainer.post(url, data=fields)
     assert response.status_code == 302
     with app.app_context():
-        assert db.session.get(Lesson, lesson_id) is None
-    assert actions(app, "content.lesson_deleted") == [{"module": MODULE, "lesson": title}]
+        assert db.session.get(Lesson, lesson_id).deleted_at is not None  # in the Papelera (tests/test_lesson_trash.py)
+    assert actions(app, "content.lesson_trashed") == [{"module": MODULE, "lesson": lesson_id, "title": title}]
 
 
 def test_withdrawing_a_published_module_asks_first(make_app, make_user):

@@ -1,6 +1,6 @@
 """The status HR's totals and chart read from each person's row stays the one the facts give.
 
-`User.last_signed_at` and `User.started` are kept by database triggers (migration 0014) on every write
+`User.last_signed_at` and `User.started` are kept by database triggers (migration 0015) on every write
 to commitments, attempts and lesson views, including deletions by cascade; due dates and renewal are
 compared when read. After random histories of those writes, on both databases, the totals' status
 (columns.quick_status) must equal the status computed from the facts (columns.person_columns, the one
@@ -44,6 +44,8 @@ actions = st.lists(
         st.tuples(st.just("forget_attempts"), person),
         st.tuples(st.just("forget_signatures"), person),
         st.tuples(st.just("hand_over"), person, person),
+        st.tuples(st.just("trash_lesson"), person, st.integers(min_value=0, max_value=30)),
+        st.tuples(st.just("restore_lesson"), person, st.integers(min_value=0, max_value=30)),
     ),
     max_size=14,
 )
@@ -104,6 +106,11 @@ def apply(action, people: list[int], lessons: list[int], quizzes: list) -> None:
         db.session.execute(delete(Attempt).where(Attempt.user_id == who))
     elif kind == "forget_signatures":
         db.session.execute(delete(Commitment).where(Commitment.user_id == who))
+    elif kind in ("trash_lesson", "restore_lesson"):
+        # The Papelera: a reading of a deleted lesson counts for nothing, and again once it is restored.
+        moment = now if kind == "trash_lesson" else None
+        lesson = lessons[action[2] % len(lessons)]
+        db.session.execute(update(Lesson).where(Lesson.id == lesson).values(deleted_at=moment))
     elif kind == "hand_over":
         # A fact moving from one person to another (an UPDATE of user_id) changes both of them.
         other = people[action[2]]

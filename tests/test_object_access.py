@@ -164,6 +164,7 @@ OBJECT_ACCESS: dict[str, Owned | Shared] = {
     "training.move_lesson": CURRICULUM,
     "training.delete_lesson": CURRICULUM,
     "training.confirm_delete_lesson": CURRICULUM,
+    "training.restore_lesson": CURRICULUM,
     "training.quiz": CURRICULUM,
     "training.new_question": CURRICULUM,
     "training.edit_question": CURRICULUM,

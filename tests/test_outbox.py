@@ -134,7 +134,11 @@ def runs_of(app, task):
 
 def test_a_daily_job_runs_once_a_day_from_its_hour(make_app, make_user, tmp_path):
     app = make_app(
-        DAILY_REMINDERS_HOUR=0, AUDIT_CHECKPOINT_HOUR="", BACKUP_HOUR=0, BACKUP_DIR=str(tmp_path / "respaldos")
+        DAILY_REMINDERS_HOUR=0,
+        AUDIT_CHECKPOINT_HOUR="",
+        BACKUP_HOUR=0,
+        TRASH_PURGE_HOUR="",
+        BACKUP_DIR=str(tmp_path / "respaldos"),
     )
     with app.app_context():
         jobs = {run.task for run in periodic.tick()}
@@ -148,7 +152,7 @@ def test_a_daily_job_runs_once_a_day_from_its_hour(make_app, make_user, tmp_path
 
 
 def test_a_daily_job_before_its_hour_waits_and_says_when(make_app, make_user):
-    app = make_app(DAILY_REMINDERS_HOUR=23, AUDIT_CHECKPOINT_HOUR="", BACKUP_HOUR="")
+    app = make_app(DAILY_REMINDERS_HOUR=23, AUDIT_CHECKPOINT_HOUR="", BACKUP_HOUR="", TRASH_PURGE_HOUR="")
     with app.app_context():
         moment = periodic.local_now()
         runs = periodic.tick(moment.replace(hour=22, minute=59).astimezone(moment.tzinfo))
@@ -159,7 +163,7 @@ def test_a_daily_job_before_its_hour_waits_and_says_when(make_app, make_user):
 
 
 def test_a_failing_daily_job_is_recorded_with_its_reason(make_app, monkeypatch):
-    app = make_app(DAILY_REMINDERS_HOUR=0, AUDIT_CHECKPOINT_HOUR="", BACKUP_HOUR="")
+    app = make_app(DAILY_REMINDERS_HOUR=0, AUDIT_CHECKPOINT_HOUR="", BACKUP_HOUR="", TRASH_PURGE_HOUR="")
 
     def broken():
         raise RuntimeError("la base de datos no respondió")
@@ -172,7 +176,7 @@ def test_a_failing_daily_job_is_recorded_with_its_reason(make_app, monkeypatch):
 
 
 def test_a_daily_run_whose_consumer_died_runs_again_once_and_old_ones_are_closed(make_app, make_user):
-    app = make_app(DAILY_REMINDERS_HOUR=0, AUDIT_CHECKPOINT_HOUR="", BACKUP_HOUR="")
+    app = make_app(DAILY_REMINDERS_HOUR=0, AUDIT_CHECKPOINT_HOUR="", BACKUP_HOUR="", TRASH_PURGE_HOUR="")
     with app.app_context():
         moment = periodic.local_now()
         today, yesterday = moment.date(), moment.date() - timedelta(days=1)
@@ -211,7 +215,7 @@ def test_a_daily_run_whose_consumer_died_runs_again_once_and_old_ones_are_closed
 
 
 def test_a_daily_run_still_in_its_time_is_left_to_its_consumer(make_app):
-    app = make_app(DAILY_REMINDERS_HOUR=0, AUDIT_CHECKPOINT_HOUR="", BACKUP_HOUR="")
+    app = make_app(DAILY_REMINDERS_HOUR=0, AUDIT_CHECKPOINT_HOUR="", BACKUP_HOUR="", TRASH_PURGE_HOUR="")
     with app.app_context():
         today = periodic.local_now().date().isoformat()
         db.session.add(PeriodicRun(task="reminders", period=today, result="running", started_at=utcnow()))

@@ -93,6 +93,7 @@ def queue_settings(database_url, tmp_path):
         "DAILY_REMINDERS_HOUR": "",
         "AUDIT_CHECKPOINT_HOUR": "",
         "BACKUP_HOUR": "",
+        "TRASH_PURGE_HOUR": "",
         "AUDIT_CHECKPOINT_FILE": str(tmp_path / "checkpoints.jsonl"),
         "BACKUP_DIR": str(tmp_path / "respaldos"),
     }
@@ -191,7 +192,7 @@ def test_two_consumers_run_each_daily_job_once(
     if storage == "redis" and not REDIS_URL:
         pytest.skip("set PORTAL_TEST_REDIS_URL (e.g. redis://127.0.0.1:6379/15) to test two consumers on Redis")
     if backend != "sqlite":
-        jobs = {"reminders", "audit_checkpoint"}
+        jobs = {"reminders", "audit_checkpoint", "trash_purge"}
     else:
         jobs = {job.name for job in JOBS}
     inbox = Inbox()
@@ -203,6 +204,7 @@ def test_two_consumers_run_each_daily_job_once(
         "DAILY_REMINDERS_HOUR": 0,
         "AUDIT_CHECKPOINT_HOUR": 0,
         "BACKUP_HOUR": 0,
+        "TRASH_PURGE_HOUR": 0,
         "AUDIT_CHECKPOINT_MAIL": "auditoria@muni.cl",
     }
     if storage == "redis":

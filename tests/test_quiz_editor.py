@@ -223,7 +223,7 @@ def test_lessons_can_be_reordered_and_deleted(app, trainer):
     with app.app_context():
         module = db.session.scalar(select(Module).where(Module.slug == "buen-trato"))
         assert [(lesson.id, lesson.position) for lesson in module.lessons] == [(first, 1)]
-        assert db.session.scalar(select(AuditEvent).where(AuditEvent.action == "content.lesson_deleted"))
+        assert db.session.scalar(select(AuditEvent).where(AuditEvent.action == "content.lesson_trashed"))
 
 
 def test_module_needs_a_lesson_before_publishing(app, trainer):
@@ -415,6 +415,8 @@ TRAINING_URLS = [
     ("POST", "/capacitacion/importar"),
     ("POST", "/capacitacion/biblioteca/ley-karin"),
     ("GET", f"/capacitacion/modulos/{SLUGS[0]}/estadisticas"),
+    ("GET", "/capacitacion/papelera"),
+    ("POST", "/capacitacion/papelera/1/restaurar"),
 ]
 
 

@@ -75,7 +75,9 @@ ACTION_LABELS = {
     "content.module_imported": _l("Se importó un módulo"),
     "content.lesson_created": _l("Se agregó una lección"),
     "content.lesson_edited": _l("Se editó una lección"),
-    "content.lesson_deleted": _l("Se eliminó una lección"),
+    "content.lesson_trashed": _l("Se eliminó una lección (quedó en la papelera)"),
+    "content.lesson_untrashed": _l("Se restauró una lección desde la papelera"),
+    "content.lessons_purged": _l("Se borraron definitivamente lecciones de la papelera"),
     "content.lesson_restored": _l("Se restauró una versión de una lección"),
     "content.image_uploaded": _l("Se subió una imagen"),
     "content.attachment_uploaded": _l("Se subió un documento adjunto"),
@@ -100,6 +102,11 @@ ACTION_LABELS = {
     "reminders.sheets_printed": _l("Se imprimieron hojas de recordatorio para personas sin correo"),
     "privacy.data_downloaded": _l("Una persona descargó sus datos personales"),
     "audit.exported": _l("Se descargó el registro de auditoría"),
+}
+
+#: Actions nothing records any more, so that older events still read in Spanish (and can be filtered).
+LEGACY_ACTION_LABELS = {
+    "content.lesson_deleted": _l("Se eliminó una lección definitivamente (antes de existir la papelera)"),
 }
 
 #: Spanish names of the fields that change and of the other particulars events keep.
@@ -134,6 +141,9 @@ FIELD_LABELS = {
     "module": _l("Módulo"),
     "modules": _l("Módulos"),
     "lesson": _l("Lección N°"),
+    "lessons": _l("Lecciones N°"),
+    "position": _l("Lugar en el módulo"),
+    "count": _l("Cantidad"),
     "title": _l("Título"),
     "summary": _l("Resumen"),
     "required": _l("Obligatorio"),
@@ -229,7 +239,7 @@ VALUE_LABELS = {
         FROM_REMINDERS: _l("las hojas de recordatorio"),
         FROM_TEAM: _l("la vista de equipo de una jefatura"),
     },
-    "action": {**CATEGORY_LABELS, **ACTION_LABELS},
+    "action": {**CATEGORY_LABELS, **ACTION_LABELS, **LEGACY_ACTION_LABELS},
 }
 DATE_FIELDS = frozenset({"start_date", "due_date", "start_from", "start_to", "start", "end"})
 #: Fields that name the account the event concerns; shown as a link, not as a line.
@@ -243,7 +253,7 @@ PAGE_VALUE_LIMIT = 240
 
 def action_label(action: str) -> str:
     """The action in Spanish; an unknown code (from an older version) as it is."""
-    label = ACTION_LABELS.get(action)
+    label = ACTION_LABELS.get(action) or LEGACY_ACTION_LABELS.get(action)
     return str(label) if label is not None else action
 
 
@@ -335,7 +345,7 @@ def action_choices() -> list[SelectChoice]:
         choices.append(SelectChoice(prefix, _("%(group)s: todas", group=group), optgroup=group))
         choices += [
             SelectChoice(action, label, optgroup=group)
-            for action, label in ACTION_LABELS.items()
+            for action, label in {**ACTION_LABELS, **LEGACY_ACTION_LABELS}.items()
             if action.split(".", 1)[0] == prefix
         ]
     return choices

@@ -25,7 +25,7 @@ from portal.institution import with_article
 from portal.learning.certificate import CertificateData, certificate_pdf
 from portal.learning.cycles import Cycle, certificate_cycle, completion_expiry, current_cycle, renewal_months
 from portal.learning.progress import ModuleFacts, PathProgress, path_progress
-from portal.models.curriculum import Lesson, Module
+from portal.models.curriculum import LESSON_IN_USE, Lesson, Module
 from portal.models.progress import Certificate, Commitment, LessonView
 from portal.models.quiz import Attempt, Quiz, QuizRevision
 from portal.models.types import utcnow
@@ -122,7 +122,12 @@ def _two_newest_commitments(user_id: int) -> list[Commitment | None]:
 def _published_modules() -> list:
     """(module, lesson count, quiz id or None) for each published module in path order; a quiz counts
     once it has a published revision."""
-    lesson_counts = select(Lesson.module_id, func.count(Lesson.id).label("n")).group_by(Lesson.module_id).subquery()
+    lesson_counts = (
+        select(Lesson.module_id, func.count(Lesson.id).label("n"))
+        .where(LESSON_IN_USE)
+        .group_by(Lesson.module_id)
+        .subquery()
+    )
     return db.session.execute(
         select(Module, func.coalesce(lesson_counts.c.n, 0), Quiz.id)
         .outerjoin(lesson_counts, lesson_counts.c.module_id == Module.id)
@@ -138,7 +143,7 @@ def _lessons_read_per_module(user_id: int, cycle: Cycle) -> dict[int, int]:
             cycle.bound(
                 select(Lesson.module_id, func.count())
                 .join(LessonView, LessonView.lesson_id == Lesson.id)
-                .where(LessonView.user_id == user_id),
+                .where(LessonView.user_id == user_id, LESSON_IN_USE),
                 LessonView.last_viewed_at,
             ).group_by(Lesson.module_id)
         ).all()
@@ -219,7 +224,7 @@ def read_lesson_ids(user_id: int, module_id: int, cycle: Cycle) -> set[int]:
             cycle.bound(
                 select(LessonView.lesson_id)
                 .join(Lesson, Lesson.id == LessonView.lesson_id)
-                .where(LessonView.user_id == user_id, Lesson.module_id == module_id),
+                .where(LessonView.user_id == user_id, Lesson.module_id == module_id, LESSON_IN_USE),
                 LessonView.last_viewed_at,
             )
         )

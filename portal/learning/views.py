@@ -175,7 +175,7 @@ def media(name: str):
 def attachment(attachment_id: int):
     """A document attached to a lesson, always downloaded (never shown by the browser), as its type."""
     document = db.session.get(LessonAttachment, attachment_id)
-    if document is None or document.lesson is None:
+    if document is None or document.lesson is None or document.lesson.deleted_at is not None:
         abort(404)
     if not document.lesson.module.published and TRAINER not in current_user.roles:
         abort(404)

@@ -26,8 +26,13 @@ class Module(db.Model):
     required: Mapped[bool] = mapped_column(Boolean, default=True)
     published: Mapped[bool] = mapped_column(Boolean, default=True)
 
+    #: The lessons in use, in order; those in the Papelera (training.trash) are left out here, and so
+    #: everywhere learners, HR, reports and the editor see a module's lessons.
     lessons: Mapped[list[Lesson]] = relationship(
-        order_by="Lesson.position", cascade="all, delete-orphan", back_populates="module"
+        primaryjoin="and_(Module.id == Lesson.module_id, Lesson.deleted_at.is_(None))",
+        order_by="Lesson.position",
+        cascade="all, delete-orphan",
+        back_populates="module",
     )
 
     def __repr__(self) -> str:
@@ -39,12 +44,18 @@ class Lesson(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     module_id: Mapped[int] = mapped_column(ForeignKey("module.id", ondelete="CASCADE"), index=True)
-    #: 1-based page number within the module, used in URLs.
+    #: 1-based page number within the module, used in URLs. A lesson in the Papelera has none: it
+    #: holds minus its id, which no lesson in use can take.
     position: Mapped[int] = mapped_column(Integer)
     title: Mapped[str] = mapped_column(String(200))
     body_md: Mapped[str] = mapped_column(Text)
+    #: When a trainer sent the lesson to the Papelera (training.trash); NULL while it is in use.
+    #: Thirty days later the daily purge deletes it for good.
+    deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
+    deleted_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
 
     module: Mapped[Module] = relationship(back_populates="lessons")
+    deleted_by: Mapped[User | None] = relationship()
     attachments: Mapped[list[LessonAttachment]] = relationship(
         order_by="LessonAttachment.id", cascade="all, delete-orphan", passive_deletes=True, back_populates="lesson"
     )
@@ -73,6 +84,11 @@ class LessonAttachment(db.Model):
     uploaded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     lesson: Mapped[Lesson | None] = relationship(back_populates="attachments")
+
+
+#: The condition a lesson in use meets, for queries that count or join lessons outside
+#: `Module.lessons` (reports, progress): those in the Papelera never count.
+LESSON_IN_USE = Lesson.deleted_at.is_(None)
 
 
 class LessonVideo(db.Model):

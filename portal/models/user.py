@@ -41,7 +41,7 @@ class User(UserMixin, db.Model):
     #: None until the person sets a password; such an account cannot sign in.
     password_hash: Mapped[str | None] = mapped_column(String(255))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    #: When the newest commitment was signed. Kept by the database's triggers (migration 0014) on every
+    #: When the newest commitment was signed. Kept by the database's triggers (migration 0015) on every
     #: write to commitment, never written by the portal: the report's status reads it for everyone.
     last_signed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     #: Whether the person submitted an attempt or read a lesson; kept by triggers like last_signed_at.

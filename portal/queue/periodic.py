@@ -82,10 +82,20 @@ def _nightly_backup() -> str:
     )
 
 
+def _purge_trash() -> str:
+    from portal.training import trash
+
+    purge = trash.purge_expired(via="daily")
+    db.session.commit()  # its one commit; the documents' files go only once the rows are gone for good
+    trash.remove_files(purge, current_app.instance_path)
+    return trash.purge_summary(purge)
+
+
 JOBS = (
     DailyJob("reminders", _l("Recordatorios diarios"), "DAILY_REMINDERS_HOUR", _send_daily_reminders),
     DailyJob("audit_checkpoint", _l("Punto de control de auditoría"), "AUDIT_CHECKPOINT_HOUR", _audit_checkpoint),
     DailyJob("backup", _l("Respaldo de la base de datos"), "BACKUP_HOUR", _nightly_backup, _uses_sqlite),
+    DailyJob("trash_purge", _l("Limpieza de la papelera de lecciones"), "TRASH_PURGE_HOUR", _purge_trash),
 )
 
 

@@ -12,7 +12,7 @@ from sqlalchemy import and_, case, distinct, func, or_, select
 
 from portal.database import add_months
 from portal.learning.service import renewal_months
-from portal.models.curriculum import Lesson, Module
+from portal.models.curriculum import LESSON_IN_USE, Lesson, Module
 from portal.models.progress import Commitment, LessonView
 from portal.models.quiz import Attempt, Quiz
 from portal.models.user import User
@@ -30,7 +30,7 @@ def quick_status(today: date, now):
     """The same status as person_columns, from the person's own row: what the totals and chart read.
 
     `User.last_signed_at` and `User.started` are kept by the database's triggers on the facts
-    (migration 0014); due dates and renewal expiry depend on the day and are compared here.
+    (migration 0015); due dates and renewal expiry depend on the day and are compared here.
     tests/test_maintained_status.py checks it against person_columns after random histories.
     """
     months = renewal_months()
@@ -90,7 +90,7 @@ def person_columns(today: date, now, user_ids: list[int] | None = None):
         select(LessonView.user_id, func.count().label("n"))
         .join(Lesson, Lesson.id == LessonView.lesson_id)
         .join(Module, Module.id == Lesson.module_id)
-        .where(counted_module),
+        .where(counted_module, LESSON_IN_USE),
         LessonView.user_id,
         LessonView.last_viewed_at,
     )
@@ -106,7 +106,13 @@ def person_columns(today: date, now, user_ids: list[int] | None = None):
     any_activity = counts.per_person(
         select(Attempt.user_id, func.count().label("n")).where(Attempt.submitted_at.is_not(None)), Attempt.user_id
     )
-    any_reading = counts.per_person(select(LessonView.user_id, func.count().label("n")), LessonView.user_id)
+    # A lesson in the Papelera was never read, as on the learner's side.
+    any_reading = counts.per_person(
+        select(LessonView.user_id, func.count().label("n"))
+        .join(Lesson, Lesson.id == LessonView.lesson_id)
+        .where(LESSON_IN_USE),
+        LessonView.user_id,
+    )
     signed = counts.per_person(
         select(Commitment.user_id, func.max(Commitment.signed_at).label("signed_at")), Commitment.user_id
     )

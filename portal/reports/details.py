@@ -11,7 +11,7 @@ from sqlalchemy import case, exists, func, literal, or_, select, true
 
 from portal.extensions import db
 from portal.learning.service import current_cycle, renewal_months
-from portal.models.curriculum import Lesson, Module
+from portal.models.curriculum import LESSON_IN_USE, Lesson, Module
 from portal.models.progress import Commitment, LessonView
 from portal.models.quiz import Attempt, Quiz, QuizRevision
 from portal.models.types import UTCDateTime, utcnow
@@ -23,7 +23,12 @@ EXPORT_BATCH = 500
 
 def required_modules() -> list[PathModule]:
     """The required published modules in path order, with their lesson count and published quiz."""
-    lesson_counts = select(Lesson.module_id, func.count(Lesson.id).label("n")).group_by(Lesson.module_id).subquery()
+    lesson_counts = (
+        select(Lesson.module_id, func.count(Lesson.id).label("n"))
+        .where(LESSON_IN_USE)
+        .group_by(Lesson.module_id)
+        .subquery()
+    )
     rows = db.session.execute(
         select(Module.id, Module.title, func.coalesce(lesson_counts.c.n, 0), Quiz.id)
         .outerjoin(lesson_counts, lesson_counts.c.module_id == Module.id)
@@ -146,6 +151,7 @@ def _reading(user_ids: list[int], modules: list[PathModule], starts: dict[int, d
             .where(
                 LessonView.user_id.in_(user_ids),
                 Lesson.module_id.in_([module.id for module in modules]),
+                LESSON_IN_USE,
                 _in_cycle(starts, LessonView.user_id, LessonView.last_viewed_at),
             )
             .group_by(LessonView.user_id, Lesson.module_id)

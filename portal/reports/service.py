@@ -9,7 +9,7 @@ from sqlalchemy import String, cast, exists, func, or_, select
 
 from portal.database import LIKE_ESCAPE, like_contains
 from portal.extensions import db
-from portal.models.curriculum import Lesson, Module
+from portal.models.curriculum import LESSON_IN_USE, Lesson, Module
 from portal.models.progress import Certificate
 from portal.models.quiz import Quiz, QuizRevision
 from portal.models.types import utcnow
@@ -138,7 +138,9 @@ class Report:
 def steps_total() -> int:
     """Steps of the path that count: lessons of required published modules, their quizzes, the commitment."""
     lessons = db.session.scalar(
-        select(func.count(Lesson.id)).join(Module).where(Module.required.is_(True), Module.published.is_(True))
+        select(func.count(Lesson.id))
+        .join(Module)
+        .where(Module.required.is_(True), Module.published.is_(True), LESSON_IN_USE)
     )
     quizzes = db.session.scalar(
         select(func.count(Quiz.id))

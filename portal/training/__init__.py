@@ -1,7 +1,7 @@
 """The trainers' area (/capacitacion): modules, lessons, quiz drafts, preview, statistics.
 
 The blueprint is defined here; its pages live in the route modules beside it (modules, lessons,
-quiz_editor, revision_views, preview, exchange_views, lesson_versions), which register() loads.
+quiz_editor, revision_views, preview, exchange_views, lesson_versions, trash_views), which register() loads.
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ def register(app: Flask) -> None:
         preview,
         quiz_editor,
         revision_views,
+        trash_views,
     )
 
     app.register_blueprint(bp, url_prefix="/capacitacion")

@@ -12,8 +12,9 @@ from flask_login import current_user
 
 from portal.attachments import KINDS, human_size
 from portal.extensions import db
+from portal.flashes import flash_with_button
 from portal.markdown import render_markdown
-from portal.training import bp, media, service
+from portal.training import bp, media, service, trash
 from portal.training.forms import LessonForm, UploadForm
 from portal.training.lookups import direction_from_form, lesson_or_404, module_or_404, trainer_only
 from portal.uploads import MAX_IMAGE_BYTES, RejectedUpload, accepts_files
@@ -227,10 +228,16 @@ def confirm_delete_lesson(slug: str, lesson_id: int):
         "confirm.html",
         title=_("Eliminar la lección «%(title)s»", title=lesson.title),
         crumbs=[(url_for("training.index"), _("Capacitación")), (module_url, module.title)],
-        lead=_("La lección se eliminará del módulo «%(module)s». Esto no se puede deshacer:", module=module.title),
+        lead=_(
+            "La lección sale del módulo «%(module)s» y queda %(days)s días en la Papelera, desde donde puede "
+            "restaurarla. Después se borra definitivamente.",
+            module=module.title,
+            days=trash.KEEP_DAYS,
+        ),
         consequences=[
-            _("Su texto se pierde. Si quiere conservarlo, cópielo o exporte el módulo antes."),
             _("Las personas dejan de verla en su recorrido y las lecciones siguientes cambian de número."),
+            _("Mientras esté en la Papelera, haberla leído no cuenta en el avance de nadie."),
+            _("Al borrarse definitivamente se pierden su texto, sus versiones y sus documentos adjuntos."),
         ],
         action=url_for("training.delete_lesson", slug=slug, lesson_id=lesson.id),
         fields={},
@@ -242,12 +249,23 @@ def confirm_delete_lesson(slug: str, lesson_id: int):
 @bp.post("/modulos/<slug>/lecciones/<int:lesson_id>/eliminar")
 @trainer_only
 def delete_lesson(slug: str, lesson_id: int):
-    """Delete a lesson (after confirm_delete_lesson)."""
+    """Send a lesson to the Papelera (after confirm_delete_lesson); the message offers to undo it."""
     module = module_or_404(slug)
-    service.delete_lesson(module, lesson_or_404(module, lesson_id), current_user.id)
+    lesson = lesson_or_404(module, lesson_id)
+    trash.move_to_trash(lesson, current_user.id)
     db.session.commit()
-    flash(_("Lección eliminada."), "success")
-    return redirect(url_for("training.module", slug=slug) + "#lecciones")
+    flash_with_button(
+        _(
+            "La lección «%(title)s» se movió a la Papelera. Puede restaurarla allí durante %(days)s días.",
+            title=lesson.title,
+            days=trash.KEEP_DAYS,
+        ),
+        "success",
+        action=url_for("training.restore_lesson", lesson_id=lesson.id),
+        button=_("Deshacer"),
+    )
+    # No "#lecciones": the message, and its "Deshacer", are at the top of the page.
+    return redirect(url_for("training.module", slug=slug))
 
 
 def _wants_json() -> bool:

@@ -22,8 +22,17 @@ def module_or_404(slug: str) -> Module:
 
 
 def lesson_or_404(module: Module, lesson_id: int) -> Lesson:
+    """A lesson in use of `module`; one in the Papelera (training.trash) is not found either."""
     lesson = db.session.get(Lesson, lesson_id)
-    if lesson is None or lesson.module_id != module.id:
+    if lesson is None or lesson.module_id != module.id or lesson.deleted_at is not None:
+        abort(404)
+    return lesson
+
+
+def trashed_lesson_or_404(lesson_id: int) -> Lesson:
+    """A lesson in the Papelera, of any module."""
+    lesson = db.session.get(Lesson, lesson_id)
+    if lesson is None or lesson.deleted_at is None:
         abort(404)
     return lesson
 

@@ -14,7 +14,7 @@ from portal.models.curriculum import Module
 from portal.quizzes import drafts
 from portal.quizzes import statistics as stats
 from portal.quizzes.revisions import latest_revision
-from portal.training import bp, service
+from portal.training import bp, service, trash
 from portal.training.forms import ModuleForm, UploadForm
 from portal.training.lookups import direction_from_form, module_or_404, trainer_only
 
@@ -35,6 +35,7 @@ def index():
         library=[(entry, entry["slug"] in present) for entry in load_library()],
         rollups=stats.worst_first(stats.module_rollups()),
         value_rollups=stats.value_rollups(),
+        in_trash=trash.count_in_trash(),
         form=ButtonForm(),
         upload=UploadForm(),
     )
@@ -78,6 +79,7 @@ def module(slug: str):
         buttons=ButtonForm(),
         revision=latest_revision(quiz.id) if quiz else None,
         pending=quiz is not None and drafts.has_unpublished_changes(quiz),
+        keep_days=trash.KEEP_DAYS,
     )
 
 

@@ -185,10 +185,13 @@ def restore_lesson_version(lesson: Lesson, version: LessonVersion, actor_id: int
     return changed
 
 
-def _renumber_lessons(module: Module, ordered: list[Lesson]) -> None:
-    # (module_id, position) is unique: park every lesson on a negative number first.
+def renumber_lessons(module: Module, ordered: list[Lesson]) -> None:
+    """Number `ordered` (the module's lessons in use) 1, 2, 3... in that order; flushes."""
+    # (module_id, position) is unique, and a lesson in the Papelera holds minus its id (training.trash):
+    # park every lesson below the lowest position the module has, then number them.
+    lowest = db.session.scalar(select(func.min(Lesson.position)).where(Lesson.module_id == module.id)) or 0
     for index, lesson in enumerate(ordered, start=1):
-        lesson.position = -index
+        lesson.position = min(lowest, 0) - index
     db.session.flush()
     for index, lesson in enumerate(ordered, start=1):
         lesson.position = index
@@ -202,17 +205,9 @@ def move_lesson(module: Module, lesson: Lesson, direction: int) -> bool:
     if not 0 <= other < len(lessons):
         return False
     lessons[index], lessons[other] = lessons[other], lessons[index]
-    _renumber_lessons(module, lessons)
+    renumber_lessons(module, lessons)
     db.session.expire(module, ["lessons"])
     return True
-
-
-def delete_lesson(module: Module, lesson: Lesson, actor_id: int) -> None:
-    remaining = [item for item in module.lessons if item.id != lesson.id]
-    audit.record("content.lesson_deleted", actor_id=actor_id, module=module.slug, lesson=lesson.title)
-    module.lessons.remove(lesson)
-    db.session.flush()
-    _renumber_lessons(module, remaining)
 
 
 def add_image(stream, instance_path: str, messages, actor_id: int) -> str:

@@ -1,13 +1,14 @@
 """each person's latest signature and whether they started, kept by triggers; the name order's index
 
-Revision ID: 0014_maintained_status
-Revises: 0013_lesson_video
+Revision ID: 0015_maintained_status
+Revises: 0014_lesson_trash
 Create Date: 2026-12-07 14:30:00.000000
 
 HR's totals and chart read every active person's status. Evaluated from the facts (EXISTS over
 commitments, attempts and lesson views) that took most of the report's first page at 150,000 people
 on PostgreSQL. The two facts the status needs are now columns of the person, kept by the database's
-own triggers on every write to commitment, attempt and lesson_view, whoever writes (the portal, the
+own triggers on every write to commitment, attempt and lesson_view (and on a lesson going to the
+Papelera or coming back), whoever writes (the portal, the
 command line, the benchmark's generator, a test): they cannot drift. What depends on time (due dates
 passing, renewal expiry) is still computed when read, from these columns.
 """
@@ -15,15 +16,22 @@ passing, renewal expiry) is still computed when read, from these columns.
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0014_maintained_status"
-down_revision = "0013_lesson_video"
+revision = "0015_maintained_status"
+down_revision = "0014_lesson_trash"
 branch_labels = None
 depends_on = None
 
 LAST_SIGNED = "(SELECT max(c.signed_at) FROM commitment c WHERE c.user_id = {who})"
+#: A reading of a lesson in the Papelera counts for nothing (restored, it counts again).
 STARTED = (
     "(EXISTS (SELECT 1 FROM attempt a WHERE a.user_id = {who} AND a.submitted_at IS NOT NULL)"
-    " OR EXISTS (SELECT 1 FROM lesson_view v WHERE v.user_id = {who}))"
+    " OR EXISTS (SELECT 1 FROM lesson_view v JOIN lesson l ON l.id = v.lesson_id"
+    " WHERE v.user_id = {who} AND l.deleted_at IS NULL))"
+)
+#: A lesson moved to the Papelera or restored changes whether each of its readers started.
+READERS_OF_LESSON = (
+    "UPDATE user_account SET started = {started} "
+    "WHERE id IN (SELECT v.user_id FROM lesson_view v WHERE v.lesson_id = {lesson})"
 )
 #: (table, the person's column it changes, the expression that recomputes it)
 FACTS = (
@@ -45,6 +53,29 @@ def _sqlite_triggers():
                 f"CREATE TRIGGER {table}_keeps_{column}_{event.lower()} AFTER {event} ON {table} "
                 f"FOR EACH ROW BEGIN {updates} END"
             )
+
+
+def _sqlite_lesson_trigger():
+    op.execute(
+        "CREATE TRIGGER lesson_keeps_started_update AFTER UPDATE OF deleted_at ON lesson FOR EACH ROW "
+        f"BEGIN {READERS_OF_LESSON.format(started=STARTED.format(who='user_account.id'), lesson='NEW.id')}; END"
+    )
+
+
+def _postgresql_lesson_trigger():
+    op.execute(
+        f"""
+        CREATE FUNCTION lesson_keeps_started() RETURNS trigger LANGUAGE plpgsql AS $$
+        BEGIN
+          {READERS_OF_LESSON.format(started=STARTED.format(who="user_account.id"), lesson="NEW.id")};
+          RETURN NULL;
+        END $$
+        """
+    )
+    op.execute(
+        "CREATE TRIGGER lesson_keeps_started AFTER UPDATE OF deleted_at ON lesson "
+        "FOR EACH ROW EXECUTE FUNCTION lesson_keeps_started()"
+    )
 
 
 def _postgresql_triggers():
@@ -79,18 +110,23 @@ def upgrade():
     )
     if op.get_bind().dialect.name == "postgresql":
         _postgresql_triggers()
+        _postgresql_lesson_trigger()
     else:
         _sqlite_triggers()
+        _sqlite_lesson_trigger()
     op.create_index("ix_user_account_name_order", "user_account", [sa.text("lower(full_name)"), "id"])
 
 
 def downgrade():
     op.drop_index("ix_user_account_name_order", table_name="user_account")
     if op.get_bind().dialect.name == "postgresql":
+        op.execute("DROP TRIGGER lesson_keeps_started ON lesson")
+        op.execute("DROP FUNCTION lesson_keeps_started()")
         for table, column, _expression in FACTS:
             op.execute(f"DROP TRIGGER {table}_keeps_{column} ON {table}")
             op.execute(f"DROP FUNCTION {table}_keeps_{column}()")
     else:
+        op.execute("DROP TRIGGER lesson_keeps_started_update")
         for table, column, _expression in FACTS:
             for event in ("insert", "delete", "update"):
                 op.execute(f"DROP TRIGGER {table}_keeps_{column}_{event}")
