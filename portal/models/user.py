@@ -6,7 +6,7 @@ import secrets
 from datetime import date, datetime
 
 from flask_login import UserMixin
-from sqlalchemy import Boolean, Date, ForeignKey, String, UniqueConstraint, false
+from sqlalchemy import Boolean, Date, ForeignKey, Index, String, UniqueConstraint, false, func
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.extensions import db
@@ -25,6 +25,8 @@ class Department(db.Model):
 class User(UserMixin, db.Model):
     # "user" is a reserved word in PostgreSQL.
     __tablename__ = "user_account"
+    #: HR's list in name order, first page without sorting everyone.
+    __table_args__ = (Index("ix_user_account_name_order", func.lower("full_name"), "id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     #: Normalised as digits, dash, check digit: "12345678-5".
