@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+import io
+from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 
 import segno
+from fontTools.ttLib import TTFont
 from fpdf import FPDF
+from fpdf.enums import MethodReturnValue
+from pypdf import PdfReader, PdfWriter
 
 #: Regular and bold DejaVu Sans, shipped with the portal (fonts/LICENSE-DejaVu.txt): Latin, Greek,
 #: Cyrillic and symbols, so a certificate prints on a machine with nothing but Python.
@@ -26,15 +32,39 @@ def cjk_font() -> Path | None:
     return next((path for path in CJK_FONT_CANDIDATES if path.is_file()), None)
 
 
-def add_fonts(pdf: FPDF) -> None:
-    """Embed DejaVu (subset), with a CJK fallback when one is installed: Łukasz, Ğ, U+2011, 李."""
+@cache
+def dejavu_characters() -> frozenset[str]:
+    """The characters both DejaVu styles draw (read once per process from their cmap tables)."""
+    maps = []
+    for path in FONT_FILES.values():
+        with TTFont(str(path), lazy=True) as font:
+            maps.append(set(font["cmap"].getBestCmap()))
+    return frozenset(map(chr, set.intersection(*maps)))
+
+
+def needs_fallback(texts: Iterable[str]) -> bool:
+    """Whether any of the texts has a character DejaVu lacks (李, emoji): only then is the CJK font
+    added, since parsing and subsetting its 4 MB took most of a certificate's time and memory."""
+    missing = set().union(*texts) - dejavu_characters()
+    return any(not char.isspace() for char in missing)
+
+
+def add_fonts(pdf: FPDF, texts: Iterable[str] | None = None) -> None:
+    """Embed DejaVu (subset), with a CJK fallback when one is installed: Łukasz, Ğ, U+2011, 李.
+
+    With `texts` (everything the document will print), the fallback is added only when they need it.
+    """
     for style, path in FONT_FILES.items():
         pdf.add_font(FONT, style, str(path))
     fallback = cjk_font()
-    if fallback is not None:
+    if fallback is not None and (texts is None or needs_fallback(texts)):
         pdf.add_font("CJKFallback", "", str(fallback))
         # Bold text falls back to the regular CJK font rather than to nothing.
         pdf.set_fallback_fonts(["CJKFallback"], exact_match=False)
+
+
+#: One fixed QR mask: trying all eight took 40 % of a certificate's drawing, and any mask reads.
+QR_MASK = 2
 
 
 @dataclass(frozen=True)
@@ -50,6 +80,20 @@ class CertificateData:
     labels: dict[str, str]
     #: The institution's uploaded logo (PNG or JPEG), printed in the top left corner.
     logo: Path | None = None
+
+    def texts(self) -> list[str]:
+        """Every text the certificate prints (to choose its fonts)."""
+        return [
+            self.institution,
+            self.full_name,
+            self.rut,
+            self.completed_on,
+            self.code,
+            self.verify_url,
+            *self.labels.values(),
+            *(title for title, _score in self.modules),
+            "% —",
+        ]
 
 
 def draw_qr(pdf: FPDF, data: str, x: float, y: float, size: float, mask: int | None = None) -> None:
@@ -84,17 +128,64 @@ def draw_qr(pdf: FPDF, data: str, x: float, y: float, size: float, mask: int | N
 
 def certificate_pdf(data: CertificateData) -> bytes:
     """The certificate as A4 landscape PDF bytes: heading, person, modules and scores, date, code and QR."""
+    pdf = _document([data])
+    _draw_certificate(pdf, data, {})
+    return bytes(pdf.output())
+
+
+def certificate_pdfs(certificates: list[CertificateData]) -> list[bytes]:
+    """One standalone PDF per certificate, in order, each as certificate_pdf draws it, made quickly.
+
+    The certificates are drawn as pages of one document (the fonts are parsed and subset once
+    instead of once per person), which is then split into one-page files, each with its own title
+    and author. Those whose text needs the CJK fallback go into a document of their own, so that
+    the others do not carry (nor wait for) that font. Pass batches of a few hundred at most: the
+    whole document is in memory until it is split.
+    """
+    files: list[bytes | None] = [None] * len(certificates)
+    plain = [index for index, data in enumerate(certificates) if not needs_fallback(data.texts())]
+    wide = sorted(set(range(len(certificates))) - set(plain))
+    for indexes in (plain, wide):
+        if not indexes:
+            continue
+        pdf = _document([certificates[index] for index in indexes])
+        body_lines: dict[str, list[str]] = {}
+        for index in indexes:
+            _draw_certificate(pdf, certificates[index], body_lines)
+        pages = PdfReader(io.BytesIO(pdf.output())).pages
+        for index, page in zip(indexes, pages, strict=True):
+            files[index] = _single_page_file(page, certificates[index])
+    return files
+
+
+def _document(certificates: list[CertificateData]) -> FPDF:
+    """An empty A4 landscape document with the fonts the certificates' texts need."""
+    first = certificates[0]
     pdf = FPDF(orientation="L", unit="mm", format="A4")
-    add_fonts(pdf)
-    pdf.set_title(data.labels["title"])
-    pdf.set_author(data.institution)
+    add_fonts(pdf, (text for data in certificates for text in data.texts()))
+    pdf.set_title(first.labels["title"])
+    pdf.set_author(first.institution)
     pdf.set_auto_page_break(False)
+    return pdf
+
+
+def _draw_certificate(pdf: FPDF, data: CertificateData, body_lines: dict[str, list[str]]) -> None:
+    """The certificate on a new page of the document (`body_lines`: see _draw_person)."""
     pdf.add_page()
     _draw_heading(pdf, data)
-    _draw_person(pdf, data)
+    _draw_person(pdf, data, body_lines)
     _draw_modules(pdf, data)
     _draw_verification(pdf, data)
-    return bytes(pdf.output())
+
+
+def _single_page_file(page, data: CertificateData) -> bytes:
+    """One page of a batch as a PDF of its own (with only the objects it uses), titled like certificate_pdf's."""
+    writer = PdfWriter()
+    writer.add_page(page)
+    writer.add_metadata({"/Title": data.labels["title"], "/Author": data.institution})
+    buffer = io.BytesIO()
+    writer.write(buffer)
+    return buffer.getvalue()
 
 
 def _draw_heading(pdf: FPDF, data: CertificateData) -> None:
@@ -117,8 +208,12 @@ def _draw_heading(pdf: FPDF, data: CertificateData) -> None:
     pdf.cell(257, 14, data.labels["title"], align="C")
 
 
-def _draw_person(pdf: FPDF, data: CertificateData) -> None:
-    """Who is certified (name and RUT) and what for."""
+def _draw_person(pdf: FPDF, data: CertificateData, body_lines: dict[str, list[str]]) -> None:
+    """Who is certified (name and RUT) and what for.
+
+    The body's line breaks are worked out once per document (`body_lines` keeps them by text): it is
+    the same for everyone, and breaking it took a third of a page's drawing.
+    """
     labels = data.labels
     pdf.set_text_color(30, 30, 30)
     pdf.set_font(FONT, "", 13)
@@ -130,8 +225,13 @@ def _draw_person(pdf: FPDF, data: CertificateData) -> None:
     pdf.set_font(FONT, "", 12)
     pdf.set_xy(20, 77)
     pdf.cell(257, 7, f"{labels['rut']}: {data.rut}", align="C")
-    pdf.set_xy(30, 88)
-    pdf.multi_cell(237, 7, labels["body"], align="C")
+    lines = body_lines.get(labels["body"])
+    if lines is None:
+        lines = pdf.multi_cell(237, 7, labels["body"], align="C", dry_run=True, output=MethodReturnValue.LINES)
+        body_lines[labels["body"]] = lines
+    for index, line in enumerate(lines):
+        pdf.set_xy(30, 88 + 7 * index)
+        pdf.cell(237, 7, line, align="C")
 
 
 def _draw_modules(pdf: FPDF, data: CertificateData) -> None:
@@ -152,7 +252,7 @@ def _draw_verification(pdf: FPDF, data: CertificateData) -> None:
     """The QR code, the date, the verification code and the address to check it at."""
     labels = data.labels
     qr_size = 38
-    draw_qr(pdf, data.verify_url, 232, 150, qr_size)
+    draw_qr(pdf, data.verify_url, 232, 150, qr_size, mask=QR_MASK)
     pdf.set_font(FONT, "", 10)
     pdf.set_xy(20, 172)
     pdf.cell(200, 6, f"{labels['date']}: {data.completed_on}")
