@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
+import gc
 import io
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
-from functools import cache
 from pathlib import Path
 
 import segno
-from fontTools.ttLib import TTFont
 from fpdf import FPDF
 from fpdf.enums import MethodReturnValue
 from pypdf import PdfReader, PdfWriter
@@ -32,35 +32,36 @@ def cjk_font() -> Path | None:
     return next((path for path in CJK_FONT_CANDIDATES if path.is_file()), None)
 
 
-@cache
-def dejavu_characters() -> frozenset[str]:
-    """The characters both DejaVu styles draw (read once per process from their cmap tables)."""
-    maps = []
-    for path in FONT_FILES.values():
-        with TTFont(str(path), lazy=True) as font:
-            maps.append(set(font["cmap"].getBestCmap()))
-    return frozenset(map(chr, set.intersection(*maps)))
-
-
-def needs_fallback(texts: Iterable[str]) -> bool:
-    """Whether any of the texts has a character DejaVu lacks (李, emoji): only then is the CJK font
-    added, since parsing and subsetting its 4 MB took most of a certificate's time and memory."""
-    missing = set().union(*texts) - dejavu_characters()
-    return any(not char.isspace() for char in missing)
-
-
 def add_fonts(pdf: FPDF, texts: Iterable[str] | None = None) -> None:
     """Embed DejaVu (subset), with a CJK fallback when one is installed: Łukasz, Ğ, U+2011, 李.
 
-    With `texts` (everything the document will print), the fallback is added only when they need it.
+    With `texts` (everything the document will print), the fallback is added only when they need it:
+    parsing and subsetting its 4 MB took most of a certificate's time and memory.
     """
     for style, path in FONT_FILES.items():
         pdf.add_font(FONT, style, str(path))
+    if texts is None or not drawn_by_dejavu(texts, dejavu_characters(pdf)):
+        add_fallback_font(pdf)
+
+
+def add_fallback_font(pdf: FPDF) -> None:
+    """Add the CJK font (when one is installed) for the characters DejaVu lacks."""
     fallback = cjk_font()
-    if fallback is not None and (texts is None or needs_fallback(texts)):
+    if fallback is not None:
         pdf.add_font("CJKFallback", "", str(fallback))
         # Bold text falls back to the regular CJK font rather than to nothing.
         pdf.set_fallback_fonts(["CJKFallback"], exact_match=False)
+
+
+def dejavu_characters(pdf: FPDF) -> set[int]:
+    """The code points both DejaVu styles draw, from their cmap tables in the document (added by add_fonts)."""
+    return set.intersection(*(set(pdf.fonts[FONT.lower() + style].cmap) for style in FONT_FILES))
+
+
+def drawn_by_dejavu(texts: Iterable[str], characters: set[int]) -> bool:
+    """Whether DejaVu draws every character of the texts (spaces and line breaks need no glyph)."""
+    missing = set(map(ord, set().union(*texts))) - characters
+    return all(chr(code).isspace() for code in missing)
 
 
 #: One fixed QR mask: trying all eight took 40 % of a certificate's drawing, and any mask reads.
@@ -96,6 +97,11 @@ class CertificateData:
         ]
 
 
+#: Light modules around a QR code (the quiet zone), drawn as nothing.
+QR_BORDER = 2
+_DARK_RUN = re.compile(rb"[^\x00]+")
+
+
 def draw_qr(pdf: FPDF, data: str, x: float, y: float, size: float, mask: int | None = None) -> None:
     """Draw the QR code as vector rectangles: sharp at any zoom, no image library needed.
 
@@ -105,32 +111,25 @@ def draw_qr(pdf: FPDF, data: str, x: float, y: float, size: float, mask: int | N
     encoding); any mask reads the same.
     """
     qr = segno.make(data, error="m", mask=mask)
-    rows = list(qr.matrix_iter(border=2))
-    module = size / len(rows)
+    module = size / (len(qr.matrix) + 2 * QR_BORDER)
     scale, height = pdf.k, pdf.h
     pdf.set_fill_color(0, 0, 0)
     rectangles = []
-    for row_index, row in enumerate(rows):
-        top = y + row_index * module
-        start = None
-        for col_index, dark in enumerate([*row, False]):
-            if dark and start is None:
-                start = col_index
-            elif not dark and start is not None:
-                left, width = x + start * module, (col_index - start) * module
-                rectangles.append(
-                    f"{left * scale:.2f} {(height - top) * scale:.2f} {width * scale:.2f} {-module * scale:.2f} re"
-                )
-                start = None
+    for row_index, row in enumerate(qr.matrix):
+        top = y + (row_index + QR_BORDER) * module
+        # A row is a bytearray of 0 (light) and 1 (dark): find the dark runs in C, not module by module.
+        for run in _DARK_RUN.finditer(row):
+            left, width = x + (run.start() + QR_BORDER) * module, (run.end() - run.start()) * module
+            rectangles.append(
+                f"{left * scale:.2f} {(height - top) * scale:.2f} {width * scale:.2f} {-module * scale:.2f} re"
+            )
     # fpdf2 has no public call for a path of many rectangles; _out writes to the page's content stream.
     pdf._out(" ".join(rectangles) + " f")
 
 
 def certificate_pdf(data: CertificateData) -> bytes:
     """The certificate as A4 landscape PDF bytes: heading, person, modules and scores, date, code and QR."""
-    pdf = _document([data])
-    _draw_certificate(pdf, data, {})
-    return bytes(pdf.output())
+    return _pages_of(_document(data, data.texts()), [data])
 
 
 def certificate_pdfs(certificates: list[CertificateData]) -> list[bytes]:
@@ -143,26 +142,42 @@ def certificate_pdfs(certificates: list[CertificateData]) -> list[bytes]:
     whole document is in memory until it is split.
     """
     files: list[bytes | None] = [None] * len(certificates)
-    plain = [index for index, data in enumerate(certificates) if not needs_fallback(data.texts())]
-    wide = sorted(set(range(len(certificates))) - set(plain))
-    for indexes in (plain, wide):
-        if not indexes:
-            continue
-        pdf = _document([certificates[index] for index in indexes])
-        body_lines: dict[str, list[str]] = {}
-        for index in indexes:
-            _draw_certificate(pdf, certificates[index], body_lines)
-        pages = PdfReader(io.BytesIO(pdf.output())).pages
-        for index, page in zip(indexes, pages, strict=True):
-            files[index] = _single_page_file(page, certificates[index])
+    pdf = _document(certificates[0], texts=())
+    characters = dejavu_characters(pdf)
+    plain, wide = [], []
+    for index, data in enumerate(certificates):
+        (plain if drawn_by_dejavu(data.texts(), characters) else wide).append(index)
+    document = _pages_of(pdf, [certificates[index] for index in plain])
+    del pdf
+    _split(document, plain, certificates, files)
+    if wide:
+        document = _pages_of(_document(certificates[0], texts=None), [certificates[index] for index in wide])
+        _split(document, wide, certificates, files)
     return files
 
 
-def _document(certificates: list[CertificateData]) -> FPDF:
-    """An empty A4 landscape document with the fonts the certificates' texts need."""
-    first = certificates[0]
+def _split(document: bytes, indexes: list[int], certificates: list[CertificateData], files: list) -> None:
+    """Put each page of the document, as a file of its own, at its certificate's place in `files`."""
+    # The document's parsed fonts hold reference cycles: free them before the split, not after.
+    gc.collect()
+    for index, page in zip(indexes, PdfReader(io.BytesIO(document)).pages, strict=True):
+        files[index] = _single_page_file(page, certificates[index])
+
+
+def _pages_of(pdf: FPDF, certificates: list[CertificateData]) -> bytes:
+    """The certificates drawn as the pages of the document, output (which releases its fonts)."""
+    body_lines: dict[str, list[str]] = {}
+    for data in certificates:
+        _draw_certificate(pdf, data, body_lines)
+    if not certificates:
+        pdf.add_page()  # fpdf2 keeps a document's fonts until it is output, even an empty one
+    return bytes(pdf.output())
+
+
+def _document(first: CertificateData, texts: Iterable[str] | None) -> FPDF:
+    """An empty A4 landscape document with the fonts for `texts` (see add_fonts), titled after `first`."""
     pdf = FPDF(orientation="L", unit="mm", format="A4")
-    add_fonts(pdf, (text for data in certificates for text in data.texts()))
+    add_fonts(pdf, texts)
     pdf.set_title(first.labels["title"])
     pdf.set_author(first.institution)
     pdf.set_auto_page_break(False)

@@ -7,6 +7,7 @@ and only the person who asked downloads it, for a day (its download is audited l
 
 from __future__ import annotations
 
+import gc
 import zipfile
 
 from flask_babel import ngettext
@@ -33,7 +34,9 @@ def zip_certificates(params: dict, actor_id: int | None, progress) -> JobFile:
     pairs = service.newest_certificates(filters_from_details(params["filters"]), today, 10**9)
     progress(0, len(pairs))
     path = new_result_path("zip")
-    with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+    # Stored, not deflated: a certificate's streams are compressed already (deflating them again
+    # took a millisecond each and saved about 2 %).
+    with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_STORED) as archive:
         for start in range(0, len(pairs), STEP):
             ids = [certificate_id for _user_id, certificate_id in pairs[start : start + STEP]]
             found = {c.id: c for c in db.session.scalars(select(Certificate).where(Certificate.id.in_(ids)))}
@@ -45,5 +48,7 @@ def zip_certificates(params: dict, actor_id: int | None, progress) -> JobFile:
             for (person, certificate), document in zip(batch, learning.certificate_documents(batch), strict=True):
                 archive.writestr(certificate_file_name(person, certificate), document)
             progress(start + len(ids))
+            # Parsed fonts and split pages hold reference cycles: free them now, not generations later.
+            gc.collect()
     summary = ngettext("%(num)s certificado en el archivo ZIP.", "%(num)s certificados en el archivo ZIP.", len(pairs))
     return JobFile(summary, path.name, f"certificados-induccion-{today.isoformat()}.zip")
