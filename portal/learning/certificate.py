@@ -111,18 +111,22 @@ def draw_qr(pdf: FPDF, data: str, x: float, y: float, size: float, mask: int | N
     encoding); any mask reads the same.
     """
     qr = segno.make(data, error="m", mask=mask)
-    module = size / (len(qr.matrix) + 2 * QR_BORDER)
+    count = len(qr.matrix)
+    module = size / (count + 2 * QR_BORDER)
     scale, height = pdf.k, pdf.h
     pdf.set_fill_color(0, 0, 0)
+    # Each coordinate as written in the content stream, formatted once per column, row and run length.
+    lefts = [f"{(x + (column + QR_BORDER) * module) * scale:.2f}" for column in range(count)]
+    tops = [f"{(height - (y + (row + QR_BORDER) * module)) * scale:.2f}" for row in range(count)]
+    widths = [f"{length * module * scale:.2f}" for length in range(count + 1)]
+    module_height = f"{-module * scale:.2f}"
     rectangles = []
     for row_index, row in enumerate(qr.matrix):
-        top = y + (row_index + QR_BORDER) * module
+        top = tops[row_index]
         # A row is a bytearray of 0 (light) and 1 (dark): find the dark runs in C, not module by module.
         for run in _DARK_RUN.finditer(row):
-            left, width = x + (run.start() + QR_BORDER) * module, (run.end() - run.start()) * module
-            rectangles.append(
-                f"{left * scale:.2f} {(height - top) * scale:.2f} {width * scale:.2f} {-module * scale:.2f} re"
-            )
+            start, end = run.span()
+            rectangles.append(f"{lefts[start]} {top} {widths[end - start]} {module_height} re")
     # fpdf2 has no public call for a path of many rectangles; _out writes to the page's content stream.
     pdf._out(" ".join(rectangles) + " f")
 
