@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import gc
-import io
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -12,7 +11,8 @@ from pathlib import Path
 import segno
 from fpdf import FPDF
 from fpdf.enums import MethodReturnValue
-from pypdf import PdfReader, PdfWriter
+
+from portal.learning.pdf_split import split_pages
 
 #: Regular and bold DejaVu Sans, shipped with the portal (fonts/LICENSE-DejaVu.txt): Latin, Greek,
 #: Cyrillic and symbols, so a certificate prints on a machine with nothing but Python.
@@ -153,7 +153,8 @@ def certificate_pdfs(certificates: list[CertificateData]) -> list[bytes]:
         (plain if drawn_by_dejavu(data.texts(), characters) else wide).append(index)
     document = _pages_of(pdf, [certificates[index] for index in plain])
     del pdf
-    _split(document, plain, certificates, files)
+    if plain:
+        _split(document, plain, certificates, files)
     if wide:
         document = _pages_of(_document(certificates[0], texts=None), [certificates[index] for index in wide])
         _split(document, wide, certificates, files)
@@ -164,8 +165,9 @@ def _split(document: bytes, indexes: list[int], certificates: list[CertificateDa
     """Put each page of the document, as a file of its own, at its certificate's place in `files`."""
     # The document's parsed fonts hold reference cycles: free them before the split, not after.
     gc.collect()
-    for index, page in zip(indexes, PdfReader(io.BytesIO(document)).pages, strict=True):
-        files[index] = _single_page_file(page, certificates[index])
+    titles = [(certificates[index].labels["title"], certificates[index].institution) for index in indexes]
+    for index, file in zip(indexes, split_pages(document, titles), strict=True):
+        files[index] = file
 
 
 def _pages_of(pdf: FPDF, certificates: list[CertificateData]) -> bytes:
@@ -195,16 +197,6 @@ def _draw_certificate(pdf: FPDF, data: CertificateData, body_lines: dict[str, li
     _draw_person(pdf, data, body_lines)
     _draw_modules(pdf, data)
     _draw_verification(pdf, data)
-
-
-def _single_page_file(page, data: CertificateData) -> bytes:
-    """One page of a batch as a PDF of its own (with only the objects it uses), titled like certificate_pdf's."""
-    writer = PdfWriter()
-    writer.add_page(page)
-    writer.add_metadata({"/Title": data.labels["title"], "/Author": data.institution})
-    buffer = io.BytesIO()
-    writer.write(buffer)
-    return buffer.getvalue()
 
 
 def _draw_heading(pdf: FPDF, data: CertificateData) -> None:
