@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import gc
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -163,8 +162,6 @@ def certificate_pdfs(certificates: list[CertificateData]) -> list[bytes]:
 
 def _split(document: bytes, indexes: list[int], certificates: list[CertificateData], files: list) -> None:
     """Put each page of the document, as a file of its own, at its certificate's place in `files`."""
-    # The document's parsed fonts hold reference cycles: free them before the split, not after.
-    gc.collect()
     titles = [(certificates[index].labels["title"], certificates[index].institution) for index in indexes]
     for index, file in zip(indexes, split_pages(document, titles), strict=True):
         files[index] = file

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import gc
 import zipfile
+from contextlib import contextmanager
 
 from flask_babel import ngettext
 from sqlalchemy import select
@@ -28,6 +29,19 @@ from portal.reports.reminders import filters_from_details
 STEP = 100
 
 
+@contextmanager
+def _collecting_each_batch():
+    """Make a garbage collection per batch cheap: everything alive before the job (the app, the
+    consumer) is set aside while it runs, so that a collection looks at the job's own objects only
+    (a full one took 0.2 s, more than drawing twenty certificates)."""
+    gc.collect()
+    gc.freeze()
+    try:
+        yield
+    finally:
+        gc.unfreeze()
+
+
 def zip_certificates(params: dict, actor_id: int | None, progress) -> JobFile:
     """Write the newest certificate of each person on the filtered list into one ZIP file."""
     today = local_today()
@@ -36,7 +50,7 @@ def zip_certificates(params: dict, actor_id: int | None, progress) -> JobFile:
     path = new_result_path("zip")
     # Stored, not deflated: a certificate's streams are compressed already (deflating them again
     # took a millisecond each and saved about 2 %).
-    with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_STORED) as archive:
+    with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_STORED) as archive, _collecting_each_batch():
         for start in range(0, len(pairs), STEP):
             ids = [certificate_id for _user_id, certificate_id in pairs[start : start + STEP]]
             found = {c.id: c for c in db.session.scalars(select(Certificate).where(Certificate.id.in_(ids)))}
@@ -48,7 +62,7 @@ def zip_certificates(params: dict, actor_id: int | None, progress) -> JobFile:
             for (person, certificate), document in zip(batch, learning.certificate_documents(batch), strict=True):
                 archive.writestr(certificate_file_name(person, certificate), document)
             progress(start + len(ids))
-            # Parsed fonts and split pages hold reference cycles: free them now, not generations later.
+            # A batch's parsed fonts hold reference cycles: free them before the next batch parses its own.
             gc.collect()
     summary = ngettext("%(num)s certificado en el archivo ZIP.", "%(num)s certificados en el archivo ZIP.", len(pairs))
     return JobFile(summary, path.name, f"certificados-induccion-{today.isoformat()}.zip")
