@@ -262,9 +262,10 @@ def test_certificates_drawn_together_are_standalone_files_reading_like_one_drawn
     valid one-page PDF, titled, with the same text as certificate_pdf, whichever fonts its name needs."""
     names = ["Benjamín Łukasz Díaz", NAME_BEYOND_LATIN_1, "Ana Rojas", "Mei Lin 李小龍", "Ğül Ñuñez"]
     batch = [replace(certificate_data(name), code=f"CODE-{index}") for index, name in enumerate(names)]
-    files = certificate_pdfs(batch)
-    assert len(files) == len(names)
-    for data, file in zip(batch, files, strict=True):
+    made = dict(certificate_pdfs(batch))
+    assert sorted(made) == list(range(len(names)))
+    for index, data in enumerate(batch):
+        file = made[index]
         reader = PdfReader(io.BytesIO(file), strict=True)
         assert len(reader.pages) == 1
         assert reader.metadata.title == data.labels["title"] and reader.metadata.author == data.institution
@@ -272,7 +273,8 @@ def test_certificates_drawn_together_are_standalone_files_reading_like_one_drawn
         assert data.full_name in text and data.code in text
         assert text == PdfReader(io.BytesIO(certificate_pdf(data))).pages[0].extract_text()
     # A batch of CJK names only (no page for DejaVu alone).
-    [file] = certificate_pdfs([certificate_data("李小龍")])
+    [(index, file)] = certificate_pdfs([certificate_data("李小龍")])
+    assert index == 0
     assert "李小龍" in PdfReader(io.BytesIO(file)).pages[0].extract_text()
 
 

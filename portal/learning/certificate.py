@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -135,16 +135,16 @@ def certificate_pdf(data: CertificateData) -> bytes:
     return _pages_of(_document(data, data.texts()), [data])
 
 
-def certificate_pdfs(certificates: list[CertificateData]) -> list[bytes]:
-    """One standalone PDF per certificate, in order, each as certificate_pdf draws it, made quickly.
+def certificate_pdfs(certificates: list[CertificateData]) -> Iterator[tuple[int, bytes]]:
+    """One standalone PDF per certificate, each as certificate_pdf draws it, made quickly: yields
+    (index of the certificate, its file), those whose text needs the CJK font last.
 
     The certificates are drawn as pages of one document (the fonts are parsed and subset once
     instead of once per person), which is then split into one-page files, each with its own title
     and author. Those whose text needs the CJK fallback go into a document of their own, so that
     the others do not carry (nor wait for) that font. Pass batches of a few hundred at most: the
-    whole document is in memory until it is split.
+    whole document is in memory until it is split; the files are yielded one at a time.
     """
-    files: list[bytes | None] = [None] * len(certificates)
     pdf = _document(certificates[0], texts=())
     characters = dejavu_characters(pdf)
     plain, wide = [], []
@@ -153,18 +153,16 @@ def certificate_pdfs(certificates: list[CertificateData]) -> list[bytes]:
     document = _pages_of(pdf, [certificates[index] for index in plain])
     del pdf
     if plain:
-        _split(document, plain, certificates, files)
+        yield from _split(document, plain, certificates)
     if wide:
         document = _pages_of(_document(certificates[0], texts=None), [certificates[index] for index in wide])
-        _split(document, wide, certificates, files)
-    return files
+        yield from _split(document, wide, certificates)
 
 
-def _split(document: bytes, indexes: list[int], certificates: list[CertificateData], files: list) -> None:
-    """Put each page of the document, as a file of its own, at its certificate's place in `files`."""
+def _split(document: bytes, indexes: list[int], certificates: list[CertificateData]) -> Iterator[tuple[int, bytes]]:
+    """Each page of the document as a file of its own, with the index of its certificate."""
     titles = [(certificates[index].labels["title"], certificates[index].institution) for index in indexes]
-    for index, file in zip(indexes, split_pages(document, titles), strict=True):
-        files[index] = file
+    yield from zip(indexes, split_pages(document, titles), strict=True)
 
 
 def _pages_of(pdf: FPDF, certificates: list[CertificateData]) -> bytes:

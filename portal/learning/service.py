@@ -9,6 +9,7 @@ import base64
 import hashlib
 import secrets
 import unicodedata
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -356,15 +357,17 @@ def certificate_document(user: User, certificate: Certificate, current: LearnerP
     return certificate_pdf(_certificate_data(user, certificate, modules, _certificate_common()))
 
 
-def certificate_documents(pairs: list[tuple[User, Certificate]], now: datetime | None = None) -> list[bytes]:
-    """certificate_document for many people at once: the same PDFs (one per pair, in order), made
-    quickly for the ZIPs of a whole list.
+def certificate_documents(
+    pairs: list[tuple[User, Certificate]], now: datetime | None = None
+) -> Iterator[tuple[int, bytes]]:
+    """certificate_document for many people at once, made quickly for the ZIPs of a whole list: yields
+    (index of the pair, the same PDF as certificate_document's), one file at a time (certificate_pdfs).
 
     Three queries whatever the number of people (published modules, signatures, attempts), and one
     document drawn for all of them (certificate_pdfs). Pass batches of a few hundred at most.
     """
     if not pairs:
-        return []
+        return iter(())
     now = now or utcnow()
     months = renewal_months()
     user_ids = list({user.id for user, _certificate in pairs})

@@ -59,7 +59,8 @@ def zip_certificates(params: dict, actor_id: int | None, progress) -> JobFile:
                 for person in db.session.scalars(select(User).where(User.id.in_({c.user_id for c in found.values()})))
             }
             batch = [(people[found[certificate_id].user_id], found[certificate_id]) for certificate_id in ids]
-            for (person, certificate), document in zip(batch, learning.certificate_documents(batch), strict=True):
+            for index, document in learning.certificate_documents(batch):
+                person, certificate = batch[index]
                 archive.writestr(certificate_file_name(person, certificate), document)
             progress(start + len(ids))
             # A batch's parsed fonts hold reference cycles: free them before the next batch parses its own.

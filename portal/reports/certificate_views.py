@@ -97,7 +97,8 @@ def certificates_zip():
         # Drawn a batch at a time (learning.certificate_documents), so the first bytes leave early.
         for start in range(0, len(owned), STREAM_BATCH):
             batch = owned[start : start + STREAM_BATCH]
-            for (person, certificate), document in zip(batch, learning.certificate_documents(batch), strict=True):
+            for index, document in learning.certificate_documents(batch):
+                person, certificate = batch[index]
                 yield certificate_file_name(person, certificate), document
 
     filename = f"certificados-induccion-{today.isoformat()}.zip"
