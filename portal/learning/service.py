@@ -9,11 +9,10 @@ import base64
 import hashlib
 import secrets
 import unicodedata
-from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from flask_babel import format_date, get_timezone
+from flask_babel import get_timezone
 from flask_babel import gettext as _
 from sqlalchemy import case, exists, func, select
 from sqlalchemy.orm import selectinload
@@ -23,11 +22,9 @@ from portal.content import institutional_text
 from portal.database import upsert
 from portal.extensions import db
 from portal.institution import with_article
-from portal.learning.certificate import CertificateData, certificate_pdf, certificate_pdfs
 from portal.learning.cycles import (
     Cycle,
     certificate_cycle,
-    closed_cycle,
     completion_expiry,
     current_cycle,
     renewal_months,
@@ -38,9 +35,7 @@ from portal.models.progress import Certificate, Commitment, LessonView
 from portal.models.quiz import Attempt, Quiz, QuizRevision
 from portal.models.types import utcnow
 from portal.models.user import User
-from portal.rut import display_rut, format_rut
-from portal.settings import effective, logo_path
-from portal.urls import public_url
+from portal.rut import format_rut
 from portal.vocabulary import DONE, LOCKED
 
 
@@ -101,7 +96,7 @@ def learner_path(user_id: int, *, now: datetime | None = None, cycle: Cycle | No
             now or utcnow(),
             renewal_months(),
         )
-    modules = _published_modules()
+    modules = published_modules()
     read_counts = _lessons_read_per_module(user_id, cycle)
     attempts = _attempts_per_quiz(user_id, cycle)
     commitment = _cycle_commitment(user_id, cycle, latest_commitment)
@@ -127,7 +122,7 @@ def _two_newest_commitments(user_id: int) -> list[Commitment | None]:
     return (list(newest) + [None, None])[:2]
 
 
-def _published_modules() -> list:
+def published_modules() -> list:
     """(module, lesson count, quiz id or None) for each published module in path order; a quiz counts
     once it has a published revision."""
     lesson_counts = select(Lesson.module_id, func.count(Lesson.id).label("n")).group_by(Lesson.module_id).subquery()
@@ -173,7 +168,7 @@ def _cycle_commitment(user_id: int, cycle: Cycle, latest_commitment: Commitment 
     """The commitment signed within the cycle, if any."""
     if cycle.ends_at is None:
         # The newest commitment belongs to this cycle unless the cycle began after it.
-        in_cycle = latest_commitment is not None and _signed_within(cycle, latest_commitment.signed_at)
+        in_cycle = latest_commitment is not None and signed_within(cycle, latest_commitment.signed_at)
         return latest_commitment if in_cycle else None
     return db.session.scalar(
         cycle.bound(select(Commitment).where(Commitment.user_id == user_id), Commitment.signed_at)
@@ -182,7 +177,7 @@ def _cycle_commitment(user_id: int, cycle: Cycle, latest_commitment: Commitment 
     )
 
 
-def _signed_within(cycle: Cycle, signed_at: datetime) -> bool:
+def signed_within(cycle: Cycle, signed_at: datetime) -> bool:
     """Whether the newest commitment, signed at `signed_at`, is the one of a current (open) cycle."""
     return cycle.starts_at is None or signed_at >= cycle.starts_at
 
@@ -345,116 +340,6 @@ def certificate_path(user: User, certificate: Certificate, current: LearnerPath 
 def certificate_issued_on(certificate: Certificate) -> date:
     """The local (Chilean) calendar day the certificate was issued."""
     return certificate.issued_at.astimezone(get_timezone()).date()
-
-
-def certificate_document(user: User, certificate: Certificate, current: LearnerPath | None = None) -> bytes:
-    """The certificate's PDF, as the person downloads it and as HR downloads it for them.
-
-    Runs the queries of one or two `learner_path` calls (see `certificate_path`).
-    """
-    path = certificate_path(user, certificate, current)
-    modules = certificate_modules((row.module, row.best_score) for row in path.rows)
-    return certificate_pdf(_certificate_data(user, certificate, modules, _certificate_common()))
-
-
-def certificate_documents(
-    pairs: list[tuple[User, Certificate]], now: datetime | None = None
-) -> Iterator[tuple[int, bytes]]:
-    """certificate_document for many people at once, made quickly for the ZIPs of a whole list: yields
-    (index of the pair, the same PDF as certificate_document's), one file at a time (certificate_pdfs).
-
-    Three queries whatever the number of people (published modules, signatures, attempts), and one
-    document drawn for all of them (certificate_pdfs). Pass batches of a few hundred at most.
-    """
-    if not pairs:
-        return iter(())
-    now = now or utcnow()
-    months = renewal_months()
-    user_ids = list({user.id for user, _certificate in pairs})
-    signatures: dict[int, list[tuple[int, datetime]]] = {user_id: [] for user_id in user_ids}
-    for user_id, commitment_id, signed_at in db.session.execute(
-        select(Commitment.user_id, Commitment.id, Commitment.signed_at)
-        .where(Commitment.user_id.in_(user_ids))
-        .order_by(Commitment.user_id, Commitment.id.desc())
-    ):
-        signatures[user_id].append((commitment_id, signed_at))
-    scored = db.session.execute(
-        select(Attempt.user_id, Attempt.quiz_id, Attempt.submitted_at, Attempt.score).where(
-            Attempt.user_id.in_(user_ids), Attempt.score.is_not(None)
-        )
-    ).all()
-    attempts: dict[int, list] = {user_id: [] for user_id in user_ids}
-    for user_id, quiz_id, submitted_at, score in scored:
-        attempts[user_id].append((quiz_id, submitted_at, score))
-    published = _published_modules()
-    common = _certificate_common()
-    data = []
-    for user, certificate in pairs:
-        cycle = _printed_cycle(certificate, signatures[user.id], now, months)
-        best: dict[int, int] = {}
-        for quiz_id, submitted_at, score in attempts[user.id]:
-            if cycle.contains(submitted_at) and score > best.get(quiz_id, -1):
-                best[quiz_id] = score
-        modules = certificate_modules((module, best.get(quiz_id)) for module, _lessons, quiz_id in published)
-        data.append(_certificate_data(user, certificate, modules, common))
-    return certificate_pdfs(data)
-
-
-def _printed_cycle(certificate: Certificate, signatures: list[tuple[int, datetime]], now: datetime, months) -> Cycle:
-    """The cycle whose scores `certificate_path` prints, worked out from the person's signatures
-    ((commitment id, signed at), newest first) instead of queries: the current cycle when the
-    certificate's commitment is the one signed in it, else the cycle the certificate closed."""
-    latest = signatures[0] if signatures else None
-    previous = signatures[1] if len(signatures) > 1 else None
-    current = current_cycle(latest and latest[1], previous and previous[1], now, months)
-    if latest is not None and latest[0] == certificate.commitment_id and _signed_within(current, latest[1]):
-        return current
-    earlier = [signed_at for commitment_id, signed_at in signatures if commitment_id < certificate.commitment_id]
-    return closed_cycle(max(earlier, default=None), certificate.issued_at)
-
-
-def certificate_modules(rows) -> list[tuple[str, int | None]]:
-    """What a certificate lists from (module, best score in the cycle) in path order: the required modules."""
-    return [(module.title, best_score) for module, best_score in rows if module.required]
-
-
-def _certificate_common() -> dict:
-    """What every certificate of the institution prints alike: its name, logo and the texts' labels."""
-    institution = effective("INSTITUTION_NAME")
-    return {
-        "institution": institution,
-        "logo": logo_path(),
-        "labels": {
-            "title": _("Certificado de Inducción"),
-            "certifies": _("Se certifica que"),
-            "rut": _("RUT"),
-            "body": _(
-                "completó el programa de inducción institucional sobre la misión, la visión y "
-                "los valores %(of_institution)s, y firmó la declaración de compromiso con esos valores.",
-                of_institution=with_article(institution, "de"),
-            ),
-            "module": _("Módulo"),
-            "score": _("Puntaje"),
-            "date": _("Fecha"),
-            "code": _("Código de verificación"),
-            "verify": _("Verifique en"),
-        },
-    }
-
-
-def _certificate_data(
-    user: User, certificate: Certificate, modules: list[tuple[str, int | None]], common: dict
-) -> CertificateData:
-    grouped = group_code(certificate.code)
-    return CertificateData(
-        full_name=user.full_name,
-        rut=display_rut(user.rut),
-        completed_on=format_date(certificate_issued_on(certificate), "long"),
-        modules=modules,
-        code=grouped,
-        verify_url=public_url("learning.verify", code=grouped),
-        **common,
-    )
 
 
 def certificates_of(user_id: int) -> list[Certificate]:

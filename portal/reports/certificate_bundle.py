@@ -18,14 +18,14 @@ from sqlalchemy import select
 from portal.dates import local_today
 from portal.extensions import db
 from portal.jobs import JobFile, new_result_path
-from portal.learning import service as learning
+from portal.learning import certificate_documents as documents
 from portal.models.progress import Certificate
 from portal.models.user import User
 from portal.reports import service
 from portal.reports.names import certificate_file_name
 from portal.reports.reminders import filters_from_details
 
-#: Certificates read and drawn together (learning.certificate_documents): a few queries and one
+#: Certificates read and drawn together (learning/certificate_documents.py): a few queries and one
 #: document per batch; the batch's PDFs are in memory until written to the ZIP.
 STEP = 100
 
@@ -50,8 +50,8 @@ def zip_certificates(params: dict, actor_id: int | None, progress) -> JobFile:
     progress(0, len(pairs))
     path = new_result_path("zip")
     stamp = time.localtime()[:6]
-    # Stored, not deflated: a certificate's streams are compressed already (deflating them again
-    # took a millisecond each and saved about 2 %).
+    # Stored, not deflated: a certificate's streams are compressed already (deflating the files
+    # again took 0.5 ms of CPU each, a tenth of the job's, for 11 % less).
     with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_STORED) as archive, _collecting_each_batch():
         for start in range(0, len(pairs), STEP):
             ids = [certificate_id for _user_id, certificate_id in pairs[start : start + STEP]]
@@ -61,7 +61,7 @@ def zip_certificates(params: dict, actor_id: int | None, progress) -> JobFile:
                 for person in db.session.scalars(select(User).where(User.id.in_({c.user_id for c in found.values()})))
             }
             batch = [(people[found[certificate_id].user_id], found[certificate_id]) for certificate_id in ids]
-            for index, document in learning.certificate_documents(batch):
+            for index, document in documents.certificate_documents(batch):
                 person, certificate = batch[index]
                 # One time stamp for all entries: the ZIP's directory stays in memory until the end.
                 entry = zipfile.ZipInfo(certificate_file_name(person, certificate), date_time=stamp)

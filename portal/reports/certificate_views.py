@@ -15,7 +15,7 @@ from portal import audit
 from portal.database import write_transaction
 from portal.dates import local_today
 from portal.extensions import db
-from portal.learning import service as learning
+from portal.learning import certificate_documents as documents
 from portal.models.progress import Certificate
 from portal.models.user import User
 from portal.reports import bp, exports, hr_only, service
@@ -41,7 +41,7 @@ def person_certificate(user_id: int, certificate_id: int):
     if certificate is None or certificate.user_id != user_id:
         abort(404)
     person = certificate.user
-    body = learning.certificate_document(person, certificate)
+    body = documents.certificate_document(person, certificate)
     with write_transaction():
         audit.record(
             "report.certificate_downloaded",
@@ -94,10 +94,10 @@ def certificates_zip():
         owners = {certificate.user_id for certificate in found.values()}
         people = {person.id: person for person in db.session.scalars(select(User).where(User.id.in_(owners)))}
         owned = [(people[found[certificate_id].user_id], found[certificate_id]) for certificate_id in certificate_ids]
-        # Drawn a batch at a time (learning.certificate_documents), so the first bytes leave early.
+        # Drawn a batch at a time (learning/certificate_documents.py), so the first bytes leave early.
         for start in range(0, len(owned), STREAM_BATCH):
             batch = owned[start : start + STREAM_BATCH]
-            for index, document in learning.certificate_documents(batch):
+            for index, document in documents.certificate_documents(batch):
                 person, certificate = batch[index]
                 yield certificate_file_name(person, certificate), document
 
