@@ -145,6 +145,8 @@ def certificate_pdfs(certificates: list[CertificateData]) -> Iterator[tuple[int,
     the others do not carry (nor wait for) that font. Pass batches of a few hundred at most: the
     whole document is in memory until it is split; the files are yielded one at a time.
     """
+    if not certificates:
+        return
     pdf = _document(certificates[0], texts=())
     characters = dejavu_characters(pdf)
     plain, wide = [], []
