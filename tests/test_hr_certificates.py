@@ -7,6 +7,7 @@ import json
 import random
 import re
 import zipfile
+from datetime import timedelta
 
 from pypdf import PdfReader
 from sqlalchemy import select
@@ -16,11 +17,14 @@ from portal.extensions import db
 from portal.learning.service import group_code
 from portal.models.audit import AuditEvent
 from portal.models.progress import Certificate
+from portal.models.quiz import Attempt
+from portal.models.types import utcnow
 from portal.models.user import User
 from portal.people.departments import find_or_create_department
 from portal.vocabulary import HR, STAFF
 from tests.conftest import login
 from tests.municipality import modules_in_path
+from tests.test_learner_path import needs_cjk_font
 from tests.test_renewal import age_facts, set_renewal
 
 INSTITUTION = "Municipalidad de Prueba"
@@ -182,12 +186,9 @@ def test_staff_cannot_download_certificates(app, make_user):
 
 
 def test_a_list_over_the_limit_is_zipped_by_a_job_only_its_requester_downloads_for_a_day(make_app, make_user):
-    from datetime import timedelta
-
     from sqlalchemy import update
 
     from portal.models.outbox import Job
-    from portal.models.types import utcnow
 
     app = make_app(CERTIFICATES_PER_ZIP=2)
     names = ["Ana Rojas Díaz", "Alberto Muñoz Vera", "Carla Pinto"]
@@ -229,3 +230,57 @@ def test_a_list_over_the_limit_is_zipped_by_a_job_only_its_requester_downloads_f
         from portal.jobs import remove_expired_results, results_folder
 
         assert remove_expired_results() == 1 and list(results_folder().iterdir()) == []
+
+
+@needs_cjk_font
+def test_the_zip_job_holds_one_standalone_pdf_per_person_identical_to_the_single_download(
+    make_app, make_user, monkeypatch
+):
+    """The job draws its certificates in batches, as pages of one document split into one file each:
+    every file is a one-page PDF of its own, titled like the single download, and reads the same text,
+    whatever the name's script (DejaVu only, or the CJK fallback) and whatever cycle the scores come from."""
+    from portal.reports import certificate_bundle
+
+    monkeypatch.setattr(certificate_bundle, "STEP", 3)  # two batches, one of them mixing scripts
+    app = make_app(CERTIFICATES_PER_ZIP=2)
+    set_renewal(app, 24)
+    people = {
+        name: make_user(full_name=name).id
+        for name in ("Łukasz Ğökçe Żółkiewski", "Mei Lin 李小龍", "Ñuñoa Ávila Pérez", "Carla Pinto")
+    }
+    for user_id in people.values():
+        walk(app, user_id)
+    # Renewed: the refresher's scores count. Expired: the scores of the cycle the certificate closed.
+    age_facts(app, people["Ñuñoa Ávila Pérez"], 25)
+    walk(app, people["Ñuñoa Ávila Pérez"])
+    age_facts(app, people["Carla Pinto"], 25)
+    with app.app_context():
+        # Scores that tell the cycles apart: 99 only before the refresher, 97 only after the expiry.
+        for user_id, before, after in ((people["Ñuñoa Ávila Pérez"], 99, 70), (people["Carla Pinto"], 60, 97)):
+            attempts = db.session.scalars(select(Attempt).where(Attempt.user_id == user_id).order_by(Attempt.id))
+            for attempt in attempts:
+                recent = attempt.submitted_at is not None and attempt.submitted_at > utcnow() - timedelta(days=1)
+                attempt.score = after if recent else before
+            if user_id == people["Carla Pinto"]:
+                attempt.submitted_at, attempt.score = utcnow(), after  # a quiz retaken in the refresher
+        db.session.commit()
+    cycle_scores = {"Ñuñoa Ávila Pérez": ("70 %", "99 %"), "Carla Pinto": ("60 %", "97 %")}
+    client, _hr = hr_client(app, make_user)
+
+    started = client.post("/rrhh/certificados/preparar")
+    assert started.status_code == 302
+    assert "4 certificados en el archivo ZIP." in client.get(started.headers["Location"]).get_data(as_text=True)
+    archive = zipfile.ZipFile(io.BytesIO(client.get(started.headers["Location"] + "/resultado").data))
+    assert len(archive.namelist()) == len(people)
+    for name, user_id in people.items():
+        certificate_id, code = certificates_of(app, user_id)[-1]
+        single = client.get(f"/rrhh/personas/{user_id}/certificados/{certificate_id}.pdf").data
+        [file_name] = [entry for entry in archive.namelist() if group_code(code) in pdf_text(archive.read(entry))]
+        zipped = PdfReader(io.BytesIO(archive.read(file_name)))
+        assert len(zipped.pages) == 1
+        assert zipped.metadata.title == "Certificado de Inducción" and zipped.metadata.author == INSTITUTION
+        assert name in pdf_text(archive.read(file_name))
+        assert pdf_text(archive.read(file_name)) == pdf_text(single)
+        if name in cycle_scores:
+            shown, hidden = cycle_scores[name]
+            assert shown in pdf_text(single) and hidden not in pdf_text(single)

@@ -80,7 +80,7 @@ RENDERED = {
     "templates/base.html": "every page: header, footer, the logo's description",
     "templates/admin/settings.html": "the administrators' settings page",
     "templates/learning/verify.html": "the public verification of a certificate",
-    "learning/service.py": "the commitment's text and the certificate's PDF",
+    "learning/certificate_documents.py": "the certificate's PDF (the commitment's text is handed the name)",
     "people/welcome.py": "the welcome mail",
     "auth/password_reset.py": "the password reset mail",
     "reports/reminders.py": "HR's reminder mail",

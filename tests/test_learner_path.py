@@ -4,6 +4,7 @@ import hashlib
 import io
 import os
 import re
+from dataclasses import replace
 
 import pytest
 from pypdf import PdfReader
@@ -11,7 +12,7 @@ from sqlalchemy import select
 
 from portal.demo import demo_rut
 from portal.extensions import db
-from portal.learning.certificate import CertificateData, certificate_pdf, cjk_font
+from portal.learning.certificate import CertificateData, certificate_pdf, certificate_pdfs, cjk_font
 from portal.models.curriculum import Module
 from portal.models.progress import Certificate, Commitment
 from portal.models.quiz import Attempt
@@ -253,6 +254,34 @@ def test_certificate_prints_names_beyond_windows_1252_and_links_to_the_configure
     assert "Municipalidad de Ğüzelyurt\u2011Sur" in text
     assert "Ética y Probidad" in text and "李" in text.split("Ética y Probidad", 1)[1]
     assert "http://127.0.0.1:5000/verificar/" in text and "evil" not in text
+
+
+@needs_cjk_font
+def test_certificates_drawn_together_are_standalone_files_reading_like_one_drawn_alone(tmp_path):
+    """certificate_pdfs (HR's ZIPs) draws a batch as one document and splits it: each file is a
+    valid one-page PDF, titled, with the same text as certificate_pdf, whichever fonts its name needs,
+    carrying the logo (a PNG with transparency: an image and its mask) too."""
+    from PIL import Image
+
+    logo = tmp_path / "logo.png"
+    Image.new("RGBA", (480, 144), (20, 84, 120, 128)).save(logo)
+    names = ["Benjamín Łukasz Díaz", NAME_BEYOND_LATIN_1, "Ana Rojas", "Mei Lin 李小龍", "Ğül Ñuñez"]
+    batch = [replace(certificate_data(name), code=f"CODE-{index}", logo=logo) for index, name in enumerate(names)]
+    made = dict(certificate_pdfs(batch))
+    assert sorted(made) == list(range(len(names)))
+    for index, data in enumerate(batch):
+        file = made[index]
+        reader = PdfReader(io.BytesIO(file), strict=True)
+        assert len(reader.pages) == 1
+        assert reader.metadata.title == data.labels["title"] and reader.metadata.author == data.institution
+        text = reader.pages[0].extract_text()
+        assert data.full_name in text and data.code in text
+        assert list(reader.pages[0]["/Resources"]["/XObject"].values())[0].get_object()["/SMask"]
+        assert text == PdfReader(io.BytesIO(certificate_pdf(data))).pages[0].extract_text()
+    # A batch of CJK names only (no page for DejaVu alone).
+    [(index, file)] = certificate_pdfs([certificate_data("李小龍")])
+    assert index == 0
+    assert "李小龍" in PdfReader(io.BytesIO(file)).pages[0].extract_text()
 
 
 @needs_cjk_font

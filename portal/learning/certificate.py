@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import re
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import segno
 from fpdf import FPDF
+from fpdf.enums import MethodReturnValue
+
+from portal.learning.pdf_split import split_pages
 
 #: Regular and bold DejaVu Sans, shipped with the portal (fonts/LICENSE-DejaVu.txt): Latin, Greek,
 #: Cyrillic and symbols, so a certificate prints on a machine with nothing but Python.
@@ -26,15 +31,40 @@ def cjk_font() -> Path | None:
     return next((path for path in CJK_FONT_CANDIDATES if path.is_file()), None)
 
 
-def add_fonts(pdf: FPDF) -> None:
-    """Embed DejaVu (subset), with a CJK fallback when one is installed: Łukasz, Ğ, U+2011, 李."""
+def add_fonts(pdf: FPDF, texts: Iterable[str] | None = None) -> None:
+    """Embed DejaVu (subset), with a CJK fallback when one is installed: Łukasz, Ğ, U+2011, 李.
+
+    With `texts` (everything the document will print), the fallback is added only when they need it:
+    parsing and subsetting its 4 MB took most of a certificate's time and memory.
+    """
     for style, path in FONT_FILES.items():
         pdf.add_font(FONT, style, str(path))
+    if texts is None or not drawn_by_dejavu(texts, dejavu_characters(pdf)):
+        add_fallback_font(pdf)
+
+
+def add_fallback_font(pdf: FPDF) -> None:
+    """Add the CJK font (when one is installed) for the characters DejaVu lacks."""
     fallback = cjk_font()
     if fallback is not None:
         pdf.add_font("CJKFallback", "", str(fallback))
         # Bold text falls back to the regular CJK font rather than to nothing.
         pdf.set_fallback_fonts(["CJKFallback"], exact_match=False)
+
+
+def dejavu_characters(pdf: FPDF) -> set[int]:
+    """The code points both DejaVu styles draw, from their cmap tables in the document (added by add_fonts)."""
+    return set.intersection(*(set(pdf.fonts[FONT.lower() + style].cmap) for style in FONT_FILES))
+
+
+def drawn_by_dejavu(texts: Iterable[str], characters: set[int]) -> bool:
+    """Whether DejaVu draws every character of the texts (spaces and line breaks need no glyph)."""
+    missing = set(map(ord, set().union(*texts))) - characters
+    return all(chr(code).isspace() for code in missing)
+
+
+#: One fixed QR mask: trying all eight took 40 % of a certificate's drawing, and any mask reads.
+QR_MASK = 2
 
 
 @dataclass(frozen=True)
@@ -51,6 +81,25 @@ class CertificateData:
     #: The institution's uploaded logo (PNG or JPEG), printed in the top left corner.
     logo: Path | None = None
 
+    def texts(self) -> list[str]:
+        """Every text the certificate prints (to choose its fonts)."""
+        return [
+            self.institution,
+            self.full_name,
+            self.rut,
+            self.completed_on,
+            self.code,
+            self.verify_url,
+            *self.labels.values(),
+            *(title for title, _score in self.modules),
+            "% —",
+        ]
+
+
+#: Light modules around a QR code (the quiet zone), drawn as nothing.
+QR_BORDER = 2
+_DARK_RUN = re.compile(rb"[^\x00]+")
+
 
 def draw_qr(pdf: FPDF, data: str, x: float, y: float, size: float, mask: int | None = None) -> None:
     """Draw the QR code as vector rectangles: sharp at any zoom, no image library needed.
@@ -61,40 +110,90 @@ def draw_qr(pdf: FPDF, data: str, x: float, y: float, size: float, mask: int | N
     encoding); any mask reads the same.
     """
     qr = segno.make(data, error="m", mask=mask)
-    rows = list(qr.matrix_iter(border=2))
-    module = size / len(rows)
+    count = len(qr.matrix)
+    module = size / (count + 2 * QR_BORDER)
     scale, height = pdf.k, pdf.h
     pdf.set_fill_color(0, 0, 0)
+    # Each coordinate as written in the content stream, formatted once per column, row and run length.
+    lefts = [f"{(x + (column + QR_BORDER) * module) * scale:.2f}" for column in range(count)]
+    tops = [f"{(height - (y + (row + QR_BORDER) * module)) * scale:.2f}" for row in range(count)]
+    widths = [f"{length * module * scale:.2f}" for length in range(count + 1)]
+    module_height = f"{-module * scale:.2f}"
     rectangles = []
-    for row_index, row in enumerate(rows):
-        top = y + row_index * module
-        start = None
-        for col_index, dark in enumerate([*row, False]):
-            if dark and start is None:
-                start = col_index
-            elif not dark and start is not None:
-                left, width = x + start * module, (col_index - start) * module
-                rectangles.append(
-                    f"{left * scale:.2f} {(height - top) * scale:.2f} {width * scale:.2f} {-module * scale:.2f} re"
-                )
-                start = None
+    for row_index, row in enumerate(qr.matrix):
+        top = tops[row_index]
+        # A row is a bytearray of 0 (light) and 1 (dark): find the dark runs in C, not module by module.
+        for run in _DARK_RUN.finditer(row):
+            start, end = run.span()
+            rectangles.append(f"{lefts[start]} {top} {widths[end - start]} {module_height} re")
     # fpdf2 has no public call for a path of many rectangles; _out writes to the page's content stream.
     pdf._out(" ".join(rectangles) + " f")
 
 
 def certificate_pdf(data: CertificateData) -> bytes:
     """The certificate as A4 landscape PDF bytes: heading, person, modules and scores, date, code and QR."""
+    return _pages_of(_document(data, data.texts()), [data])
+
+
+def certificate_pdfs(certificates: list[CertificateData]) -> Iterator[tuple[int, bytes]]:
+    """One standalone PDF per certificate, each as certificate_pdf draws it, made quickly: yields
+    (index of the certificate, its file), those whose text needs the CJK font last.
+
+    The certificates are drawn as pages of one document (the fonts are parsed and subset once
+    instead of once per person), which is then split into one-page files, each with its own title
+    and author. Those whose text needs the CJK fallback go into a document of their own, so that
+    the others do not carry (nor wait for) that font. Pass batches of a few hundred at most: the
+    whole document is in memory until it is split; the files are yielded one at a time.
+    """
+    if not certificates:
+        return
+    pdf = _document(certificates[0], texts=())
+    characters = dejavu_characters(pdf)
+    plain, wide = [], []
+    for index, data in enumerate(certificates):
+        (plain if drawn_by_dejavu(data.texts(), characters) else wide).append(index)
+    document = _pages_of(pdf, [certificates[index] for index in plain])
+    del pdf
+    if plain:
+        yield from _split(document, plain, certificates)
+    if wide:
+        document = _pages_of(_document(certificates[0], texts=None), [certificates[index] for index in wide])
+        yield from _split(document, wide, certificates)
+
+
+def _split(document: bytes, indexes: list[int], certificates: list[CertificateData]) -> Iterator[tuple[int, bytes]]:
+    """Each page of the document as a file of its own, with the index of its certificate."""
+    titles = [(certificates[index].labels["title"], certificates[index].institution) for index in indexes]
+    yield from zip(indexes, split_pages(document, titles), strict=True)
+
+
+def _pages_of(pdf: FPDF, certificates: list[CertificateData]) -> bytes:
+    """The certificates drawn as the pages of the document, output (which releases its fonts)."""
+    body_lines: dict[str, list[str]] = {}
+    for data in certificates:
+        _draw_certificate(pdf, data, body_lines)
+    if not certificates:
+        pdf.add_page()  # fpdf2 keeps a document's fonts until it is output, even an empty one
+    return bytes(pdf.output())
+
+
+def _document(first: CertificateData, texts: Iterable[str] | None) -> FPDF:
+    """An empty A4 landscape document with the fonts for `texts` (see add_fonts), titled after `first`."""
     pdf = FPDF(orientation="L", unit="mm", format="A4")
-    add_fonts(pdf)
-    pdf.set_title(data.labels["title"])
-    pdf.set_author(data.institution)
+    add_fonts(pdf, texts)
+    pdf.set_title(first.labels["title"])
+    pdf.set_author(first.institution)
     pdf.set_auto_page_break(False)
+    return pdf
+
+
+def _draw_certificate(pdf: FPDF, data: CertificateData, body_lines: dict[str, list[str]]) -> None:
+    """The certificate on a new page of the document (`body_lines`: see _draw_person)."""
     pdf.add_page()
     _draw_heading(pdf, data)
-    _draw_person(pdf, data)
+    _draw_person(pdf, data, body_lines)
     _draw_modules(pdf, data)
     _draw_verification(pdf, data)
-    return bytes(pdf.output())
 
 
 def _draw_heading(pdf: FPDF, data: CertificateData) -> None:
@@ -117,8 +216,12 @@ def _draw_heading(pdf: FPDF, data: CertificateData) -> None:
     pdf.cell(257, 14, data.labels["title"], align="C")
 
 
-def _draw_person(pdf: FPDF, data: CertificateData) -> None:
-    """Who is certified (name and RUT) and what for."""
+def _draw_person(pdf: FPDF, data: CertificateData, body_lines: dict[str, list[str]]) -> None:
+    """Who is certified (name and RUT) and what for.
+
+    The body's line breaks are worked out once per document (`body_lines` keeps them by text): it is
+    the same for everyone, and breaking it took a third of a page's drawing.
+    """
     labels = data.labels
     pdf.set_text_color(30, 30, 30)
     pdf.set_font(FONT, "", 13)
@@ -130,8 +233,13 @@ def _draw_person(pdf: FPDF, data: CertificateData) -> None:
     pdf.set_font(FONT, "", 12)
     pdf.set_xy(20, 77)
     pdf.cell(257, 7, f"{labels['rut']}: {data.rut}", align="C")
-    pdf.set_xy(30, 88)
-    pdf.multi_cell(237, 7, labels["body"], align="C")
+    lines = body_lines.get(labels["body"])
+    if lines is None:
+        lines = pdf.multi_cell(237, 7, labels["body"], align="C", dry_run=True, output=MethodReturnValue.LINES)
+        body_lines[labels["body"]] = lines
+    for index, line in enumerate(lines):
+        pdf.set_xy(30, 88 + 7 * index)
+        pdf.cell(237, 7, line, align="C")
 
 
 def _draw_modules(pdf: FPDF, data: CertificateData) -> None:
@@ -152,7 +260,7 @@ def _draw_verification(pdf: FPDF, data: CertificateData) -> None:
     """The QR code, the date, the verification code and the address to check it at."""
     labels = data.labels
     qr_size = 38
-    draw_qr(pdf, data.verify_url, 232, 150, qr_size)
+    draw_qr(pdf, data.verify_url, 232, 150, qr_size, mask=QR_MASK)
     pdf.set_font(FONT, "", 10)
     pdf.set_xy(20, 172)
     pdf.cell(200, 6, f"{labels['date']}: {data.completed_on}")

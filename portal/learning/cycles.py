@@ -39,6 +39,12 @@ class Cycle:
             query = query.where(column <= self.ends_at)
         return query
 
+    def contains(self, moment: datetime | None) -> bool:
+        """Whether `bound` keeps a row with this moment (for facts already read)."""
+        if self.starts_at is not None and (moment is None or moment < self.starts_at):
+            return False
+        return self.ends_at is None or (moment is not None and moment <= self.ends_at)
+
     @property
     def is_refresher(self) -> bool:
         return self.starts_at is not None
@@ -73,4 +79,10 @@ def certificate_cycle(certificate: Certificate) -> Cycle:
             Commitment.user_id == certificate.user_id, Commitment.id < certificate.commitment_id
         )
     )
-    return Cycle(starts_at=completion_expiry(previous), ends_at=certificate.issued_at)
+    return closed_cycle(previous, certificate.issued_at)
+
+
+def closed_cycle(previous_signed_at: datetime | None, issued_at: datetime) -> Cycle:
+    """The cycle closed by a certificate issued at `issued_at`, the commitment before it signed at
+    `previous_signed_at`: from that completion's expiry to the issue."""
+    return Cycle(starts_at=completion_expiry(previous_signed_at), ends_at=issued_at)

@@ -12,7 +12,7 @@ import unicodedata
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from flask_babel import format_date, get_timezone
+from flask_babel import get_timezone
 from flask_babel import gettext as _
 from sqlalchemy import case, exists, func, select
 from sqlalchemy.orm import selectinload
@@ -22,17 +22,20 @@ from portal.content import institutional_text
 from portal.database import upsert
 from portal.extensions import db
 from portal.institution import with_article
-from portal.learning.certificate import CertificateData, certificate_pdf
-from portal.learning.cycles import Cycle, certificate_cycle, completion_expiry, current_cycle, renewal_months
+from portal.learning.cycles import (
+    Cycle,
+    certificate_cycle,
+    completion_expiry,
+    current_cycle,
+    renewal_months,
+)
 from portal.learning.progress import ModuleFacts, PathProgress, path_progress
 from portal.models.curriculum import LESSON_IN_USE, Lesson, Module
 from portal.models.progress import Certificate, Commitment, LessonView
 from portal.models.quiz import Attempt, Quiz, QuizRevision
 from portal.models.types import utcnow
 from portal.models.user import User
-from portal.rut import display_rut, format_rut
-from portal.settings import effective, logo_path
-from portal.urls import public_url
+from portal.rut import format_rut
 from portal.vocabulary import DONE, LOCKED
 
 
@@ -93,7 +96,7 @@ def learner_path(user_id: int, *, now: datetime | None = None, cycle: Cycle | No
             now or utcnow(),
             renewal_months(),
         )
-    modules = _published_modules()
+    modules = published_modules()
     read_counts = _lessons_read_per_module(user_id, cycle)
     attempts = _attempts_per_quiz(user_id, cycle)
     commitment = _cycle_commitment(user_id, cycle, latest_commitment)
@@ -119,7 +122,7 @@ def _two_newest_commitments(user_id: int) -> list[Commitment | None]:
     return (list(newest) + [None, None])[:2]
 
 
-def _published_modules() -> list:
+def published_modules() -> list:
     """(module, lesson count, quiz id or None) for each published module in path order; a quiz counts
     once it has a published revision."""
     lesson_counts = (
@@ -170,15 +173,18 @@ def _cycle_commitment(user_id: int, cycle: Cycle, latest_commitment: Commitment 
     """The commitment signed within the cycle, if any."""
     if cycle.ends_at is None:
         # The newest commitment belongs to this cycle unless the cycle began after it.
-        in_cycle = latest_commitment is not None and (
-            cycle.starts_at is None or latest_commitment.signed_at >= cycle.starts_at
-        )
+        in_cycle = latest_commitment is not None and signed_within(cycle, latest_commitment.signed_at)
         return latest_commitment if in_cycle else None
     return db.session.scalar(
         cycle.bound(select(Commitment).where(Commitment.user_id == user_id), Commitment.signed_at)
         .order_by(Commitment.id.desc())
         .limit(1)
     )
+
+
+def signed_within(cycle: Cycle, signed_at: datetime) -> bool:
+    """Whether the newest commitment, signed at `signed_at`, is the one of a current (open) cycle."""
+    return cycle.starts_at is None or signed_at >= cycle.starts_at
 
 
 def _progress_rows(
@@ -339,42 +345,6 @@ def certificate_path(user: User, certificate: Certificate, current: LearnerPath 
 def certificate_issued_on(certificate: Certificate) -> date:
     """The local (Chilean) calendar day the certificate was issued."""
     return certificate.issued_at.astimezone(get_timezone()).date()
-
-
-def certificate_document(user: User, certificate: Certificate, current: LearnerPath | None = None) -> bytes:
-    """The certificate's PDF, as the person downloads it and as HR downloads it for them.
-
-    Runs the queries of one or two `learner_path` calls (see `certificate_path`).
-    """
-    path = certificate_path(user, certificate, current)
-    institution = effective("INSTITUTION_NAME")
-    grouped = group_code(certificate.code)
-    data = CertificateData(
-        institution=institution,
-        full_name=user.full_name,
-        rut=display_rut(user.rut),
-        completed_on=format_date(certificate_issued_on(certificate), "long"),
-        modules=[(row.module.title, row.best_score) for row in path.rows if row.module.required],
-        code=grouped,
-        verify_url=public_url("learning.verify", code=grouped),
-        logo=logo_path(),
-        labels={
-            "title": _("Certificado de Inducción"),
-            "certifies": _("Se certifica que"),
-            "rut": _("RUT"),
-            "body": _(
-                "completó el programa de inducción institucional sobre la misión, la visión y "
-                "los valores %(of_institution)s, y firmó la declaración de compromiso con esos valores.",
-                of_institution=with_article(institution, "de"),
-            ),
-            "module": _("Módulo"),
-            "score": _("Puntaje"),
-            "date": _("Fecha"),
-            "code": _("Código de verificación"),
-            "verify": _("Verifique en"),
-        },
-    )
-    return certificate_pdf(data)
 
 
 def certificates_of(user_id: int) -> list[Certificate]:

@@ -23,7 +23,7 @@ from portal.auth.forms import ButtonForm
 from portal.database import write_transaction
 from portal.dates import local_today
 from portal.extensions import db
-from portal.learning import bp, service
+from portal.learning import bp, certificate_documents, service
 from portal.learning.forms import CommitmentForm
 from portal.learning.lookups import open_row
 from portal.markdown import render_markdown
@@ -133,7 +133,7 @@ def certificate():
         )
         return redirect(url_for("learning.dashboard"))
     # During a refresher the newest certificate is the expired one: it shows the scores of its cycle.
-    body = service.certificate_document(current_user, path.certificate, current=path)
+    body = certificate_documents.certificate_document(current_user, path.certificate, current=path)
     filename = f"certificado-induccion-{service.certificate_issued_on(path.certificate).isoformat()}.pdf"
     return Response(
         body,
