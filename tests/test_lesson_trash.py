@@ -18,7 +18,7 @@ from portal.dates import local_today
 from portal.extensions import db
 from portal.learning.service import learner_path
 from portal.models.audit import AuditEvent
-from portal.models.curriculum import Lesson, LessonAttachment, LessonVersion, Module
+from portal.models.curriculum import Lesson, LessonAttachment, LessonVersion, LessonVideo, Module
 from portal.models.progress import LessonView
 from portal.models.types import utcnow
 from portal.queue import periodic
@@ -259,3 +259,42 @@ def test_learners_and_hr_cannot_reach_the_papelera(app, make_user, roles):
     with app.app_context():
         assert db.session.get(Lesson, lesson_id).deleted_at is not None
     assert re.search(r'href="/capacitacion/papelera"', client.get("/").get_data(as_text=True)) is None
+
+
+def test_the_purge_discards_uploads_never_saved_into_a_lesson_and_keeps_a_shared_video_file(app, make_user):
+    """An editor closed without saving leaves its uploads waiting: after a day they go, rows and files."""
+    (lesson_id, _, _) = lessons_of(app)[0]
+    documents, videos = Path(app.instance_path) / "attachments", Path(app.instance_path) / "videos"
+    for folder in (documents, videos):
+        folder.mkdir(parents=True, exist_ok=True)
+    for folder, name in ((documents, "d" * 32), (documents, "e" * 32), (videos, "v" * 32), (videos, "w" * 32)):
+        (folder / name).write_bytes(b"contenido")
+    long_ago, recently = utcnow() - timedelta(days=2), utcnow() - timedelta(hours=2)
+    with app.app_context():
+        video = dict(kind="webm", size=9, transcript="")
+        db.session.add_all(
+            [
+                LessonAttachment(
+                    file_name="olvidado.pdf", stored_name="d" * 32, kind="pdf", size=9, uploaded_at=long_ago
+                ),
+                LessonAttachment(
+                    file_name="reciente.pdf", stored_name="e" * 32, kind="pdf", size=9, uploaded_at=recently
+                ),
+                LessonVideo(file_name="olvidado.webm", stored_name="v" * 32, uploaded_at=long_ago, **video),
+                # The lesson's own video, and new captions for it never saved: the copy goes, the file stays.
+                LessonVideo(lesson_id=lesson_id, file_name="saludo.webm", stored_name="w" * 32, **video),
+                LessonVideo(file_name="saludo.webm", stored_name="w" * 32, uploaded_at=long_ago, **video),
+            ]
+        )
+        db.session.commit()
+    result = app.test_cli_runner().invoke(args=["lessons", "purge"])
+    assert "Se descartaron archivos subidos que nunca se guardaron en una lección: 1 documento(s) y 2 video(s)." in (
+        result.output
+    )
+    with app.app_context():
+        assert db.session.scalars(select(LessonAttachment.file_name)).all() == ["reciente.pdf"]
+        assert db.session.scalars(select(LessonVideo.lesson_id)).all() == [lesson_id]
+    assert sorted(path.name for path in documents.iterdir()) == ["e" * 32]
+    assert sorted(path.name for path in videos.iterdir()) == ["w" * 32]
+    [event] = events(app, "content.abandoned_uploads_discarded")
+    assert event["documents"] == ["olvidado.pdf"] and sorted(event["videos"]) == ["olvidado.webm", "saludo.webm"]

@@ -78,6 +78,7 @@ ACTION_LABELS = {
     "content.lesson_trashed": _l("Se eliminó una lección (quedó en la papelera)"),
     "content.lesson_untrashed": _l("Se restauró una lección desde la papelera"),
     "content.lessons_purged": _l("Se borraron definitivamente lecciones de la papelera"),
+    "content.abandoned_uploads_discarded": _l("Se descartaron archivos subidos que nunca se guardaron en una lección"),
     "content.lesson_restored": _l("Se restauró una versión de una lección"),
     "content.image_uploaded": _l("Se subió una imagen"),
     "content.attachment_uploaded": _l("Se subió un documento adjunto"),
