@@ -33,25 +33,45 @@ READERS_OF_LESSON = (
     "UPDATE user_account SET started = {started} "
     "WHERE id IN (SELECT v.user_id FROM lesson_view v WHERE v.lesson_id = {lesson})"
 )
-#: (table, the person's column it changes, the expression that recomputes it)
+#: A new row can only add to what the person did: one UPDATE that matches nothing when the column
+#: already says so (most inserts of a bulk load), instead of a recomputation.
+ON_INSERT = {
+    "commitment": (
+        "UPDATE user_account SET last_signed_at = NEW.signed_at WHERE id = NEW.user_id"
+        " AND (last_signed_at IS NULL OR last_signed_at < NEW.signed_at)"
+    ),
+    "attempt": (
+        "UPDATE user_account SET started = TRUE WHERE id = NEW.user_id AND NOT started AND NEW.submitted_at IS NOT NULL"
+    ),
+    "lesson_view": (
+        "UPDATE user_account SET started = TRUE WHERE id = NEW.user_id AND NOT started"
+        " AND EXISTS (SELECT 1 FROM lesson l WHERE l.id = NEW.lesson_id AND l.deleted_at IS NULL)"
+    ),
+}
+#: (table, the person's column it keeps, the expression that recomputes it, the columns whose change
+#: matters: a reading's later re-reading or an attempt's grading leave the person's columns alone)
 FACTS = (
-    ("commitment", "last_signed_at", LAST_SIGNED),
-    ("attempt", "started", STARTED),
-    ("lesson_view", "started", STARTED),
+    ("commitment", "last_signed_at", LAST_SIGNED, "user_id, signed_at"),
+    ("attempt", "started", STARTED, "user_id, submitted_at"),
+    ("lesson_view", "started", STARTED, "user_id, lesson_id"),
 )
 
 
+def _recompute(column: str, expression: str, row: str) -> str:
+    return f"UPDATE user_account SET {column} = {expression.format(who=f'{row}.user_id')} WHERE id = {row}.user_id"
+
+
 def _sqlite_triggers():
-    for table, column, expression in FACTS:
-        for event, rows in (("INSERT", ("NEW",)), ("DELETE", ("OLD",)), ("UPDATE", ("OLD", "NEW"))):
-            updates = " ".join(
-                f"UPDATE user_account SET {column} = {expression.format(who=f'{row}.user_id')} "
-                f"WHERE id = {row}.user_id;"
-                for row in rows
-            )
+    for table, column, expression, columns in FACTS:
+        statements = {
+            "insert": ("INSERT", [ON_INSERT[table]]),
+            "delete": ("DELETE", [_recompute(column, expression, "OLD")]),
+            "update": (f"UPDATE OF {columns}", [_recompute(column, expression, row) for row in ("OLD", "NEW")]),
+        }
+        for name, (event, updates) in statements.items():
+            body = " ".join(f"{update};" for update in updates)
             op.execute(
-                f"CREATE TRIGGER {table}_keeps_{column}_{event.lower()} AFTER {event} ON {table} "
-                f"FOR EACH ROW BEGIN {updates} END"
+                f"CREATE TRIGGER {table}_keeps_{column}_{name} AFTER {event} ON {table} FOR EACH ROW BEGIN {body} END"
             )
 
 
@@ -79,23 +99,25 @@ def _postgresql_lesson_trigger():
 
 
 def _postgresql_triggers():
-    for table, column, expression in FACTS:
+    for table, column, expression, columns in FACTS:
         op.execute(
             f"""
             CREATE FUNCTION {table}_keeps_{column}() RETURNS trigger LANGUAGE plpgsql AS $$
             BEGIN
-              IF TG_OP <> 'INSERT' THEN
-                UPDATE user_account SET {column} = {expression.format(who="OLD.user_id")} WHERE id = OLD.user_id;
+              IF TG_OP = 'INSERT' THEN
+                {ON_INSERT[table]};
+                RETURN NULL;
               END IF;
-              IF TG_OP <> 'DELETE' THEN
-                UPDATE user_account SET {column} = {expression.format(who="NEW.user_id")} WHERE id = NEW.user_id;
+              {_recompute(column, expression, "OLD")};
+              IF TG_OP = 'UPDATE' THEN
+                {_recompute(column, expression, "NEW")};
               END IF;
               RETURN NULL;
             END $$
             """
         )
         op.execute(
-            f"CREATE TRIGGER {table}_keeps_{column} AFTER INSERT OR UPDATE OR DELETE ON {table} "
+            f"CREATE TRIGGER {table}_keeps_{column} AFTER INSERT OR DELETE OR UPDATE OF {columns} ON {table} "
             f"FOR EACH ROW EXECUTE FUNCTION {table}_keeps_{column}()"
         )
 
@@ -122,12 +144,12 @@ def downgrade():
     if op.get_bind().dialect.name == "postgresql":
         op.execute("DROP TRIGGER lesson_keeps_started ON lesson")
         op.execute("DROP FUNCTION lesson_keeps_started()")
-        for table, column, _expression in FACTS:
+        for table, column, _expression, _columns in FACTS:
             op.execute(f"DROP TRIGGER {table}_keeps_{column} ON {table}")
             op.execute(f"DROP FUNCTION {table}_keeps_{column}()")
     else:
         op.execute("DROP TRIGGER lesson_keeps_started_update")
-        for table, column, _expression in FACTS:
+        for table, column, _expression, _columns in FACTS:
             for event in ("insert", "delete", "update"):
                 op.execute(f"DROP TRIGGER {table}_keeps_{column}_{event}")
     with op.batch_alter_table("user_account") as batch:
