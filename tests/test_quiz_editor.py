@@ -395,6 +395,7 @@ TRAINING_URLS = [
     ("GET", f"/capacitacion/modulos/{SLUGS[0]}/lecciones/1/eliminar"),
     ("POST", "/capacitacion/imagenes"),
     ("POST", "/capacitacion/adjuntos"),
+    ("POST", "/capacitacion/videos"),
     ("GET", f"/capacitacion/modulos/{SLUGS[0]}/lecciones/1/versiones"),
     ("GET", f"/capacitacion/modulos/{SLUGS[0]}/lecciones/1/versiones/1"),
     ("POST", f"/capacitacion/modulos/{SLUGS[0]}/lecciones/1/versiones/1/restaurar"),
