@@ -135,6 +135,27 @@ def test_pages_benchmark_runs_for_a_second(bench_database, tmp_path, monkeypatch
     assert rows(path, "auth_session") == []
 
 
+def test_report_benchmark_measures_the_immediate_exports_whatever_the_job_threshold(
+    bench_database, tmp_path, monkeypatch, capsys
+):
+    """bench.report times the downloads a request makes; a list over EXPORT_JOB_ROWS must not turn
+    its Excel export into the job's button (what broke `make bench` at 10,000 people once)."""
+    from portal.config import Defaults
+
+    monkeypatch.setattr(Defaults, "EXPORT_JOB_ROWS", 3)
+    monkeypatch.setattr(report, "RESULTS_DIR", tmp_path)
+    path, _summary = bench_database
+    code = report.main(
+        ["--database-url", f"sqlite:///{path}", "--people", str(PEOPLE), "--seed", str(SEED)]
+        + ["--requests", "3", "--export-runs", "1"]
+    )
+    out = capsys.readouterr().out
+    assert code == 0, out
+    (written,) = tmp_path.glob("report-*.json")
+    exports = {row["name"]: row for row in json.loads(written.read_text(encoding="utf-8"))["exports"]}
+    assert exports["XLSX export, everyone"]["rows"] >= PEOPLE
+
+
 @pytest.mark.parametrize("page", ["dashboard", "submit"])
 def test_profile_shows_where_a_page_spends_its_time(bench_database, page, capsys):
     path, summary = bench_database
