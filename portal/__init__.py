@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-from pathlib import Path
 
 from flask import Flask, render_template
 from flask_babel import format_date, format_datetime
@@ -11,9 +10,7 @@ from flask_babel import gettext as _
 
 from portal import vocabulary
 from portal.config import load_settings
-from portal.extensions import babel, csrf, db, limiter, login_manager, migrate
-
-MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
+from portal.extensions import babel, csrf, db, limiter, login_manager
 
 
 def create_app(test_config: dict | None = None, instance_path: str | None = None) -> Flask:
@@ -60,7 +57,6 @@ def register_extensions(app: Flask) -> None:
     with app.app_context():
         if db.engine.dialect.name == "sqlite":
             configure_sqlite(db.engine, app.config["SQLITE_BUSY_TIMEOUT"])
-    migrate.init_app(app, db, directory=str(MIGRATIONS_DIR), render_as_batch=True)
     csrf.init_app(app)
     limiter.init_app(app)
     # One locale per application, never chosen per request: extensions.OneLocaleDomain relies on it.
@@ -145,8 +141,22 @@ def register_error_handlers(app: Flask) -> None:
 
 
 def register_cli(app: Flask) -> None:
-    from portal.cli import audit, backup, lessons, modules, quizzes, reminders, report, seed, staff, users, worker
+    from portal.cli import (
+        audit,
+        backup,
+        lessons,
+        migrations,
+        modules,
+        quizzes,
+        reminders,
+        report,
+        seed,
+        staff,
+        users,
+        worker,
+    )
 
+    app.cli.add_command(migrations.migration_commands)
     app.cli.add_command(seed.seed_content_command)
     app.cli.add_command(seed.seed_demo_command)
     app.cli.add_command(users.users)

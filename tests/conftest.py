@@ -10,7 +10,6 @@ import uuid
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-import flask_migrate
 import pytest
 from aiosmtpd.controller import Controller
 from sqlalchemy import create_engine, text
@@ -18,6 +17,7 @@ from sqlalchemy.engine import make_url
 from werkzeug.security import generate_password_hash
 
 from portal import create_app
+from portal.cli import migrations
 from portal.content.seed import seed_content
 from portal.extensions import db
 from portal.models.user import User
@@ -52,7 +52,7 @@ BASE_CONFIG = {
 def build_template(url: str, with_content: bool) -> None:
     app = create_app({**BASE_CONFIG, "DATABASE_URL": url})
     with app.app_context():
-        flask_migrate.upgrade()
+        migrations.upgrade()
         if with_content:
             seed_content()
             db.session.commit()

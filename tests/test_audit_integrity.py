@@ -11,13 +11,13 @@ import hashlib
 import json
 import logging
 
-import flask_migrate
 import pytest
 from sqlalchemy import bindparam, select, text
 from sqlalchemy import event as sa_event
 
 from portal import audit, create_app
 from portal.audit.checkpoints import _checkpoint_signature as checkpoint_signature
+from portal.cli import migrations
 from portal.extensions import db
 from portal.models.audit import GENESIS_HASH, AuditEvent
 from portal.vocabulary import ADMIN, STAFF
@@ -208,7 +208,7 @@ def old_hash(prev_hash: str, occurred_at: str, action: str, details: dict) -> st
 
 def test_events_hashed_before_the_key_still_verify_after_the_migration(app):
     with app.app_context():
-        flask_migrate.downgrade(revision="0006")
+        migrations.downgrade("0006")
         previous = GENESIS_HASH
         for number, moment in enumerate(["2026-01-05T12:00:00+00:00", "2026-01-06T09:30:00+00:00"]):
             details = {"number": number, "nota": "ñandú"}
@@ -227,7 +227,7 @@ def test_events_hashed_before_the_key_still_verify_after_the_migration(app):
             )
         db.session.commit()
         db.session.remove()
-        flask_migrate.upgrade()
+        migrations.upgrade()
         db.session.remove()
     ids = record_events(app, 2)  # every event: the two old ones, then two keyed ones
     result = verify(app)

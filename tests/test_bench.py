@@ -185,7 +185,7 @@ def test_jobs_benchmark_runs_both_jobs_and_checks_their_files(bench_database, ca
     assert re.search(rf"xlsx_export\s+done\s+{active} entries", out), out
     assert re.search(r"certificates_zip\s+done\s+3 entries", out), out
     for line in [line for line in out.splitlines() if " done " in line]:
-        assert re.search(r"\d+\.\d\d s \(goal < 30 s: (PASS|MISS)\)", line)
+        assert re.search(r"\d+\.\d\d s \(goal < 30 s: (PASS|MISS); \d+\.\d\d s of CPU\)", line)
         assert re.search(r"peak RSS [\d.]+ MB.*\(goal < 150 MB: (PASS|MISS)\)", line)
     # The source database is left as it was: only a copy gets the extra certificates.
     assert rows(path, "certificate") == certificates

@@ -231,3 +231,31 @@ def test_the_command_line_and_the_person_form_accept_the_same_addresses(app, typ
         assert "correo no válido" in refusal.message
         cli_value = None
     assert cli_value == form_value == stored
+
+
+def test_flask_db_runs_the_migrations_of_a_new_database(tmp_path):
+    """`flask db upgrade` as the README's deployment runs it, on a new SQLite file; the application
+    itself loads neither Alembic nor Flask-Migrate (they are loaded for the migration only)."""
+    import os
+    import subprocess
+    import sys
+
+    env = {**os.environ, "PORTAL_DATABASE_URL": f"sqlite:///{tmp_path / 'new.sqlite3'}"}
+    flask = [sys.executable, "-m", "flask", "--app", "portal"]
+    upgraded = subprocess.run([*flask, "db", "upgrade"], env=env, capture_output=True, text=True, timeout=120)
+    assert upgraded.returncode == 0, upgraded.stderr
+    current = subprocess.run([*flask, "db", "current"], env=env, capture_output=True, text=True, timeout=120)
+    assert current.returncode == 0 and "(head)" in current.stdout, current.stderr
+    loaded = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import sys; from portal import create_app; create_app(); "
+            "print(sorted({'alembic', 'flask_migrate'} & set(sys.modules)))",
+        ],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert loaded.stdout.strip() == "[]", loaded.stderr

@@ -88,6 +88,9 @@ def test_funcionario_walks_the_whole_path_to_a_verified_certificate(app, client,
     assert ">Declaración de compromiso</a>" in finished
     bare = re.findall(r'(href="[^"]*")?>\s*Compromiso\s*<', finished)
     assert bare == ['href="/modulos/compromiso"'], bare  # only the module's own link
+    # The last card says what was signed (the name as typed), no longer asks to sign.
+    assert "Firmó la declaración de compromiso el" in finished and "como «camila fuentes  rojas»" in finished  # as typed
+    assert "Al terminar los módulos, firme" not in finished
 
     # The certificate PDF, read back.
     pdf = client.get("/certificado")

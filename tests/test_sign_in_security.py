@@ -172,9 +172,7 @@ def test_forgotten_password_takes_as_long_for_known_and_unknown_accounts(make_ap
     # told anyone with a stopwatch that the account exists.
     slow = Slow(delay=0.5)
     # A real queue (no consumer during the timing): the request only writes the outbox and the queue.
-    app = make_app(
-        SMTP_HOST="127.0.0.1", SMTP_PORT=smtp_server(slow), RATELIMIT_ENABLED=False, QUEUE_IMMEDIATE=False
-    )
+    app = make_app(SMTP_HOST="127.0.0.1", SMTP_PORT=smtp_server(slow), RATELIMIT_ENABLED=False, QUEUE_IMMEDIATE=False)
     people = [make_user(email=f"lenta{number}@muni.cl") for number in range(3)]
     forgot_password_time(app, "calentamiento@muni.cl")  # first request pays for loading templates
     known = [forgot_password_time(app, person.email) for person in people]

@@ -15,8 +15,6 @@ SLIP_WIDTH, SLIP_HEIGHT = PAGE_WIDTH / COLUMNS, PAGE_HEIGHT / ROWS
 #: Inside each slip, away from the cut.
 MARGIN = 6.0
 QR_SIZE = 30.0
-#: One fixed QR mask: choosing the best of eight took half the time of a long sheet, and any mask reads.
-QR_MASK = 2
 INK = (30, 30, 30)
 ACCENT = (20, 84, 120)
 
@@ -136,4 +134,4 @@ def draw_slip(pdf: FPDF, sheet: SlipSheet, slip: Slip, x: float, y: float) -> No
     pdf.cell(column, 7, slip.code, new_x="LEFT", new_y="NEXT")
     pdf.set_font(FONT, "", 6.8)
     pdf.multi_cell(column, 3.1, f"{slip.valid_until}. {labels['once']}", new_x="LEFT", new_y="NEXT", align="L")
-    draw_qr(pdf, slip.qr_target, x + SLIP_WIDTH - MARGIN - QR_SIZE, y + 36, QR_SIZE, mask=QR_MASK)
+    draw_qr(pdf, slip.qr_target, x + SLIP_WIDTH - MARGIN - QR_SIZE, y + 36, QR_SIZE)

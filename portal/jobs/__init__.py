@@ -162,9 +162,7 @@ def result_available(job: Job) -> bool:
 
 def remove_expired_results() -> int:
     """Delete the files of jobs past their day (the sweep); how many."""
-    expired = list(
-        db.session.scalars(select(Job).where(Job.result_file.is_not(None), Job.expires_at < utcnow()))
-    )
+    expired = list(db.session.scalars(select(Job).where(Job.result_file.is_not(None), Job.expires_at < utcnow())))
     for job in expired:
         (results_folder() / job.result_file).unlink(missing_ok=True)
         job.result_file = None

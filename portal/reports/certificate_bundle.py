@@ -27,7 +27,7 @@ from portal.reports.reminders import filters_from_details
 
 #: Certificates read and drawn together (learning/certificate_documents.py): a few queries and one
 #: document per batch; the batch's PDFs are in memory until written to the ZIP.
-STEP = 100
+STEP = 250
 
 
 @contextmanager
