@@ -89,7 +89,9 @@ def test_funcionario_walks_the_whole_path_to_a_verified_certificate(app, client,
     bare = re.findall(r'(href="[^"]*")?>\s*Compromiso\s*<', finished)
     assert bare == ['href="/modulos/compromiso"'], bare  # only the module's own link
     # The last card says what was signed (the name as typed), no longer asks to sign.
-    assert "Firmó la declaración de compromiso el" in finished and "como «camila fuentes  rojas»" in finished  # as typed
+    assert (
+        "Firmó la declaración de compromiso el" in finished and "como «camila fuentes  rojas»" in finished
+    )  # as typed
     assert "Al terminar los módulos, firme" not in finished
 
     # The certificate PDF, read back.
@@ -299,3 +301,27 @@ def test_certificate_fonts_are_embedded():
     }
     assert any("DejaVuSans" in str(name) for name in fonts), fonts
     assert any("DroidSansFallback" in str(name) for name in fonts), fonts
+
+
+def test_quick_lines_of_text_print_exactly_where_cells_do(tmp_path, monkeypatch):
+    """A certificate without a fallback font prints its lines with fpdf2's text() (for speed); drawn
+    again with cell() everywhere, the page's pixels are the same: centred, left and right alignment."""
+    from PIL import Image, ImageChops
+
+    from portal.learning import certificate
+    from tests.paper import render_pages
+
+    data = replace(
+        certificate_data("Benjamín Łukasz Díaz"),
+        labels={**certificate_data("x").labels, "title": "Certificado de Inducción", "body": "completó " * 30},
+        modules=[("Bienvenida a la Municipalidad", 100), ("Ética y Probidad", None)],
+    )
+    quick = certificate.certificate_pdf(data)
+    monkeypatch.setattr(certificate.CertificatePDF, "has_fallback", True)  # every line through cell()
+    cells = certificate.certificate_pdf(data)
+    assert quick != cells
+    (tmp_path / "quick").mkdir(), (tmp_path / "cells").mkdir()
+    [quick_page] = render_pages(quick, tmp_path / "quick", dpi=150)
+    [cells_page] = render_pages(cells, tmp_path / "cells", dpi=150)
+    difference = ImageChops.difference(Image.open(quick_page).convert("L"), Image.open(cells_page).convert("L"))
+    assert difference.getbbox() is None

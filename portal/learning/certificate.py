@@ -87,7 +87,9 @@ class CertificatePDF(FPDF):
         if align == "L":
             left = self.c_margin
         else:
-            width = self.get_string_width(text)
+            # What get_string_width gives for a text without markdown, spacing or stretching, without
+            # its bidirectional analysis and fragments (a seventh of a certificate's drawing).
+            width = self.current_font.get_text_width(text, self.font_size_pt, None)[1] / self.k
             left = (w - width) / 2 if align == "C" else w - self.c_margin - width
         # cell() puts the baseline 0.3 of the font size below the middle of the cell.
         self.text(x + left, y + 0.5 * h + 0.3 * self.font_size, text)
