@@ -24,6 +24,7 @@ from portal.settings import effective, store
 from portal.vocabulary import ADMIN, HR, TRAINER
 from tests.conftest import login
 from tests.paper import CODE, pdf_text, qr_codes, slip_texts
+from tests.test_learner_path import needs_cjk_font
 from tests.test_staff_import import CONFIRM, confirm_fields, creating_new_departments, upload, windows_csv
 
 BASE_URL = "https://induccion.muni.cl"
@@ -301,3 +302,45 @@ def test_administrators_set_the_code_lifetime_and_an_empty_field_restores_the_de
     assert client.post("/admin/configuracion", data={**form, "activation_code_days": ""}).status_code == 302
     with app.app_context():
         assert effective("ACTIVATION_CODE_DAYS") == 14
+
+
+def embedded_fonts(body: bytes) -> set[str]:
+    from io import BytesIO
+
+    from pypdf import PdfReader
+
+    return {
+        str(font.get_object()["/BaseFont"])
+        for page in PdfReader(BytesIO(body)).pages
+        for font in page["/Resources"]["/Font"].get_object().values()
+    }
+
+
+@needs_cjk_font
+def test_a_sheet_carries_the_cjk_font_only_when_a_name_needs_it():
+    """The CJK fallback (4 MB to parse and subset) goes into a sheet only for a name like 李's: a sheet
+    of Chilean names is quick to print and small, and 李 still prints."""
+    from portal.activation.pdf import Slip, SlipSheet, slips_pdf
+
+    def sheet(*names: str) -> SlipSheet:
+        labels = dict.fromkeys(["title", "portal", "heading", "rut", "step_open", "step_type", "once"], "Activación")
+        slips = [
+            Slip(
+                name,
+                "12.345.678-5",
+                "K7QM-P4RX-2T",
+                "Válido hasta el 21-12-2026",
+                "https://induccion.muni.cl/activar",
+                "https://induccion.muni.cl/activar",
+            )
+            for name in names
+        ]
+        return SlipSheet("Municipalidad de Ñuñoa", None, labels, slips)
+
+    chilean = slips_pdf(sheet("Benjamín Díaz Ñúñez", "Łukasz Ğül"))
+    assert not any("Droid" in font or "CJK" in font for font in embedded_fonts(chilean))
+    assert "Benjamín Díaz Ñúñez" in pdf_text(chilean) and "Łukasz Ğül" in pdf_text(chilean)
+    wide = slips_pdf(sheet("Ana Rojas", "李小龍"))
+    assert any("Droid" in font or "CJK" in font for font in embedded_fonts(wide))
+    assert "李小龍" in pdf_text(wide)
+    assert len(wide) > len(chilean)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -32,6 +33,9 @@ class Slip:
     #: What the QR code opens (the activation page; it may carry the code where the server never sees it).
     qr_target: str
 
+    def texts(self) -> list[str]:
+        return [self.full_name, self.rut, self.code, self.valid_until, self.address]
+
 
 @dataclass(frozen=True)
 class SlipSheet:
@@ -40,11 +44,16 @@ class SlipSheet:
     labels: dict[str, str]
     slips: list[Slip]
 
+    def texts(self) -> list[str]:
+        """Every text the sheet prints (to choose its fonts)."""
+        return [self.institution, *self.labels.values(), *(text for slip in self.slips for text in slip.texts())]
 
-def new_document(title: str, author: str) -> FPDF:
-    """An A4 portrait document with the portal's fonts, no automatic page breaks."""
+
+def new_document(title: str, author: str, texts: Iterable[str]) -> FPDF:
+    """An A4 portrait document with the portal's fonts for `texts` (the CJK fallback only when they
+    need it: see add_fonts), no automatic page breaks."""
     pdf = FPDF(orientation="P", unit="mm", format="A4")
-    add_fonts(pdf)
+    add_fonts(pdf, texts)
     pdf.set_title(title)
     pdf.set_author(author)
     pdf.set_auto_page_break(False)
@@ -53,7 +62,7 @@ def new_document(title: str, author: str) -> FPDF:
 
 def slips_pdf(sheet: SlipSheet) -> bytes:
     """Every slip of the sheet, COLUMNS x ROWS to a page, with cut lines between them."""
-    pdf = new_document(sheet.labels["title"], sheet.institution)
+    pdf = new_document(sheet.labels["title"], sheet.institution, sheet.texts())
     per_page = COLUMNS * ROWS
     for index, slip in enumerate(sheet.slips):
         if index % per_page == 0:

@@ -60,9 +60,24 @@ class ReminderPaper:
     #: The labels and branding of the letters' slips.
     slip_sheet: SlipSheet | None = None
 
+    def texts(self) -> list[str]:
+        """Every text the paper prints (to choose its fonts)."""
+        texts = [self.institution, *self.labels.values(), "• "]  # the bullet of each pending step
+        for page in self.departments:
+            texts.append(page.department)
+            for row in page.rows:
+                texts += [row.full_name, row.rut, row.due, *row.pending]
+        for letter in self.letters:
+            texts += [letter.full_name, *letter.paragraphs, *letter.pending, *letter.closing]
+            if letter.slip is not None:
+                texts += letter.slip.texts()
+        if self.slip_sheet is not None:
+            texts += self.slip_sheet.texts()
+        return texts
+
 
 def reminder_paper_pdf(paper: ReminderPaper) -> bytes:
-    pdf = new_document(paper.labels["document"], paper.institution)
+    pdf = new_document(paper.labels["document"], paper.institution, paper.texts())
     pdf.set_margins(MARGIN, MARGIN, MARGIN)
     for page in paper.departments:
         _department_page(pdf, paper, page)
