@@ -11,10 +11,11 @@ import secrets
 import unicodedata
 from dataclasses import dataclass
 from datetime import date, datetime
+from functools import cache
 
 from flask_babel import get_timezone
 from flask_babel import gettext as _
-from sqlalchemy import case, exists, func, select
+from sqlalchemy import bindparam, case, exists, func, select
 from sqlalchemy.orm import selectinload
 
 from portal import audit
@@ -84,10 +85,12 @@ class LearnerPath:
 def learner_path(user_id: int, *, now: datetime | None = None, cycle: Cycle | None = None) -> LearnerPath:
     """Return the published path with this person's state in each module.
 
-    Facts count within `cycle`, by default the current one (see Cycle). Runs a fixed number
-    of queries whatever the number of modules, lessons or attempts.
+    Facts count within `cycle`, by default the current one (see Cycle). Two statements whatever the
+    number of modules, lessons or attempts (three for a closed cycle, see _cycle_commitment).
     """
-    latest_commitment, previous_commitment = _two_newest_commitments(user_id)
+    signed = db.session.execute(_SIGNED, {"user_id": user_id}).all()
+    latest_commitment, certificate = signed[0] if signed else (None, None)
+    previous_commitment = signed[1][0] if len(signed) > 1 else None
     valid_until = completion_expiry(latest_commitment.signed_at) if latest_commitment else None
     if cycle is None:
         cycle = current_cycle(
@@ -96,14 +99,8 @@ def learner_path(user_id: int, *, now: datetime | None = None, cycle: Cycle | No
             now or utcnow(),
             renewal_months(),
         )
-    modules = published_modules()
-    read_counts = _lessons_read_per_module(user_id, cycle)
-    attempts = _attempts_per_quiz(user_id, cycle)
     commitment = _cycle_commitment(user_id, cycle, latest_commitment)
-    certificate = db.session.scalar(
-        select(Certificate).where(Certificate.user_id == user_id).order_by(Certificate.id.desc()).limit(1)
-    )
-    rows, progress = _progress_rows(modules, read_counts, attempts, commitment_signed=commitment is not None)
+    rows, progress = _progress_rows(_path_facts(user_id, cycle), commitment_signed=commitment is not None)
     return LearnerPath(
         rows=rows,
         progress=progress,
@@ -114,59 +111,99 @@ def learner_path(user_id: int, *, now: datetime | None = None, cycle: Cycle | No
     )
 
 
-def _two_newest_commitments(user_id: int) -> list[Commitment | None]:
-    """The person's newest commitment and the one before it (None where there is none)."""
-    newest = db.session.scalars(
-        select(Commitment).where(Commitment.user_id == user_id).order_by(Commitment.id.desc()).limit(2)
+#: The person's two newest commitments, newest first, each with the person's newest certificate (the
+#: same on both rows): one statement. A certificate always has a commitment, so no row means neither.
+_SIGNED = (
+    select(Commitment, Certificate)
+    .outerjoin(
+        Certificate,
+        Certificate.id
+        == select(Certificate.id)
+        .where(Certificate.user_id == bindparam("user_id"))
+        .order_by(Certificate.id.desc())
+        .limit(1)
+        .scalar_subquery(),
     )
-    return (list(newest) + [None, None])[:2]
+    .where(Commitment.user_id == bindparam("user_id"))
+    .order_by(Commitment.id.desc())
+    .limit(2)
+)
 
 
 def published_modules() -> list:
     """(module, lesson count, quiz id or None) for each published module in path order; a quiz counts
     once it has a published revision."""
+    return db.session.execute(_published_modules()).all()
+
+
+def _published_modules():
     lesson_counts = (
         select(Lesson.module_id, func.count(Lesson.id).label("n"))
         .where(LESSON_IN_USE)
         .group_by(Lesson.module_id)
         .subquery()
     )
-    return db.session.execute(
+    return (
         select(Module, func.coalesce(lesson_counts.c.n, 0), Quiz.id)
         .outerjoin(lesson_counts, lesson_counts.c.module_id == Module.id)
         .outerjoin(Quiz, (Quiz.module_id == Module.id) & exists().where(QuizRevision.quiz_id == Quiz.id))
         .where(Module.published.is_(True))
         .order_by(Module.position, Module.id)
-    ).all()
-
-
-def _lessons_read_per_module(user_id: int, cycle: Cycle) -> dict[int, int]:
-    return dict(
-        db.session.execute(
-            cycle.bound(
-                select(Lesson.module_id, func.count())
-                .join(LessonView, LessonView.lesson_id == Lesson.id)
-                .where(LessonView.user_id == user_id, LESSON_IN_USE),
-                LessonView.last_viewed_at,
-            ).group_by(Lesson.module_id)
-        ).all()
     )
 
 
-def _attempts_per_quiz(user_id: int, cycle: Cycle) -> dict[int, tuple[int, int | None, bool]]:
-    """quiz id -> (submitted attempts, best score, passed) within the cycle."""
-    attempt_rows = db.session.execute(
-        cycle.bound(
-            select(
-                Attempt.quiz_id,
-                func.count(Attempt.submitted_at),
-                func.max(Attempt.score),
-                func.max(case((Attempt.passed.is_(True), 1), else_=0)),
-            ).where(Attempt.user_id == user_id),
-            Attempt.submitted_at,
-        ).group_by(Attempt.quiz_id)
-    ).all()
-    return {quiz_id: (count, best, bool(passed)) for quiz_id, count, best, passed in attempt_rows}
+def _within(query, column, bounds: tuple[bool, bool]):
+    """Cycle.bound with bound parameters ("starts_at", "ends_at"), for a statement built once."""
+    starts, ends = bounds
+    if starts:
+        query = query.where(column >= bindparam("starts_at"))
+    if ends:
+        query = query.where(column <= bindparam("ends_at"))
+    return query
+
+
+@cache
+def _path_statement(bounds: tuple[bool, bool]):
+    """published_modules() with, on each module's row, the person's lessons read and the quiz's
+    (submitted attempts, best score, passed) within the cycle: built once for each kind of bounds."""
+    read = _within(
+        select(Lesson.module_id, func.count().label("n"))
+        .join(LessonView, LessonView.lesson_id == Lesson.id)
+        .where(LessonView.user_id == bindparam("user_id"), LESSON_IN_USE),
+        LessonView.last_viewed_at,
+        bounds,
+    )
+    read = read.group_by(Lesson.module_id).subquery()
+    tried = _within(
+        select(
+            Attempt.quiz_id,
+            func.count(Attempt.submitted_at).label("n"),
+            func.max(Attempt.score).label("best"),
+            func.max(case((Attempt.passed.is_(True), 1), else_=0)).label("passed"),
+        ).where(Attempt.user_id == bindparam("user_id")),
+        Attempt.submitted_at,
+        bounds,
+    )
+    tried = tried.group_by(Attempt.quiz_id).subquery()
+    return (
+        _published_modules()
+        .add_columns(
+            func.coalesce(read.c.n, 0), func.coalesce(tried.c.n, 0), tried.c.best, func.coalesce(tried.c.passed, 0)
+        )
+        .outerjoin(read, read.c.module_id == Module.id)
+        .outerjoin(tried, tried.c.quiz_id == Quiz.id)
+    )
+
+
+def _path_facts(user_id: int, cycle: Cycle) -> list:
+    """(module, lesson count, quiz id, lessons read, attempts, best score, passed) in path order."""
+    bounds = (cycle.starts_at is not None, cycle.ends_at is not None)
+    params = {"user_id": user_id}
+    if cycle.starts_at is not None:
+        params["starts_at"] = cycle.starts_at
+    if cycle.ends_at is not None:
+        params["ends_at"] = cycle.ends_at
+    return db.session.execute(_path_statement(bounds), params).all()
 
 
 def _cycle_commitment(user_id: int, cycle: Cycle, latest_commitment: Commitment | None) -> Commitment | None:
@@ -187,40 +224,35 @@ def signed_within(cycle: Cycle, signed_at: datetime) -> bool:
     return cycle.starts_at is None or signed_at >= cycle.starts_at
 
 
-def _progress_rows(
-    modules: list, read_counts: dict, attempts: dict, *, commitment_signed: bool
-) -> tuple[list[ModuleProgressRow], PathProgress]:
+def _progress_rows(facts_read: list, *, commitment_signed: bool) -> tuple[list[ModuleProgressRow], PathProgress]:
     """Each module's row and the path's progress, from the facts read (progress.path_progress decides)."""
-    facts = []
-    for module, lesson_count, quiz_id in modules:
-        count, _best, passed = attempts.get(quiz_id, (0, None, False))
-        facts.append(
-            ModuleFacts(
-                module_id=module.id,
-                required=module.required,
-                lesson_count=lesson_count,
-                lessons_read=read_counts.get(module.id, 0),
-                has_quiz=quiz_id is not None,
-                attempted=count > 0,
-                quiz_passed=passed,
-            )
+    facts = [
+        ModuleFacts(
+            module_id=module.id,
+            required=module.required,
+            lesson_count=lesson_count,
+            lessons_read=lessons_read,
+            has_quiz=quiz_id is not None,
+            attempted=attempts > 0,
+            quiz_passed=bool(passed),
         )
+        for module, lesson_count, quiz_id, lessons_read, attempts, _best, passed in facts_read
+    ]
     progress = path_progress(facts, commitment_signed=commitment_signed)
-    rows = []
-    for (module, lesson_count, quiz_id), fact in zip(modules, facts, strict=True):
-        count, best, passed = attempts.get(quiz_id, (0, None, False))
-        rows.append(
-            ModuleProgressRow(
-                module=module,
-                state=progress.states[module.id],
-                lesson_count=lesson_count,
-                lessons_read=fact.lessons_read,
-                quiz_id=quiz_id,
-                attempts=count,
-                best_score=best,
-                passed=passed,
-            )
+    states = progress.states
+    rows = [
+        ModuleProgressRow(
+            module=module,
+            state=states[module.id],
+            lesson_count=lesson_count,
+            lessons_read=lessons_read,
+            quiz_id=quiz_id,
+            attempts=attempts,
+            best_score=best,
+            passed=bool(passed),
         )
+        for module, lesson_count, quiz_id, lessons_read, attempts, best, passed in facts_read
+    ]
     return rows, progress
 
 
