@@ -16,7 +16,7 @@ from functools import cache
 from flask_babel import get_timezone
 from flask_babel import gettext as _
 from sqlalchemy import bindparam, case, exists, func, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
 from portal import audit
 from portal.content import institutional_text
@@ -266,6 +266,40 @@ def read_lesson_ids(user_id: int, module_id: int, cycle: Cycle) -> set[int]:
                 LessonView.last_viewed_at,
             )
         )
+    )
+
+
+def lesson_to_read(user_id: int, module_id: int, number: int, cycle: Cycle) -> tuple[Lesson, bool] | None:
+    """The module's lesson in use at 1-based `number`, with its video and documents, and whether the
+    person read it within the cycle; None when there is no such lesson. One statement."""
+    bounds = (cycle.starts_at is not None, cycle.ends_at is not None)
+    params = {"user_id": user_id, "module_id": module_id, "skip": number - 1}
+    if cycle.starts_at is not None:
+        params["starts_at"] = cycle.starts_at
+    if cycle.ends_at is not None:
+        params["ends_at"] = cycle.ends_at
+    found = db.session.execute(_lesson_statement(bounds), params).unique().first()
+    return (found[0], bool(found[1])) if found else None
+
+
+@cache
+def _lesson_statement(bounds: tuple[bool, bool]):
+    """lesson_to_read's statement, built once for each kind of cycle bounds (see _within)."""
+    read = _within(
+        select(LessonView.lesson_id).where(
+            LessonView.user_id == bindparam("user_id"), LessonView.lesson_id == Lesson.id
+        ),
+        LessonView.last_viewed_at,
+        bounds,
+    )
+    return (
+        select(Lesson, read.exists())
+        .where(Lesson.module_id == bindparam("module_id"), LESSON_IN_USE)
+        # The order of Module.lessons, whose position `number` counts in.
+        .order_by(Lesson.position)
+        .offset(bindparam("skip"))
+        .limit(1)
+        .options(joinedload(Lesson.video), joinedload(Lesson.attachments))
     )
 
 
