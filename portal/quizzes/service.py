@@ -35,14 +35,22 @@ _WITH_QUESTIONS = (
 )
 
 
+#: The person's unsubmitted attempt at a quiz; built once (the quiz page runs it on every request).
+_OPEN = select(Attempt).where(
+    Attempt.user_id == bindparam("user_id"), Attempt.quiz_id == bindparam("quiz_id"), Attempt.submitted_at.is_(None)
+)
+_OPEN_WITH_QUESTIONS = _OPEN.options(*_WITH_QUESTIONS)
+_FOR_USER = (
+    select(Attempt)
+    .where(Attempt.id == bindparam("attempt_id"), Attempt.user_id == bindparam("user_id"))
+    .options(*_WITH_QUESTIONS)
+)
+
+
 def open_attempt(user_id: int, quiz_id: int, *, with_questions: bool = False) -> Attempt | None:
     """The person's unsubmitted attempt at this quiz, if any (with_questions: as attempt_for_user loads it)."""
-    statement = select(Attempt).where(
-        Attempt.user_id == user_id, Attempt.quiz_id == quiz_id, Attempt.submitted_at.is_(None)
-    )
-    if with_questions:
-        statement = statement.options(*_WITH_QUESTIONS)
-    return db.session.scalars(statement).unique().first()
+    statement = _OPEN_WITH_QUESTIONS if with_questions else _OPEN
+    return db.session.scalars(statement, {"user_id": user_id, "quiz_id": quiz_id}).unique().first()
 
 
 class NoAttemptsLeft(Exception):
@@ -114,13 +122,7 @@ def start_attempt(user_id: int, quiz_id: int, since: datetime | None = None) -> 
 
 def attempt_for_user(attempt_id: int, user_id: int) -> Attempt | None:
     """The attempt with its questions and choices, only if it belongs to `user_id` (one query)."""
-    return (
-        db.session.scalars(
-            select(Attempt).where(Attempt.id == attempt_id, Attempt.user_id == user_id).options(*_WITH_QUESTIONS)
-        )
-        .unique()
-        .first()
-    )
+    return db.session.scalars(_FOR_USER, {"attempt_id": attempt_id, "user_id": user_id}).unique().first()
 
 
 def question_keys(attempt: Attempt) -> list[QuestionKey]:
@@ -157,6 +159,30 @@ def grade_attempt(attempt: Attempt, answers: dict[int, list[int]]) -> GradeResul
     return grade(question_keys(attempt), answers, attempt.revision.pass_mark)
 
 
+# record_submission's statements, on the tables rather than the classes (no ORM bookkeeping, nothing
+# loaded under the write lock), built once.
+_ATTEMPT = Attempt.__table__
+_CLAIM = (
+    update(_ATTEMPT)
+    .where(_ATTEMPT.c.id == bindparam("key_attempt"), _ATTEMPT.c.submitted_at.is_(None))
+    .values(
+        submitted_at=bindparam("at"),
+        correct_count=bindparam("correct"),
+        question_count=bindparam("questions"),
+        score=bindparam("graded_score"),
+        passed=bindparam("graded_passed"),
+    )
+)
+_MARKED = AttemptQuestion.__table__
+#: One executemany UPDATE by the bound keys.
+_MARK = (
+    update(_MARKED)
+    .where(_MARKED.c.attempt_id == bindparam("key_attempt"), _MARKED.c.question_id == bindparam("key_question"))
+    .values(is_correct=bindparam("right"))
+)
+_ANSWER = insert(AttemptAnswer.__table__)
+
+
 def record_submission(attempt_id: int, result: GradeResult, answers: dict[int, list[int]]) -> bool:
     """Close the attempt with its grade and store the answers; False if it was already submitted (flushes).
 
@@ -166,16 +192,15 @@ def record_submission(attempt_id: int, result: GradeResult, answers: dict[int, l
     writes). Uses ids only, so that it loads nothing while it holds SQLite's write lock.
     """
     claimed = db.session.execute(
-        update(Attempt)
-        .where(Attempt.id == attempt_id, Attempt.submitted_at.is_(None))
-        .values(
-            submitted_at=utcnow(),
-            correct_count=result.correct_count,
-            question_count=result.question_count,
-            score=result.score,
-            passed=result.passed,
-        )
-        .execution_options(synchronize_session=False)
+        _CLAIM,
+        {
+            "key_attempt": attempt_id,
+            "at": utcnow(),
+            "correct": result.correct_count,
+            "questions": result.question_count,
+            "graded_score": result.score,
+            "graded_passed": result.passed,
+        },
     ).rowcount
     if claimed != 1:
         return False
@@ -184,21 +209,14 @@ def record_submission(attempt_id: int, result: GradeResult, answers: dict[int, l
         for question_id, right in result.per_question.items()
     ]
     if marks:
-        table = AttemptQuestion.__table__
-        db.session.execute(
-            # The table, not the class: one executemany UPDATE by the bound keys, no ORM bookkeeping.
-            update(table)
-            .where(table.c.attempt_id == bindparam("key_attempt"), table.c.question_id == bindparam("key_question"))
-            .values(is_correct=bindparam("right")),
-            marks,
-        )
+        db.session.execute(_MARK, marks)
     rows = [
         {"attempt_id": attempt_id, "question_id": question_id, "choice_id": choice_id}
         for question_id, choice_ids in answers.items()
         for choice_id in set(choice_ids)
     ]
     if rows:
-        db.session.execute(insert(AttemptAnswer), rows)
+        db.session.execute(_ANSWER, rows)
     db.session.flush()
     return True
 
