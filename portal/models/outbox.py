@@ -75,9 +75,7 @@ class Job(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     #: portal.vocabulary.JobKind
     kind: Mapped[str] = mapped_column(String(20))
-    requested_by_id: Mapped[int | None] = mapped_column(
-        ForeignKey("user_account.id", ondelete="SET NULL"), index=True
-    )
+    requested_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"), index=True)
     #: What the job works on (e.g. the report's filters), as JSON.
     params: Mapped[str] = mapped_column(Text, default="{}")
     #: portal.vocabulary.JobStatus

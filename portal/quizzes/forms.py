@@ -9,7 +9,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from portal.models.quiz import MULTIPLE, Attempt
+from portal.models.quiz import MULTIPLE
 
 
 class CheckboxListField(SelectMultipleField):
@@ -21,8 +21,9 @@ def field_name(question_id: int) -> str:
     return f"q{question_id}"
 
 
-def quiz_form_for(attempt: Attempt, formdata=None) -> FlaskForm:
-    """A form with one field per question of the attempt, choices in the attempt's order."""
+def quiz_form_for(attempt, formdata=None) -> FlaskForm:
+    """A form with one field per question of the attempt (an Attempt or a service.AttemptToTake), choices
+    in the attempt's order."""
 
     class QuizForm(FlaskForm):
         pass
@@ -49,7 +50,7 @@ def quiz_form_for(attempt: Attempt, formdata=None) -> FlaskForm:
     return QuizForm(formdata=formdata) if formdata is not None else QuizForm()
 
 
-def answers_from(form: FlaskForm, attempt: Attempt) -> dict[int, list[int]]:
+def answers_from(form: FlaskForm, attempt) -> dict[int, list[int]]:
     answers: dict[int, list[int]] = {}
     for item in attempt.questions:
         data = form[field_name(item.question_id)].data

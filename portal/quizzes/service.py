@@ -5,6 +5,7 @@ from __future__ import annotations
 import random
 import secrets
 from datetime import datetime
+from typing import NamedTuple
 
 from sqlalchemy import bindparam, func, insert, select, true, update
 from sqlalchemy.exc import IntegrityError
@@ -17,7 +18,9 @@ from portal.models.quiz import (
     AttemptAnswer,
     AttemptQuestion,
     QuizRevision,
+    RevisionChoice,
     RevisionQuestion,
+    choice_order_ids,
 )
 from portal.models.types import utcnow
 from portal.quizzes.grading import GradeResult, QuestionKey, grade
@@ -35,11 +38,10 @@ _WITH_QUESTIONS = (
 )
 
 
-#: The person's unsubmitted attempt at a quiz; built once (the quiz page runs it on every request).
+#: The person's unsubmitted attempt at a quiz, built once.
 _OPEN = select(Attempt).where(
     Attempt.user_id == bindparam("user_id"), Attempt.quiz_id == bindparam("quiz_id"), Attempt.submitted_at.is_(None)
 )
-_OPEN_WITH_QUESTIONS = _OPEN.options(*_WITH_QUESTIONS)
 _FOR_USER = (
     select(Attempt)
     .where(Attempt.id == bindparam("attempt_id"), Attempt.user_id == bindparam("user_id"))
@@ -47,10 +49,106 @@ _FOR_USER = (
 )
 
 
-def open_attempt(user_id: int, quiz_id: int, *, with_questions: bool = False) -> Attempt | None:
-    """The person's unsubmitted attempt at this quiz, if any (with_questions: as attempt_for_user loads it)."""
-    statement = _OPEN_WITH_QUESTIONS if with_questions else _OPEN
-    return db.session.scalars(statement, {"user_id": user_id, "quiz_id": quiz_id}).unique().first()
+def open_attempt(user_id: int, quiz_id: int) -> Attempt | None:
+    """The person's unsubmitted attempt at this quiz, if any."""
+    return db.session.scalars(_OPEN, {"user_id": user_id, "quiz_id": quiz_id}).first()
+
+
+class ChoiceToTake(NamedTuple):
+    id: int
+    text: str
+    correct: bool
+
+
+class QuestionToTake(NamedTuple):
+    id: int
+    kind: str
+    prompt: str
+    choices: list[ChoiceToTake]
+
+
+class ItemToTake(NamedTuple):
+    question_id: int
+    position: int
+    choice_ids: list[int]
+    question: QuestionToTake
+
+
+class RevisionToTake(NamedTuple):
+    pass_mark: int
+
+
+class AttemptToTake(NamedTuple):
+    """An attempt as the quiz page and a submission read it, with the names of Attempt's attributes that
+    quiz_form_for, grade_attempt and quizzes/take.html use: plain rows, because neither writes through
+    ORM objects (record_submission writes by ids), and building those cost more than the rest of the read."""
+
+    id: int
+    quiz_id: int
+    submitted_at: datetime | None
+    revision: RevisionToTake
+    questions: list[ItemToTake]
+
+    @property
+    def is_submitted(self) -> bool:
+        return self.submitted_at is not None
+
+
+#: An attempt with its revision's pass mark, its questions and their choices, in display order: one row
+#: per choice. Built once.
+_TO_TAKE = (
+    select(
+        Attempt.id,
+        Attempt.quiz_id,
+        Attempt.submitted_at,
+        QuizRevision.pass_mark,
+        AttemptQuestion.question_id,
+        AttemptQuestion.position,
+        AttemptQuestion.choice_order,
+        RevisionQuestion.kind,
+        RevisionQuestion.prompt,
+        RevisionChoice.id,
+        RevisionChoice.text,
+        RevisionChoice.correct,
+    )
+    .join(QuizRevision, QuizRevision.id == Attempt.revision_id)
+    .outerjoin(AttemptQuestion, AttemptQuestion.attempt_id == Attempt.id)
+    .outerjoin(RevisionQuestion, RevisionQuestion.id == AttemptQuestion.question_id)
+    .outerjoin(RevisionChoice, RevisionChoice.question_id == RevisionQuestion.id)
+    .order_by(AttemptQuestion.position, RevisionChoice.position)
+)
+_OPEN_TO_TAKE = _TO_TAKE.where(
+    Attempt.user_id == bindparam("user_id"), Attempt.quiz_id == bindparam("quiz_id"), Attempt.submitted_at.is_(None)
+)
+_TO_TAKE_FOR_USER = _TO_TAKE.where(Attempt.id == bindparam("attempt_id"), Attempt.user_id == bindparam("user_id"))
+
+
+def open_attempt_to_take(user_id: int, quiz_id: int) -> AttemptToTake | None:
+    """The person's unsubmitted attempt at this quiz, if any, with its questions (one statement)."""
+    return _to_take(db.session.execute(_OPEN_TO_TAKE, {"user_id": user_id, "quiz_id": quiz_id}).all())
+
+
+def attempt_to_take(attempt_id: int, user_id: int) -> AttemptToTake | None:
+    """The attempt with its questions, only if it belongs to `user_id` (one statement)."""
+    return _to_take(db.session.execute(_TO_TAKE_FOR_USER, {"attempt_id": attempt_id, "user_id": user_id}).all())
+
+
+def _to_take(rows: list) -> AttemptToTake | None:
+    if not rows:
+        return None
+    items: list[ItemToTake] = []
+    item = None
+    for *_attempt, question_id, position, choice_order, kind, prompt, choice_id, text, correct in rows:
+        if question_id is None:  # an attempt without questions: its one row
+            break
+        if item is None or item.question_id != question_id:
+            question = QuestionToTake(question_id, kind, prompt, [])
+            item = ItemToTake(question_id, position, choice_order_ids(choice_order), question)
+            items.append(item)
+        if choice_id is not None:
+            item.question.choices.append(ChoiceToTake(choice_id, text, correct))
+    attempt_id, quiz_id, submitted_at, pass_mark = rows[0][:4]
+    return AttemptToTake(attempt_id, quiz_id, submitted_at, RevisionToTake(pass_mark), items)
 
 
 class NoAttemptsLeft(Exception):
@@ -125,7 +223,7 @@ def attempt_for_user(attempt_id: int, user_id: int) -> Attempt | None:
     return db.session.scalars(_FOR_USER, {"attempt_id": attempt_id, "user_id": user_id}).unique().first()
 
 
-def question_keys(attempt: Attempt) -> list[QuestionKey]:
+def question_keys(attempt: Attempt | AttemptToTake) -> list[QuestionKey]:
     return [
         QuestionKey(
             id=item.question.id,
@@ -151,8 +249,8 @@ def submit_attempt(attempt: Attempt, answers: dict[int, list[int]]) -> GradeResu
     return result
 
 
-def grade_attempt(attempt: Attempt, answers: dict[int, list[int]]) -> GradeResult:
-    """Grade the attempt as loaded by attempt_for_user(); reads only, writes nothing.
+def grade_attempt(attempt: Attempt | AttemptToTake, answers: dict[int, list[int]]) -> GradeResult:
+    """Grade the attempt as loaded by attempt_for_user() or attempt_to_take(); reads only, writes nothing.
 
     Raises InvalidAnswers when an answer is foreign to the attempt.
     """

@@ -36,7 +36,7 @@ def quiz_row(slug: str) -> tuple[LearnerPath, ModuleProgressRow]:
 def quiz(slug: str):
     """The open attempt's questions, or the quiz's introduction and past attempts."""
     path, row = quiz_row(slug)
-    attempt = service.open_attempt(current_user.id, row.quiz_id, with_questions=True)
+    attempt = service.open_attempt_to_take(current_user.id, row.quiz_id)
     if attempt is None:
         revision = latest_revision(row.quiz_id)
         return render_template(
@@ -72,7 +72,7 @@ def start(slug: str):
 def submit(slug: str, attempt_id: int):
     """Grade the attempt once; with unanswered questions, show the form again as it was."""
     path, row = quiz_row(slug)
-    attempt = service.attempt_for_user(attempt_id, current_user.id)
+    attempt = service.attempt_to_take(attempt_id, current_user.id)
     if attempt is None or attempt.quiz_id != row.quiz_id:
         abort(404)
     if attempt.is_submitted:
