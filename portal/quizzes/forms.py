@@ -50,6 +50,15 @@ def quiz_form_for(attempt, formdata=None) -> FlaskForm:
     return QuizForm(formdata=formdata) if formdata is not None else QuizForm()
 
 
+def choice_inputs(field) -> list[tuple[str, object, str, bool]]:
+    """(id, value, label, checked) of each choice of a quiz field, as its option subfields would give them
+    (WTForms' ids "<field id>-<index>"), without building a Field per choice as iterating the field does."""
+    return [
+        (f"{field.id}-{index}", choice.value, choice.label or choice.value, choice.selected)
+        for index, choice in enumerate(field.iter_choices())
+    ]
+
+
 def answers_from(form: FlaskForm, attempt) -> dict[int, list[int]]:
     answers: dict[int, list[int]] = {}
     for item in attempt.questions:

@@ -16,7 +16,7 @@ from portal.extensions import db
 from portal.learning.lookups import open_row
 from portal.learning.service import LearnerPath, ModuleProgressRow
 from portal.quizzes import bp, service
-from portal.quizzes.forms import answers_from, field_name, quiz_form_for
+from portal.quizzes.forms import answers_from, choice_inputs, field_name, quiz_form_for
 from portal.quizzes.grading import InvalidAnswers
 from portal.quizzes.revisions import latest_revision
 
@@ -48,7 +48,12 @@ def quiz(slug: str):
             form=ButtonForm(),
         )
     return render_template(
-        "quizzes/take.html", row=row, attempt=attempt, form=quiz_form_for(attempt), field_name=field_name
+        "quizzes/take.html",
+        row=row,
+        attempt=attempt,
+        form=quiz_form_for(attempt),
+        field_name=field_name,
+        choice_inputs=choice_inputs,
     )
 
 
@@ -90,6 +95,7 @@ def submit(slug: str, attempt_id: int):
             attempt=attempt,
             form=form,
             field_name=field_name,
+            choice_inputs=choice_inputs,
             missing=missing,
         ), 422
     answers = answers_from(form, attempt)
