@@ -1,7 +1,9 @@
 """A learner's path read from the database, and the steps that record progress.
 
 Cycles (renewal) live in cycles.py; Cycle, renewal_months, completion_expiry and current_cycle are
-imported here too, so `portal.learning.service` still offers them to the reports."""
+imported here too, so `portal.learning.service` still offers them to the reports. The statements the
+path and the lesson page run live in path_reads.py; published_modules and lesson_to_read are offered
+here too."""
 
 from __future__ import annotations
 
@@ -11,12 +13,11 @@ import secrets
 import unicodedata
 from dataclasses import dataclass
 from datetime import date, datetime
-from functools import cache
 
 from flask_babel import get_timezone
 from flask_babel import gettext as _
-from sqlalchemy import bindparam, case, exists, func, select
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
 from portal import audit
 from portal.content import institutional_text
@@ -30,10 +31,10 @@ from portal.learning.cycles import (
     current_cycle,
     renewal_months,
 )
+from portal.learning.path_reads import lesson_to_read, path_facts, published_modules, signatures  # noqa: F401
 from portal.learning.progress import ModuleFacts, PathProgress, path_progress
 from portal.models.curriculum import LESSON_IN_USE, Lesson, Module
 from portal.models.progress import Certificate, Commitment, LessonView
-from portal.models.quiz import Attempt, Quiz, QuizRevision
 from portal.models.types import utcnow
 from portal.models.user import User
 from portal.rut import format_rut
@@ -88,7 +89,7 @@ def learner_path(user_id: int, *, now: datetime | None = None, cycle: Cycle | No
     Facts count within `cycle`, by default the current one (see Cycle). Two statements whatever the
     number of modules, lessons or attempts (three for a closed cycle, see _cycle_commitment).
     """
-    signed = db.session.execute(_SIGNED, {"user_id": user_id}).all()
+    signed = signatures(user_id)
     latest_commitment, certificate = signed[0] if signed else (None, None)
     previous_commitment = signed[1][0] if len(signed) > 1 else None
     valid_until = completion_expiry(latest_commitment.signed_at) if latest_commitment else None
@@ -100,7 +101,7 @@ def learner_path(user_id: int, *, now: datetime | None = None, cycle: Cycle | No
             renewal_months(),
         )
     commitment = _cycle_commitment(user_id, cycle, latest_commitment)
-    rows, progress = _progress_rows(_path_facts(user_id, cycle), commitment_signed=commitment is not None)
+    rows, progress = _progress_rows(path_facts(user_id, cycle), commitment_signed=commitment is not None)
     return LearnerPath(
         rows=rows,
         progress=progress,
@@ -109,101 +110,6 @@ def learner_path(user_id: int, *, now: datetime | None = None, cycle: Cycle | No
         cycle=cycle,
         valid_until=valid_until,
     )
-
-
-#: The person's two newest commitments, newest first, each with the person's newest certificate (the
-#: same on both rows): one statement. A certificate always has a commitment, so no row means neither.
-_SIGNED = (
-    select(Commitment, Certificate)
-    .outerjoin(
-        Certificate,
-        Certificate.id
-        == select(Certificate.id)
-        .where(Certificate.user_id == bindparam("user_id"))
-        .order_by(Certificate.id.desc())
-        .limit(1)
-        .scalar_subquery(),
-    )
-    .where(Commitment.user_id == bindparam("user_id"))
-    .order_by(Commitment.id.desc())
-    .limit(2)
-)
-
-
-def published_modules() -> list:
-    """(module, lesson count, quiz id or None) for each published module in path order; a quiz counts
-    once it has a published revision."""
-    return db.session.execute(_published_modules()).all()
-
-
-def _published_modules():
-    lesson_counts = (
-        select(Lesson.module_id, func.count(Lesson.id).label("n"))
-        .where(LESSON_IN_USE)
-        .group_by(Lesson.module_id)
-        .subquery()
-    )
-    return (
-        select(Module, func.coalesce(lesson_counts.c.n, 0), Quiz.id)
-        .outerjoin(lesson_counts, lesson_counts.c.module_id == Module.id)
-        .outerjoin(Quiz, (Quiz.module_id == Module.id) & exists().where(QuizRevision.quiz_id == Quiz.id))
-        .where(Module.published.is_(True))
-        .order_by(Module.position, Module.id)
-    )
-
-
-def _within(query, column, bounds: tuple[bool, bool]):
-    """Cycle.bound with bound parameters ("starts_at", "ends_at"), for a statement built once."""
-    starts, ends = bounds
-    if starts:
-        query = query.where(column >= bindparam("starts_at"))
-    if ends:
-        query = query.where(column <= bindparam("ends_at"))
-    return query
-
-
-@cache
-def _path_statement(bounds: tuple[bool, bool]):
-    """published_modules() with, on each module's row, the person's lessons read and the quiz's
-    (submitted attempts, best score, passed) within the cycle: built once for each kind of bounds."""
-    read = _within(
-        select(Lesson.module_id, func.count().label("n"))
-        .join(LessonView, LessonView.lesson_id == Lesson.id)
-        .where(LessonView.user_id == bindparam("user_id"), LESSON_IN_USE),
-        LessonView.last_viewed_at,
-        bounds,
-    )
-    read = read.group_by(Lesson.module_id).subquery()
-    tried = _within(
-        select(
-            Attempt.quiz_id,
-            func.count(Attempt.submitted_at).label("n"),
-            func.max(Attempt.score).label("best"),
-            func.max(case((Attempt.passed.is_(True), 1), else_=0)).label("passed"),
-        ).where(Attempt.user_id == bindparam("user_id")),
-        Attempt.submitted_at,
-        bounds,
-    )
-    tried = tried.group_by(Attempt.quiz_id).subquery()
-    return (
-        _published_modules()
-        .add_columns(
-            func.coalesce(read.c.n, 0), func.coalesce(tried.c.n, 0), tried.c.best, func.coalesce(tried.c.passed, 0)
-        )
-        .outerjoin(read, read.c.module_id == Module.id)
-        .outerjoin(tried, tried.c.quiz_id == Quiz.id)
-    )
-
-
-def _path_facts(user_id: int, cycle: Cycle) -> list:
-    """(module, lesson count, quiz id, lessons read, attempts, best score, passed) in path order."""
-    bounds = (cycle.starts_at is not None, cycle.ends_at is not None)
-    params = {"user_id": user_id}
-    if cycle.starts_at is not None:
-        params["starts_at"] = cycle.starts_at
-    if cycle.ends_at is not None:
-        params["ends_at"] = cycle.ends_at
-    return db.session.execute(_path_statement(bounds), params).all()
 
 
 def _cycle_commitment(user_id: int, cycle: Cycle, latest_commitment: Commitment | None) -> Commitment | None:
@@ -266,40 +172,6 @@ def read_lesson_ids(user_id: int, module_id: int, cycle: Cycle) -> set[int]:
                 LessonView.last_viewed_at,
             )
         )
-    )
-
-
-def lesson_to_read(user_id: int, module_id: int, number: int, cycle: Cycle) -> tuple[Lesson, bool] | None:
-    """The module's lesson in use at 1-based `number`, with its video and documents, and whether the
-    person read it within the cycle; None when there is no such lesson. One statement."""
-    bounds = (cycle.starts_at is not None, cycle.ends_at is not None)
-    params = {"user_id": user_id, "module_id": module_id, "skip": number - 1}
-    if cycle.starts_at is not None:
-        params["starts_at"] = cycle.starts_at
-    if cycle.ends_at is not None:
-        params["ends_at"] = cycle.ends_at
-    found = db.session.execute(_lesson_statement(bounds), params).unique().first()
-    return (found[0], bool(found[1])) if found else None
-
-
-@cache
-def _lesson_statement(bounds: tuple[bool, bool]):
-    """lesson_to_read's statement, built once for each kind of cycle bounds (see _within)."""
-    read = _within(
-        select(LessonView.lesson_id).where(
-            LessonView.user_id == bindparam("user_id"), LessonView.lesson_id == Lesson.id
-        ),
-        LessonView.last_viewed_at,
-        bounds,
-    )
-    return (
-        select(Lesson, read.exists())
-        .where(Lesson.module_id == bindparam("module_id"), LESSON_IN_USE)
-        # The order of Module.lessons, whose position `number` counts in.
-        .order_by(Lesson.position)
-        .offset(bindparam("skip"))
-        .limit(1)
-        .options(joinedload(Lesson.video), joinedload(Lesson.attachments))
     )
 
 
