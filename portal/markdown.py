@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 import nh3
 from markdown_it import MarkdownIt
@@ -76,6 +77,14 @@ def render_markdown(source: str) -> Markup:
     )
     # B704 is a false positive here: `cleaned` is nh3's output with the allow-lists above.
     return Markup(cleaned)  # noqa: S704  # nosec B704
+
+
+@lru_cache(maxsize=64)
+def render_lesson_body(source: str) -> Markup:
+    """render_markdown for the body of a lesson as stored, which every reader's request renders again:
+    kept per process by its text, which alone decides the HTML, so an edited lesson (a new text) is
+    rendered anew and never served stale. Previews of typed text use render_markdown."""
+    return render_markdown(source)
 
 
 #: Words a minute for the estimate: slower than a practised reader (about 230 in Spanish), because

@@ -141,6 +141,22 @@ def test_lesson_pages_have_previous_and_next(app, client, login_as):
     assert client.get("/modulos/no-existe").status_code == 404
 
 
+def test_a_lesson_page_says_whether_it_was_read_and_shows_the_text_as_it_is_now(app, client, login_as):
+    login_as()
+    second = f"/modulos/{SLUGS[0]}/lecciones/2"
+    assert "Ya marcó esta lección como leída." not in client.get(second).get_data(as_text=True)
+    client.post(f"{second}/leida")
+    assert "Ya marcó esta lección como leída." in client.get(second).get_data(as_text=True)
+    assert "Ya marcó" not in client.get(f"/modulos/{SLUGS[0]}/lecciones/1").get_data(as_text=True)
+    assert client.get(f"/modulos/{SLUGS[0]}/lecciones/0").status_code == 404
+    with app.app_context():
+        module = db.session.scalar(select(Module).where(Module.slug == SLUGS[0]))
+        module.lessons[1].body_md = "Texto **corregido** por capacitación."
+        db.session.commit()
+    # The body was rendered before the edit: the page shows the edited text, not the earlier HTML.
+    assert "Texto <strong>corregido</strong> por capacitación." in client.get(second).get_data(as_text=True)
+
+
 def test_marking_a_lesson_read_is_a_post_and_counts_once(app, client, login_as):
     login_as()
     client.get(f"/modulos/{SLUGS[0]}/lecciones/1")

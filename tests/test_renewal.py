@@ -245,3 +245,15 @@ def test_people_due_for_renewal_are_reminded_like_the_overdue(mail_app, inbox, m
     body = message.get_body(preferencelist=("plain",)).get_content()
     assert "debe renovarla con un repaso" in body
     assert add_months(signed_at, 24).astimezone(UTC).strftime("%d-%m-%Y")[3:] in body  # month and year of expiry
+
+
+def test_a_lesson_read_before_the_refresher_shows_as_unread_in_it(app, client, login_as):
+    person = login_as(full_name=NAME)
+    complete_path(client, app)
+    set_renewal(app, 24)
+    lesson = f"/modulos/{SLUGS[0]}/lecciones/1"
+    assert "Ya marcó esta lección como leída." in client.get(lesson).get_data(as_text=True)
+    age_facts(app, person.id, 25)
+    assert "Ya marcó esta lección como leída." not in client.get(lesson).get_data(as_text=True)
+    client.post(f"{lesson}/leida")
+    assert "Ya marcó esta lección como leída." in client.get(lesson).get_data(as_text=True)

@@ -1,7 +1,9 @@
 """A learner's path read from the database, and the steps that record progress.
 
 Cycles (renewal) live in cycles.py; Cycle, renewal_months, completion_expiry and current_cycle are
-imported here too, so `portal.learning.service` still offers them to the reports."""
+imported here too, so `portal.learning.service` still offers them to the reports. The statements the
+path and the lesson page run live in path_reads.py; published_modules and lesson_to_read are offered
+here too."""
 
 from __future__ import annotations
 
@@ -14,7 +16,7 @@ from datetime import date, datetime
 
 from flask_babel import get_timezone
 from flask_babel import gettext as _
-from sqlalchemy import case, exists, func, select
+from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from portal import audit
@@ -29,10 +31,10 @@ from portal.learning.cycles import (
     current_cycle,
     renewal_months,
 )
+from portal.learning.path_reads import lesson_to_read, path_facts, published_modules, signatures  # noqa: F401
 from portal.learning.progress import ModuleFacts, PathProgress, path_progress
 from portal.models.curriculum import LESSON_IN_USE, Lesson, Module
 from portal.models.progress import Certificate, Commitment, LessonView
-from portal.models.quiz import Attempt, Quiz, QuizRevision
 from portal.models.types import utcnow
 from portal.models.user import User
 from portal.rut import format_rut
@@ -84,10 +86,12 @@ class LearnerPath:
 def learner_path(user_id: int, *, now: datetime | None = None, cycle: Cycle | None = None) -> LearnerPath:
     """Return the published path with this person's state in each module.
 
-    Facts count within `cycle`, by default the current one (see Cycle). Runs a fixed number
-    of queries whatever the number of modules, lessons or attempts.
+    Facts count within `cycle`, by default the current one (see Cycle). Two statements whatever the
+    number of modules, lessons or attempts (three for a closed cycle, see _cycle_commitment).
     """
-    latest_commitment, previous_commitment = _two_newest_commitments(user_id)
+    signed = signatures(user_id)
+    latest_commitment, certificate = signed[0] if signed else (None, None)
+    previous_commitment = signed[1][0] if len(signed) > 1 else None
     valid_until = completion_expiry(latest_commitment.signed_at) if latest_commitment else None
     if cycle is None:
         cycle = current_cycle(
@@ -96,14 +100,8 @@ def learner_path(user_id: int, *, now: datetime | None = None, cycle: Cycle | No
             now or utcnow(),
             renewal_months(),
         )
-    modules = published_modules()
-    read_counts = _lessons_read_per_module(user_id, cycle)
-    attempts = _attempts_per_quiz(user_id, cycle)
     commitment = _cycle_commitment(user_id, cycle, latest_commitment)
-    certificate = db.session.scalar(
-        select(Certificate).where(Certificate.user_id == user_id).order_by(Certificate.id.desc()).limit(1)
-    )
-    rows, progress = _progress_rows(modules, read_counts, attempts, commitment_signed=commitment is not None)
+    rows, progress = _progress_rows(path_facts(user_id, cycle), commitment_signed=commitment is not None)
     return LearnerPath(
         rows=rows,
         progress=progress,
@@ -112,61 +110,6 @@ def learner_path(user_id: int, *, now: datetime | None = None, cycle: Cycle | No
         cycle=cycle,
         valid_until=valid_until,
     )
-
-
-def _two_newest_commitments(user_id: int) -> list[Commitment | None]:
-    """The person's newest commitment and the one before it (None where there is none)."""
-    newest = db.session.scalars(
-        select(Commitment).where(Commitment.user_id == user_id).order_by(Commitment.id.desc()).limit(2)
-    )
-    return (list(newest) + [None, None])[:2]
-
-
-def published_modules() -> list:
-    """(module, lesson count, quiz id or None) for each published module in path order; a quiz counts
-    once it has a published revision."""
-    lesson_counts = (
-        select(Lesson.module_id, func.count(Lesson.id).label("n"))
-        .where(LESSON_IN_USE)
-        .group_by(Lesson.module_id)
-        .subquery()
-    )
-    return db.session.execute(
-        select(Module, func.coalesce(lesson_counts.c.n, 0), Quiz.id)
-        .outerjoin(lesson_counts, lesson_counts.c.module_id == Module.id)
-        .outerjoin(Quiz, (Quiz.module_id == Module.id) & exists().where(QuizRevision.quiz_id == Quiz.id))
-        .where(Module.published.is_(True))
-        .order_by(Module.position, Module.id)
-    ).all()
-
-
-def _lessons_read_per_module(user_id: int, cycle: Cycle) -> dict[int, int]:
-    return dict(
-        db.session.execute(
-            cycle.bound(
-                select(Lesson.module_id, func.count())
-                .join(LessonView, LessonView.lesson_id == Lesson.id)
-                .where(LessonView.user_id == user_id, LESSON_IN_USE),
-                LessonView.last_viewed_at,
-            ).group_by(Lesson.module_id)
-        ).all()
-    )
-
-
-def _attempts_per_quiz(user_id: int, cycle: Cycle) -> dict[int, tuple[int, int | None, bool]]:
-    """quiz id -> (submitted attempts, best score, passed) within the cycle."""
-    attempt_rows = db.session.execute(
-        cycle.bound(
-            select(
-                Attempt.quiz_id,
-                func.count(Attempt.submitted_at),
-                func.max(Attempt.score),
-                func.max(case((Attempt.passed.is_(True), 1), else_=0)),
-            ).where(Attempt.user_id == user_id),
-            Attempt.submitted_at,
-        ).group_by(Attempt.quiz_id)
-    ).all()
-    return {quiz_id: (count, best, bool(passed)) for quiz_id, count, best, passed in attempt_rows}
 
 
 def _cycle_commitment(user_id: int, cycle: Cycle, latest_commitment: Commitment | None) -> Commitment | None:
@@ -187,40 +130,35 @@ def signed_within(cycle: Cycle, signed_at: datetime) -> bool:
     return cycle.starts_at is None or signed_at >= cycle.starts_at
 
 
-def _progress_rows(
-    modules: list, read_counts: dict, attempts: dict, *, commitment_signed: bool
-) -> tuple[list[ModuleProgressRow], PathProgress]:
+def _progress_rows(facts_read: list, *, commitment_signed: bool) -> tuple[list[ModuleProgressRow], PathProgress]:
     """Each module's row and the path's progress, from the facts read (progress.path_progress decides)."""
-    facts = []
-    for module, lesson_count, quiz_id in modules:
-        count, _best, passed = attempts.get(quiz_id, (0, None, False))
-        facts.append(
-            ModuleFacts(
-                module_id=module.id,
-                required=module.required,
-                lesson_count=lesson_count,
-                lessons_read=read_counts.get(module.id, 0),
-                has_quiz=quiz_id is not None,
-                attempted=count > 0,
-                quiz_passed=passed,
-            )
+    facts = [
+        ModuleFacts(
+            module_id=module.id,
+            required=module.required,
+            lesson_count=lesson_count,
+            lessons_read=lessons_read,
+            has_quiz=quiz_id is not None,
+            attempted=attempts > 0,
+            quiz_passed=bool(passed),
         )
+        for module, lesson_count, quiz_id, lessons_read, attempts, _best, passed in facts_read
+    ]
     progress = path_progress(facts, commitment_signed=commitment_signed)
-    rows = []
-    for (module, lesson_count, quiz_id), fact in zip(modules, facts, strict=True):
-        count, best, passed = attempts.get(quiz_id, (0, None, False))
-        rows.append(
-            ModuleProgressRow(
-                module=module,
-                state=progress.states[module.id],
-                lesson_count=lesson_count,
-                lessons_read=fact.lessons_read,
-                quiz_id=quiz_id,
-                attempts=count,
-                best_score=best,
-                passed=passed,
-            )
+    states = progress.states
+    rows = [
+        ModuleProgressRow(
+            module=module,
+            state=states[module.id],
+            lesson_count=lesson_count,
+            lessons_read=lessons_read,
+            quiz_id=quiz_id,
+            attempts=attempts,
+            best_score=best,
+            passed=bool(passed),
         )
+        for module, lesson_count, quiz_id, lessons_read, attempts, best, passed in facts_read
+    ]
     return rows, progress
 
 

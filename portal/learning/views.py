@@ -26,7 +26,7 @@ from portal.extensions import db
 from portal.learning import bp, certificate_documents, service
 from portal.learning.forms import CommitmentForm
 from portal.learning.lookups import open_row
-from portal.markdown import render_markdown
+from portal.markdown import render_lesson_body
 from portal.models.curriculum import LessonAttachment, LessonVideo
 from portal.models.types import utcnow
 from portal.people.personal_data import personal_data
@@ -64,19 +64,19 @@ def module(slug: str):
 def lesson(slug: str, number: int):
     """One lesson page, with previous and next."""
     path, row = open_row(slug)
-    lessons = row.module.lessons
-    if not 1 <= number <= len(lessons):
+    # row.lesson_count counts the lessons in use, as Module.lessons lists them.
+    found = service.lesson_to_read(current_user.id, row.module.id, number, path.cycle) if number >= 1 else None
+    if found is None:
         abort(404)
-    current = lessons[number - 1]
-    read = service.read_lesson_ids(current_user.id, row.module.id, path.cycle)
+    current, already_read = found
     return render_template(
         "learning/lesson.html",
         row=row,
         lesson=current,
         number=number,
-        total=len(lessons),
-        body=render_markdown(current.body_md),
-        already_read=current.id in read,
+        total=row.lesson_count,
+        body=render_lesson_body(current.body_md),
+        already_read=already_read,
         form=ButtonForm(),
     )
 

@@ -175,7 +175,12 @@ class AttemptQuestion(db.Model):
 
     @property
     def choice_ids(self) -> list[int]:
-        return [int(part) for part in self.choice_order.split(",") if part]
+        return choice_order_ids(self.choice_order)
+
+
+def choice_order_ids(choice_order: str) -> list[int]:
+    """The choice ids of a stored `AttemptQuestion.choice_order`, in the order they were shown."""
+    return [int(part) for part in choice_order.split(",") if part]
 
 
 class AttemptAnswer(db.Model):

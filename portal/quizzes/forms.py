@@ -9,7 +9,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from portal.models.quiz import MULTIPLE, Attempt
+from portal.models.quiz import MULTIPLE
 
 
 class CheckboxListField(SelectMultipleField):
@@ -21,8 +21,9 @@ def field_name(question_id: int) -> str:
     return f"q{question_id}"
 
 
-def quiz_form_for(attempt: Attempt, formdata=None) -> FlaskForm:
-    """A form with one field per question of the attempt, choices in the attempt's order."""
+def quiz_form_for(attempt, formdata=None) -> FlaskForm:
+    """A form with one field per question of the attempt (an Attempt or a service.AttemptToTake), choices
+    in the attempt's order."""
 
     class QuizForm(FlaskForm):
         pass
@@ -49,7 +50,16 @@ def quiz_form_for(attempt: Attempt, formdata=None) -> FlaskForm:
     return QuizForm(formdata=formdata) if formdata is not None else QuizForm()
 
 
-def answers_from(form: FlaskForm, attempt: Attempt) -> dict[int, list[int]]:
+def choice_inputs(field) -> list[tuple[str, object, str, bool]]:
+    """(id, value, label, checked) of each choice of a quiz field, as its option subfields would give them
+    (WTForms' ids "<field id>-<index>"), without building a Field per choice as iterating the field does."""
+    return [
+        (f"{field.id}-{index}", choice.value, choice.label or choice.value, choice.selected)
+        for index, choice in enumerate(field.iter_choices())
+    ]
+
+
+def answers_from(form: FlaskForm, attempt) -> dict[int, list[int]]:
     answers: dict[int, list[int]] = {}
     for item in attempt.questions:
         data = form[field_name(item.question_id)].data

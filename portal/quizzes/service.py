@@ -5,6 +5,7 @@ from __future__ import annotations
 import random
 import secrets
 from datetime import datetime
+from typing import NamedTuple
 
 from sqlalchemy import bindparam, func, insert, select, true, update
 from sqlalchemy.exc import IntegrityError
@@ -17,7 +18,9 @@ from portal.models.quiz import (
     AttemptAnswer,
     AttemptQuestion,
     QuizRevision,
+    RevisionChoice,
     RevisionQuestion,
+    choice_order_ids,
 )
 from portal.models.types import utcnow
 from portal.quizzes.grading import GradeResult, QuestionKey, grade
@@ -35,14 +38,117 @@ _WITH_QUESTIONS = (
 )
 
 
-def open_attempt(user_id: int, quiz_id: int, *, with_questions: bool = False) -> Attempt | None:
-    """The person's unsubmitted attempt at this quiz, if any (with_questions: as attempt_for_user loads it)."""
-    statement = select(Attempt).where(
-        Attempt.user_id == user_id, Attempt.quiz_id == quiz_id, Attempt.submitted_at.is_(None)
+#: The person's unsubmitted attempt at a quiz, built once.
+_OPEN = select(Attempt).where(
+    Attempt.user_id == bindparam("user_id"), Attempt.quiz_id == bindparam("quiz_id"), Attempt.submitted_at.is_(None)
+)
+_FOR_USER = (
+    select(Attempt)
+    .where(Attempt.id == bindparam("attempt_id"), Attempt.user_id == bindparam("user_id"))
+    .options(*_WITH_QUESTIONS)
+)
+
+
+def open_attempt(user_id: int, quiz_id: int) -> Attempt | None:
+    """The person's unsubmitted attempt at this quiz, if any."""
+    return db.session.scalars(_OPEN, {"user_id": user_id, "quiz_id": quiz_id}).first()
+
+
+class ChoiceToTake(NamedTuple):
+    id: int
+    text: str
+    correct: bool
+
+
+class QuestionToTake(NamedTuple):
+    id: int
+    kind: str
+    prompt: str
+    choices: list[ChoiceToTake]
+
+
+class ItemToTake(NamedTuple):
+    question_id: int
+    position: int
+    choice_ids: list[int]
+    question: QuestionToTake
+
+
+class RevisionToTake(NamedTuple):
+    pass_mark: int
+
+
+class AttemptToTake(NamedTuple):
+    """An attempt as the quiz page and a submission read it, with the names of Attempt's attributes that
+    quiz_form_for, grade_attempt and quizzes/take.html use: plain rows, because neither writes through
+    ORM objects (record_submission writes by ids), and building those cost more than the rest of the read."""
+
+    id: int
+    quiz_id: int
+    submitted_at: datetime | None
+    revision: RevisionToTake
+    questions: list[ItemToTake]
+
+    @property
+    def is_submitted(self) -> bool:
+        return self.submitted_at is not None
+
+
+#: An attempt with its revision's pass mark, its questions and their choices, in display order: one row
+#: per choice. Built once.
+_TO_TAKE = (
+    select(
+        Attempt.id,
+        Attempt.quiz_id,
+        Attempt.submitted_at,
+        QuizRevision.pass_mark,
+        AttemptQuestion.question_id,
+        AttemptQuestion.position,
+        AttemptQuestion.choice_order,
+        RevisionQuestion.kind,
+        RevisionQuestion.prompt,
+        RevisionChoice.id,
+        RevisionChoice.text,
+        RevisionChoice.correct,
     )
-    if with_questions:
-        statement = statement.options(*_WITH_QUESTIONS)
-    return db.session.scalars(statement).unique().first()
+    .join(QuizRevision, QuizRevision.id == Attempt.revision_id)
+    .outerjoin(AttemptQuestion, AttemptQuestion.attempt_id == Attempt.id)
+    .outerjoin(RevisionQuestion, RevisionQuestion.id == AttemptQuestion.question_id)
+    .outerjoin(RevisionChoice, RevisionChoice.question_id == RevisionQuestion.id)
+    .order_by(AttemptQuestion.position, RevisionChoice.position)
+)
+_OPEN_TO_TAKE = _TO_TAKE.where(
+    Attempt.user_id == bindparam("user_id"), Attempt.quiz_id == bindparam("quiz_id"), Attempt.submitted_at.is_(None)
+)
+_TO_TAKE_FOR_USER = _TO_TAKE.where(Attempt.id == bindparam("attempt_id"), Attempt.user_id == bindparam("user_id"))
+
+
+def open_attempt_to_take(user_id: int, quiz_id: int) -> AttemptToTake | None:
+    """The person's unsubmitted attempt at this quiz, if any, with its questions (one statement)."""
+    return _to_take(db.session.execute(_OPEN_TO_TAKE, {"user_id": user_id, "quiz_id": quiz_id}).all())
+
+
+def attempt_to_take(attempt_id: int, user_id: int) -> AttemptToTake | None:
+    """The attempt with its questions, only if it belongs to `user_id` (one statement)."""
+    return _to_take(db.session.execute(_TO_TAKE_FOR_USER, {"attempt_id": attempt_id, "user_id": user_id}).all())
+
+
+def _to_take(rows: list) -> AttemptToTake | None:
+    if not rows:
+        return None
+    items: list[ItemToTake] = []
+    item = None
+    for *_attempt, question_id, position, choice_order, kind, prompt, choice_id, text, correct in rows:
+        if question_id is None:  # an attempt without questions: its one row
+            break
+        if item is None or item.question_id != question_id:
+            question = QuestionToTake(question_id, kind, prompt, [])
+            item = ItemToTake(question_id, position, choice_order_ids(choice_order), question)
+            items.append(item)
+        if choice_id is not None:
+            item.question.choices.append(ChoiceToTake(choice_id, text, correct))
+    attempt_id, quiz_id, submitted_at, pass_mark = rows[0][:4]
+    return AttemptToTake(attempt_id, quiz_id, submitted_at, RevisionToTake(pass_mark), items)
 
 
 class NoAttemptsLeft(Exception):
@@ -114,16 +220,10 @@ def start_attempt(user_id: int, quiz_id: int, since: datetime | None = None) -> 
 
 def attempt_for_user(attempt_id: int, user_id: int) -> Attempt | None:
     """The attempt with its questions and choices, only if it belongs to `user_id` (one query)."""
-    return (
-        db.session.scalars(
-            select(Attempt).where(Attempt.id == attempt_id, Attempt.user_id == user_id).options(*_WITH_QUESTIONS)
-        )
-        .unique()
-        .first()
-    )
+    return db.session.scalars(_FOR_USER, {"attempt_id": attempt_id, "user_id": user_id}).unique().first()
 
 
-def question_keys(attempt: Attempt) -> list[QuestionKey]:
+def question_keys(attempt: Attempt | AttemptToTake) -> list[QuestionKey]:
     return [
         QuestionKey(
             id=item.question.id,
@@ -149,12 +249,36 @@ def submit_attempt(attempt: Attempt, answers: dict[int, list[int]]) -> GradeResu
     return result
 
 
-def grade_attempt(attempt: Attempt, answers: dict[int, list[int]]) -> GradeResult:
-    """Grade the attempt as loaded by attempt_for_user(); reads only, writes nothing.
+def grade_attempt(attempt: Attempt | AttemptToTake, answers: dict[int, list[int]]) -> GradeResult:
+    """Grade the attempt as loaded by attempt_for_user() or attempt_to_take(); reads only, writes nothing.
 
     Raises InvalidAnswers when an answer is foreign to the attempt.
     """
     return grade(question_keys(attempt), answers, attempt.revision.pass_mark)
+
+
+# record_submission's statements, on the tables rather than the classes (no ORM bookkeeping, nothing
+# loaded under the write lock), built once.
+_ATTEMPT = Attempt.__table__
+_CLAIM = (
+    update(_ATTEMPT)
+    .where(_ATTEMPT.c.id == bindparam("key_attempt"), _ATTEMPT.c.submitted_at.is_(None))
+    .values(
+        submitted_at=bindparam("at"),
+        correct_count=bindparam("correct"),
+        question_count=bindparam("questions"),
+        score=bindparam("graded_score"),
+        passed=bindparam("graded_passed"),
+    )
+)
+_MARKED = AttemptQuestion.__table__
+#: One executemany UPDATE by the bound keys.
+_MARK = (
+    update(_MARKED)
+    .where(_MARKED.c.attempt_id == bindparam("key_attempt"), _MARKED.c.question_id == bindparam("key_question"))
+    .values(is_correct=bindparam("right"))
+)
+_ANSWER = insert(AttemptAnswer.__table__)
 
 
 def record_submission(attempt_id: int, result: GradeResult, answers: dict[int, list[int]]) -> bool:
@@ -166,16 +290,15 @@ def record_submission(attempt_id: int, result: GradeResult, answers: dict[int, l
     writes). Uses ids only, so that it loads nothing while it holds SQLite's write lock.
     """
     claimed = db.session.execute(
-        update(Attempt)
-        .where(Attempt.id == attempt_id, Attempt.submitted_at.is_(None))
-        .values(
-            submitted_at=utcnow(),
-            correct_count=result.correct_count,
-            question_count=result.question_count,
-            score=result.score,
-            passed=result.passed,
-        )
-        .execution_options(synchronize_session=False)
+        _CLAIM,
+        {
+            "key_attempt": attempt_id,
+            "at": utcnow(),
+            "correct": result.correct_count,
+            "questions": result.question_count,
+            "graded_score": result.score,
+            "graded_passed": result.passed,
+        },
     ).rowcount
     if claimed != 1:
         return False
@@ -184,21 +307,14 @@ def record_submission(attempt_id: int, result: GradeResult, answers: dict[int, l
         for question_id, right in result.per_question.items()
     ]
     if marks:
-        table = AttemptQuestion.__table__
-        db.session.execute(
-            # The table, not the class: one executemany UPDATE by the bound keys, no ORM bookkeeping.
-            update(table)
-            .where(table.c.attempt_id == bindparam("key_attempt"), table.c.question_id == bindparam("key_question"))
-            .values(is_correct=bindparam("right")),
-            marks,
-        )
+        db.session.execute(_MARK, marks)
     rows = [
         {"attempt_id": attempt_id, "question_id": question_id, "choice_id": choice_id}
         for question_id, choice_ids in answers.items()
         for choice_id in set(choice_ids)
     ]
     if rows:
-        db.session.execute(insert(AttemptAnswer), rows)
+        db.session.execute(_ANSWER, rows)
     db.session.flush()
     return True
 

@@ -16,7 +16,7 @@ from portal.extensions import db
 from portal.learning.lookups import open_row
 from portal.learning.service import LearnerPath, ModuleProgressRow
 from portal.quizzes import bp, service
-from portal.quizzes.forms import answers_from, field_name, quiz_form_for
+from portal.quizzes.forms import answers_from, choice_inputs, field_name, quiz_form_for
 from portal.quizzes.grading import InvalidAnswers
 from portal.quizzes.revisions import latest_revision
 
@@ -36,7 +36,7 @@ def quiz_row(slug: str) -> tuple[LearnerPath, ModuleProgressRow]:
 def quiz(slug: str):
     """The open attempt's questions, or the quiz's introduction and past attempts."""
     path, row = quiz_row(slug)
-    attempt = service.open_attempt(current_user.id, row.quiz_id, with_questions=True)
+    attempt = service.open_attempt_to_take(current_user.id, row.quiz_id)
     if attempt is None:
         revision = latest_revision(row.quiz_id)
         return render_template(
@@ -48,7 +48,12 @@ def quiz(slug: str):
             form=ButtonForm(),
         )
     return render_template(
-        "quizzes/take.html", row=row, attempt=attempt, form=quiz_form_for(attempt), field_name=field_name
+        "quizzes/take.html",
+        row=row,
+        attempt=attempt,
+        form=quiz_form_for(attempt),
+        field_name=field_name,
+        choice_inputs=choice_inputs,
     )
 
 
@@ -72,7 +77,7 @@ def start(slug: str):
 def submit(slug: str, attempt_id: int):
     """Grade the attempt once; with unanswered questions, show the form again as it was."""
     path, row = quiz_row(slug)
-    attempt = service.attempt_for_user(attempt_id, current_user.id)
+    attempt = service.attempt_to_take(attempt_id, current_user.id)
     if attempt is None or attempt.quiz_id != row.quiz_id:
         abort(404)
     if attempt.is_submitted:
@@ -90,6 +95,7 @@ def submit(slug: str, attempt_id: int):
             attempt=attempt,
             form=form,
             field_name=field_name,
+            choice_inputs=choice_inputs,
             missing=missing,
         ), 422
     answers = answers_from(form, attempt)

@@ -1,0 +1,147 @@
+"""What the learner's path and pages read: statements built once, with bound parameters, since every
+learner's request runs them (building and keying a statement cost more than running it)."""
+
+from __future__ import annotations
+
+from functools import cache
+
+from sqlalchemy import bindparam, case, exists, func, select
+from sqlalchemy.orm import joinedload
+
+from portal.extensions import db
+from portal.learning.cycles import Cycle
+from portal.models.curriculum import LESSON_IN_USE, Lesson, Module
+from portal.models.progress import Certificate, Commitment, LessonView
+from portal.models.quiz import Attempt, Quiz, QuizRevision
+
+#: The person's two newest commitments, newest first, each with the person's newest certificate (the
+#: same on both rows): one statement. A certificate always has a commitment, so no row means neither.
+_SIGNATURES = (
+    select(Commitment, Certificate)
+    .outerjoin(
+        Certificate,
+        Certificate.id
+        == select(Certificate.id)
+        .where(Certificate.user_id == bindparam("user_id"))
+        .order_by(Certificate.id.desc())
+        .limit(1)
+        .scalar_subquery(),
+    )
+    .where(Commitment.user_id == bindparam("user_id"))
+    .order_by(Commitment.id.desc())
+    .limit(2)
+)
+
+
+def published_modules() -> list:
+    """(module, lesson count, quiz id or None) for each published module in path order; a quiz counts
+    once it has a published revision."""
+    return db.session.execute(_published_modules()).all()
+
+
+def _published_modules():
+    lesson_counts = (
+        select(Lesson.module_id, func.count(Lesson.id).label("n"))
+        .where(LESSON_IN_USE)
+        .group_by(Lesson.module_id)
+        .subquery()
+    )
+    return (
+        select(Module, func.coalesce(lesson_counts.c.n, 0), Quiz.id)
+        .outerjoin(lesson_counts, lesson_counts.c.module_id == Module.id)
+        .outerjoin(Quiz, (Quiz.module_id == Module.id) & exists().where(QuizRevision.quiz_id == Quiz.id))
+        .where(Module.published.is_(True))
+        .order_by(Module.position, Module.id)
+    )
+
+
+def signatures(user_id: int) -> list:
+    """(commitment, newest certificate or None) for the person's two newest commitments, newest first."""
+    return db.session.execute(_SIGNATURES, {"user_id": user_id}).all()
+
+
+def _cycle_parameters(cycle: Cycle, **params) -> tuple[tuple[bool, bool], dict]:
+    """Which bounds the cycle has (the statement to use, see _within) and the parameters with its bounds."""
+    if cycle.starts_at is not None:
+        params["starts_at"] = cycle.starts_at
+    if cycle.ends_at is not None:
+        params["ends_at"] = cycle.ends_at
+    return (cycle.starts_at is not None, cycle.ends_at is not None), params
+
+
+def _within(query, column, bounds: tuple[bool, bool]):
+    """Cycle.bound with bound parameters ("starts_at", "ends_at"), for a statement built once."""
+    starts, ends = bounds
+    if starts:
+        query = query.where(column >= bindparam("starts_at"))
+    if ends:
+        query = query.where(column <= bindparam("ends_at"))
+    return query
+
+
+@cache
+def _path_statement(bounds: tuple[bool, bool]):
+    """published_modules() with, on each module's row, the person's lessons read and the quiz's
+    (submitted attempts, best score, passed) within the cycle: built once for each kind of bounds."""
+    read = _within(
+        select(Lesson.module_id, func.count().label("n"))
+        .join(LessonView, LessonView.lesson_id == Lesson.id)
+        .where(LessonView.user_id == bindparam("user_id"), LESSON_IN_USE),
+        LessonView.last_viewed_at,
+        bounds,
+    )
+    read = read.group_by(Lesson.module_id).subquery()
+    tried = _within(
+        select(
+            Attempt.quiz_id,
+            func.count(Attempt.submitted_at).label("n"),
+            func.max(Attempt.score).label("best"),
+            func.max(case((Attempt.passed.is_(True), 1), else_=0)).label("passed"),
+        ).where(Attempt.user_id == bindparam("user_id")),
+        Attempt.submitted_at,
+        bounds,
+    )
+    tried = tried.group_by(Attempt.quiz_id).subquery()
+    return (
+        _published_modules()
+        .add_columns(
+            func.coalesce(read.c.n, 0), func.coalesce(tried.c.n, 0), tried.c.best, func.coalesce(tried.c.passed, 0)
+        )
+        .outerjoin(read, read.c.module_id == Module.id)
+        .outerjoin(tried, tried.c.quiz_id == Quiz.id)
+    )
+
+
+def path_facts(user_id: int, cycle: Cycle) -> list:
+    """(module, lesson count, quiz id, lessons read, attempts, best score, passed) in path order."""
+    bounds, params = _cycle_parameters(cycle, user_id=user_id)
+    return db.session.execute(_path_statement(bounds), params).all()
+
+
+def lesson_to_read(user_id: int, module_id: int, number: int, cycle: Cycle) -> tuple[Lesson, bool] | None:
+    """The module's lesson in use at 1-based `number`, with its video and documents, and whether the
+    person read it within the cycle; None when there is no such lesson. One statement."""
+    bounds, params = _cycle_parameters(cycle, user_id=user_id, module_id=module_id, skip=number - 1)
+    found = db.session.execute(_lesson_statement(bounds), params).unique().first()
+    return (found[0], bool(found[1])) if found else None
+
+
+@cache
+def _lesson_statement(bounds: tuple[bool, bool]):
+    """lesson_to_read's statement, built once for each kind of cycle bounds (see _within)."""
+    read = _within(
+        select(LessonView.lesson_id).where(
+            LessonView.user_id == bindparam("user_id"), LessonView.lesson_id == Lesson.id
+        ),
+        LessonView.last_viewed_at,
+        bounds,
+    )
+    return (
+        select(Lesson, read.exists())
+        .where(Lesson.module_id == bindparam("module_id"), LESSON_IN_USE)
+        # The order of Module.lessons, whose position `number` counts in.
+        .order_by(Lesson.position)
+        .offset(bindparam("skip"))
+        .limit(1)
+        .options(joinedload(Lesson.video), joinedload(Lesson.attachments))
+    )
