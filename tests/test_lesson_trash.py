@@ -141,9 +141,12 @@ def test_a_deleted_lessons_addresses_answer_404_for_learners_and_the_editor(app,
         document = LessonAttachment(
             lesson_id=last_id, file_name="reglamento.pdf", stored_name="x" * 32, kind="pdf", size=10
         )
-        db.session.add(document)
+        video = LessonVideo(
+            lesson_id=last_id, file_name="saludo.webm", stored_name="y" * 32, kind="webm", size=10, captions="WEBVTT\n"
+        )
+        db.session.add_all([document, video])
         db.session.commit()
-        document_id = document.id
+        document_id, video_id = document.id, video.id
         version_id = db.session.scalar(select(LessonVersion.id).where(LessonVersion.lesson_id == last_id))
     assert trainer.post(f"/capacitacion/modulos/{SLUG}/lecciones/{last_id}/eliminar").status_code == 302
 
@@ -157,6 +160,9 @@ def test_a_deleted_lessons_addresses_answer_404_for_learners_and_the_editor(app,
     assert learner.post(f"/modulos/{SLUG}/lecciones/{last_number}/leida").status_code == 404
     assert learner.get(f"/adjuntos/{document_id}").status_code == 404
     assert trainer.get(f"/adjuntos/{document_id}").status_code == 404
+    for address in (f"/videos/{video_id}", f"/videos/{video_id}/subtitulos.vtt"):
+        assert learner.get(address).status_code == 404, address
+        assert trainer.get(address).status_code == 404, address
     # Nor does it travel in an export, or keep its module publishable.
     exported = json.loads(trainer.get(f"/capacitacion/modulos/{SLUG}/exportar").get_data(as_text=True))
     assert len(exported["lessons"]) == len(lessons) - 1

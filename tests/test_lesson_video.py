@@ -203,7 +203,10 @@ def test_in_a_published_module_a_video_without_captions_is_not_saved_and_the_tex
     refused = trainer.post(NEW_LESSON, data=lesson_form(body=typed, video_file=(WEBM, "a.webm")))
     html = refused.get_data(as_text=True)
     assert refused.status_code == 422 and typed in html
-    assert "no tiene subtítulos" in html and "la lección se guardará cuando el video tenga subtítulos" in html
+    assert (
+        "no tiene subtítulos" in html
+        and "así que la lección no se guardó: elija los subtítulos y guárdela otra vez" in html
+    )
     waiting = re.search(r'name="video_pendiente" value="(\d+)"', html).group(1)
     assert count(app, Lesson) == count(app, Lesson) and video_of(app) is None
 
@@ -265,6 +268,12 @@ def test_a_video_is_removed_with_its_captions_and_audited(app, trainer, learner)
     assert fetch(learner, f"/videos/{video.id}").status_code == 404
     removed = audited(app, "content.video_removed")
     assert len(removed) == 1 and json.loads(removed[0].details)["file"] == "a.webm"
+
+
+def test_deleting_a_lesson_warns_that_its_video_goes_with_it_for_good(app, trainer):
+    trainer.post(NEW_LESSON, data=lesson_form(video_file=(WEBM, "a.webm"), captions=(VTT, "a.vtt")))
+    confirm = trainer.get(editor_url(app) + "/eliminar").get_data(as_text=True)
+    assert "se pierden su texto, sus versiones, sus documentos adjuntos y su video." in confirm
 
 
 def test_a_video_of_an_unpublished_module_or_waiting_is_not_served(app, trainer, learner, client):

@@ -193,9 +193,10 @@ def attachment(attachment_id: int):
 
 
 def _shown_video(video_id: int) -> LessonVideo:
-    """A video a lesson shows, to whoever may read that lesson (as documents: unpublished, trainers only)."""
+    """A video a lesson shows, to whoever may read that lesson (as documents: unpublished, trainers only;
+    in the Papelera, no one)."""
     video = db.session.get(LessonVideo, video_id)
-    if video is None or video.lesson is None:
+    if video is None or video.lesson is None or video.lesson.deleted_at is not None:
         abort(404)
     if not video.lesson.module.published and TRAINER not in current_user.roles:
         abort(404)

@@ -118,9 +118,10 @@ def _video_problem(module, form: LessonForm, pending: Pending, lesson) -> bool:
         form.transcript.errors = [_("La transcripción es la de un video: suba el video o deje este campo vacío.")]
         return True
     if module.published and (problem := media.missing_captions(form.title.data, video)):
-        form.captions.errors = [
-            problem + " " + _("El módulo está publicado: la lección se guardará cuando el video tenga subtítulos.")
-        ]
+        not_saved = _(
+            "El módulo está publicado, así que la lección no se guardó: elija los subtítulos y guárdela otra vez."
+        )
+        form.captions.errors = [f"{problem} {not_saved}"]
         return True
     return False
 
@@ -237,7 +238,9 @@ def confirm_delete_lesson(slug: str, lesson_id: int):
         consequences=[
             _("Las personas dejan de verla en su recorrido y las lecciones siguientes cambian de número."),
             _("Mientras esté en la Papelera, haberla leído no cuenta en el avance de nadie."),
-            _("Al borrarse definitivamente se pierden su texto, sus versiones y sus documentos adjuntos."),
+            _("Al borrarse definitivamente se pierden su texto, sus versiones, sus documentos adjuntos y su video.")
+            if lesson.video is not None
+            else _("Al borrarse definitivamente se pierden su texto, sus versiones y sus documentos adjuntos."),
         ],
         action=url_for("training.delete_lesson", slug=slug, lesson_id=lesson.id),
         fields={},

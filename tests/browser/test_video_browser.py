@@ -36,9 +36,19 @@ def test_a_learner_plays_the_lessons_video_and_seeks_with_a_range_request(page: 
     )
     expect(page.locator("[data-upload-status]")).to_contain_text("Video «saludo.webm» subido")
     expect(page.locator("[data-waiting-video]")).to_contain_text("se mostrará al guardar")
+    # Saved without captions, the module being published: refused, and the summary at the top of
+    # this long form leads to the captions' field, screens below.
+    page.get_by_role("button", name="Guardar lección").click()
+    summary = page.locator(".error-summary")
+    expect(summary).to_contain_text("la lección no se guardó: elija los subtítulos")
+    expect(page.get_by_label("Título de la lección")).to_have_value("Saludo de bienvenida")
+    summary.get_by_role("link").focus()
+    page.keyboard.press("Enter")
+    expect(page.get_by_label("Subtítulos del video (WebVTT, .vtt)")).to_be_focused()
     page.get_by_label("Subtítulos del video (WebVTT, .vtt)").set_input_files(
         {"name": "saludo.vtt", "mimeType": "text/vtt", "buffer": documents.vtt()}
     )
+    expect(page.locator("[data-upload-status]")).to_contain_text("Subtítulos «saludo.vtt» elegidos")
     page.get_by_role("button", name="Guardar lección").click()
     expect(page.locator(".flash, [role=status]").first).to_contain_text("Lección agregada")
     with live_server.app.app_context():

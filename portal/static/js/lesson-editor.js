@@ -156,6 +156,14 @@
     input.addEventListener("change", function () { upload(input); });
   });
   form.querySelector("[data-upload-button]").hidden = true;
+  // The captions are not uploaded in place: say they were taken, or the line above still reads
+  // "sin subtítulos" after the trainer chose them.
+  var captions = form.querySelector("#captions");
+  captions.addEventListener("change", function () {
+    if (captions.files[0]) {
+      say("Subtítulos «" + captions.files[0].name + "» elegidos: se guardarán con la lección.");
+    }
+  });
 
   // --- Live preview, rendered by the portal's own sanitiser -------------------------------------
   var timer = null;
@@ -181,7 +189,9 @@
 
   // --- Unsaved changes -----------------------------------------------------------------------
   text.addEventListener("input", changed);
-  title.addEventListener("input", function () { dirty = true; });
+  // Any other field (the title, the transcript, a file chosen) is work the trainer could lose too.
+  form.addEventListener("input", function () { dirty = true; });
+  form.addEventListener("change", function () { dirty = true; });
   form.addEventListener("submit", function () { dirty = false; });
   window.addEventListener("beforeunload", function (event) {
     if (dirty) {
