@@ -236,12 +236,15 @@ def _ordering(filters: ReportFilters, status, steps_done):
     return [primary, func.lower(User.full_name), User.id]
 
 
+def ordered_report(filters: ReportFilters, today: date, now):
+    """The query of every matching person's report columns, in the report's order."""
+    query, status, steps_done = _base_query(filters, today, now)
+    return query.order_by(*_ordering(filters, status, steps_done))
+
+
 def report_rows(filters: ReportFilters, today: date, total_steps: int, now=None):
-    """Every matching person, in order, as PersonRow; streamed for exports."""
-    query, status, steps_done = _base_query(filters, today, now or utcnow())
-    result = db.session.execute(
-        query.order_by(*_ordering(filters, status, steps_done)).execution_options(yield_per=500)
-    )
+    """Every matching person, in order, as PersonRow; streamed."""
+    result = db.session.execute(ordered_report(filters, today, now or utcnow()).execution_options(yield_per=500))
     for row in result:
         yield PersonRow(**row._asdict(), steps_total=total_steps)
 
