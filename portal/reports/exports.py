@@ -205,8 +205,9 @@ def _csv_formatter() -> Callable[[object], str]:
 
     def cell(value) -> str:
         kind = type(value)
-        if kind is str:
-            return csv_text(value)
+        if kind is str:  # csv_text, inlined: a file has tens of thousands of text cells
+            text = _CONTROL_CHARACTERS.sub("", value)
+            return "'" + text if text.startswith(FORMULA_TRIGGERS) else text
         if value is None:
             return ""
         if kind is int:
