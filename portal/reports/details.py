@@ -20,7 +20,15 @@ from portal.models.progress import Commitment, LessonView
 from portal.models.quiz import Attempt, Quiz, QuizRevision
 from portal.models.types import utcnow
 from portal.models.user import User
-from portal.reports.service import ModuleResult, PathDetails, PathModule, PersonRow, ReportFilters, ordered_report
+from portal.reports.service import (
+    ModuleResult,
+    PathDetails,
+    PathModule,
+    PersonRow,
+    ReportFilters,
+    matching_ids,
+    ordered_report,
+)
 
 #: People whose module results are read together, in one query, by those who hold a list of people.
 EXPORT_BATCH = 500
@@ -48,10 +56,10 @@ class PathColumns:
     """Each person's results in `modules` and commitment, counting only their current cycle
     (portal.learning.cycles.current_cycle, as their own page does), as columns to join on User.id.
 
-    With `user_ids`, the facts of those people only are grouped.
+    With `user_ids` (a list or a query of ids), the facts of those people only are grouped.
     """
 
-    def __init__(self, modules: list[PathModule], now: datetime, months: int | None, user_ids: list[int] | None = None):
+    def __init__(self, modules: list[PathModule], now: datetime, months: int | None, user_ids=None):
         self.modules = modules
         self.user_ids = user_ids
         self.cycles = self._cycles(now, months)
@@ -196,7 +204,8 @@ def export_rows(
     """report_rows with each person's PathDetails, from one query streamed a few hundred rows at a time,
     on `connection` when given (else the session)."""
     now = now or utcnow()
-    path = PathColumns(modules, now, renewal_months())
+    # A filter that leaves most people out (a department) should not group everyone's facts.
+    path = PathColumns(modules, now, renewal_months(), matching_ids(filters) if filters.narrow_people else None)
     query = ordered_report(filters, today, now)
     width = len(query.selected_columns)
     for subquery, condition in path.joins():

@@ -222,6 +222,14 @@ def _apply_filters(query, filters: ReportFilters):
     return query
 
 
+def matching_ids(filters: ReportFilters):
+    """The ids of the active people every filter but the status keeps, as a query."""
+    return _apply_filters(
+        select(User.id).outerjoin(Department, Department.id == User.department_id).where(User.active.is_(True)),
+        filters,
+    )
+
+
 def _ordering(filters: ReportFilters, status, steps_done):
     columns = {
         "nombre": func.lower(User.full_name),
@@ -324,10 +332,7 @@ def completion_report(filters: ReportFilters, today: date, now=None) -> Report:
         query, status, steps_done = _base_query(filters, today, now)
         page_query = query.order_by(*_ordering(filters, status, steps_done)).limit(PAGE_SIZE).offset(offset)
     else:
-        ids_query = _apply_filters(
-            select(User.id).outerjoin(Department, Department.id == User.department_id).where(User.active.is_(True)),
-            filters,
-        )
+        ids_query = matching_ids(filters)
         if filters.status:
             ids_query = ids_query.where(quick == filters.status)
         ids = list(
