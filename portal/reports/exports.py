@@ -1,8 +1,9 @@
 """The completion list as CSV and XLSX files for HR: columns, cell safety and streaming writers.
 
 Both writers take any iterable of `PersonRow` (normally `details.export_rows`: one query, streamed with
-`yield_per`) and never hold the whole list (other tables, such as the audit log's, pass their own `columns`): the CSV
-writer yields bytes a few rows at a time, and the XLSX writer uses openpyxl's write-only mode.
+`yield_per`) and never hold the whole list (other tables, such as the audit log's, pass their own
+`columns`): the CSV writer yields bytes a few rows at a time, and the XLSX writer uses openpyxl's
+write-only mode.
 
 Each required published module adds three columns (best score, attempts, the day it was completed) and the
 commitment one (the day it was signed), of the person's current cycle (`columns_for`, `details.export_rows`).
