@@ -11,14 +11,14 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
-from portal import audit
+from portal import audit, downloads
 from portal.database import write_transaction
 from portal.dates import local_today
 from portal.extensions import db
 from portal.learning import certificate_documents as documents
 from portal.models.progress import Certificate
 from portal.models.user import User
-from portal.reports import bp, exports, hr_only, service
+from portal.reports import bp, hr_only, service
 from portal.reports.forms import filter_form
 from portal.reports.names import certificate_file_name
 
@@ -102,4 +102,4 @@ def certificates_zip():
                 yield certificate_file_name(person, certificate), document
 
     filename = f"certificados-induccion-{today.isoformat()}.zip"
-    return _attachment(stream_with_context(exports.zip_chunks(entries())), "application/zip", filename)
+    return _attachment(stream_with_context(downloads.zip_chunks(entries())), "application/zip", filename)

@@ -7,10 +7,13 @@ the person who asked downloads it, for a day (its download is audited like the i
 
 from __future__ import annotations
 
+from contextlib import contextmanager
+
 from flask_babel import get_timezone, ngettext
 
 from portal import downloads
 from portal.dates import local_today
+from portal.extensions import db
 from portal.jobs import JobFile, new_result_path
 from portal.reports import exports, service
 from portal.reports.reminders import filters_from_details
@@ -36,15 +39,31 @@ class _Reporting:
         return row
 
 
+@contextmanager
+def _rows_connection():
+    """Where the rows are read, given that each progress report commits the session.
+
+    PostgreSQL streams the rows through a server-side cursor, which a commit closes: there they are
+    read on a connection of their own. SQLite's cursor outlives the commit, and a second connection
+    would hold the write lock the reports need (outside a request transactions begin IMMEDIATE).
+    """
+    if db.session.get_bind().dialect.name != "postgresql":
+        yield None
+        return
+    with db.engine.connect() as connection:
+        yield connection
+
+
 def xlsx_job(params: dict, actor_id: int | None, progress) -> JobFile:
     """Write the filtered list's workbook to the job's result file."""
     today = local_today()
     filters = filters_from_details(params["filters"])
     progress(0, service.count_people(filters, today))
-    rows, columns = exports.people_and_columns(filters, today)
     path = new_result_path("xlsx")
     try:
-        count = exports.write_xlsx(_Reporting(rows, progress), path, get_timezone(), columns)
+        with _rows_connection() as connection:
+            rows, columns = exports.people_and_columns(filters, today, connection)
+            count = exports.write_xlsx(_Reporting(rows, progress), path, get_timezone(), columns)
     except BaseException:
         path.unlink(missing_ok=True)
         raise

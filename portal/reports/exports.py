@@ -1,8 +1,9 @@
 """The completion list as CSV and XLSX files for HR: columns, cell safety and streaming writers.
 
-Both writers take any iterable of `PersonRow` (normally `service.report_rows`, streamed with `yield_per`)
-and never hold the whole list (other tables, such as the audit log's, pass their own `columns`): the CSV
-writer yields bytes a few rows at a time, and the XLSX writer uses openpyxl's write-only mode.
+Both writers take any iterable of `PersonRow` (normally `details.export_rows`: one query, streamed with
+`yield_per`) and never hold the whole list (other tables, such as the audit log's, pass their own
+`columns`): the CSV writer yields bytes a few rows at a time, and the XLSX writer uses openpyxl's
+write-only mode.
 
 Each required published module adds three columns (best score, attempts, the day it was completed) and the
 commitment one (the day it was signed), of the person's current cycle (`columns_for`, `details.export_rows`).
@@ -18,7 +19,6 @@ import csv
 import io
 import re
 import tempfile
-import zipfile
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import suppress
 from dataclasses import dataclass
@@ -88,18 +88,27 @@ def _label(labels: dict, key: str | None) -> str | None:
     return str(labels[key]) if key in labels else key
 
 
-COLUMNS: tuple[Column, ...] = (
-    Column(_l("RUT"), TEXT, 14, lambda row, tz: format_rut(row.rut)),
-    Column(_l("Nombre"), TEXT, 34, lambda row, tz: row.full_name),
-    Column(_l("Correo"), TEXT, 32, lambda row, tz: row.email),
-    Column(_l("Departamento"), TEXT, 26, lambda row, tz: row.department),
-    Column(_l("Calidad jurídica"), TEXT, 20, lambda row, tz: _label(EMPLOYMENT_LABELS, row.employment_type)),
-    Column(_l("Fecha de ingreso"), DATE, 16, lambda row, tz: row.start_date),
-    Column(_l("Plazo"), DATE, 12, lambda row, tz: row.due_date),
-    Column(_l("Estado"), TEXT, 13, lambda row, tz: _label(STATUS_LABELS, row.status)),
-    Column(_l("Avance (%)"), NUMBER, 11, lambda row, tz: row.percent),
-    Column(_l("Completado el"), DATE, 15, _completed_on),
-)
+def _report_columns(employment_labels: dict, status_labels: dict) -> tuple[Column, ...]:
+    return (
+        Column(_l("RUT"), TEXT, 14, lambda row, tz: format_rut(row.rut)),
+        Column(_l("Nombre"), TEXT, 34, lambda row, tz: row.full_name),
+        Column(_l("Correo"), TEXT, 32, lambda row, tz: row.email),
+        Column(_l("Departamento"), TEXT, 26, lambda row, tz: row.department),
+        Column(_l("Calidad jurídica"), TEXT, 20, lambda row, tz: _label(employment_labels, row.employment_type)),
+        Column(_l("Fecha de ingreso"), DATE, 16, lambda row, tz: row.start_date),
+        Column(_l("Plazo"), DATE, 12, lambda row, tz: row.due_date),
+        Column(_l("Estado"), TEXT, 13, lambda row, tz: _label(status_labels, row.status)),
+        Column(_l("Avance (%)"), NUMBER, 11, lambda row, tz: row.percent),
+        Column(_l("Completado el"), DATE, 15, _completed_on),
+    )
+
+
+COLUMNS: tuple[Column, ...] = _report_columns(EMPLOYMENT_LABELS, STATUS_LABELS)
+
+
+def _translated(labels: dict) -> dict[str, str]:
+    """The labels in the current locale, translated once for a whole file rather than once per cell."""
+    return {key: str(label) for key, label in labels.items()}
 
 
 def _module_result(row: PersonRow, module: PathModule) -> ModuleResult | None:
@@ -140,13 +149,18 @@ def _signed_on(row: PersonRow, tz: tzinfo) -> date | None:
 def columns_for(modules: Iterable[PathModule]) -> tuple[Column, ...]:
     """The report's columns, then each module's results and the day the commitment was signed."""
     module_columns = tuple(column for module in modules for column in _module_columns(module))
-    return (*COLUMNS, *module_columns, Column(_l("Declaración de compromiso firmada el"), DATE, 16, _signed_on))
+    report_columns = _report_columns(_translated(EMPLOYMENT_LABELS), _translated(STATUS_LABELS))
+    return (*report_columns, *module_columns, Column(_l("Declaración de compromiso firmada el"), DATE, 16, _signed_on))
 
 
-def people_and_columns(filters: ReportFilters, today: date) -> tuple[Iterator[PersonRow], tuple[Column, ...]]:
-    """What an export writes: the filtered people, streamed with their module results, and the columns."""
+def people_and_columns(
+    filters: ReportFilters, today: date, connection=None
+) -> tuple[Iterator[PersonRow], tuple[Column, ...]]:
+    """What an export writes: the filtered people, streamed with their module results (read on
+    `connection` when given, else the session), and the columns."""
     modules = details.required_modules()
-    return details.export_rows(filters, today, service.steps_total(), modules), columns_for(modules)
+    rows = details.export_rows(filters, today, service.steps_total(), modules, connection=connection)
+    return rows, columns_for(modules)
 
 
 def headers(columns: tuple[Column, ...] = COLUMNS) -> list[str]:
@@ -185,6 +199,30 @@ def _csv_cell(value) -> str:
     return csv_text(value)
 
 
+def _csv_formatter() -> Callable[[object], str]:
+    """_csv_cell for one file, the commonest types first; each day's text is worked out once (a list
+    of people repeats the same few hundred days)."""
+    days: dict[date, str] = {}
+
+    def cell(value) -> str:
+        kind = type(value)
+        if kind is str:  # csv_text, inlined: a file has tens of thousands of text cells
+            text = _CONTROL_CHARACTERS.sub("", value)
+            return "'" + text if text.startswith(FORMULA_TRIGGERS) else text
+        if value is None:
+            return ""
+        if kind is int:
+            return str(value)
+        if kind is date:
+            text = days.get(value)
+            if text is None:
+                text = days[value] = value.strftime("%d-%m-%Y")
+            return text
+        return _csv_cell(value)
+
+    return cell
+
+
 def csv_chunks(
     rows: Iterable[PersonRow],
     tz: tzinfo = UTC,
@@ -209,8 +247,9 @@ def csv_chunks(
     writer.writerow([csv_text(header) for header in headers(columns)])
     yield drain()
     pending = 0
+    cell = _csv_formatter()
     for row in rows:
-        writer.writerow([_csv_cell(value) for value in row_values(row, tz, columns)])
+        writer.writerow([cell(value) for value in row_values(row, tz, columns)])
         pending += 1
         if pending >= rows_per_chunk:
             yield drain()
@@ -264,6 +303,10 @@ def _xlsx_cell(worksheet, column: Column, value):
         return cell
     if column.kind == NUMBER:
         return value
+    if not column.wrap and type(value) is str:
+        text = clean_text(value)[:XLSX_MAX_TEXT]
+        if not looks_like_formula(text):
+            return text  # openpyxl stores a str that is not a formula as the same text cell
     cell = _xlsx_text(worksheet, value)
     if column.wrap:
         cell.alignment = WRAPPED
@@ -355,38 +398,3 @@ def file_chunks(file: IO[bytes], chunk_size: int = FILE_CHUNK_BYTES) -> Iterator
             yield chunk
     finally:
         file.close()
-
-
-class _ChunkSink(io.RawIOBase):
-    """A write-only, unseekable file that keeps what was written until `drain` hands it over."""
-
-    def __init__(self):
-        super().__init__()
-        self._chunks: list[bytes] = []
-
-    def writable(self) -> bool:
-        return True
-
-    def write(self, data) -> int:
-        self._chunks.append(bytes(data))
-        return len(data)
-
-    def drain(self) -> bytes:
-        data = b"".join(self._chunks)
-        self._chunks.clear()
-        return data
-
-
-def zip_chunks(entries: Iterable[tuple[str, bytes]]) -> Iterator[bytes]:
-    """Yield a ZIP archive of (file name, content) entries, one entry at a time.
-
-    `entries` is consumed lazily, so only one file is in memory at any moment. The stream is not
-    seekable: zipfile writes each entry's sizes after its data (a data descriptor), which every
-    unzip tool reads.
-    """
-    sink = _ChunkSink()
-    with zipfile.ZipFile(sink, "w", compression=zipfile.ZIP_DEFLATED) as archive:
-        for name, content in entries:
-            archive.writestr(name, content)
-            yield sink.drain()
-    yield sink.drain()

@@ -222,6 +222,14 @@ def _apply_filters(query, filters: ReportFilters):
     return query
 
 
+def matching_ids(filters: ReportFilters):
+    """The ids of the active people every filter but the status keeps, as a query."""
+    return _apply_filters(
+        select(User.id).outerjoin(Department, Department.id == User.department_id).where(User.active.is_(True)),
+        filters,
+    )
+
+
 def _ordering(filters: ReportFilters, status, steps_done):
     columns = {
         "nombre": func.lower(User.full_name),
@@ -236,12 +244,15 @@ def _ordering(filters: ReportFilters, status, steps_done):
     return [primary, func.lower(User.full_name), User.id]
 
 
+def ordered_report(filters: ReportFilters, today: date, now):
+    """The query of every matching person's report columns, in the report's order."""
+    query, status, steps_done = _base_query(filters, today, now)
+    return query.order_by(*_ordering(filters, status, steps_done))
+
+
 def report_rows(filters: ReportFilters, today: date, total_steps: int, now=None):
-    """Every matching person, in order, as PersonRow; streamed for exports."""
-    query, status, steps_done = _base_query(filters, today, now or utcnow())
-    result = db.session.execute(
-        query.order_by(*_ordering(filters, status, steps_done)).execution_options(yield_per=500)
-    )
+    """Every matching person, in order, as PersonRow; streamed."""
+    result = db.session.execute(ordered_report(filters, today, now or utcnow()).execution_options(yield_per=500))
     for row in result:
         yield PersonRow(**row._asdict(), steps_total=total_steps)
 
@@ -321,10 +332,7 @@ def completion_report(filters: ReportFilters, today: date, now=None) -> Report:
         query, status, steps_done = _base_query(filters, today, now)
         page_query = query.order_by(*_ordering(filters, status, steps_done)).limit(PAGE_SIZE).offset(offset)
     else:
-        ids_query = _apply_filters(
-            select(User.id).outerjoin(Department, Department.id == User.department_id).where(User.active.is_(True)),
-            filters,
-        )
+        ids_query = matching_ids(filters)
         if filters.status:
             ids_query = ids_query.where(quick == filters.status)
         ids = list(
