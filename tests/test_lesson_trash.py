@@ -96,16 +96,12 @@ def test_a_trainer_deletes_a_lesson_and_undoes_it_from_the_message_each_step_aud
     assert undo_fields.get("csrf_token") and ">Deshacer</button>" in page
     assert trainer.post(undo, data={}).status_code == 400  # without the token: refused, nothing restored
     restored = trainer.post(undo, data=undo_fields, follow_redirects=True).get_data(as_text=True)
-    assert f"La lección «{first_title}» volvió al módulo «Misión y Visión», al final: es la lección {len(before)}." in (
-        restored
-    )
-    after = lessons_of(app)
-    assert [lesson_id for lesson_id, _, _ in after] == [lesson_id for lesson_id, _, _ in before[1:]] + [first_id]
-    assert [position for _, position, _ in after] == list(range(1, len(before) + 1))
-    learner_page = learner.get(f"/modulos/{SLUG}/lecciones/{len(before)}").get_data(as_text=True)
-    assert first_title in learner_page
+    # Undone, it is back in its own place, first, and the others move down again.
+    assert f"La lección «{first_title}» volvió al módulo «Misión y Visión»: es la lección 1." in restored
+    assert lessons_of(app) == before
+    assert first_title in learner.get(f"/modulos/{SLUG}/lecciones/1").get_data(as_text=True)
     assert events(app, "content.lesson_untrashed") == [
-        {"module": SLUG, "lesson": first_id, "title": first_title, "position": len(before), "actor_id": person.id}
+        {"module": SLUG, "lesson": first_id, "title": first_title, "position": 1, "actor_id": person.id}
     ]
     assert "La Papelera está vacía" in trainer.get(PAPELERA).get_data(as_text=True)
     assert trainer.post(undo, data=undo_fields).status_code == 404  # no longer in the Papelera
@@ -117,18 +113,31 @@ def test_a_trainer_deletes_a_lesson_and_undoes_it_from_the_message_each_step_aud
     assert "Se restauró una lección desde la papelera" in audit_page
 
 
-def test_the_papelera_restores_a_lesson_of_any_module_at_its_end(app, make_user):
+def test_the_papelera_restores_a_lesson_in_its_place_or_last_if_its_module_shrank(app, make_user):
     trainer, _ = client_of(app, make_user, STAFF, TRAINER)
     other = SLUGS[2]
-    lesson_id, _, title = lessons_of(app, other)[1]
+    before = lessons_of(app, other)
+    assert len(before) >= 3
+    lesson_id, _, title = before[1]
     trainer.post(f"/capacitacion/modulos/{other}/lecciones/{lesson_id}/eliminar")
     index = trainer.get("/capacitacion/").get_data(as_text=True)
     assert f'href="{PAPELERA}"' in index and "Papelera (1 lección)" in index
     listing = trainer.get(PAPELERA).get_data(as_text=True)
     assert title in listing and f'action="/capacitacion/papelera/{lesson_id}/restaurar"' in listing
     page = trainer.post(f"/capacitacion/papelera/{lesson_id}/restaurar", follow_redirects=True)
-    assert "al final" in page.get_data(as_text=True)
-    assert lessons_of(app, other)[-1][0] == lesson_id
+    assert f"La lección «{title}» volvió al módulo" in page.get_data(as_text=True) and "es la lección 2." in (
+        page.get_data(as_text=True)
+    )
+    assert lessons_of(app, other) == before
+
+    # Deleted from the second place, then the module loses every lesson after the first: it comes back last.
+    trainer.post(f"/capacitacion/modulos/{other}/lecciones/{lesson_id}/eliminar")
+    for gone_id, _, _ in before[2:]:
+        trainer.post(f"/capacitacion/modulos/{other}/lecciones/{gone_id}/eliminar")
+    trainer.post(f"/capacitacion/modulos/{other}/lecciones/{before[0][0]}/eliminar")
+    page = trainer.post(f"/capacitacion/papelera/{lesson_id}/restaurar", follow_redirects=True)
+    assert "es la lección 1." in page.get_data(as_text=True)
+    assert [lesson for lesson, _, _ in lessons_of(app, other)] == [lesson_id]
 
 
 def test_a_deleted_lessons_addresses_answer_404_for_learners_and_the_editor(app, make_user):

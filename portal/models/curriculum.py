@@ -53,6 +53,8 @@ class Lesson(db.Model):
     #: Thirty days later the daily purge deletes it for good.
     deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
     deleted_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    #: The lesson's number in its module when it was deleted: restoring puts it back there.
+    trashed_from_position: Mapped[int | None] = mapped_column(Integer)
 
     module: Mapped[Module] = relationship(back_populates="lessons")
     deleted_by: Mapped[User | None] = relationship()

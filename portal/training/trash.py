@@ -41,6 +41,7 @@ def move_to_trash(lesson: Lesson, actor_id: int | None) -> None:
     remaining = [item for item in module.lessons if item.id != lesson.id]
     lesson.deleted_at = utcnow()
     lesson.deleted_by_id = actor_id
+    lesson.trashed_from_position = lesson.position
     lesson.position = -lesson.id
     db.session.flush()
     service.renumber_lessons(module, remaining)
@@ -49,13 +50,16 @@ def move_to_trash(lesson: Lesson, actor_id: int | None) -> None:
 
 
 def restore(lesson: Lesson, actor_id: int) -> int:
-    """Put a lesson of the Papelera back, last in its module; returns its new number there."""
+    """Put a lesson of the Papelera back where it was in its module (the lessons from there on move
+    down one place), or last if the module has fewer lessons now; returns its number there."""
     module = lesson.module
-    position = max((item.position for item in module.lessons), default=0) + 1
+    ordered = list(module.lessons)
+    position = min(lesson.trashed_from_position or len(ordered) + 1, len(ordered) + 1)
+    ordered.insert(position - 1, lesson)
     lesson.deleted_at = None
     lesson.deleted_by_id = None
-    lesson.position = position
-    db.session.flush()
+    lesson.trashed_from_position = None
+    service.renumber_lessons(module, ordered)
     db.session.expire(module, ["lessons"])
     audit.record(
         "content.lesson_untrashed",

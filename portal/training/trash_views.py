@@ -24,14 +24,14 @@ def trash_page():
 @bp.post("/papelera/<int:lesson_id>/restaurar")
 @trainer_only
 def restore_lesson(lesson_id: int):
-    """Put a deleted lesson back at the end of its module (from the Papelera, or the "Deshacer" after deleting)."""
+    """Put a deleted lesson back in its place in its module (from the Papelera, or the "Deshacer" after deleting)."""
     lesson = trashed_lesson_or_404(lesson_id)
     module = lesson.module
     position = trash.restore(lesson, current_user.id)
     db.session.commit()
     flash(
         _(
-            "La lección «%(title)s» volvió al módulo «%(module)s», al final: es la lección %(number)s.",
+            "La lección «%(title)s» volvió al módulo «%(module)s»: es la lección %(number)s.",
             title=lesson.title,
             module=module.title,
             number=position,

@@ -17,6 +17,7 @@ pytestmark = pytest.mark.browser
 
 MODULE = "/capacitacion/modulos/mision-y-vision"
 TITLE = "Nuestra misión y nuestra visión"
+PLACE = 1  # its number in the module: "Deshacer" and "Restaurar" put it back there
 
 
 def test_delete_a_lesson_then_undo_it_and_restore_it_from_the_papelera(page: Page, live_server, make_user):
@@ -36,11 +37,13 @@ def test_delete_a_lesson_then_undo_it_and_restore_it_from_the_papelera(page: Pag
     assert_no_axe_violations(page, "the module page with the undo message")
     save_screenshots(page, "trash-undo-message")
 
-    # "Deshacer" by keyboard: the lesson comes back, last in its module.
+    # "Deshacer" by keyboard: the lesson comes back in its own place.
     message.get_by_role("button", name="Deshacer").focus()
     page.keyboard.press("Enter")
-    expect(page.get_by_role("status").filter(has_text="volvió al módulo «Misión y Visión», al final")).to_be_visible()
-    expect(lessons.get_by_role("listitem").last).to_contain_text(TITLE)
+    expect(
+        page.get_by_role("status").filter(has_text="volvió al módulo «Misión y Visión»: es la lección")
+    ).to_be_visible()
+    expect(lessons.get_by_role("listitem").nth(PLACE - 1)).to_contain_text(TITLE)
 
     # Deleted again, it waits in the Papelera, reached from the trainers' index.
     lessons.get_by_role("link", name=f"Eliminar {TITLE}").click()
@@ -54,7 +57,7 @@ def test_delete_a_lesson_then_undo_it_and_restore_it_from_the_papelera(page: Pag
     assert_no_axe_violations(page, "the Papelera")
     save_screenshots(page, "trash-papelera")
     row.get_by_role("button", name=f"Restaurar {TITLE}").click()
-    expect(page.get_by_role("status").filter(has_text="al final")).to_be_visible()
+    expect(page.get_by_role("status").filter(has_text=f"es la lección {PLACE}.")).to_be_visible()
     page.goto(base + "/capacitacion/papelera")
     expect(page.get_by_text("La Papelera está vacía")).to_be_visible()
     assert_no_axe_violations(page, "the empty Papelera")
