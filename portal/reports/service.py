@@ -303,17 +303,20 @@ def completion_report(filters: ReportFilters, today: date, now=None) -> Report:
     now = now or utcnow()
     total_steps = steps_total()
     quick = quick_status(today, now)
-    matching = _apply_filters(
-        select(Department.name.label("department"), quick.label("status"))
-        .select_from(User)
-        .outerjoin(Department, Department.id == User.department_id)
-        .where(User.active.is_(True)),
-        filters,
-    ).subquery()
-    groups = db.session.execute(
-        select(matching.c.status, matching.c.department, func.count()).group_by(
-            matching.c.status, matching.c.department
+    # Grouped on the person's row alone, which ix_user_account_status covers, then named: a name
+    # looked up per group (a few hundred) rather than per person, and the table itself never read.
+    status = quick.label("status")
+    counted = (
+        _apply_filters(
+            select(User.department_id, status, func.count().label("people")).where(User.active.is_(True)), filters
         )
+        .group_by(User.department_id, status)
+        .subquery()
+    )
+    groups = db.session.execute(
+        select(counted.c.status, Department.name, counted.c.people)
+        .select_from(counted)
+        .outerjoin(Department, Department.id == counted.c.department_id)
     ).all()
     if filters.narrow_people:
         everyone = db.session.scalar(_in_scope(select(func.count(User.id)).where(User.active.is_(True)), filters)) or 0
