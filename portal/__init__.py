@@ -87,13 +87,14 @@ def register_blueprints(app: Flask) -> None:
 
 def register_template_helpers(app: Flask) -> None:
     from portal.attachments import KINDS, human_size
+    from portal.dates import day_month_year
     from portal.institution import with_article
     from portal.markdown import reading_minutes
     from portal.rut import display_rut
     from portal.settings import effective
     from portal.videos import MIMETYPES, transcript_paragraphs
 
-    app.jinja_env.filters["date_cl"] = lambda value: format_date(value, "dd-MM-yyyy") if value else ""
+    app.jinja_env.filters["date_cl"] = day_month_year
     app.jinja_env.filters["date_long"] = lambda value: format_date(value, "long") if value else ""
     app.jinja_env.filters["datetime_cl"] = lambda value: format_datetime(value, "dd-MM-yyyy HH:mm") if value else ""
     app.jinja_env.filters["rut"] = display_rut

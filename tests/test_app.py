@@ -1,14 +1,16 @@
 """The application as a whole: settings, health, error pages, database set-up, headers."""
 
 import warnings
-from datetime import date
+from datetime import UTC, date, datetime
 
 import pytest
 from flask import render_template_string
+from flask_babel import format_date
 from sqlalchemy import text
 
 from portal import create_app
 from portal.auth.access import public, roles_required
+from portal.dates import EARLIEST, LATEST
 from portal.extensions import db
 
 
@@ -119,6 +121,23 @@ def test_dates_are_shown_the_chilean_way(app):
     with app.test_request_context():
         rendered = render_template_string("{{ d|date_cl }} | {{ d|date_long }}", d=date(2026, 3, 5))
     assert rendered == "05-03-2026 | 5 de marzo de 2026"
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        EARLIEST,
+        LATEST,
+        date(2026, 12, 31),
+        datetime(2026, 3, 1, 2, 30, tzinfo=UTC),
+        datetime(2026, 3, 1, 5, tzinfo=UTC),
+    ],
+)
+def test_date_cl_writes_what_babels_pattern_writes(app, value):
+    """date_cl formats dates by hand (the report shows two per person): the same text as Babel's
+    "dd-MM-yyyy", and a moment on its day in the institution's time zone (the first is still 28 February)."""
+    with app.test_request_context():
+        assert render_template_string("{{ value|date_cl }}", value=value) == format_date(value, "dd-MM-yyyy")
 
 
 def test_responses_carry_protective_headers(client, login_as):
