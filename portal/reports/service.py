@@ -4,15 +4,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
+from functools import cache
 
-from sqlalchemy import String, cast, exists, func, or_, select
+from sqlalchemy import Date, String, bindparam, cast, exists, func, or_, select
 
 from portal.database import LIKE_ESCAPE, like_contains
 from portal.extensions import db
+from portal.learning.service import renewal_months
 from portal.models.curriculum import LESSON_IN_USE, Lesson, Module
 from portal.models.progress import Certificate
 from portal.models.quiz import Quiz, QuizRevision
-from portal.models.types import utcnow
+from portal.models.types import UTCDateTime, utcnow
 from portal.models.user import Department, User
 from portal.people.teams import PeopleScope
 from portal.reports.columns import person_columns, quick_status
@@ -334,6 +336,7 @@ def completion_report(filters: ReportFilters, today: date, now=None) -> Report:
         # Ordering by progress needs everyone's progress.
         query, status, steps_done = _base_query(filters, today, now)
         page_query = query.order_by(*_ordering(filters, status, steps_done)).limit(PAGE_SIZE).offset(offset)
+        parameters = {}
     else:
         ids_query = matching_ids(filters)
         if filters.status:
@@ -341,12 +344,24 @@ def completion_report(filters: ReportFilters, today: date, now=None) -> Report:
         ids = list(
             db.session.scalars(ids_query.order_by(*_ordering(filters, quick, None)).limit(PAGE_SIZE).offset(offset))
         )
-        query, status, steps_done = _base_query(filters, today, now, user_ids=ids)
-        page_query = query.order_by(*_ordering(filters, status, steps_done))
-    rows = [PersonRow(**row._asdict(), steps_total=total_steps) for row in db.session.execute(page_query)]
+        page_query = _page_rows(filters.sort, filters.descending, renewal_months())
+        parameters = {"user_ids": ids, "today": today, "now": now}
+    rows = [PersonRow(**row._asdict(), steps_total=total_steps) for row in db.session.execute(page_query, parameters)]
     return Report(
         rows=rows, total=total, page=page, pages=pages, totals=totals, departments=departments, everyone=everyone
     )
+
+
+@cache
+def _page_rows(sort: str, descending: bool, months: int | None):
+    """The report's columns for the people of a page ("user_ids", chosen by every filter), in the
+    report's order: built once per order and renewal setting, with bound parameters, since building
+    it (five per-person subqueries) cost more than running it. `months` is only the cache's key:
+    person_columns reads the setting itself."""
+    user_ids = bindparam("user_ids", expanding=True)
+    today, now = bindparam("today", type_=Date()), bindparam("now", type_=UTCDateTime())
+    query, status, steps_done = _base_query(ReportFilters(), today, now, user_ids=user_ids)
+    return query.order_by(*_ordering(ReportFilters(sort=sort, descending=descending), status, steps_done))
 
 
 def _totals_and_departments(groups) -> tuple[dict[str, int], list[DepartmentRow]]:
