@@ -82,8 +82,10 @@ def render_report(area: Area, form, scope_departments: frozenset[int] | None, **
         report=result,
         filters=filters,
         args=args,
-        status_labels=status_labels_in_use(),
-        employment_labels=EMPLOYMENT_LABELS,
+        # Translated once here: each row shows up to three labels, and a lazy one is translated again
+        # at every use.
+        status_labels={status: str(label) for status, label in status_labels_in_use().items()},
+        employment_labels={kind: str(label) for kind, label in EMPLOYMENT_LABELS.items()},
         jobs=recent_jobs(current_user.id),
         export_job_rows=current_app.config["EXPORT_JOB_ROWS"],
         extra_links=[
