@@ -137,22 +137,27 @@ class Report:
     everyone: int = 0
 
 
+#: Lessons and quizzes of the path that count (steps_total): built once, since every report page runs them.
+_COUNTED_LESSONS = (
+    select(func.count(Lesson.id))
+    .join(Module)
+    .where(Module.required.is_(True), Module.published.is_(True), LESSON_IN_USE)
+)
+_COUNTED_QUIZZES = (
+    select(func.count(Quiz.id))
+    .join(Module)
+    .where(
+        Module.required.is_(True),
+        Module.published.is_(True),
+        exists().where(QuizRevision.quiz_id == Quiz.id),
+    )
+)
+
+
 def steps_total() -> int:
     """Steps of the path that count: lessons of required published modules, their quizzes, the commitment."""
-    lessons = db.session.scalar(
-        select(func.count(Lesson.id))
-        .join(Module)
-        .where(Module.required.is_(True), Module.published.is_(True), LESSON_IN_USE)
-    )
-    quizzes = db.session.scalar(
-        select(func.count(Quiz.id))
-        .join(Module)
-        .where(
-            Module.required.is_(True),
-            Module.published.is_(True),
-            exists().where(QuizRevision.quiz_id == Quiz.id),
-        )
-    )
+    lessons = db.session.scalar(_COUNTED_LESSONS)
+    quizzes = db.session.scalar(_COUNTED_QUIZZES)
     return (lessons or 0) + (quizzes or 0) + 1
 
 
