@@ -72,6 +72,12 @@ class ReportFilterForm(FlaskForm):
             SelectChoice(key, label) for key, label in status_labels_in_use().items()
         ]
 
+    def translate_choices(self) -> None:
+        """Every choice's label translated once for this request: a lazy label is translated again at
+        each use, three times per option rendered (about 40 µs), on every report page."""
+        for field in (self.departamento, self.calidad, self.estado, self.orden, self.sentido):
+            field.choices = [SelectChoice(choice.value, str(choice.label)) for choice in field.choices]
+
     def set_departments(self, departments) -> None:
         self.departamento.choices = [SelectChoice("", _l("Todos"))] + [
             SelectChoice(str(department.id), department.name) for department in departments
@@ -182,6 +188,7 @@ def filter_form(departments=None) -> ReportFilterForm:
     form = ReportFilterForm(formdata=request.args)
     form.set_statuses()
     form.set_departments(departments_in_order() if departments is None else departments)
+    form.translate_choices()
     return form
 
 
