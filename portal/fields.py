@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
+from markupsafe import Markup, escape
 from wtforms import DateField, IntegerField, TextAreaField
+from wtforms.widgets import Select
 
 from portal.dates import in_range, out_of_range_message
 
@@ -46,3 +48,19 @@ class BoundedDateField(DateField):
         if self.data is not None and not in_range(self.data):
             self.data = None
             raise ValueError(out_of_range_message())
+
+
+class PlainSelect(Select):
+    """WTForms' Select, with the same HTML, writing a plain option (a text value, no attributes of its
+    own) directly: through html_params an option cost about 16 µs, and the report's department filter
+    has one per department on every page."""
+
+    @classmethod
+    def render_option(cls, choice, **kwargs):
+        if kwargs or choice.render_kw or not isinstance(choice.value, str):
+            return super().render_option(choice, **kwargs)
+        # html_params orders attributes by name: "selected" comes before "value".
+        selected = "selected " if choice.selected else ""
+        return Markup(
+            f'<option {selected}value="{escape(choice.value)}">{escape(choice.label or choice.value)}</option>'
+        )

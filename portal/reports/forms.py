@@ -12,7 +12,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
 
 from portal.email_address import InvalidEmail, normalize_email
-from portal.fields import BoundedDateField, BoundedIntegerField
+from portal.fields import BoundedDateField, BoundedIntegerField, PlainSelect
 from portal.learning.service import renewal_months
 from portal.messages import rut_error_message
 from portal.models.user import User
@@ -47,24 +47,29 @@ class ReportFilterForm(FlaskForm):
         csrf = False  # a GET search form changes nothing
 
     q = StringField(_l("Buscar por nombre, RUT o correo"), validators=[Optional(), Length(max=100)])
-    departamento = SelectField(_l("Departamento"), validators=[Optional()])
+    departamento = SelectField(_l("Departamento"), validators=[Optional()], widget=PlainSelect())
     calidad = SelectField(
         _l("Calidad jurídica"),
         choices=[SelectChoice("", _l("Todas"))]
         + [SelectChoice(key, label) for key, label in EMPLOYMENT_LABELS.items()],
         validators=[Optional()],
+        widget=PlainSelect(),
     )
     #: Choices set per request (set_statuses): "por renovar" depends on a runtime setting.
-    estado = SelectField(_l("Estado"), validators=[Optional()])
+    estado = SelectField(_l("Estado"), validators=[Optional()], widget=PlainSelect())
     desde = BoundedDateField(_l("Ingreso desde"), validators=[Optional()])
     hasta = BoundedDateField(_l("Ingreso hasta"), validators=[Optional()])
     orden = SelectField(
-        _l("Ordenar por"), choices=[SelectChoice(key, label) for key, label in SORT_LABELS.items()], default="nombre"
+        _l("Ordenar por"),
+        choices=[SelectChoice(key, label) for key, label in SORT_LABELS.items()],
+        default="nombre",
+        widget=PlainSelect(),
     )
     sentido = SelectField(
         _l("Sentido"),
         choices=[SelectChoice("asc", _l("Ascendente")), SelectChoice("desc", _l("Descendente"))],
         default="asc",
+        widget=PlainSelect(),
     )
 
     def set_statuses(self) -> None:
