@@ -303,9 +303,9 @@ def completion_report(filters: ReportFilters, today: date, now=None) -> Report:
     """One page of people plus totals by status and completion by department, of the people who
     meet the filters (the status included), and the number of every active person beside them.
 
-    A fixed number of queries, whatever the number of people: totals and the chart come
-    from one grouped query on cheap EXISTS tests (the status filter keeps its group); everyone is
-    counted apart only when another filter left people out; progress is counted for the page only.
+    A fixed number of queries, whatever the number of people: totals and the chart come from one
+    grouped query on the person's own row (quick_status; the status filter keeps its group); everyone
+    is counted apart only when another filter left people out; progress is counted for the page only.
     """
     now = now or utcnow()
     total_steps = steps_total()
