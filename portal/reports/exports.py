@@ -27,8 +27,9 @@ from typing import IO
 from flask_babel import lazy_gettext as _l
 
 from portal.reports import details, service
+from portal.reports.details import ModuleResult, PathModule
 from portal.reports.forms import EMPLOYMENT_LABELS, STATUS_LABELS
-from portal.reports.service import ModuleResult, PathModule, PersonRow, ReportFilters
+from portal.reports.service import PersonRow, ReportFilters
 from portal.rut import format_rut
 
 FORMATS = ("csv", "xlsx")

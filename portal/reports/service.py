@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
-from datetime import date, datetime
+from datetime import date
 from functools import cache
+from typing import TYPE_CHECKING
 
 from sqlalchemy import Date, String, bindparam, cast, exists, func, or_, select
 
@@ -19,6 +20,9 @@ from portal.models.user import Department, User
 from portal.people.teams import PeopleScope
 from portal.reports.columns import person_columns, quick_status
 from portal.vocabulary import COMPLETED, IN_PROGRESS, NOT_STARTED, OVERDUE, RENEWAL_DUE
+
+if TYPE_CHECKING:
+    from portal.reports.details import PathDetails
 
 #: Every status a person can have; RENEWAL_DUE only while renewal is on (RENEWAL_MONTHS).
 STATUSES = (NOT_STARTED, IN_PROGRESS, COMPLETED, OVERDUE, RENEWAL_DUE)
@@ -60,35 +64,6 @@ class ReportFilters:
             for name, value in self.__dict__.items()
             if value not in (None, "", False) and name not in ("page", "scope_departments")
         }
-
-
-@dataclass(frozen=True)
-class PathModule:
-    """A required published module: a group of the export's columns."""
-
-    id: int
-    title: str
-    lesson_count: int
-    #: The module's quiz, if it has a published revision; None for a module of lessons only.
-    quiz_id: int | None
-
-
-@dataclass(frozen=True)
-class ModuleResult:
-    """What a person did in one module during their current cycle."""
-
-    attempts: int = 0
-    best_score: int | None = None
-    #: When the module became complete: its last lesson read or its quiz first passed, whichever came later.
-    completed_at: datetime | None = None
-
-
-@dataclass(frozen=True)
-class PathDetails:
-    """A person's results module by module and their commitment, in their current cycle (for exports)."""
-
-    modules: dict[int, ModuleResult]
-    commitment_signed_at: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -309,22 +284,15 @@ def completion_report(filters: ReportFilters, today: date, now=None) -> Report:
     """
     now = now or utcnow()
     total_steps = steps_total()
-    quick = quick_status(today, now)
-    # Grouped on the person's row alone, which ix_user_account_status covers, then named: a name
-    # looked up per group (a few hundred) rather than per person, and the table itself never read.
-    status = quick.label("status")
-    counted = (
-        _apply_filters(
-            select(User.department_id, status, func.count().label("people")).where(User.active.is_(True)), filters
-        )
-        .group_by(User.department_id, status)
-        .subquery()
-    )
-    groups = db.session.execute(
-        select(counted.c.status, Department.name, counted.c.people)
-        .select_from(counted)
-        .outerjoin(Department, Department.id == counted.c.department_id)
-    ).all()
+    if filters.narrow_people or filters.scope_departments is not None:
+        quick = quick_status(today, now)
+        built = None
+        groups_query = _grouped_by_status(filters, quick)
+    else:
+        built = _everyone_statements(filters.sort, filters.descending, bool(filters.status), renewal_months())
+        groups_query = built[0]
+    parameters = {"today": today, "now": now}
+    groups = db.session.execute(groups_query, parameters).all()
     if filters.narrow_people:
         everyone = db.session.scalar(_in_scope(select(func.count(User.id)).where(User.active.is_(True)), filters)) or 0
     else:
@@ -343,13 +311,13 @@ def completion_report(filters: ReportFilters, today: date, now=None) -> Report:
         page_query = query.order_by(*_ordering(filters, status, steps_done)).limit(PAGE_SIZE).offset(offset)
         rows = [PersonRow(**row._asdict(), steps_total=total_steps) for row in db.session.execute(page_query)]
     else:
-        ids_query = matching_ids(filters)
-        if filters.status:
-            ids_query = ids_query.where(quick == filters.status)
-        ids = list(
-            db.session.scalars(ids_query.order_by(*_ordering(filters, quick, None)).limit(PAGE_SIZE).offset(offset))
-        )
-        parameters = {"user_ids": ids, "today": today, "now": now}
+        if built is None:
+            ids_query = _page_ids(filters, quick, filters.status, offset)
+        else:
+            ids_query = built[1]
+            parameters |= {"status": filters.status, "offset": offset}
+        ids = list(db.session.scalars(ids_query, parameters))
+        parameters |= {"user_ids": ids}
         found = {row.id: row for row in db.session.execute(_page_rows(renewal_months()), parameters)}
         # Put in the ids' order, the report's, here: ordered again by name in SQL, the statement made
         # SQLite walk the whole name index for the page's 50 ids.
@@ -357,6 +325,47 @@ def completion_report(filters: ReportFilters, today: date, now=None) -> Report:
     return Report(
         rows=rows, total=total, page=page, pages=pages, totals=totals, departments=departments, everyone=everyone
     )
+
+
+def _grouped_by_status(filters: ReportFilters, quick):
+    """(status, department's name, people) of the people every filter but the status keeps.
+
+    Grouped on the person's row alone, which ix_user_account_status covers, then named: a name
+    looked up per group (a few hundred) rather than per person, and the table itself never read.
+    """
+    status = quick.label("status")
+    counted = (
+        _apply_filters(
+            select(User.department_id, status, func.count().label("people")).where(User.active.is_(True)), filters
+        )
+        .group_by(User.department_id, status)
+        .subquery()
+    )
+    return (
+        select(counted.c.status, Department.name, counted.c.people)
+        .select_from(counted)
+        .outerjoin(Department, Department.id == counted.c.department_id)
+    )
+
+
+def _page_ids(filters: ReportFilters, quick, status, offset):
+    """The ids of a page of the people every filter keeps, in the report's order (not by progress)."""
+    query = matching_ids(filters)
+    if filters.status:
+        query = query.where(quick == status)
+    return query.order_by(*_ordering(filters, quick, None)).limit(PAGE_SIZE).offset(offset)
+
+
+@cache
+def _everyone_statements(sort: str, descending: bool, by_status: bool, months: int | None):
+    """The totals' and the page's ids statements when no filter but the status leaves people out (the
+    report as HR opens it, sorted, by status): built once, with bound parameters ("today", "now",
+    "status", "offset"), like _page_rows. `months` is only the cache's key."""
+    quick = quick_status(bindparam("today", type_=Date()), bindparam("now", type_=UTCDateTime()))
+    filters = ReportFilters(sort=sort, descending=descending, status="any" if by_status else None)
+    # Ordered by progress, the page is chosen another way (completion_report).
+    ids = None if sort == "avance" else _page_ids(filters, quick, bindparam("status"), bindparam("offset"))
+    return _grouped_by_status(filters, quick), ids
 
 
 @cache
