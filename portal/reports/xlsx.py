@@ -1,38 +1,30 @@
-"""HR's list as an Excel workbook (openpyxl, write-only): what exports.write_xlsx writes.
+"""A table as an Excel workbook (openpyxl, write-only): what exports.write_xlsx writes for HR's list.
 
-Imported only when a workbook is written (see exports.write_xlsx).
+Imported only when a workbook is written (see exports.write_xlsx): it knows the cells (cells.py),
+not the people.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 from contextlib import suppress
-from datetime import tzinfo
 
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 
-from portal.reports.exports import (
-    DATE,
-    DATETIME,
-    NUMBER,
-    XLSX_DATE_FORMAT,
-    XLSX_DATETIME_FORMAT,
-    XLSX_MAX_TEXT,
-    Column,
-    clean_text,
-    headers,
-    looks_like_formula,
-    row_values,
-)
-from portal.reports.service import PersonRow
+from portal.reports.cells import DATE, DATETIME, NUMBER, Column, clean_text, looks_like_formula
+
+DATE_FORMAT = "DD-MM-YYYY"
+DATETIME_FORMAT = "DD-MM-YYYY HH:MM:SS"
+#: Excel refuses a cell holding more characters than this.
+MAX_TEXT = 32767
 
 
 def _xlsx_text(worksheet, value) -> WriteOnlyCell:
     """A cell that is always a string, never a formula, whatever the text starts with."""
-    text = clean_text(value)[:XLSX_MAX_TEXT]
+    text = clean_text(value)[:MAX_TEXT]
     cell = WriteOnlyCell(worksheet, value=text)
     cell.data_type = "s"  # openpyxl would otherwise store "=..." as a formula
     if looks_like_formula(text):
@@ -45,12 +37,12 @@ def _xlsx_cell(worksheet, column: Column, value):
         return None
     if column.kind in (DATE, DATETIME):
         cell = WriteOnlyCell(worksheet, value=value)
-        cell.number_format = XLSX_DATETIME_FORMAT if column.kind == DATETIME else XLSX_DATE_FORMAT
+        cell.number_format = DATETIME_FORMAT if column.kind == DATETIME else DATE_FORMAT
         return cell
     if column.kind == NUMBER:
         return value
     if not column.wrap and type(value) is str:
-        text = clean_text(value)[:XLSX_MAX_TEXT]
+        text = clean_text(value)[:MAX_TEXT]
         if not looks_like_formula(text):
             return text  # openpyxl stores a str that is not a formula as the same text cell
     cell = _xlsx_text(worksheet, value)
@@ -62,8 +54,11 @@ def _xlsx_cell(worksheet, column: Column, value):
 WRAPPED = Alignment(wrap_text=True, vertical="top")
 
 
-def write_workbook(rows: Iterable[PersonRow], target, tz: tzinfo, columns: tuple[Column, ...], sheet_title: str) -> int:
-    """Write the workbook to a path or a seekable binary file; return the number of people written.
+def write_workbook(
+    headers: list[str], rows: Iterable[list], target, columns: tuple[Column, ...], sheet_title: str
+) -> int:
+    """Write the table (each row's values in column order) to a path or a seekable binary file as a
+    workbook; return the number of rows written.
 
     Write-only mode: each row goes to openpyxl's temporary file as it is appended, so memory stays flat.
     The header row is bold and frozen, with an autofilter over the whole table.
@@ -78,13 +73,12 @@ def write_workbook(rows: Iterable[PersonRow], target, tz: tzinfo, columns: tuple
     count = 0
     try:
         header_cells = []
-        for header in headers(columns):
+        for header in headers:
             cell = _xlsx_text(worksheet, header)
             cell.font = bold
             header_cells.append(cell)
         worksheet.append(header_cells)
-        for row in rows:
-            values = row_values(row, tz, columns)
+        for values in rows:
             worksheet.append(
                 [_xlsx_cell(worksheet, column, value) for column, value in zip(columns, values, strict=True)]
             )
