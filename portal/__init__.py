@@ -92,7 +92,7 @@ def register_template_helpers(app: Flask) -> None:
     from portal.markdown import reading_minutes
     from portal.rut import display_rut
     from portal.settings import effective
-    from portal.videos import MIMETYPES, transcript_paragraphs
+    from portal.videos import MIMETYPES, captioned_minutes, transcript_paragraphs
 
     app.jinja_env.filters["date_cl"] = day_month_year
     app.jinja_env.filters["date_long"] = lambda value: format_date(value, "long") if value else ""
@@ -104,6 +104,7 @@ def register_template_helpers(app: Flask) -> None:
     app.jinja_env.globals["reading_minutes"] = reading_minutes
     app.jinja_env.globals["video_mimetype"] = lambda video: MIMETYPES[video.kind]
     app.jinja_env.globals["video_transcript"] = lambda video: transcript_paragraphs(video.captions, video.transcript)
+    app.jinja_env.globals["video_minutes"] = lambda video: captioned_minutes(video.captions)
     app.jinja_env.globals.update(vocabulary.for_templates())
 
     @app.context_processor

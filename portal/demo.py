@@ -159,7 +159,7 @@ def _answers(attempt, passing: bool, rng: random.Random) -> dict[int, list[int]]
 
 
 def _take_quiz(user_id: int, quiz_id: int, passing: bool, rng: random.Random) -> None:
-    attempt = quizzes.start_attempt(user_id, quiz_id)
+    attempt = quizzes.start_attempt(user_id, quiz_id, shuffler=rng)
     attempt = quizzes.attempt_for_user(attempt.id, user_id)
     quizzes.submit_attempt(attempt, _answers(attempt, passing, rng))
 

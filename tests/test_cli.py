@@ -236,7 +236,8 @@ def test_the_command_line_and_the_person_form_accept_the_same_addresses(app, typ
 def test_flask_db_runs_the_migrations_of_a_new_database(tmp_path):
     """`flask db upgrade` as the README's deployment runs it, on a new SQLite file; the application
     itself loads neither Alembic nor Flask-Migrate (they are loaded for the migration only), nor
-    openpyxl (loaded with the first workbook): memory every web worker and the queue's consumer keep."""
+    openpyxl and XlsxWriter (loaded with the first workbook read or written): memory every web worker
+    and the queue's consumer keep."""
     import os
     import subprocess
     import sys
@@ -252,7 +253,7 @@ def test_flask_db_runs_the_migrations_of_a_new_database(tmp_path):
             sys.executable,
             "-c",
             "import sys; from portal import create_app; create_app(); "
-            "print(sorted({'alembic', 'flask_migrate', 'openpyxl'} & set(sys.modules)))",
+            "print(sorted({'alembic', 'flask_migrate', 'openpyxl', 'xlsxwriter'} & set(sys.modules)))",
         ],
         env=env,
         capture_output=True,

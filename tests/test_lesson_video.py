@@ -249,7 +249,8 @@ def test_new_captions_reach_learners_only_with_the_save(app, trainer, learner):
     trainer.post(edit, data={**lesson_form(), "video_pendiente": waiting})
     now = video_of(app)
     assert now.id == int(waiting) and now.stored_name == first.stored_name and now.captions_name == "corregidos.vtt"
-    assert "<p>Subtítulos corregidos.</p>" in learner.get(lesson_url(app)).get_data(as_text=True)
+    lesson_page = learner.get(lesson_url(app)).get_data(as_text=True)
+    assert "<p>Subtítulos corregidos.</p>" in lesson_page and "Video: menos de un minuto." in lesson_page
     changed = audited(app, "content.video_captions_changed")
     assert len(changed) == 1 and json.loads(changed[0].details)["changes"]["captions"] == {
         "before": "a.vtt",
@@ -374,3 +375,11 @@ def test_no_video_row_is_left_behind_by_a_refused_upload(app, trainer):
     )
     with app.app_context():
         assert db.session.scalar(select(func.count()).select_from(LessonVideo)) == 0
+
+
+def test_the_lesson_says_how_long_its_video_runs_as_its_captions_tell(app, trainer, learner):
+    """Beside the reading time, the video's length: the end of its last caption, rounded up to minutes."""
+    long_captions = b"WEBVTT\n\n00:00:00.000 --> 00:00:04.000\nHola.\n\n00:02:10.000 --> 00:02:30.500\nChao.\n"
+    trainer.post(NEW_LESSON, data=lesson_form(video_file=(WEBM, "a.webm"), captions=(long_captions, "a.vtt")))
+    page = learner.get(lesson_url(app)).get_data(as_text=True)
+    assert "Lectura estimada: 1 minuto." in page and "Video: unos 3 minutos." in page

@@ -19,7 +19,7 @@ from wtforms.fields.choices import SelectChoice
 from portal.activation.slips import FROM_IMPORT, FROM_PERSON, FROM_REMINDERS, FROM_REPORT, FROM_TEAM
 from portal.admin.forms import ROLE_LABELS
 from portal.models.staff import RESET_PASSWORD, SET_PASSWORD
-from portal.reports.exports import DATETIME, NUMBER, TEXT, Column
+from portal.reports.cells import DATETIME, NUMBER, TEXT, Column
 from portal.reports.forms import EMPLOYMENT_LABELS, STATUS_LABELS
 from portal.vocabulary import AnswerVisibility, labels
 

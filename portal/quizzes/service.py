@@ -170,9 +170,13 @@ def attempts_left(user_id: int, revision: QuizRevision, since: datetime | None =
     return max(0, revision.max_attempts - used)
 
 
-def start_attempt(user_id: int, quiz_id: int, since: datetime | None = None) -> Attempt:
+def start_attempt(
+    user_id: int, quiz_id: int, since: datetime | None = None, *, shuffler: random.Random | None = None
+) -> Attempt:
     """Return the open attempt, or start one on the newest revision with shuffled choices.
 
+    `shuffler` draws the pool and shuffles (the demo data passes its seeded one, so that the same
+    demo comes out on every run); by default a generator seeded from the system's randomness.
     Flushes. Two simultaneous starts end with one open attempt (a partial unique index).
     Raises LookupError when the quiz has no published revision, NoAttemptsLeft when the
     person has used every attempt allowed.
@@ -186,19 +190,20 @@ def start_attempt(user_id: int, quiz_id: int, since: datetime | None = None) -> 
     if attempts_left(user_id, revision, since) == 0:
         raise NoAttemptsLeft()
     questions = list(revision.questions)
+    shuffler = shuffler or _shuffler
     if revision.pool_size and revision.pool_size < len(questions):
         # Draw a different set each attempt (in the revision's own order unless shuffled below).
-        drawn = set(_shuffler.sample(range(len(questions)), revision.pool_size))
+        drawn = set(shuffler.sample(range(len(questions)), revision.pool_size))
         questions = [question for index, question in enumerate(questions) if index in drawn]
     if revision.shuffle_questions:
         # Stored as the attempt's positions, so the review shows the order the person saw.
-        _shuffler.shuffle(questions)
+        shuffler.shuffle(questions)
     attempt = Attempt(user_id=user_id, quiz_id=quiz_id, revision_id=revision.id, started_at=utcnow())
     for position, question in enumerate(questions, start=1):
         choice_ids = [choice.id for choice in question.choices]
         # "Verdadero, Falso" reads best in its usual order.
         if revision.shuffle_choices and question.kind != TRUE_FALSE:
-            _shuffler.shuffle(choice_ids)
+            shuffler.shuffle(choice_ids)
         attempt.questions.append(
             AttemptQuestion(
                 question_id=question.id,

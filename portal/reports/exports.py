@@ -17,16 +17,24 @@ from __future__ import annotations
 
 import csv
 import io
-import re
 import tempfile
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
 from datetime import UTC, date, datetime, tzinfo
 from typing import IO
 
 from flask_babel import lazy_gettext as _l
 
 from portal.reports import details, service
+from portal.reports.cells import (
+    CONTROL_CHARACTERS,
+    DATE,
+    FORMULA_TRIGGERS,
+    NUMBER,
+    TEXT,
+    Column,
+    clean_text,
+    looks_like_formula,
+)
 from portal.reports.details import ModuleResult, PathModule
 from portal.reports.forms import EMPLOYMENT_LABELS, STATUS_LABELS
 from portal.reports.service import PersonRow, ReportFilters
@@ -35,31 +43,10 @@ from portal.rut import format_rut
 FORMATS = ("csv", "xlsx")
 CSV_DELIMITER = ";"  # Excel in es-CL uses the comma as decimal separator and ";" between fields
 CSV_ROWS_PER_CHUNK = 200
-XLSX_DATE_FORMAT = "DD-MM-YYYY"
-XLSX_DATETIME_FORMAT = "DD-MM-YYYY HH:MM:SS"
-#: Excel refuses a cell holding more characters than this.
-XLSX_MAX_TEXT = 32767
 XLSX_SHEET_TITLE = "Inducción"
 #: The finished XLSX stays in memory up to this size, then moves to a temporary file on disk.
 XLSX_SPOOL_BYTES = 4 * 1024 * 1024
 FILE_CHUNK_BYTES = 64 * 1024
-
-#: Characters a spreadsheet may read as the start of a formula (OWASP "CSV injection").
-FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
-#: Control characters that are not valid in XLSX (XML) text, NUL included; tab, LF and CR are kept.
-_CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
-
-TEXT, DATE, DATETIME, NUMBER = "text", "date", "datetime", "number"
-
-
-@dataclass(frozen=True)
-class Column:
-    header: object  # a lazy Spanish string
-    kind: str  # TEXT, DATE, DATETIME (naive, local) or NUMBER
-    width: int  # XLSX column width, in characters
-    value: Callable[[PersonRow, tzinfo], object]  # takes the row type of its table
-    #: XLSX: wrap the text in the cell (several lines).
-    wrap: bool = False
 
 
 def local_day(moment, tz: tzinfo) -> date | None:
@@ -168,15 +155,6 @@ def row_values(row: PersonRow, tz: tzinfo = UTC, columns: tuple[Column, ...] = C
     return [column.value(row, tz) for column in columns]
 
 
-def clean_text(value) -> str:
-    """The text without NUL and other control characters that files cannot carry."""
-    return _CONTROL_CHARACTERS.sub("", str(value))
-
-
-def looks_like_formula(text: str) -> bool:
-    return text.startswith(FORMULA_TRIGGERS)
-
-
 def csv_text(value) -> str:
     """A text cell for CSV: cleaned, with a leading apostrophe when a spreadsheet could run it."""
     text = clean_text(value)
@@ -203,7 +181,7 @@ def _csv_formatter() -> Callable[[object], str]:
     def cell(value) -> str:
         kind = type(value)
         if kind is str:  # csv_text, inlined: a file has tens of thousands of text cells
-            text = _CONTROL_CHARACTERS.sub("", value)
+            text = CONTROL_CHARACTERS.sub("", value)
             return "'" + text if text.startswith(FORMULA_TRIGGERS) else text
         if value is None:
             return ""
@@ -294,7 +272,8 @@ def write_xlsx(
     """
     from portal.reports import xlsx
 
-    return xlsx.write_workbook(rows, target, tz, columns, sheet_title)
+    values = (row_values(row, tz, columns) for row in rows)
+    return xlsx.write_workbook(headers(columns), values, target, columns, sheet_title)
 
 
 def xlsx_file(
