@@ -8,7 +8,6 @@ however many people it holds, and one per batch for a given list of people (the 
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
 from datetime import date, datetime
 
 from sqlalchemy import and_, case, exists, func, or_, select
@@ -21,37 +20,8 @@ from portal.models.progress import Commitment, LessonView
 from portal.models.quiz import Attempt, Quiz, QuizRevision
 from portal.models.types import utcnow
 from portal.models.user import User
+from portal.reports.results import ModuleResult, PathDetails, PathModule
 from portal.reports.service import PersonRow, ReportFilters, matching_ids, ordered_report
-
-
-@dataclass(frozen=True)
-class PathModule:
-    """A required published module: a group of the export's columns."""
-
-    id: int
-    title: str
-    lesson_count: int
-    #: The module's quiz, if it has a published revision; None for a module of lessons only.
-    quiz_id: int | None
-
-
-@dataclass(frozen=True)
-class ModuleResult:
-    """What a person did in one module during their current cycle."""
-
-    attempts: int = 0
-    best_score: int | None = None
-    #: When the module became complete: its last lesson read or its quiz first passed, whichever came later.
-    completed_at: datetime | None = None
-
-
-@dataclass(frozen=True)
-class PathDetails:
-    """A person's results module by module and their commitment, in their current cycle (for exports)."""
-
-    modules: dict[int, ModuleResult]
-    commitment_signed_at: datetime | None = None
-
 
 #: People whose module results are read together, in one query, by those who hold a list of people.
 EXPORT_BATCH = 500

@@ -35,8 +35,8 @@ from portal.reports.cells import (
     clean_text,
     looks_like_formula,
 )
-from portal.reports.details import ModuleResult, PathModule
 from portal.reports.forms import EMPLOYMENT_LABELS, STATUS_LABELS
+from portal.reports.results import ModuleResult, PathModule
 from portal.reports.service import PersonRow, ReportFilters
 from portal.rut import format_rut
 

@@ -22,7 +22,7 @@ from portal.reports.columns import person_columns, quick_status
 from portal.vocabulary import COMPLETED, IN_PROGRESS, NOT_STARTED, OVERDUE, RENEWAL_DUE
 
 if TYPE_CHECKING:
-    from portal.reports.details import PathDetails
+    from portal.reports.results import PathDetails
 
 #: Every status a person can have; RENEWAL_DUE only while renewal is on (RENEWAL_MONTHS).
 STATUSES = (NOT_STARTED, IN_PROGRESS, COMPLETED, OVERDUE, RENEWAL_DUE)
