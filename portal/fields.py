@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from markupsafe import Markup, escape
+from markupsafe import Markup
 from wtforms import DateField, IntegerField, TextAreaField
 from wtforms.widgets import Select
 
@@ -60,7 +60,6 @@ class PlainSelect(Select):
         if kwargs or choice.render_kw or not isinstance(choice.value, str):
             return super().render_option(choice, **kwargs)
         # html_params orders attributes by name: "selected" comes before "value".
-        selected = "selected " if choice.selected else ""
-        return Markup(
-            f'<option {selected}value="{escape(choice.value)}">{escape(choice.label or choice.value)}</option>'
-        )
+        # Markup.format escapes the value and the label, as html_params and WTForms do.
+        selected = Markup("selected ") if choice.selected else ""
+        return Markup('<option {}value="{}">{}</option>').format(selected, choice.value, choice.label or choice.value)
