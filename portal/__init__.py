@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import os
 
 from flask import Flask, render_template
@@ -10,13 +11,14 @@ from flask_babel import gettext as _
 
 from portal import vocabulary
 from portal.config import load_settings
-from portal.extensions import babel, csrf, db, limiter, login_manager
+from portal.extensions import TranslatedEnvironment, babel, csrf, db, limiter, login_manager
 
 
 def create_app(test_config: dict | None = None, instance_path: str | None = None) -> Flask:
     """Build the application; test_config overrides every other source of settings."""
     # static/ is served by portal.assets under content-hashed names, not by Flask's own route.
     app = Flask(__name__, instance_relative_config=True, instance_path=instance_path, static_folder=None)
+    app.jinja_environment = TranslatedEnvironment
     load_settings(app, test_config)
     os.makedirs(app.instance_path, exist_ok=True)
 
@@ -101,6 +103,8 @@ def register_template_helpers(app: Flask) -> None:
     app.jinja_env.filters["with_article"] = with_article
     app.jinja_env.filters["file_size"] = human_size
     app.jinja_env.filters["document_kind"] = lambda kind: KINDS[kind].label
+    # A dashboard shows one per module: each badge is built once per app (its one locale).
+    app.jinja_env.filters["state_badge"] = functools.cache(vocabulary.state_badge)
     app.jinja_env.globals["reading_minutes"] = reading_minutes
     app.jinja_env.globals["video_mimetype"] = lambda video: MIMETYPES[video.kind]
     app.jinja_env.globals["video_transcript"] = lambda video: transcript_paragraphs(video.captions, video.transcript)

@@ -1,12 +1,15 @@
 """Extension objects, created unbound; create_app() binds them to an application."""
 
 from flask import current_app, has_app_context
+from flask.templating import Environment
 from flask_babel import Babel, Domain
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf import CSRFProtect
+from jinja2 import nodes
+from jinja2.visitor import NodeTransformer
 from sqlalchemy import MetaData
 from sqlalchemy.orm import DeclarativeBase
 from werkzeug.utils import cached_property
@@ -68,6 +71,7 @@ class PortalBabel(Babel):
             # Bound to this app: no lookup through the request context per template string.
             return app.extensions.get(_TRANSLATIONS) or self.domain_instance.get_translations()
 
+        app.jinja_env.catalogue = translations
         app.jinja_env.install_gettext_callables(
             gettext=lambda text: translations().ugettext(text),
             ngettext=lambda singular, plural, count: translations().ungettext(singular, plural, count),
@@ -81,6 +85,56 @@ class PortalBabel(Babel):
 
 _TRANSLATIONS = "portal.translations"
 babel = PortalBabel()
+
+
+class TranslatedEnvironment(Environment):
+    """The app's Jinja environment, which translates a template's literal texts when it compiles it.
+
+    `{{ _("Módulos") }}` costs a runtime call through Jinja's context, the gettext wrapper and the
+    catalogue on every render (some 30 per learner page); an app speaks one locale (see
+    OneLocaleDomain), so the translation of a literal text never changes in its environment. Each
+    `_("literal", name=value)` becomes what newstyle gettext returns: the translated text, marked
+    safe when autoescaping, `%` the values (escaped by Markup); without values Jinja folds it into the
+    template's constant output. `_(variable)`, ngettext and pgettext stay runtime calls.
+    """
+
+    #: Set by PortalBabel.init_app: the catalogue of the app's one locale.
+    catalogue = None
+
+    def _parse(self, source, name, filename):
+        template = super()._parse(source, name, filename)
+        if self.catalogue is None:
+            return template
+        if has_app_context():
+            catalogue = self.catalogue()
+        else:
+            with self.app.app_context():
+                catalogue = self.catalogue()
+        template = _TranslateLiterals(catalogue).visit(template)
+        template.set_environment(self)
+        return template
+
+
+class _TranslateLiterals(NodeTransformer):
+    def __init__(self, catalogue):
+        self.catalogue = catalogue
+
+    def visit_Call(self, node: nodes.Call) -> nodes.Node:
+        node = self.generic_visit(node)
+        literal = (
+            isinstance(node.node, nodes.Name)
+            and node.node.name in ("_", "gettext")
+            and len(node.args) == 1
+            and isinstance(node.args[0], nodes.Const)
+            and isinstance(node.args[0].value, str)
+            and node.dyn_args is None
+            and node.dyn_kwargs is None
+        )
+        if not literal:
+            return node
+        text = nodes.MarkSafeIfAutoescape(nodes.Const(self.catalogue.ugettext(node.args[0].value)))
+        values = nodes.Dict([nodes.Pair(nodes.Const(keyword.key), keyword.value) for keyword in node.kwargs])
+        return nodes.Mod(text, values).set_lineno(node.lineno)
 
 
 class PortalLimiter(Limiter):

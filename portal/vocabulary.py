@@ -12,6 +12,7 @@ from __future__ import annotations
 from enum import StrEnum
 
 from flask_babel import lazy_gettext as _l
+from markupsafe import Markup
 
 
 class _Labelled(StrEnum):
@@ -183,6 +184,11 @@ _LABELS = {
 def labels(enum: type[_Labelled]) -> dict[str, str]:
     """{stored value: Spanish label} for every member, in declaration order."""
     return {member: member.label for member in enum}
+
+
+def state_badge(state: str) -> Markup:
+    """A module state as pages show it, a badge (create_app keeps each one per app: the `state_badge` filter)."""
+    return Markup('<span class="badge badge-%s">%s</span>') % (state, ModuleState(state).label)
 
 
 def for_templates() -> dict:

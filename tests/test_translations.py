@@ -45,3 +45,40 @@ def test_a_catalogue_reaches_templates_and_python_and_stays_in_its_app(make_app,
     assert "<h1>Iniciar sesión</h1>" in page and "Inicie sesión para continuar." in page
     assert not any(text in page for text in TRANSLATED.values())
     assert all(text in sign_in_page(translated) for text in TRANSLATED.values())
+
+
+#: Every shape of a template's literal text: plain, with values to escape, a literal percent, with no
+#: autoescaping, inside a macro's argument and a set, and a text translated by the catalogue.
+TEMPLATE_TEXTS = """\
+<p>{{ _("Iniciar sesión") }}</p>
+<p>{{ _("Hola, %(name)s", name=name) }}</p>
+<p>{{ _("%(percent)s %% completado", percent=42) }}</p>
+<p>{{ gettext("Plazo de <strong>%(days)s</strong> días", days=days) }}</p>
+{% macro badge(text) %}<span>{{ text }}</span>{% endmacro %}{{ badge(_("Optativo")) }}
+{% set label = _("Módulo «%(title)s»", title=name) %}<p>{{ label }}</p>
+{% autoescape false %}<p>{{ _("Sin escapar: %(name)s", name=name) }}</p>{% endautoescape %}
+<p>{{ _(variable_text) }}</p>
+"""
+
+
+def test_literal_texts_are_translated_when_compiled_and_render_as_runtime_gettext_did(make_app, tmp_path):
+    """Templates translate their literal texts once, at compile time; what they render is what Jinja's
+    runtime gettext renders (translated text marked safe, values escaped, %% a percent sign)."""
+    from flask import render_template_string
+    from jinja2 import Environment as PlainEnvironment
+
+    write_catalogue(tmp_path / "translations")
+    app = make_app(BABEL_TRANSLATION_DIRECTORIES=str(tmp_path / "translations"))
+    values = {"name": "<b>Ana & Co</b>", "days": 3, "variable_text": "Iniciar sesión"}
+    with app.test_request_context():
+        rendered = render_template_string(TEMPLATE_TEXTS, **values)
+        compiled = app.jinja_env.compile(TEMPLATE_TEXTS, raw=True)
+        catalogue = app.jinja_env.catalogue()
+    runtime = PlainEnvironment(autoescape=True, extensions=["jinja2.ext.i18n"])
+    runtime.install_gettext_translations(catalogue, newstyle=True)
+    assert rendered == runtime.from_string(TEMPLATE_TEXTS).render(**values)
+    assert "<p>Ingresar al portal (catálogo)</p>" in rendered  # translated by the catalogue, folded
+    assert "Hola, &lt;b&gt;Ana &amp; Co&lt;/b&gt;" in rendered and "42 % completado" in rendered
+    assert "Plazo de <strong>3</strong> días" in rendered and "Sin escapar: <b>Ana & Co</b>" in rendered
+    # Only `_(variable_text)` still calls gettext when the page renders.
+    assert compiled.count("name='_'") == 1 and "name='gettext'" not in compiled, compiled
