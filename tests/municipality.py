@@ -102,6 +102,43 @@ def take_quiz(user_id: int, quiz_id: int, passing: bool) -> int:
     return attempt.id
 
 
+def add_lesson_document(app: Flask, lesson_id: int) -> int:
+    """Attach a PDF to the lesson (in an app context, flushed): its id."""
+    stored_name = "9a0364b9e99bb480dd25e1f0284c8555.pdf"
+    content = documents.pdf()
+    (attachment_folder(app.instance_path) / stored_name).write_bytes(content)
+    document = LessonAttachment(
+        lesson_id=lesson_id,
+        file_name="Reglamento interno.pdf",
+        stored_name=stored_name,
+        kind="pdf",
+        size=len(content),
+    )
+    db.session.add(document)
+    db.session.flush()
+    return document.id
+
+
+def add_lesson_video(app: Flask, lesson_id: int) -> int:
+    """Show a captioned WebM in the lesson (in an app context, flushed): its id."""
+    stored_name = "0cc175b9c0f1b6a831c399e269772661.webm"
+    content = documents.webm()
+    (video_folder(app.instance_path) / stored_name).write_bytes(content)
+    video = LessonVideo(
+        lesson_id=lesson_id,
+        file_name="Bienvenida.webm",
+        stored_name=stored_name,
+        kind="webm",
+        size=len(content),
+        captions=documents.vtt().decode(),
+        captions_name="Bienvenida.vtt",
+        transcript="",
+    )
+    db.session.add(video)
+    db.session.flush()
+    return video.id
+
+
 def modules_in_path() -> list[Module]:
     return list(db.session.scalars(select(Module).where(Module.published.is_(True)).order_by(Module.position)))
 
@@ -220,37 +257,10 @@ class Municipality:
         (upload_folder(self.app.instance_path) / self.image).write_bytes(LESSON_PNG)
 
     def _attachment(self, lesson_id: int) -> int:
-        stored_name = "9a0364b9e99bb480dd25e1f0284c8555.pdf"
-        content = documents.pdf()
-        (attachment_folder(self.app.instance_path) / stored_name).write_bytes(content)
-        document = LessonAttachment(
-            lesson_id=lesson_id,
-            file_name="Reglamento interno.pdf",
-            stored_name=stored_name,
-            kind="pdf",
-            size=len(content),
-        )
-        db.session.add(document)
-        db.session.flush()
-        return document.id
+        return add_lesson_document(self.app, lesson_id)
 
     def _video(self, lesson_id: int) -> int:
-        stored_name = "0cc175b9c0f1b6a831c399e269772661.webm"
-        content = documents.webm()
-        (video_folder(self.app.instance_path) / stored_name).write_bytes(content)
-        video = LessonVideo(
-            lesson_id=lesson_id,
-            file_name="Bienvenida.webm",
-            stored_name=stored_name,
-            kind="webm",
-            size=len(content),
-            captions=documents.vtt().decode(),
-            captions_name="Bienvenida.vtt",
-            transcript="",
-        )
-        db.session.add(video)
-        db.session.flush()
-        return video.id
+        return add_lesson_video(self.app, lesson_id)
 
     def _older_version(self, lesson_id: int) -> int:
         """A version older than the lesson's text, so that its page offers to restore it."""
