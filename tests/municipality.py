@@ -102,6 +102,43 @@ def take_quiz(user_id: int, quiz_id: int, passing: bool) -> int:
     return attempt.id
 
 
+def add_lesson_document(app: Flask, lesson_id: int) -> int:
+    """Attach a PDF to the lesson (in an app context, flushed): its id."""
+    stored_name = "9a0364b9e99bb480dd25e1f0284c8555.pdf"
+    content = documents.pdf()
+    (attachment_folder(app.instance_path) / stored_name).write_bytes(content)
+    document = LessonAttachment(
+        lesson_id=lesson_id,
+        file_name="Reglamento interno.pdf",
+        stored_name=stored_name,
+        kind="pdf",
+        size=len(content),
+    )
+    db.session.add(document)
+    db.session.flush()
+    return document.id
+
+
+def add_lesson_video(app: Flask, lesson_id: int) -> int:
+    """Show a captioned WebM in the lesson (in an app context, flushed): its id."""
+    stored_name = "0cc175b9c0f1b6a831c399e269772661.webm"
+    content = documents.webm()
+    (video_folder(app.instance_path) / stored_name).write_bytes(content)
+    video = LessonVideo(
+        lesson_id=lesson_id,
+        file_name="Bienvenida.webm",
+        stored_name=stored_name,
+        kind="webm",
+        size=len(content),
+        captions=documents.vtt().decode(),
+        captions_name="Bienvenida.vtt",
+        transcript="",
+    )
+    db.session.add(video)
+    db.session.flush()
+    return video.id
+
+
 def modules_in_path() -> list[Module]:
     return list(db.session.scalars(select(Module).where(Module.published.is_(True)).order_by(Module.position)))
 
@@ -220,37 +257,10 @@ class Municipality:
         (upload_folder(self.app.instance_path) / self.image).write_bytes(LESSON_PNG)
 
     def _attachment(self, lesson_id: int) -> int:
-        stored_name = "9a0364b9e99bb480dd25e1f0284c8555.pdf"
-        content = documents.pdf()
-        (attachment_folder(self.app.instance_path) / stored_name).write_bytes(content)
-        document = LessonAttachment(
-            lesson_id=lesson_id,
-            file_name="Reglamento interno.pdf",
-            stored_name=stored_name,
-            kind="pdf",
-            size=len(content),
-        )
-        db.session.add(document)
-        db.session.flush()
-        return document.id
+        return add_lesson_document(self.app, lesson_id)
 
     def _video(self, lesson_id: int) -> int:
-        stored_name = "0cc175b9c0f1b6a831c399e269772661.webm"
-        content = documents.webm()
-        (video_folder(self.app.instance_path) / stored_name).write_bytes(content)
-        video = LessonVideo(
-            lesson_id=lesson_id,
-            file_name="Bienvenida.webm",
-            stored_name=stored_name,
-            kind="webm",
-            size=len(content),
-            captions=documents.vtt().decode(),
-            captions_name="Bienvenida.vtt",
-            transcript="",
-        )
-        db.session.add(video)
-        db.session.flush()
-        return video.id
+        return add_lesson_video(self.app, lesson_id)
 
     def _older_version(self, lesson_id: int) -> int:
         """A version older than the lesson's text, so that its page offers to restore it."""
@@ -435,6 +445,11 @@ def _one(url: Callable[[Municipality], str], status: Callable[[str], int] | None
     return lambda town, persona: [Visit(url(town), status(persona) if status else 200)]
 
 
+def _locked_for_staff(persona: str) -> int:
+    """The answer to a page of the long module: back to the dashboard for staff, whose path has not reached it."""
+    return 302 if persona == "staff" else 200
+
+
 _training = "/capacitacion/modulos/{}".format
 
 PAGES: dict[str, Callable[[Municipality, str], list[Visit]]] = {
@@ -466,9 +481,10 @@ PAGES: dict[str, Callable[[Municipality, str], list[Visit]]] = {
     "learning.my_data": _one(lambda town: "/mis-datos"),
     "auth.change_password_page": _one(lambda town: "/cuenta/clave"),
     "learning.media": _one(lambda town: f"/medios/{town.image}"),
-    "learning.attachment": _one(lambda town: f"/adjuntos/{town.attachment_id}"),
-    "learning.video": _one(lambda town: f"/videos/{town.video_id}"),
-    "learning.captions": _one(lambda town: f"/videos/{town.video_id}/subtitulos.vtt"),
+    # The long module's lesson shows them: still locked for staff, who gets its lesson page's answer.
+    "learning.attachment": _one(lambda town: f"/adjuntos/{town.attachment_id}", _locked_for_staff),
+    "learning.video": _one(lambda town: f"/videos/{town.video_id}", _locked_for_staff),
+    "learning.captions": _one(lambda town: f"/videos/{town.video_id}/subtitulos.vtt", _locked_for_staff),
     # Trainers: the long module, whose quiz has three revisions and a draft
     "training.index": _one(lambda town: "/capacitacion/"),
     "training.new_module": _one(lambda town: "/capacitacion/modulos/nuevo"),

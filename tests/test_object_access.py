@@ -3,7 +3,9 @@
 Every route with URL variables is classified here. "Owned" objects belong to one person: the
 test creates them as that person and requests them, with every method of the route, as someone
 else holding the same roles (and as someone holding every role); both must be refused. "Shared"
-routes serve what the role shares by design, and say why. A new route with variables that is
+routes serve what the role shares by design, and say why. What a lesson shows (its video, captions,
+documents) is answered as that lesson's page: the test compares both for a learner whose module is
+locked, then opened, then unpublished, and for trainers. A new route with variables that is
 not classified fails the suite, so the question is asked of every new route.
 """
 
@@ -17,11 +19,13 @@ from flask import Flask, url_for
 
 from portal.auth.access import signed_in
 from portal.extensions import db
+from portal.models.curriculum import Lesson, Module
 from portal.models.user import Department, User
 from portal.people.teams import change_led_departments
 from portal.vocabulary import ADMIN, HR, STAFF, SUPERVISOR, TRAINER
 from tests.conftest import login
-from tests.helpers import answers_for, pass_quiz, start_quiz
+from tests.helpers import SLUGS, answers_for, complete_module, pass_quiz, start_quiz
+from tests.municipality import add_lesson_document, add_lesson_video, fetch
 
 ALL_ROLES = (STAFF, TRAINER, SUPERVISOR, HR, ADMIN)
 FIRST_MODULE = "mision-y-vision"
@@ -51,6 +55,18 @@ class InTeam:
 
     #: The URL variables that name a person, from their id.
     values: Callable[[int], dict]
+
+
+@dataclass(frozen=True)
+class AsItsLesson:
+    """Shown by a lesson (its video, captions, documents): answered as that lesson's page is answered.
+
+    A learner gets the lesson page's own answer while the module is locked (back to the dashboard)
+    or unpublished (404), and the object once the module opens; trainers preview it whatever their
+    path, unpublished modules included; once the lesson is in the Papelera, nobody gets it."""
+
+    #: URL values of such an object made in the lesson with this id (called in an app context).
+    create: Callable[[Flask, int], dict]
 
 
 @dataclass(frozen=True)
@@ -114,7 +130,7 @@ LEARNER_CURRICULUM = Shared(
     "signed-in person's, never named in the URL"
 )
 
-OBJECT_ACCESS: dict[str, Owned | Shared] = {
+OBJECT_ACCESS: dict[str, Owned | InTeam | AsItsLesson | Shared] = {
     "quizzes.result": Owned((STAFF,), quiz_attempts),
     "quizzes.submit": Owned((STAFF,), quiz_attempts),
     "reports.job": Owned((STAFF, HR), reminder_jobs),
@@ -126,13 +142,9 @@ OBJECT_ACCESS: dict[str, Owned | Shared] = {
     "learning.lesson": LEARNER_CURRICULUM,
     "learning.mark_read": LEARNER_CURRICULUM,
     "learning.media": Shared("lesson images uploaded by trainers, shown to every signed-in learner"),
-    "learning.attachment": Shared(
-        "documents attached to published lessons, offered to every signed-in learner (unpublished: trainers only)"
-    ),
-    "learning.video": Shared(
-        "the video of a published lesson, shown to every signed-in learner (unpublished: trainers only)"
-    ),
-    "learning.captions": Shared("the captions of a lesson's video, served with it under the same rule"),
+    "learning.attachment": AsItsLesson(lambda app, lesson_id: {"attachment_id": add_lesson_document(app, lesson_id)}),
+    "learning.video": AsItsLesson(lambda app, lesson_id: {"video_id": add_lesson_video(app, lesson_id)}),
+    "learning.captions": AsItsLesson(lambda app, lesson_id: {"video_id": add_lesson_video(app, lesson_id)}),
     "learning.verify": Shared("public certificate check by its 160-bit random code; shows only name and date"),
     "auth.set_password": Shared("one-time password link: the 256-bit token is the credential, whoever holds it"),
     "branding.logo": Shared("the institution's logo, shown on every page including the sign-in page"),
@@ -283,3 +295,59 @@ def test_a_person_outside_the_jefaturas_departments_is_not_found(app, make_user,
             assert response.status_code == 404, (who, method, url, response.status_code)
         assert ours.open(member_url, method=method).status_code < 400, ("own jefatura", method, member_url)
         assert theirs.open(outsider_url, method=method).status_code < 400, ("own jefatura", method, outsider_url)
+
+
+AS_ITS_LESSON = sorted(endpoint for endpoint, kind in OBJECT_ACCESS.items() if isinstance(kind, AsItsLesson))
+#: The second module of the path: locked for anyone who has not completed the first.
+SECOND_MODULE = SLUGS[1]
+LOCKED_MESSAGE = "Este módulo se abre cuando complete el anterior."
+
+
+def answer(response) -> tuple[int, str | None]:
+    return response.status_code, response.headers.get("Location")
+
+
+@pytest.mark.parametrize("endpoint", AS_ITS_LESSON)
+def test_what_a_lesson_shows_is_answered_as_its_lesson_page(app, make_user, endpoint):
+    with app.app_context():
+        module = db.session.scalar(db.select(Module).where(Module.slug == SECOND_MODULE))
+        module_id, lesson_id = module.id, module.lessons[0].id
+        values = OBJECT_ACCESS[endpoint].create(app, lesson_id)
+        db.session.commit()
+    with app.test_request_context():
+        url = url_for(endpoint, **values)
+    page = f"/modulos/{SECOND_MODULE}/lecciones/1"
+    # Everyone who is not a trainer reads lessons as a learner, whatever else they hold.
+    learners = {
+        roles: signed_in_client(app, make_user, roles)
+        for roles in ((STAFF,), (STAFF, HR), (STAFF, ADMIN), (STAFF, SUPERVISOR))
+    }
+    trainers = [signed_in_client(app, make_user, (STAFF, TRAINER)), signed_in_client(app, make_user, ALL_ROLES)]
+
+    for roles, learner in learners.items():
+        refused = fetch(learner, url)
+        assert LOCKED_MESSAGE in learner.get("/").get_data(as_text=True), roles
+        locked = learner.get(page)
+        assert answer(locked) == (302, "/"), roles
+        assert answer(refused) == answer(locked), (roles, url)
+    for trainer in trainers:
+        assert fetch(trainer, url).status_code == 200, url  # their preview, whatever their own path
+
+    for roles, learner in learners.items():
+        complete_module(learner, app, SLUGS[0])
+        assert learner.get(page).status_code == 200, roles
+        assert fetch(learner, url).status_code == 200, (roles, url)
+
+    with app.app_context():
+        db.session.get(Module, module_id).published = False
+        db.session.commit()
+    for roles, learner in learners.items():
+        assert answer(fetch(learner, url)) == answer(learner.get(page)) == (404, None), (roles, url)
+    for trainer in trainers:
+        assert fetch(trainer, url).status_code == 200, url
+
+    assert trainers[0].post(f"/capacitacion/modulos/{SECOND_MODULE}/lecciones/{lesson_id}/eliminar").status_code == 302
+    with app.app_context():
+        assert db.session.get(Lesson, lesson_id).deleted_at is not None
+    for client in (*learners.values(), *trainers):
+        assert fetch(client, url).status_code == 404, url  # in the Papelera

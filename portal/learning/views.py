@@ -15,6 +15,7 @@ from flask import (
 from flask_babel import get_timezone
 from flask_babel import gettext as _
 from flask_login import current_user
+from sqlalchemy.orm import joinedload
 
 from portal import audit
 from portal.attachments import KINDS
@@ -27,7 +28,7 @@ from portal.learning import bp, certificate_documents, service
 from portal.learning.forms import CommitmentForm
 from portal.learning.lookups import open_row
 from portal.markdown import render_lesson_body
-from portal.models.curriculum import LessonAttachment, LessonVideo
+from portal.models.curriculum import Lesson, LessonAttachment, LessonVideo
 from portal.models.types import utcnow
 from portal.people.personal_data import personal_data
 from portal.security import CACHE_FOR_A_YEAR
@@ -170,15 +171,30 @@ def media(name: str):
     return response
 
 
+#: A lesson's document or video is read with its lesson and module in one statement: the rule below needs both.
+_WITH_LESSON_AND_MODULE = {
+    model: [joinedload(model.lesson).joinedload(Lesson.module)] for model in (LessonAttachment, LessonVideo)
+}
+
+
+def _refuse_unless_readable(item: LessonAttachment | LessonVideo | None) -> None:
+    """Abort unless the signed-in person may read the lesson that shows `item` (a document or a video):
+    the answer its lesson page gives. Waiting for its lesson's save or in the Papelera: 404 for everyone.
+    Trainers preview any other lesson, published or not. Anyone else gets open_row's answer for the
+    module, the lesson page's own check: 404 outside the path (unpublished), back to the dashboard while
+    it is locked."""
+    if item is None or item.lesson is None or item.lesson.deleted_at is not None:
+        abort(404)
+    if TRAINER not in current_user.roles:
+        open_row(item.lesson.module.slug)
+
+
 @bp.get("/adjuntos/<int:attachment_id>")
 @signed_in
 def attachment(attachment_id: int):
     """A document attached to a lesson, always downloaded (never shown by the browser), as its type."""
-    document = db.session.get(LessonAttachment, attachment_id)
-    if document is None or document.lesson is None or document.lesson.deleted_at is not None:
-        abort(404)
-    if not document.lesson.module.published and TRAINER not in current_user.roles:
-        abort(404)
+    document = db.session.get(LessonAttachment, attachment_id, options=_WITH_LESSON_AND_MODULE[LessonAttachment])
+    _refuse_unless_readable(document)
     response = send_instance_file(
         "attachments",
         document.stored_name,
@@ -193,13 +209,9 @@ def attachment(attachment_id: int):
 
 
 def _shown_video(video_id: int) -> LessonVideo:
-    """A video a lesson shows, to whoever may read that lesson (as documents: unpublished, trainers only;
-    in the Papelera, no one)."""
-    video = db.session.get(LessonVideo, video_id)
-    if video is None or video.lesson is None or video.lesson.deleted_at is not None:
-        abort(404)
-    if not video.lesson.module.published and TRAINER not in current_user.roles:
-        abort(404)
+    """A video a lesson shows, to whoever may read that lesson (see _refuse_unless_readable)."""
+    video = db.session.get(LessonVideo, video_id, options=_WITH_LESSON_AND_MODULE[LessonVideo])
+    _refuse_unless_readable(video)
     return video
 
 
