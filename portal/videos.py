@@ -223,11 +223,16 @@ def parse_cues(text: str) -> list[Cue]:
     return cues
 
 
-def captioned_minutes(captions: str | None) -> int:
-    """How long the video runs, in whole minutes rounded up, as far as its captions tell (the end of
-    their last cue): the file itself is never opened. 0 without captions."""
+def captioned_seconds(captions: str | None) -> float:
+    """How long the video runs as far as its captions tell (the end of their last cue): the file itself
+    is never opened. 0 without captions."""
     cues = parse_cues(captions or "")
-    return math.ceil(max(cue.end for cue in cues) / 60) if cues else 0
+    return max(cue.end for cue in cues) if cues else 0.0
+
+
+def captioned_minutes(*captions: str | None) -> int:
+    """How long these videos run together, in whole minutes rounded up (see captioned_seconds)."""
+    return math.ceil(sum(captioned_seconds(text) for text in captions) / 60)
 
 
 def transcript_paragraphs(captions: str | None, written: str = "") -> list[str]:

@@ -18,6 +18,7 @@ from portal.extensions import db
 from portal.models.audit import AuditEvent
 from portal.models.curriculum import Lesson, LessonVideo, Module
 from portal.settings import store
+from portal.training.trash import move_to_trash
 from portal.uploads import RejectedUpload
 from portal.videos import parse_cues, read_captions, sniff_video, transcript_paragraphs
 from portal.vocabulary import STAFF, TRAINER
@@ -383,3 +384,25 @@ def test_the_lesson_says_how_long_its_video_runs_as_its_captions_tell(app, train
     trainer.post(NEW_LESSON, data=lesson_form(video_file=(WEBM, "a.webm"), captions=(long_captions, "a.vtt")))
     page = learner.get(lesson_url(app)).get_data(as_text=True)
     assert "Lectura estimada: 1 minuto." in page and "Video: unos 3 minutos." in page
+
+
+def test_the_module_page_adds_up_how_long_its_lessons_videos_run(app, trainer, learner):
+    """Beside the module's reading time, its videos' length: one says it as the lesson does, several in
+    total (seconds added before rounding up); a lesson in the Papelera no longer counts."""
+    module_url = f"/modulos/{SLUG}"
+    assert "Video" not in learner.get(module_url).get_data(as_text=True).split("Lecciones</h2>")[0]
+    long_captions = b"WEBVTT\n\n00:00:00.000 --> 00:00:04.000\nHola.\n\n00:02:10.000 --> 00:02:30.500\nChao.\n"
+    trainer.post(NEW_LESSON, data=lesson_form(video_file=(WEBM, "a.webm"), captions=(long_captions, "a.vtt")))
+    assert "Video: unos 3 minutos." in learner.get(module_url).get_data(as_text=True)
+    short_captions = b"WEBVTT\n\n00:00:00.000 --> 00:00:40.000\nHola otra vez.\n"
+    trainer.post(
+        NEW_LESSON,
+        data=lesson_form(title="Segunda lección", video_file=(WEBM, "b.webm"), captions=(short_captions, "b.vtt")),
+    )
+    page = learner.get(module_url).get_data(as_text=True)
+    assert "Sus 2 videos duran unos 4 minutos en total." in page  # 150.5 s + 40 s = 3.2 minutes
+    with app.app_context():
+        lesson = db.session.scalar(select(Lesson).where(Lesson.title == "Reglamento interno"))
+        move_to_trash(lesson, None)
+        db.session.commit()
+    assert "Video: menos de un minuto." in learner.get(module_url).get_data(as_text=True)

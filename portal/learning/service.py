@@ -33,7 +33,7 @@ from portal.learning.cycles import (
 )
 from portal.learning.path_reads import lesson_to_read, path_facts, published_modules, signatures  # noqa: F401
 from portal.learning.progress import ModuleFacts, PathProgress, path_progress
-from portal.models.curriculum import LESSON_IN_USE, Lesson, Module
+from portal.models.curriculum import LESSON_IN_USE, Lesson, LessonVideo, Module
 from portal.models.progress import Certificate, Commitment, LessonView
 from portal.models.types import utcnow
 from portal.models.user import User
@@ -160,6 +160,18 @@ def _progress_rows(facts_read: list, *, commitment_signed: bool) -> tuple[list[M
         for module, lesson_count, quiz_id, lessons_read, attempts, best, passed in facts_read
     ]
     return rows, progress
+
+
+def video_captions(module_id: int) -> list[str]:
+    """The captions of each video the module's lessons in use show, in lesson order."""
+    return list(
+        db.session.scalars(
+            select(LessonVideo.captions)
+            .join(Lesson, Lesson.id == LessonVideo.lesson_id)
+            .where(Lesson.module_id == module_id, LESSON_IN_USE)
+            .order_by(Lesson.position)
+        )
+    )
 
 
 def read_lesson_ids(user_id: int, module_id: int, cycle: Cycle) -> set[int]:

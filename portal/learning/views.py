@@ -34,7 +34,7 @@ from portal.people.personal_data import personal_data
 from portal.security import CACHE_FOR_A_YEAR
 from portal.settings import effective
 from portal.uploads import send_instance_file
-from portal.videos import MIMETYPES
+from portal.videos import MIMETYPES, captioned_minutes
 from portal.vocabulary import TRAINER
 
 
@@ -57,7 +57,16 @@ def module(slug: str):
     path, row = open_row(slug)
     read = service.read_lesson_ids(current_user.id, row.module.id, path.cycle)
     next_unread = next((number for number, item in enumerate(row.module.lessons, start=1) if item.id not in read), None)
-    return render_template("learning/module.html", path=path, row=row, read=read, next_unread=next_unread)
+    videos = service.video_captions(row.module.id)
+    return render_template(
+        "learning/module.html",
+        path=path,
+        row=row,
+        read=read,
+        next_unread=next_unread,
+        videos=len(videos),
+        video_length=captioned_minutes(*videos),
+    )
 
 
 @bp.get("/modulos/<slug>/lecciones/<int:number>")
