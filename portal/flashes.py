@@ -28,9 +28,12 @@ def flash_with_button(text: str, category: str, *, action: str, button: str) -> 
 def opening_message() -> Markup:
     """The attributes that make an element the message focused on load, for the first caller of a request only.
 
-    base.html renders the page's content before its flashed messages, so an error summary
-    (_macros/forms.html) claims focus first and the flashed messages, asking after it, get nothing:
-    one element per page, and focus is never moved twice.
+    base.html renders the page's content before its flashed messages, so an error summary claims
+    focus first (the macro in _macros/forms.html, or a page's own summary of a refused submission:
+    a quiz sent with questions unanswered, a question, an import) and the flashed messages, asking
+    after it, get nothing: one element per page, and focus is never moved twice. A summary of
+    standing problems shown on a plain GET (the quiz draft's) does not ask: a flashed message there
+    is what just happened.
     """
     if request.environ.get(_CLAIMED):
         return Markup("")
