@@ -90,6 +90,7 @@ def register_blueprints(app: Flask) -> None:
 def register_template_helpers(app: Flask) -> None:
     from portal.attachments import KINDS, human_size
     from portal.dates import day_month_year
+    from portal.flashes import opening_message, page_opens_with_message
     from portal.institution import with_article
     from portal.markdown import reading_minutes
     from portal.rut import display_rut
@@ -106,6 +107,8 @@ def register_template_helpers(app: Flask) -> None:
     # A dashboard shows one per module: each badge is built once per app (its one locale).
     app.jinja_env.filters["state_badge"] = functools.cache(vocabulary.state_badge)
     app.jinja_env.globals["reading_minutes"] = reading_minutes
+    app.jinja_env.globals["opening_message"] = opening_message
+    app.jinja_env.globals["page_opens_with_message"] = page_opens_with_message
     app.jinja_env.globals["video_mimetype"] = lambda video: MIMETYPES[video.kind]
     app.jinja_env.globals["video_transcript"] = lambda video: transcript_paragraphs(video.captions, video.transcript)
     app.jinja_env.globals["video_minutes"] = lambda video: captioned_minutes(video.captions)

@@ -420,6 +420,10 @@ def test_learner_pages_pass_axe(page: Page, live_server, make_user):
     # Each link of the summary leads to the question it names.
     links = summary.get_by_role("link")
     expect(links).to_have_count(DRAWN - 1)
+    # The summary takes focus on load, so a screen reader reads it; the next Tab reaches its first link.
+    expect(summary).to_be_focused()
+    page.keyboard.press("Tab")
+    expect(links.first).to_be_focused()
     for index in range(DRAWN - 1):
         link = links.nth(index)
         target = page.locator(link.get_attribute("href"))
