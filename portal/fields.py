@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
 from wtforms import DateField, IntegerField, TextAreaField
-from wtforms.widgets import Select
+from wtforms.fields.choices import SelectChoice
+from wtforms.widgets import Select, html_params
 
 from portal.dates import in_range, out_of_range_message
 
@@ -51,15 +54,51 @@ class BoundedDateField(DateField):
 
 
 class PlainSelect(Select):
-    """WTForms' Select, with the same HTML, writing a plain option (a text value, no attributes of its
-    own) directly: through html_params an option cost about 16 µs, and the report's department filter
-    has one per department on every page."""
+    """WTForms' Select, writing the same HTML, for selects whose options are plain (text values, no
+    attributes or groups of their own): the report's filters, on every page of it. WTForms normalises
+    the choices, inspects render_option's signature and formats each option's attributes on every
+    render, about 30 µs an option; here the options' HTML is kept per process, keyed by the options
+    themselves (values, labels and which is selected), so it is never stale. Anything else is left
+    to Select. tests/test_fields.py compares both."""
+
+    def __call__(self, field, **kwargs):
+        choices = field.choices
+        if self.multiple or not choices or not all(_is_plain(choice) for choice in choices):
+            return super().__call__(field, **kwargs)
+        kwargs.setdefault("id", field.id)
+        set_flags = vars(field.flags)
+        for name in self.validation_attrs:
+            if name in set_flags and name not in kwargs:
+                kwargs[name] = set_flags[name]
+        coerce, data = field.coerce, field.data
+        options = _options_html(
+            tuple((choice.value, str(choice.label or choice.value), coerce(choice.value) == data) for choice in choices)
+        )
+        # html_params escapes every attribute's value, and _options_html every value and label.
+        return Markup(f"<select {html_params(name=field.name, **kwargs)}>{options}</select>")  # nosec B704
 
     @classmethod
     def render_option(cls, choice, **kwargs):
         if kwargs or choice.render_kw or not isinstance(choice.value, str):
             return super().render_option(choice, **kwargs)
-        # html_params orders attributes by name: "selected" comes before "value".
-        # Markup.format escapes the value and the label, as html_params and WTForms do.
-        selected = Markup("selected ") if choice.selected else ""
-        return Markup('<option {}value="{}">{}</option>').format(selected, choice.value, choice.label or choice.value)
+        return _option_html(choice.value, choice.label or choice.value, choice.selected)
+
+
+def _is_plain(choice) -> bool:
+    return (
+        isinstance(choice, SelectChoice)
+        and isinstance(choice.value, str)
+        and not choice.render_kw
+        and choice.optgroup is None
+    )
+
+
+@lru_cache(maxsize=64)
+def _options_html(options: tuple[tuple[str, str, bool], ...]) -> Markup:
+    return Markup("").join(_option_html(value, label, selected) for value, label, selected in options)
+
+
+def _option_html(value: str, label: str, selected: bool) -> Markup:
+    # html_params orders attributes by name: "selected" comes before "value". Markup's % escapes the
+    # value and the label, as html_params and WTForms do.
+    return Markup('<option %svalue="%s">%s</option>') % (Markup("selected ") if selected else "", value, label)

@@ -38,3 +38,23 @@ def test_plain_select_leaves_values_that_are_not_text_to_select():
     assert rendered(PlainSelect(), "2", coerce=int, choices=numbers) == rendered(
         Select(), "2", coerce=int, choices=numbers
     )
+
+
+@pytest.mark.parametrize("chosen", ["", "1", "a&b", "2", "none of them"])
+def test_plain_select_writes_plain_options_as_select_does_render_after_render(chosen):
+    """Options without attributes of their own are written by PlainSelect itself, the same HTML."""
+    from wtforms.validators import InputRequired
+
+    plain = CHOICES[:4]
+    for _ in range(2):  # the second render reads the options kept from the first
+        assert rendered(PlainSelect(), chosen, choices=plain) == rendered(Select(), chosen, choices=plain)
+
+    class Required(Form):
+        place = SelectField("Lugar", choices=plain, widget=PlainSelect(), validators=[InputRequired()])
+
+    class RequiredBySelect(Form):
+        place = SelectField("Lugar", choices=plain, widget=Select(), validators=[InputRequired()])
+
+    data = MultiDict({"place": chosen})
+    html = str(Required(data).place(class_="wide"))
+    assert html == str(RequiredBySelect(data).place(class_="wide")) and " required" in html
