@@ -75,7 +75,7 @@ class PlainSelect(Select):
             tuple((choice.value, str(choice.label or choice.value), coerce(choice.value) == data) for choice in choices)
         )
         # html_params escapes every attribute's value, and _options_html every value and label.
-        return Markup(f"<select {html_params(name=field.name, **kwargs)}>{options}</select>")
+        return Markup(f"<select {html_params(name=field.name, **kwargs)}>{options}</select>")  # nosec B704
 
     @classmethod
     def render_option(cls, choice, **kwargs):
