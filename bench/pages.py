@@ -1,7 +1,8 @@
 """Benchmark of the portal's pages as a server: gunicorn (2 workers) on 127.0.0.1, driven by wrk.
 
 Usage: python -m bench.pages [--people 10000] [--database-url URL] [--duration 10] [--connections 32]
-                             [--hr-connections 1] [--threads 1] [--timeout 30] [--warmup 2] [--pages KEY,...]
+                             [--hr-connections 1] [--threads 1] [--timeout 30] [--warmup 2] [--slices 5]
+                             [--pages KEY,...]
 
 1. Builds or reuses the database, as bench.report does (bench/generate.py).
 2. Starts gunicorn with 2 sync workers on a free port of 127.0.0.1, serving bench/wsgi.py: the portal
@@ -17,9 +18,11 @@ Usage: python -m bench.pages [--people 10000] [--database-url URL] [--duration 1
    over --hr-connections, one by default: a municipality has a few HR people, not dozens, and HR's
    goal is the page's own time, not time spent queueing behind other exports on two shared cores (one
    connection keeps one worker busy, so their ratio to the reference is about half what the server
-   could do). A shorter run of the reference page comes before each page and after the last one;
-   each page's ratio is to the mean of the reference runs just before and after it, because the other
-   load on a shared machine drifts within minutes.
+   could do). Each page runs in --slices slices (5 by default: 2 s each for --duration 10), each between
+   two short runs of the reference page; its ratio is its requests over what the reference page served
+   in the same seconds (each slice's length at the mean rate of the runs just before and after it),
+   because the other load on a shared machine drifts within seconds: in one run of 2026-12-07 the
+   reference page's own 5-second runs ranged from 677 to 1,432 requests/s.
    Each quiz submission is a POST with a valid answer set and the session's token in X-CSRFToken, on
    an attempt of its own: the learners' attempts are opened beforehand with the portal's own
    start_attempt() (one open attempt per person and quiz), enough for the latest reference rate over
@@ -57,12 +60,12 @@ import tempfile
 import time
 import urllib.parse
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
 
 from flask import Flask
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, select
 
 from bench import generate, report
 from portal.extensions import db
@@ -444,6 +447,8 @@ class Measurement:
     ratio_hello: float | None = None
     goal: str = ""
     result: str = ""
+    #: The slices a page ran in (combined()), each with its own figures.
+    parts: list = field(default_factory=list, repr=False)
 
 
 def check_first(server: Server, page: Page) -> None:
@@ -549,16 +554,54 @@ def summarise(references: list[Measurement], key: str = "reference", name: str =
     )
 
 
-def graded_attempts(app: Flask, attempt_ids: list[int]) -> int:
+def combined(parts: list[Measurement]) -> Measurement:
+    """One row for a page measured in slices (see share_of_reference for its ratio)."""
+    first = parts[0]
+    answered = [part for part in parts if part.requests] or [first]  # a slice may end before any answer
+    row = summarise(answered, first.key, first.name) if len(answered) > 1 else replace(answered[0])
+    row.requests = sum(part.requests for part in parts)
+    row.seconds = round(sum(part.seconds for part in parts), 2)
+    row.requests_per_s = round(row.requests / row.seconds, 1) if row.seconds else 0.0
+    row.ratio = None
+    row.errors = sum(part.errors for part in parts)
+    row.error_detail = {name: sum(part.error_detail.get(name, 0) for part in parts) for name in first.error_detail}
+    row.ran_out = any(part.ran_out for part in parts)
+    row.parts = parts
+    return row
+
+
+def share_of_reference(parts: list[Measurement], around: list[Measurement]) -> float | None:
+    """The page's requests as a share of what the reference page served in the same seconds: each
+    slice's seconds at the mean rate of the reference runs just before and after it."""
+    expected = sum(
+        part.seconds * (before.requests_per_s + after.requests_per_s) / 2
+        for part, before, after in zip(parts, around[:-1], around[1:], strict=True)
+    )
+    requests = sum(part.requests for part in parts)
+    return round(requests / expected, 2) if expected and requests else None
+
+
+def submitted_attempt_ids(app: Flask, attempt_ids: list[int]) -> set[int]:
     with app.app_context():
-        count = 0
+        submitted: set[int] = set()
         for first in range(0, len(attempt_ids), 500):
             chunk = attempt_ids[first : first + 500]
-            count += db.session.scalar(
-                select(func.count()).where(Attempt.id.in_(chunk), Attempt.submitted_at.is_not(None))
+            submitted.update(
+                db.session.scalars(select(Attempt.id).where(Attempt.id.in_(chunk), Attempt.submitted_at.is_not(None)))
             )
         db.session.remove()
-    return count
+    return submitted
+
+
+def graded_attempts(app: Flask, attempt_ids: list[int]) -> int:
+    return len(submitted_attempt_ids(app, attempt_ids))
+
+
+def unsent_lines(app: Flask, page: Page, attempts: list[OpenAttempt]) -> list[str]:
+    """The lines of the submissions page (one per attempt, in order) whose attempt is still open: a
+    slice graded the others."""
+    submitted = submitted_attempt_ids(app, [item.attempt_id for item in attempts])
+    return [text for item, text in zip(attempts, page.lines, strict=True) if item.attempt_id not in submitted]
 
 
 def clean_up(app: Flask, generated_attempts: int) -> None:
@@ -653,7 +696,8 @@ def run(args) -> dict:
         attempts: list[OpenAttempt] = []
         rows: dict[str, Measurement] = {}
         references: list[Measurement] = []
-        reference_before: dict[str, Measurement] = {}
+        #: The reference runs around each slice of a page, in order (one more than its slices).
+        reference_around: dict[str, list[Measurement]] = {}
         graded = 0
         try:
             with app.app_context():
@@ -698,6 +742,9 @@ def run(args) -> dict:
                 attempts = open_attempts(app, learners, modules, args.seed)
             print("Measuring:", flush=True)
             reference_seconds = max(1, args.duration // 2)
+            slices = max(1, min(args.slices, args.duration))
+            slice_seconds = max(1, args.duration // slices)
+            slice_reference_seconds = max(1, slice_seconds // 2)
             hellos.append(measure(hello, hello_page, args, workdir, hello_server, reference_seconds))
             pages = {page.key: page for page in measured_pages(learners, hr, modules, attempts, targets, args)}
             for key in (key for key in PAGE_KEYS if key in selected):
@@ -716,12 +763,22 @@ def run(args) -> dict:
                         flush=True,
                     )
                     pages = {page.key: page for page in measured_pages(learners, hr, modules, attempts, targets, args)}
-                # The machine's other load drifts: each page is compared with the reference runs just
-                # before and after it, not with one measured minutes away.
-                references.append(measure(server, reference, args, workdir, gunicorn, reference_seconds))
-                reference_before[key] = references[-1]
-                rows[key] = measure(server, pages[key], args, workdir, gunicorn)
-            references.append(measure(server, reference, args, workdir, gunicorn, reference_seconds))
+                # The machine's other load drifts within seconds on a shared host: the page runs in
+                # slices, each between two short runs of the reference page, and is compared with
+                # those runs alone.
+                around, parts = [], []
+                page = pages[key]
+                for _ in range(slices):
+                    around.append(measure(server, reference, args, workdir, gunicorn, slice_reference_seconds))
+                    parts.append(measure(server, page, args, workdir, gunicorn, slice_seconds))
+                    if page.mode == "once":  # the next slice sends only the attempts still open
+                        page = replace(page, lines=unsent_lines(app, pages[key], attempts))
+                        if not page.lines:
+                            break
+                around.append(measure(server, reference, args, workdir, gunicorn, slice_reference_seconds))
+                references.extend(around)
+                reference_around[key] = around
+                rows[key] = combined(parts)
             hellos.append(measure(hello, hello_page, args, workdir, hello_server, reference_seconds))
             gunicorn.stop()
             graded = graded_attempts(app, [item.attempt_id for item in attempts])
@@ -742,10 +799,7 @@ def run(args) -> dict:
             row.error_detail["not_a_new_attempt"] = submission["not_new"]
             row.errors += submission["not_new"]
     for key, row in rows.items():
-        before = reference_before[key]
-        after = references[references.index(before) + 1]
-        around = (before.requests_per_s + after.requests_per_s) / 2
-        row.ratio = round(row.requests_per_s / around, 2) if around and row.requests else None
+        row.ratio = share_of_reference(row.parts, reference_around[key])
     reference_row = summarise(references)
     hello_row = summarise(hellos, "hello", "Bare Flask hello")
     hello_rate = statistics.fmean(item.requests_per_s for item in hellos)
@@ -904,6 +958,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--timeout", type=int, default=30, help="wrk's per-request timeout in seconds (default 30)")
     parser.add_argument("--warmup", type=int, default=2, help="seconds of load before measuring (default 2)")
+    parser.add_argument(
+        "--slices",
+        type=int,
+        default=5,
+        help="each page runs in this many slices of --duration, each between two short runs of the "
+        "reference page (default 5)",
+    )
     parser.add_argument("--wrk", default=shutil.which("wrk") or "wrk", help="the wrk program (default: from PATH)")
     parser.add_argument(
         "--pages",
@@ -927,8 +988,8 @@ def _page_list(value: str) -> list[str]:
 def check_arguments(parser: argparse.ArgumentParser, args: argparse.Namespace) -> None:
     if args.people < 1 or args.connections < 1 or args.hr_connections < 1 or args.threads < 1:
         parser.error("--people, --connections, --hr-connections and --threads must be at least 1")
-    if args.duration <= 0 or args.timeout <= 0 or args.warmup <= 0:
-        parser.error("--duration, --timeout and --warmup must be positive")
+    if args.duration <= 0 or args.timeout <= 0 or args.warmup <= 0 or args.slices <= 0:
+        parser.error("--duration, --timeout, --warmup and --slices must be positive")
     if not shutil.which(args.wrk):
         parser.error(f"wrk not found ({args.wrk}): install it (apt-get install wrk) or pass --wrk PATH")
 

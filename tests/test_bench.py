@@ -105,7 +105,9 @@ def test_pages_benchmark_runs_for_a_second(bench_database, tmp_path, monkeypatch
             "--seed",
             str(SEED),
             "--duration",
-            "1",
+            "2",
+            "--slices",
+            "2",
             "--warmup",
             "1",
             "--connections",
@@ -123,6 +125,11 @@ def test_pages_benchmark_runs_for_a_second(bench_database, tmp_path, monkeypatch
         assert row["requests"] > 0 and row["errors"] == 0, row
         assert row["ratio"] > 0 and row["ratio_hello"] > 0, row  # every page next to both references
     assert len(result["hello_runs"]) == 2
+    # Each page ran in slices between runs of the reference page; a later slice of submissions sent
+    # only attempts still open (not_new below counts any sent twice).
+    assert len(measured["dashboard"]["parts"]) == 2
+    assert 1 <= len(measured["submit"]["parts"]) <= 2
+    assert len(result["reference_runs"]) == len(measured["dashboard"]["parts"]) + len(measured["submit"]["parts"]) + 2
     judged = {(goal["page"].split(" (")[0], goal["goal"]) for goal in result["goals"]}
     assert ("Reference page", ">= 0.15 of hello") in judged
     assert {"Learner dashboard", "Quiz submission"} <= {page.split(" (")[0] for page, _goal in judged}
