@@ -127,6 +127,20 @@ def test_modules_open_in_order(app, client, login_as):
     assert client.get(f"/modulos/{SLUGS[1]}").status_code == 200
 
 
+def test_a_quiz_passed_before_the_lessons_are_read_points_back_to_them_not_to_a_locked_module(app, client, login_as):
+    login_as()
+    client.post(f"/modulos/{SLUGS[0]}/lecciones/1/leida")
+    attempt_id = pass_quiz(client, app, SLUGS[0])
+    result = client.get(f"/modulos/{SLUGS[0]}/quiz/intentos/{attempt_id}").get_data(as_text=True)
+    assert "Aprobado" in result
+    assert "Seguir con:" not in result  # the next module is still locked
+    assert "Para completar el módulo, lea las 2 lecciones que le faltan." in result
+    assert f'href="/modulos/{SLUGS[0]}">Ir a las lecciones</a>' in result
+    read_all_lessons(client, app, SLUGS[0])
+    result = client.get(f"/modulos/{SLUGS[0]}/quiz/intentos/{attempt_id}").get_data(as_text=True)
+    assert "Seguir con: Compromiso" in result and "le faltan" not in result
+
+
 def test_lesson_pages_have_previous_and_next(app, client, login_as):
     login_as()
     first = client.get(f"/modulos/{SLUGS[0]}/lecciones/1").get_data(as_text=True)
@@ -176,7 +190,7 @@ def test_unanswered_questions_are_pointed_out_and_answers_kept(app, client, logi
     response = client.post(f"/modulos/{SLUGS[0]}/quiz/intentos/{attempt_id}", data=partial)
     page = response.get_data(as_text=True)
     assert response.status_code == 422
-    assert f"Faltan responder {len(keys) - 2} preguntas" in page
+    assert f"Faltan {len(keys) - 2} preguntas por responder" in page
     for key in keys[:2]:
         for choice_id in partial[key]:
             assert re.search(rf'<input checked id="[^"]+" name="{key}"[^>]* value="{choice_id}"', page)

@@ -400,7 +400,7 @@ def test_the_module_page_adds_up_how_long_its_lessons_videos_run(app, trainer, l
         data=lesson_form(title="Segunda lección", video_file=(WEBM, "b.webm"), captions=(short_captions, "b.vtt")),
     )
     page = learner.get(module_url).get_data(as_text=True)
-    assert "Sus 2 videos duran unos 4 minutos en total." in page  # 150.5 s + 40 s = 3.2 minutes
+    assert "Los 2 videos del módulo duran unos 4 minutos en total." in page  # 150.5 s + 40 s = 3.2 minutes
     with app.app_context():
         lesson = db.session.scalar(select(Lesson).where(Lesson.title == "Reglamento interno"))
         move_to_trash(lesson, None)

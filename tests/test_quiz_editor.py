@@ -251,7 +251,7 @@ def test_preview_records_nothing(app, trainer):
     for name, value in fields:
         answers.setdefault(name, value)
     missing = trainer.post("/capacitacion/modulos/buen-trato/vista-previa/cuestionario", data={})
-    assert "Faltan responder 6 preguntas" in missing.get_data(as_text=True)
+    assert "Faltan 6 preguntas por responder" in missing.get_data(as_text=True)
     result = trainer.post("/capacitacion/modulos/buen-trato/vista-previa/cuestionario", data=answers)
     html = result.get_data(as_text=True)
     assert "Puntaje:" in html and "Explicación:" in html

@@ -415,7 +415,7 @@ def test_learner_pages_pass_axe(page: Page, live_server, make_user):
     answer_by_clicking(page, {first: {sorted(key[first][1])[0]}})
     page.get_by_role("button", name="Enviar respuestas").click()
     summary = page.locator(".error-summary")
-    expect(summary).to_contain_text(f"Faltan responder {DRAWN - 1} preguntas")
+    expect(summary).to_contain_text(f"Faltan {DRAWN - 1} preguntas por responder")
     expect(page.locator("fieldset.question.has-error")).to_have_count(DRAWN - 1)
     # Each link of the summary leads to the question it names.
     links = summary.get_by_role("link")

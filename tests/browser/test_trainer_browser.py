@@ -342,7 +342,7 @@ def test_editor_pages_pass_axe(page: Page, live_server, make_user):
     expect(page.get_by_role("button", name="Ver resultado")).to_be_visible()
     assert_no_axe_violations(page, "the quiz preview")
     page.get_by_role("button", name="Ver resultado").click()
-    expect(page.get_by_role("alert")).to_have_text(f"Faltan responder {questions} preguntas.")
+    expect(page.get_by_role("alert")).to_have_text(f"Faltan {questions} preguntas por responder.")
     assert_no_axe_violations(page, "the quiz preview with missing answers")
     for fieldset in page.locator("fieldset.question").all():
         fieldset.locator("label").first.click()
