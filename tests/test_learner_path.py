@@ -116,8 +116,19 @@ def test_funcionario_walks_the_whole_path_to_a_verified_certificate(app, client,
 
 def test_modules_open_in_order(app, client, login_as):
     login_as()
+    with app.app_context():
+        titles = {slug: title for slug, title in db.session.execute(select(Module.slug, Module.title))}
     locked = client.get(f"/modulos/{SLUGS[1]}")
     assert locked.status_code == 302 and locked.headers["Location"] == "/"
+    # Back on the dashboard, the message names the module and the one to finish first: the first
+    # unfinished required module, even for a module further down the path.
+    assert f"El módulo «{titles[SLUGS[1]]}» se abre cuando complete «{titles[SLUGS[0]]}»." in client.get("/").get_data(
+        as_text=True
+    )
+    client.get(f"/modulos/{SLUGS[2]}")
+    assert f"El módulo «{titles[SLUGS[2]]}» se abre cuando complete «{titles[SLUGS[0]]}»." in client.get("/").get_data(
+        as_text=True
+    )
     assert client.get(f"/modulos/{SLUGS[1]}/lecciones/1").status_code == 302
     assert client.post(f"/modulos/{SLUGS[1]}/quiz/intentos").status_code == 302
     read_all_lessons(client, app, SLUGS[0])
@@ -125,6 +136,8 @@ def test_modules_open_in_order(app, client, login_as):
     assert client.get(f"/modulos/{SLUGS[1]}").status_code == 302
     pass_quiz(client, app, SLUGS[0])
     assert client.get(f"/modulos/{SLUGS[1]}").status_code == 200
+    client.get(f"/modulos/{SLUGS[2]}")
+    assert f"se abre cuando complete «{titles[SLUGS[1]]}»." in client.get("/").get_data(as_text=True)
 
 
 def test_a_quiz_passed_before_the_lessons_are_read_points_back_to_them_not_to_a_locked_module(app, client, login_as):

@@ -300,7 +300,8 @@ def test_a_person_outside_the_jefaturas_departments_is_not_found(app, make_user,
 AS_ITS_LESSON = sorted(endpoint for endpoint, kind in OBJECT_ACCESS.items() if isinstance(kind, AsItsLesson))
 #: The second module of the path: locked for anyone who has not completed the first.
 SECOND_MODULE = SLUGS[1]
-LOCKED_MESSAGE = "Este módulo se abre cuando complete el anterior."
+#: The message of a locked module (test_learner_path checks that it names the module and the one before).
+LOCKED_MESSAGE = "se abre cuando complete «"
 
 
 def answer(response) -> tuple[int, str | None]:

@@ -21,6 +21,17 @@ def open_row(slug: str) -> tuple[service.LearnerPath, service.ModuleProgressRow]
     if row is None:
         abort(404)
     if row.state == LOCKED:
-        flash(_("Este módulo se abre cuando complete el anterior."), "info")
+        blocking = path.blocking_row(row)
+        if blocking is None:  # not reached: a locked module always follows an unfinished required one
+            flash(_("Este módulo se abre cuando complete el anterior."), "info")
+        else:
+            flash(
+                _(
+                    "El módulo «%(module)s» se abre cuando complete «%(first)s».",
+                    module=row.module.title,
+                    first=blocking.module.title,
+                ),
+                "info",
+            )
         abort(redirect(url_for("learning.dashboard")))
     return path, row

@@ -77,6 +77,13 @@ class LearnerPath:
         index = self.rows.index(row)
         return self.rows[index + 1] if index + 1 < len(self.rows) else None
 
+    def blocking_row(self, row: ModuleProgressRow) -> ModuleProgressRow | None:
+        """The first earlier required module not done yet: what keeps `row` locked (progress.path_progress)."""
+        for earlier in self.rows[: self.rows.index(row)]:
+            if earlier.module.required and earlier.state != DONE:
+                return earlier
+        return None
+
     @property
     def current_row(self) -> ModuleProgressRow | None:
         """The first module that is neither done nor locked: where to continue."""
