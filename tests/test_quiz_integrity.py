@@ -4,11 +4,14 @@ import threading
 
 import pytest
 from sqlalchemy import event, func, select, update
+from werkzeug.datastructures import MultiDict
 
 from portal.extensions import db
 from portal.models.curriculum import Module
 from portal.models.quiz import Attempt, AttemptAnswer, QuizRevision
+from portal.quizzes import service as quiz_service
 from portal.quizzes.exchange import export_module
+from portal.quizzes.forms import quiz_form_for
 from portal.quizzes.revisions import publish_revision
 from tests.conftest import login
 from tests.helpers import SLUGS, answers_for, start_quiz
@@ -238,3 +241,33 @@ def test_quiz_renders_single_and_multiple_choice_inputs(app, client, login_as, k
     login_as()
     start_quiz(client, SLUG)
     assert f'type="{kind}"' in client.get(f"/modulos/{SLUG}/quiz").get_data(as_text=True)
+
+
+def test_a_refused_submission_shows_each_choice_as_wtforms_would_with_the_answers_kept(app, client, login_as):
+    with app.app_context():
+        db.session.execute(update(QuizRevision).values(pool_size=None))
+        db.session.commit()
+    person = login_as()
+    attempt_id = start_quiz(client, SLUG)
+    answers = answers_for(app, attempt_id, wrong_questions=1)
+    left_out = sorted(answers)[-1]
+    del answers[left_out]
+    response = client.post(f"/modulos/{SLUG}/quiz/intentos/{attempt_id}", data=answers)
+    assert response.status_code == 422
+    page = response.get_data(as_text=True)
+
+    # The page writes the inputs itself (quizzes.forms.choice_inputs); WTForms' own widgets, given the
+    # same posted data, must come out the same, checked where the person chose.
+    with app.test_request_context(method="POST", data=answers):
+        attempt = quiz_service.attempt_to_take(attempt_id, person.id)
+        form = quiz_form_for(attempt, formdata=MultiDict([(k, v) for k, ids in answers.items() for v in ids]))
+        checked = 0
+        for field in form:
+            if field.name == "csrf_token":
+                continue
+            for option in field:
+                assert str(option) in page
+                checked += option.checked
+    assert checked == sum(len(ids) for ids in answers.values()) > 0
+    assert page.count(" checked ") == checked
+    assert f'name="{left_out}"' in page and f'id="{left_out}-error"' in page

@@ -56,10 +56,14 @@ _CHOOSE_SOME = [InputRequired(_l("Marque al menos una alternativa."))]
 
 def choice_inputs(field) -> list[tuple[str, object, str, bool]]:
     """(id, value, label, checked) of each choice of a quiz field, as its option subfields would give them
-    (WTForms' ids "<field id>-<index>"), without building a Field per choice as iterating the field does."""
+    (WTForms' ids "<field id>-<index>"), without building a Field per choice as iterating the field does,
+    nor the Choice objects of iter_choices(): quiz_form_for's choices are SelectChoices of int values
+    already, so `coerce` has nothing left to do."""
+    data = field.data
+    chosen = data if isinstance(data, list) else (data,)
     return [
-        (f"{field.id}-{index}", choice.value, choice.label or choice.value, choice.selected)
-        for index, choice in enumerate(field.iter_choices())
+        (f"{field.id}-{index}", choice.value, choice.label or choice.value, choice.value in chosen)
+        for index, choice in enumerate(field.choices)
     ]
 
 
