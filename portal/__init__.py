@@ -6,7 +6,7 @@ import functools
 import os
 
 from flask import Flask, render_template
-from flask_babel import format_date, format_datetime
+from flask_babel import format_date
 from flask_babel import gettext as _
 
 from portal import vocabulary
@@ -89,7 +89,7 @@ def register_blueprints(app: Flask) -> None:
 
 def register_template_helpers(app: Flask) -> None:
     from portal.attachments import KINDS, human_size
-    from portal.dates import day_month_year
+    from portal.dates import day_month_year, day_month_year_time
     from portal.flashes import opening_message, page_opens_with_message
     from portal.institution import with_article
     from portal.markdown import reading_minutes
@@ -99,7 +99,7 @@ def register_template_helpers(app: Flask) -> None:
 
     app.jinja_env.filters["date_cl"] = day_month_year
     app.jinja_env.filters["date_long"] = lambda value: format_date(value, "long") if value else ""
-    app.jinja_env.filters["datetime_cl"] = lambda value: format_datetime(value, "dd-MM-yyyy HH:mm") if value else ""
+    app.jinja_env.filters["datetime_cl"] = day_month_year_time
     app.jinja_env.filters["rut"] = display_rut
     app.jinja_env.filters["with_article"] = with_article
     app.jinja_env.filters["file_size"] = human_size

@@ -251,7 +251,7 @@ def test_new_captions_reach_learners_only_with_the_save(app, trainer, learner):
     now = video_of(app)
     assert now.id == int(waiting) and now.stored_name == first.stored_name and now.captions_name == "corregidos.vtt"
     lesson_page = learner.get(lesson_url(app)).get_data(as_text=True)
-    assert "<p>Subtítulos corregidos.</p>" in lesson_page and "Video: menos de un minuto." in lesson_page
+    assert "<p>Subtítulos corregidos.</p>" in lesson_page and "Video: un minuto o menos." in lesson_page
     changed = audited(app, "content.video_captions_changed")
     assert len(changed) == 1 and json.loads(changed[0].details)["changes"]["captions"] == {
         "before": "a.vtt",
@@ -405,4 +405,4 @@ def test_the_module_page_adds_up_how_long_its_lessons_videos_run(app, trainer, l
         lesson = db.session.scalar(select(Lesson).where(Lesson.title == "Reglamento interno"))
         move_to_trash(lesson, None)
         db.session.commit()
-    assert "Video: menos de un minuto." in learner.get(module_url).get_data(as_text=True)
+    assert "Video: un minuto o menos." in learner.get(module_url).get_data(as_text=True)

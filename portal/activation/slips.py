@@ -7,13 +7,13 @@ one audit event for the sheet (who printed, for whom, how many, from where) and 
 
 from __future__ import annotations
 
-from flask_babel import format_date
 from flask_babel import gettext as _
 
 from portal import audit
 from portal.activation.codes import IssuedCode, issue_codes
 from portal.activation.pdf import Slip, SlipSheet, slips_pdf
 from portal.auth.authority import may_issue_activation, out_of_authority_message
+from portal.dates import day_month_year
 from portal.extensions import db
 from portal.models.user import User
 from portal.rut import display_rut
@@ -68,7 +68,7 @@ def slip_for(issued: IssuedCode) -> Slip:
         full_name=issued.user.full_name,
         rut=display_rut(issued.user.rut),
         code=issued.code,
-        valid_until=_("Válido hasta el %(date)s", date=format_date(issued.expires_at, "dd-MM-yyyy")),
+        valid_until=_("Válido hasta el %(date)s", date=day_month_year(issued.expires_at)),
         address=activation_address(),
         qr_target=qr_target(issued.code),
     )

@@ -11,13 +11,13 @@ import json
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from flask_babel import format_date
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from wtforms.fields.choices import SelectChoice
 
 from portal.activation.slips import FROM_IMPORT, FROM_PERSON, FROM_REMINDERS, FROM_REPORT, FROM_TEAM
 from portal.admin.forms import ROLE_LABELS
+from portal.dates import day_month_year
 from portal.models.staff import RESET_PASSWORD, SET_PASSWORD
 from portal.reports.cells import DATETIME, NUMBER, TEXT, Column
 from portal.reports.forms import EMPLOYMENT_LABELS, STATUS_LABELS
@@ -275,7 +275,7 @@ def value_text(field: str, value, limit: int | None = None) -> str:
         text = "; ".join(f"{field_label(key)}: {value_text(key, item)}" for key, item in value.items())
     elif field in DATE_FIELDS and isinstance(value, str):
         try:
-            text = format_date(date.fromisoformat(value), "dd-MM-yyyy")
+            text = day_month_year(date.fromisoformat(value))
         except ValueError:
             text = value
     elif isinstance(value, str) and value in VALUE_LABELS.get(field, {}):

@@ -5,14 +5,13 @@ from __future__ import annotations
 import hmac
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import datetime
 
-from flask_babel import format_datetime
 from flask_babel import gettext as _
 from sqlalchemy import select
 
 #: Fields never written to the log, not even as "changed": part of a key names a secret.
 from portal.audit.keys import verification_keys
+from portal.dates import day_month_year_time
 from portal.extensions import db
 from portal.models.audit import GENESIS_HASH, AuditEvent
 
@@ -31,13 +30,9 @@ def _same(stored, expected) -> bool:
     return expected is not None and hmac.compare_digest(str(stored).encode("utf-8"), str(expected).encode("utf-8"))
 
 
-def _when(moment: datetime) -> str:
-    return format_datetime(moment, "dd-MM-yyyy HH:mm")
-
-
 def _event_problem(event: AuditEvent, expected_prev: str, keyed_before: bool, keys: dict[str, bytes]):
     """Why this event breaks the chain (a Problem), or None when it is as it was written."""
-    where = {"id": event.id, "action": event.action, "when": _when(event.occurred_at)}
+    where = {"id": event.id, "action": event.action, "when": day_month_year_time(event.occurred_at)}
     if event.key_id is None and keyed_before:
         return Problem(
             _(

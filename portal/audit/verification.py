@@ -11,7 +11,7 @@ from flask import current_app
 from flask_babel import gettext as _
 from flask_babel import ngettext
 
-from portal.audit.chain import Problem, _same, _walk, _when
+from portal.audit.chain import Problem, _same, _walk
 from portal.audit.checkpoints import (
     Checkpoint,
     append_checkpoint,
@@ -23,6 +23,7 @@ from portal.audit.checkpoints import (
 
 #: Fields never written to the log, not even as "changed": part of a key names a secret.
 from portal.audit.keys import verification_keys
+from portal.dates import day_month_year_time
 from portal.outbox import queue_mail
 from portal.vocabulary import MailKind
 
@@ -82,7 +83,7 @@ def verify(path: Path | None = None) -> Verification:
                     "eliminaron eventos del registro, o la base de datos se restauró desde un respaldo anterior a "
                     "ese punto de control.",
                     id=event_id,
-                    at=_when(checkpoint.at),
+                    at=day_month_year_time(checkpoint.at),
                     line=checkpoint.line,
                 ),
                 event_id,
@@ -93,7 +94,7 @@ def verify(path: Path | None = None) -> Verification:
 
 def _checkpoint_mismatch(event, count: int, checkpoint: Checkpoint) -> Problem | None:
     """What is wrong with `event` (the `count`-th) against a checkpoint naming it, or None."""
-    where = {"id": event.id, "at": _when(checkpoint.at), "line": checkpoint.line}
+    where = {"id": event.id, "at": day_month_year_time(checkpoint.at), "line": checkpoint.line}
     if not _same(event.hash, checkpoint.hash):
         return Problem(
             _(
@@ -168,7 +169,7 @@ def summary_lines(result: Verification, limit: int | None = None) -> list[str]:
                 "N° %(id)s.",
                 result.checkpoints,
                 path=result.path,
-                at=_when(last.at),
+                at=day_month_year_time(last.at),
                 id=last.event_id,
             )
             + " "

@@ -1,9 +1,14 @@
 """What the learner's path and pages read: statements built once, with bound parameters, since every
-learner's request runs them (building and keying a statement cost more than running it)."""
+learner's request runs them (building and keying a statement cost more than running it).
+
+The path's modules are read as plain rows (ModuleHead) on the session's connection: every learner page
+reads the whole path, and the ORM's execution and Module objects cost about twice the statement itself.
+"""
 
 from __future__ import annotations
 
 from functools import cache
+from typing import NamedTuple
 
 from sqlalchemy import bindparam, case, exists, func, select
 from sqlalchemy.orm import joinedload
@@ -33,10 +38,36 @@ _SIGNATURES = (
 )
 
 
+class ModuleHead(NamedTuple):
+    """What the path shows of a module; its lessons are read by the pages that list them."""
+
+    id: int
+    slug: str
+    title: str
+    summary: str
+    required: bool
+
+
+_HEAD_COLUMNS = (Module.id, Module.slug, Module.title, Module.summary, Module.required)
+_HEAD_WIDTH = len(_HEAD_COLUMNS)
+
+
+def _with_heads(rows) -> list[tuple]:
+    """Rows whose first columns are a module's _HEAD_COLUMNS, with those as one ModuleHead."""
+    return [(ModuleHead(*row[:_HEAD_WIDTH]), *row[_HEAD_WIDTH:]) for row in rows]
+
+
+def _plain_rows(statement, params: dict | None = None):
+    """Run a Core statement on the session's connection, after flushing what the session holds (as
+    the ORM's autoflush would), so that what this request changed is read back."""
+    db.session.flush()
+    return db.session.connection().execute(statement, params or {})
+
+
 def published_modules() -> list:
-    """(module, lesson count, quiz id or None) for each published module in path order; a quiz counts
-    once it has a published revision."""
-    return db.session.execute(_published_modules()).all()
+    """(module head, lesson count, quiz id or None) for each published module in path order; a quiz
+    counts once it has a published revision."""
+    return _with_heads(_plain_rows(_PUBLISHED_MODULES))
 
 
 def _published_modules():
@@ -47,12 +78,16 @@ def _published_modules():
         .subquery()
     )
     return (
-        select(Module, func.coalesce(lesson_counts.c.n, 0), Quiz.id)
+        select(*_HEAD_COLUMNS, func.coalesce(lesson_counts.c.n, 0), Quiz.id)
+        .select_from(Module)
         .outerjoin(lesson_counts, lesson_counts.c.module_id == Module.id)
         .outerjoin(Quiz, (Quiz.module_id == Module.id) & exists().where(QuizRevision.quiz_id == Quiz.id))
         .where(Module.published.is_(True))
         .order_by(Module.position, Module.id)
     )
+
+
+_PUBLISHED_MODULES = _published_modules()
 
 
 def signatures(user_id: int) -> list:
@@ -113,9 +148,9 @@ def _path_statement(bounds: tuple[bool, bool]):
 
 
 def path_facts(user_id: int, cycle: Cycle) -> list:
-    """(module, lesson count, quiz id, lessons read, attempts, best score, passed) in path order."""
+    """(module head, lesson count, quiz id, lessons read, attempts, best score, passed) in path order."""
     bounds, params = _cycle_parameters(cycle, user_id=user_id)
-    return db.session.execute(_path_statement(bounds), params).all()
+    return _with_heads(_plain_rows(_path_statement(bounds), params))
 
 
 def lesson_to_read(user_id: int, module_id: int, number: int, cycle: Cycle) -> tuple[Lesson, bool] | None:

@@ -169,6 +169,13 @@ def _progress_rows(facts_read: list, *, commitment_signed: bool) -> tuple[list[M
     return rows, progress
 
 
+def module_lessons(module_id: int) -> list[Lesson]:
+    """The module's lessons in use, in the order learners read them (that of Module.lessons)."""
+    return list(
+        db.session.scalars(select(Lesson).where(Lesson.module_id == module_id, LESSON_IN_USE).order_by(Lesson.position))
+    )
+
+
 def video_captions(module_id: int) -> list[str]:
     """The captions of each video the module's lessons in use show, in lesson order."""
     return list(

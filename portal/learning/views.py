@@ -55,13 +55,15 @@ def dashboard():
 def module(slug: str):
     """A module's lessons and quiz."""
     path, row = open_row(slug)
+    lessons = service.module_lessons(row.module.id)
     read = service.read_lesson_ids(current_user.id, row.module.id, path.cycle)
-    next_unread = next((number for number, item in enumerate(row.module.lessons, start=1) if item.id not in read), None)
+    next_unread = next((number for number, item in enumerate(lessons, start=1) if item.id not in read), None)
     videos = service.video_captions(row.module.id)
     return render_template(
         "learning/module.html",
         path=path,
         row=row,
+        lessons=lessons,
         read=read,
         next_unread=next_unread,
         videos=len(videos),
@@ -96,7 +98,7 @@ def lesson(slug: str, number: int):
 def mark_read(slug: str, number: int):
     """Record the lesson as read and go on to the next page (or the quiz)."""
     path, row = open_row(slug)
-    lessons = row.module.lessons
+    lessons = service.module_lessons(row.module.id)
     if not 1 <= number <= len(lessons):
         abort(404)
     service.mark_lesson_read(current_user.id, lessons[number - 1])

@@ -11,13 +11,13 @@ from __future__ import annotations
 from datetime import date
 from itertools import islice
 
-from flask_babel import format_date
 from flask_babel import gettext as _
 from sqlalchemy import select
 
 from portal import audit
 from portal.activation import slips
 from portal.auth.authority import may_issue_activation
+from portal.dates import day_month_year
 from portal.extensions import db
 from portal.learning.service import renewal_months
 from portal.models.types import utcnow
@@ -76,7 +76,7 @@ def _due_text(row: PersonRow, today: date) -> str:
         return _("Por renovar")
     if row.due_date is None:
         return _("Sin plazo")
-    due = format_date(row.due_date, "dd-MM-yyyy")
+    due = day_month_year(row.due_date)
     return _("%(date)s (vencido)", date=due) if row.due_date < today else due
 
 
@@ -123,7 +123,7 @@ def sheet_labels(today: date) -> dict[str, str]:
         "sheet_lead": _(
             "Personas sin correo electrónico que aún no completan su inducción, para que la jefatura les "
             "recuerde lo que les falta. Lista al %(date)s.",
-            date=format_date(today, "dd-MM-yyyy"),
+            date=day_month_year(today),
         ),
         "person": _("Persona"),
         "rut": _("RUT"),

@@ -19,13 +19,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
-from flask_babel import format_date, format_datetime, ngettext
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from sqlalchemy import func, select
 
 from portal import audit
 from portal.database import REMINDERS_LOCK, serialise_writers
-from portal.dates import local_today
+from portal.dates import day_month_year, day_month_year_time, local_today
 from portal.extensions import db
 from portal.institution import with_article
 from portal.learning.service import completion_expiry
@@ -166,8 +166,8 @@ def progress_paragraph(person: PersonRow, institution: str, renewal: bool) -> st
             "volver a leer las lecciones, aprobar los cuestionarios y firmar de nuevo la declaración de compromiso. "
             "Su avance en el repaso es de %(percent)s %% (%(done)s de %(total)s pasos).",
             of_institution=with_article(institution, "de"),
-            completed=format_date(person.completed_at, "dd-MM-yyyy"),
-            expired=format_date(completion_expiry(person.completed_at), "dd-MM-yyyy"),
+            completed=day_month_year(person.completed_at),
+            expired=day_month_year(completion_expiry(person.completed_at)),
             percent=person.percent,
             done=person.steps_done,
             total=person.steps_total,
@@ -321,7 +321,7 @@ def reason_text(candidate: Candidate) -> str:
     if candidate.reason == RECENT:
         return _(
             "recordatorio enviado el %(sent)s; se podrá enviar otro desde el %(next)s",
-            sent=format_datetime(candidate.last_sent_at, "dd-MM-yyyy HH:mm"),
-            next=format_date(candidate.next_allowed_at, "dd-MM-yyyy"),
+            sent=day_month_year_time(candidate.last_sent_at),
+            next=day_month_year(candidate.next_allowed_at),
         )
     return ""

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from datetime import date
 
-from flask_babel import format_date
 from flask_babel import gettext as _
 
+from portal.dates import day_month_year
 from portal.people.staff_import.plan import (
     CREATE,
     Change,
@@ -22,7 +22,7 @@ def describe_value(field_name: str, value) -> str:
     if value is None or value == "":
         return "—"
     if isinstance(value, date):
-        return format_date(value, "dd-MM-yyyy")
+        return day_month_year(value)
     if field_name == "employment_type":
         return str(labels(EmploymentType).get(value, value))
     return str(value)

@@ -1,0 +1,24 @@
+"""The portal's own date digits read as Babel's patterns would write them, in the institution's time zone."""
+
+from datetime import UTC, date, datetime, timedelta, timezone
+
+from flask_babel import format_date, format_datetime, get_timezone
+
+from portal.dates import day_month_year, day_month_year_time
+
+#: Every 37 minutes through 2026, naive (UTC, as the database keeps them): both of Chile's clock changes,
+#: midnights and year ends on either side of the offset.
+MOMENTS = [datetime(2025, 12, 31, 20, 0) + timedelta(minutes=37 * step) for step in range(0, 15_000)]
+
+
+def test_dates_and_moments_read_as_babel_writes_them(app):
+    with app.test_request_context():
+        assert str(get_timezone()) == "America/Santiago"
+        for moment in MOMENTS:
+            assert day_month_year_time(moment) == format_datetime(moment, "dd-MM-yyyy HH:mm"), moment
+            assert day_month_year(moment) == format_date(moment, "dd-MM-yyyy"), moment
+        aware = datetime(2026, 4, 5, 2, 30, tzinfo=timezone(timedelta(hours=-4)))
+        assert day_month_year_time(aware) == format_datetime(aware, "dd-MM-yyyy HH:mm") == "05-04-2026 02:30"
+        assert day_month_year_time(datetime(2026, 1, 1, 2, 59, tzinfo=UTC)) == "31-12-2025 23:59"
+        assert day_month_year(date(2026, 3, 9)) == format_date(date(2026, 3, 9), "dd-MM-yyyy") == "09-03-2026"
+        assert day_month_year(None) == day_month_year_time(None) == ""
