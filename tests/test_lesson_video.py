@@ -384,6 +384,21 @@ def test_the_lesson_says_how_long_its_video_runs_as_its_captions_tell(app, train
     trainer.post(NEW_LESSON, data=lesson_form(video_file=(WEBM, "a.webm"), captions=(long_captions, "a.vtt")))
     page = learner.get(lesson_url(app)).get_data(as_text=True)
     assert "Lectura estimada: 1 minuto." in page and "Video: unos 3 minutos." in page
+    # The trainers' preview says the same: "así verán este módulo las personas".
+    number = re.search(r"/lecciones/(\d+)$", lesson_url(app)).group(1)
+    preview = trainer.get(f"/capacitacion/modulos/{SLUG}/vista-previa/lecciones/{number}").get_data(as_text=True)
+    assert reading_line(preview) == reading_line(page)
+
+
+def test_a_video_of_a_minute_reads_a_minute_or_less(app, trainer, learner):
+    minute = b"WEBVTT\n\n00:00:00.000 --> 00:01:00.000\nUn minuto justo.\n"
+    trainer.post(NEW_LESSON, data=lesson_form(video_file=(WEBM, "a.webm"), captions=(minute, "a.vtt")))
+    assert "Video: un minuto o menos." in reading_line(learner.get(lesson_url(app)).get_data(as_text=True))
+
+
+def reading_line(page: str) -> str:
+    """The page's line of reading (and video) time."""
+    return re.search(r'<p class="meta">Lectura estimada.*?</p>', page, re.S).group(0)
 
 
 def test_the_module_page_adds_up_how_long_its_lessons_videos_run(app, trainer, learner):
@@ -401,6 +416,8 @@ def test_the_module_page_adds_up_how_long_its_lessons_videos_run(app, trainer, l
     )
     page = learner.get(module_url).get_data(as_text=True)
     assert "Los 2 videos del módulo duran unos 4 minutos en total." in page  # 150.5 s + 40 s = 3.2 minutes
+    preview = trainer.get(f"/capacitacion/modulos/{SLUG}/vista-previa").get_data(as_text=True)
+    assert reading_line(preview) == reading_line(page)
     with app.app_context():
         lesson = db.session.scalar(select(Lesson).where(Lesson.title == "Reglamento interno"))
         move_to_trash(lesson, None)

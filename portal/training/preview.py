@@ -6,11 +6,13 @@ from flask import abort, render_template, request
 
 from portal.auth.forms import ButtonForm
 from portal.extensions import db
+from portal.learning import service as learning
 from portal.markdown import render_markdown
 from portal.quizzes import drafts
 from portal.quizzes.grading import QuestionKey, grade
 from portal.training import bp
 from portal.training.lookups import module_or_404, quiz_of, trainer_only
+from portal.videos import captioned_minutes
 
 
 @bp.get("/modulos/<slug>/vista-previa")
@@ -18,7 +20,10 @@ from portal.training.lookups import module_or_404, quiz_of, trainer_only
 def preview(slug: str):
     """The module as a learner will see it, published or not."""
     module = module_or_404(slug)
-    return render_template("training/preview_module.html", module=module)
+    captions = learning.video_captions(module.id)
+    return render_template(
+        "training/preview_module.html", module=module, videos=len(captions), video_length=captioned_minutes(*captions)
+    )
 
 
 @bp.get("/modulos/<slug>/vista-previa/lecciones/<int:number>")
