@@ -1,4 +1,5 @@
-"""Hostile values in every field of every state-changing form: never a 500, never live markup.
+"""Hostile values in every field of every state-changing form: never a 500, never live markup, and a
+message answering the form is the one element focused on load.
 
 Each POST route of the app has an entry in SPECS naming its fields; a route without one fails
 `test_every_post_route_is_in_the_sweep`, and a field that a page's form sends but SPECS does not
@@ -702,6 +703,24 @@ def check_answer(response, where, fragment: bool = False) -> None:
     assert_inert(response.get_data(as_text=True), where)
 
 
+#: An element that speaks of what just happened: an error summary, a status the page writes itself.
+#: Empty ones (a script's live region waiting for its text) are not messages yet.
+_MESSAGE = re.compile(r'<[a-z]+[^>]*\brole="(?:alert|status)"[^>]*>\s*(?!\s*</)')
+_FOCUSED_ON_LOAD = 'tabindex="-1" autofocus data-announce'
+
+
+def check_opening_message(response, where) -> None:
+    """A page that answers a form with a message (or flashed messages) makes exactly one element take
+    focus on load, so a screen reader reads it (portal.flashes.opening_message)."""
+    if not 200 <= response.status_code < 300 and response.status_code not in (400, 404, 409, 413, 422):
+        return
+    if response.mimetype != "text/html":
+        return
+    html = response.get_data(as_text=True)
+    if _MESSAGE.search(html) or '<div class="flashes"' in html:
+        assert html.count(_FOCUSED_ON_LOAD) == 1, (where, _MESSAGE.findall(html)[:3])
+
+
 #: Bugs found by the sweep in code this file's authors may not change; remove an entry once fixed
 #: (strict: the test fails as soon as the bug is gone, so the entry cannot outlive it).
 KNOWN_BUGS: dict[str, str] = {}
@@ -724,15 +743,19 @@ def test_hostile_values_in_every_field_are_refused_or_stored_inert(app, make_use
     if spec.anonymous:
         setup_anonymous(ctx)
     fields = ctx.quiz_fields if spec.fields == ("q*",) else list(spec.fields)
+    answers = []
     if not fields:
-        check_answer(submit(ctx, spec, "inesperado", HOSTILE[0]), (endpoint, "no fields"), spec.fragment)
+        answers.append((submit(ctx, spec, "inesperado", HOSTILE[0]), (endpoint, "no fields")))
     for name in fields:
         for value in HOSTILE:
-            check_answer(submit(ctx, spec, name, value), (endpoint, name, value[:40]), spec.fragment)
+            answers.append((submit(ctx, spec, name, value), (endpoint, name, value[:40])))
     if spec.upload is not None:
-        answer = submit(ctx, spec, None, None, file_name=HOSTILE_FILE_NAME)
-        check_answer(answer, (endpoint, "file name"), spec.fragment)
-        check_answer(submit(ctx, spec, None, None), (endpoint, "valid upload"), spec.fragment)
+        answers.append((submit(ctx, spec, None, None, file_name=HOSTILE_FILE_NAME), (endpoint, "file name")))
+        answers.append((submit(ctx, spec, None, None), (endpoint, "valid upload")))
+    for answer, where in answers:
+        check_answer(answer, where, spec.fragment)
+        if not spec.fragment:
+            check_opening_message(answer, where)
 
     # Whatever was stored renders as text on every page that shows it.
     with ctx.app.app_context():
