@@ -16,6 +16,7 @@ from portal.institution import with_article
 from portal.learning.certificate import CertificateData, certificate_pdf, certificate_pdfs
 from portal.learning.cycles import Cycle, closed_cycle, current_cycle, renewal_months
 from portal.learning.service import (
+    IssuedCertificate,
     LearnerPath,
     certificate_issued_on,
     certificate_path,
@@ -32,7 +33,9 @@ from portal.settings import effective, logo_path
 from portal.urls import public_url
 
 
-def certificate_document(user: User, certificate: Certificate, current: LearnerPath | None = None) -> bytes:
+def certificate_document(
+    user: User, certificate: Certificate | IssuedCertificate, current: LearnerPath | None = None
+) -> bytes:
     """The certificate's PDF, as the person downloads it and as HR downloads it for them.
 
     Runs the queries of one or two `learner_path` calls (see `certificate_path`).
@@ -128,7 +131,7 @@ def _certificate_common() -> dict:
 
 
 def _certificate_data(
-    user: User, certificate: Certificate, modules: list[tuple[str, int | None]], common: dict
+    user: User, certificate: Certificate | IssuedCertificate, modules: list[tuple[str, int | None]], common: dict
 ) -> CertificateData:
     grouped = group_code(certificate.code)
     return CertificateData(

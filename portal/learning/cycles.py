@@ -73,7 +73,8 @@ def current_cycle(latest: datetime | None, previous: datetime | None, now: datet
 
 
 def certificate_cycle(certificate: Certificate) -> Cycle:
-    """The cycle a certificate closed: from the expiry of the completion before it to its issue."""
+    """The cycle a certificate closed: from the expiry of the completion before it to its issue (any
+    certificate-like row: a Certificate or a path's IssuedCertificate)."""
     previous = db.session.scalar(
         select(func.max(Commitment.signed_at)).where(
             Commitment.user_id == certificate.user_id, Commitment.id < certificate.commitment_id

@@ -1,12 +1,14 @@
 """What the learner's path and pages read: statements built once, with bound parameters, since every
 learner's request runs them (building and keying a statement cost more than running it).
 
-The path's modules are read as plain rows (ModuleHead) on the session's connection: every learner page
-reads the whole path, and the ORM's execution and Module objects cost about twice the statement itself.
+The path's modules and signatures are read as plain rows (ModuleHead, SignedCommitment, IssuedCertificate)
+on the session's connection: every learner page reads them, and the ORM's execution and objects cost about
+twice the statements themselves.
 """
 
 from __future__ import annotations
 
+from datetime import datetime
 from functools import cache
 from typing import NamedTuple
 
@@ -18,24 +20,6 @@ from portal.learning.cycles import Cycle
 from portal.models.curriculum import LESSON_IN_USE, Lesson, Module
 from portal.models.progress import Certificate, Commitment, LessonView
 from portal.models.quiz import Attempt, Quiz, QuizRevision
-
-#: The person's two newest commitments, newest first, each with the person's newest certificate (the
-#: same on both rows): one statement. A certificate always has a commitment, so no row means neither.
-_SIGNATURES = (
-    select(Commitment, Certificate)
-    .outerjoin(
-        Certificate,
-        Certificate.id
-        == select(Certificate.id)
-        .where(Certificate.user_id == bindparam("user_id"))
-        .order_by(Certificate.id.desc())
-        .limit(1)
-        .scalar_subquery(),
-    )
-    .where(Commitment.user_id == bindparam("user_id"))
-    .order_by(Commitment.id.desc())
-    .limit(2)
-)
 
 
 class ModuleHead(NamedTuple):
@@ -90,9 +74,66 @@ def _published_modules():
 _PUBLISHED_MODULES = _published_modules()
 
 
-def signatures(user_id: int) -> list:
+class SignedCommitment(NamedTuple):
+    """A commitment as the person signed it (models.progress.Commitment's columns)."""
+
+    id: int
+    user_id: int
+    signed_at: datetime
+    signed_name: str
+    text: str
+    text_sha256: str
+
+
+class IssuedCertificate(NamedTuple):
+    """A certificate as issued (models.progress.Certificate's columns)."""
+
+    id: int
+    user_id: int
+    commitment_id: int
+    code: str
+    issued_at: datetime
+
+
+COMMITMENT_COLUMNS = tuple(getattr(Commitment, name) for name in SignedCommitment._fields)
+_CERTIFICATE_COLUMNS = tuple(getattr(Certificate, name) for name in IssuedCertificate._fields)
+_COMMITMENT_WIDTH = len(COMMITMENT_COLUMNS)
+
+#: The person's two newest commitments, newest first, each with the person's newest certificate (the
+#: same on both rows): one statement. A certificate always has a commitment, so no row means neither.
+_SIGNATURES = (
+    select(*COMMITMENT_COLUMNS, *_CERTIFICATE_COLUMNS)
+    .select_from(Commitment)
+    .outerjoin(
+        Certificate,
+        Certificate.id
+        == select(Certificate.id)
+        .where(Certificate.user_id == bindparam("user_id"))
+        .order_by(Certificate.id.desc())
+        .limit(1)
+        .scalar_subquery(),
+    )
+    .where(Commitment.user_id == bindparam("user_id"))
+    .order_by(Commitment.id.desc())
+    .limit(2)
+)
+
+
+def signatures(user_id: int) -> list[tuple[SignedCommitment, IssuedCertificate | None]]:
     """(commitment, newest certificate or None) for the person's two newest commitments, newest first."""
-    return db.session.execute(_SIGNATURES, {"user_id": user_id}).all()
+    return [
+        (
+            SignedCommitment(*row[:_COMMITMENT_WIDTH]),
+            IssuedCertificate(*row[_COMMITMENT_WIDTH:]) if row[_COMMITMENT_WIDTH] is not None else None,
+        )
+        for row in _plain_rows(_SIGNATURES, {"user_id": user_id})
+    ]
+
+
+def signed_commitment(statement) -> SignedCommitment | None:
+    """The first commitment a statement over COMMITMENT_COLUMNS finds, if any."""
+    row = _plain_rows(statement).first()
+    return SignedCommitment(*row) if row is not None else None
 
 
 def _cycle_parameters(cycle: Cycle, **params) -> tuple[tuple[bool, bool], dict]:

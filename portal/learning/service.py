@@ -31,7 +31,16 @@ from portal.learning.cycles import (
     current_cycle,
     renewal_months,
 )
-from portal.learning.path_reads import lesson_to_read, path_facts, published_modules, signatures  # noqa: F401
+from portal.learning.path_reads import (  # noqa: F401
+    COMMITMENT_COLUMNS,
+    IssuedCertificate,
+    SignedCommitment,
+    lesson_to_read,
+    path_facts,
+    published_modules,
+    signatures,
+    signed_commitment,
+)
 from portal.learning.progress import ModuleFacts, PathProgress, path_progress
 from portal.models.curriculum import LESSON_IN_USE, Lesson, LessonVideo, Module
 from portal.models.progress import Certificate, Commitment, LessonView
@@ -58,9 +67,9 @@ class LearnerPath:
     rows: list[ModuleProgressRow]
     progress: PathProgress
     #: The commitment signed in this cycle, if any.
-    commitment: Commitment | None
+    commitment: SignedCommitment | None
     #: The newest certificate, even one whose validity ran out: it stays the person's record.
-    certificate: Certificate | None
+    certificate: IssuedCertificate | None
     cycle: Cycle
     #: When the newest completion stops (or stopped) being valid; None without renewal.
     valid_until: datetime | None = None
@@ -119,14 +128,16 @@ def learner_path(user_id: int, *, now: datetime | None = None, cycle: Cycle | No
     )
 
 
-def _cycle_commitment(user_id: int, cycle: Cycle, latest_commitment: Commitment | None) -> Commitment | None:
+def _cycle_commitment(
+    user_id: int, cycle: Cycle, latest_commitment: SignedCommitment | None
+) -> SignedCommitment | None:
     """The commitment signed within the cycle, if any."""
     if cycle.ends_at is None:
         # The newest commitment belongs to this cycle unless the cycle began after it.
         in_cycle = latest_commitment is not None and signed_within(cycle, latest_commitment.signed_at)
         return latest_commitment if in_cycle else None
-    return db.session.scalar(
-        cycle.bound(select(Commitment).where(Commitment.user_id == user_id), Commitment.signed_at)
+    return signed_commitment(
+        cycle.bound(select(*COMMITMENT_COLUMNS).where(Commitment.user_id == user_id), Commitment.signed_at)
         .order_by(Commitment.id.desc())
         .limit(1)
     )
@@ -297,7 +308,9 @@ def certificate_valid_until(certificate: Certificate) -> datetime | None:
     return completion_expiry(certificate.commitment.signed_at)
 
 
-def certificate_path(user: User, certificate: Certificate, current: LearnerPath | None = None) -> LearnerPath:
+def certificate_path(
+    user: User, certificate: Certificate | IssuedCertificate, current: LearnerPath | None = None
+) -> LearnerPath:
     """The path whose scores a certificate prints: the current cycle's when the certificate belongs
     to it (pass `current` when already read), else the cycle the certificate closed."""
     path = current or learner_path(user.id)
@@ -306,7 +319,7 @@ def certificate_path(user: User, certificate: Certificate, current: LearnerPath 
     return learner_path(user.id, cycle=certificate_cycle(certificate))
 
 
-def certificate_issued_on(certificate: Certificate) -> date:
+def certificate_issued_on(certificate: Certificate | IssuedCertificate) -> date:
     """The local (Chilean) calendar day the certificate was issued."""
     return certificate.issued_at.astimezone(get_timezone()).date()
 
