@@ -1,10 +1,10 @@
 """Results can be trusted: graded on the server, once, on the revision the attempt started on."""
 
+import re
 import threading
 
 import pytest
 from sqlalchemy import event, func, select, update
-from werkzeug.datastructures import MultiDict
 
 from portal.extensions import db
 from portal.models.curriculum import Module
@@ -243,31 +243,32 @@ def test_quiz_renders_single_and_multiple_choice_inputs(app, client, login_as, k
     assert f'type="{kind}"' in client.get(f"/modulos/{SLUG}/quiz").get_data(as_text=True)
 
 
-def test_a_refused_submission_shows_each_choice_as_wtforms_would_with_the_answers_kept(app, client, login_as):
+def test_the_quiz_page_writes_each_choice_as_wtforms_would_new_or_refused_with_the_answers_kept(app, client, login_as):
     with app.app_context():
         db.session.execute(update(QuizRevision).values(pool_size=None))
         db.session.commit()
     person = login_as()
     attempt_id = start_quiz(client, SLUG)
+    new_page = client.get(f"/modulos/{SLUG}/quiz").get_data(as_text=True)
     answers = answers_for(app, attempt_id, wrong_questions=1)
     left_out = sorted(answers)[-1]
     del answers[left_out]
     response = client.post(f"/modulos/{SLUG}/quiz/intentos/{attempt_id}", data=answers)
     assert response.status_code == 422
-    page = response.get_data(as_text=True)
+    refused_page = response.get_data(as_text=True)
 
-    # The page writes the inputs itself (quizzes.forms.choice_inputs); WTForms' own widgets, given the
-    # same posted data, must come out the same, checked where the person chose.
-    with app.test_request_context(method="POST", data=answers):
-        attempt = quiz_service.attempt_to_take(attempt_id, person.id)
-        form = quiz_form_for(attempt, formdata=MultiDict([(k, v) for k, ids in answers.items() for v in ids]))
-        checked = 0
-        for field in form:
-            if field.name == "csrf_token":
-                continue
-            for option in field:
+    # The page writes the inputs itself (quizzes.forms.question_inputs); WTForms' own widgets, given
+    # nothing or the same posted data, must come out the same, checked where the person chose.
+    for page, method in ((new_page, "GET"), (refused_page, "POST")):
+        # FlaskForm reads the request's form data itself, as the page's own form did.
+        with app.test_request_context(method=method, data=answers if method == "POST" else None):
+            form = quiz_form_for(quiz_service.attempt_to_take(attempt_id, person.id))
+            options = [option for field in form if field.name != "csrf_token" for option in field]
+            assert len(options) > 8
+            for option in options:
                 assert str(option) in page
-                checked += option.checked
+            checked = sum(option.checked for option in options)
+        assert page.count(" checked ") == checked
+        assert re.search(r'<input id="csrf_token" name="csrf_token" type="hidden" value="[^"]+">', page)
     assert checked == sum(len(ids) for ids in answers.values()) > 0
-    assert page.count(" checked ") == checked
-    assert f'name="{left_out}"' in page and f'id="{left_out}-error"' in page
+    assert f'id="{left_out}-error"' in refused_page and "-error" not in new_page

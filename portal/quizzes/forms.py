@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import RadioField, SelectMultipleField
@@ -38,15 +40,19 @@ def quiz_form_for(attempt, formdata=None) -> FlaskForm:
     in the attempt's order."""
     fields = []
     for item in attempt.questions:
-        question = item.question
-        texts = {choice.id: choice.text for choice in question.choices}
-        choices = [SelectChoice(choice_id, texts[choice_id]) for choice_id in item.choice_ids]
-        if question.kind == MULTIPLE:
+        choices = _choices(item)
+        if item.question.kind == MULTIPLE:
             field = CheckboxListField("", choices=choices, coerce=int, validators=_CHOOSE_SOME)
         else:
             field = RadioField("", choices=choices, coerce=int, validators=_CHOOSE_ONE)
-        fields.append((field_name(question.id), field))
+        fields.append((field_name(item.question.id), field))
     return QuizForm(fields, formdata=formdata) if formdata is not None else QuizForm(fields)
+
+
+def _choices(item) -> list[SelectChoice]:
+    """The question's choices in the attempt's order."""
+    texts = {choice.id: choice.text for choice in item.question.choices}
+    return [SelectChoice(choice_id, texts[choice_id]) for choice_id in item.choice_ids]
 
 
 # The page shows each question's prompt itself: the fields need no label.
@@ -54,16 +60,44 @@ _CHOOSE_ONE = [InputRequired(_l("Elija una alternativa."))]
 _CHOOSE_SOME = [InputRequired(_l("Marque al menos una alternativa."))]
 
 
-def choice_inputs(field) -> list[tuple[str, object, str, bool]]:
-    """(id, value, label, checked) of each choice of a quiz field, as its option subfields would give them
-    (WTForms' ids "<field id>-<index>"), without building a Field per choice as iterating the field does,
-    nor the Choice objects of iter_choices(): quiz_form_for's choices are SelectChoices of int values
-    already, so `coerce` has nothing left to do."""
-    data = field.data
+class QuestionInputs(NamedTuple):
+    """A question of the quiz page as it writes its inputs (see question_inputs)."""
+
+    #: The attempt's item: its position and question.
+    item: object
+    #: The field's name, which is also its id.
+    name: str
+    #: Why the answer was refused, if it was.
+    error: str | None
+    #: (id, value, label, checked) of each choice, in the attempt's order.
+    choices: list[tuple[str, object, str, bool]]
+
+
+def question_inputs(attempt, form: FlaskForm | None = None) -> list[QuestionInputs]:
+    """The attempt's questions as the quiz page writes them: the inputs WTForms' widgets would write
+    (ids "<field id>-<index>", tests/test_quiz_integrity.py), with what the person chose and why it was
+    refused when `form` is a refused submission. A page showing the questions unanswered needs no form:
+    building one cost more than the rest of the page's questions."""
+    inputs = []
+    for item in attempt.questions:
+        name = field_name(item.question_id)
+        if form is None:
+            inputs.append(QuestionInputs(item, name, None, _choice_inputs(name, _choices(item), None)))
+        else:
+            field = form[name]
+            error = field.errors[0] if field.errors else None
+            inputs.append(QuestionInputs(item, name, error, _choice_inputs(field.id, field.choices, field.data)))
+    return inputs
+
+
+def _choice_inputs(field_id: str, choices: list[SelectChoice], data) -> list[tuple[str, object, str, bool]]:
+    """(id, value, label, checked) of each choice, as a field's option subfields would give them, without
+    building a Field per choice as iterating the field does, nor iter_choices()' Choice objects: the
+    choices' values are ints already, so `coerce` has nothing left to do."""
     chosen = data if isinstance(data, list) else (data,)
     return [
-        (f"{field.id}-{index}", choice.value, choice.label or choice.value, choice.value in chosen)
-        for index, choice in enumerate(field.choices)
+        (f"{field_id}-{index}", choice.value, choice.label or choice.value, choice.value in chosen)
+        for index, choice in enumerate(choices)
     ]
 
 

@@ -16,7 +16,7 @@ from portal.extensions import db
 from portal.learning.lookups import open_row
 from portal.learning.service import LearnerPath, ModuleProgressRow
 from portal.quizzes import bp, service
-from portal.quizzes.forms import answers_from, choice_inputs, field_name, quiz_form_for
+from portal.quizzes.forms import answers_from, field_name, question_inputs, quiz_form_for
 from portal.quizzes.grading import InvalidAnswers
 from portal.quizzes.revisions import latest_revision
 
@@ -47,14 +47,7 @@ def quiz(slug: str):
             attempts=service.submitted_attempts(current_user.id, row.quiz_id),
             form=ButtonForm(),
         )
-    return render_template(
-        "quizzes/take.html",
-        row=row,
-        attempt=attempt,
-        form=quiz_form_for(attempt),
-        field_name=field_name,
-        choice_inputs=choice_inputs,
-    )
+    return render_template("quizzes/take.html", row=row, attempt=attempt, questions=question_inputs(attempt))
 
 
 @bp.post("/<slug>/quiz/intentos")
@@ -88,16 +81,9 @@ def submit(slug: str, attempt_id: int):
         abort(400)
     form = quiz_form_for(attempt)
     if not form.validate_on_submit():
-        missing = sum(1 for item in attempt.questions if form[field_name(item.question_id)].errors)
-        return render_template(
-            "quizzes/take.html",
-            row=row,
-            attempt=attempt,
-            form=form,
-            field_name=field_name,
-            choice_inputs=choice_inputs,
-            missing=missing,
-        ), 422
+        questions = question_inputs(attempt, form)
+        missing = sum(1 for question in questions if question.error)
+        return render_template("quizzes/take.html", row=row, attempt=attempt, questions=questions, missing=missing), 422
     answers = answers_from(form, attempt)
     try:
         result = service.grade_attempt(attempt, answers)
