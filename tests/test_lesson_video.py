@@ -12,11 +12,12 @@ import json
 import re
 
 import pytest
+from flask import url_for
 from sqlalchemy import func, select
 
 from portal.extensions import db
 from portal.models.audit import AuditEvent
-from portal.models.curriculum import Lesson, LessonVideo, Module
+from portal.models.curriculum import Lesson, LessonAttachment, LessonVideo, Module
 from portal.settings import store
 from portal.training.trash import move_to_trash
 from portal.uploads import RejectedUpload
@@ -423,3 +424,24 @@ def test_the_module_page_adds_up_how_long_its_lessons_videos_run(app, trainer, l
         move_to_trash(lesson, None)
         db.session.commit()
     assert "Video: un minuto o menos." in learner.get(module_url).get_data(as_text=True)
+
+
+def test_a_lesson_with_a_video_and_documents_shows_each_once_in_order(app, trainer, learner):
+    minute = b"WEBVTT\n\n00:00:00.000 --> 00:00:30.000\nHola.\n"
+    trainer.post(NEW_LESSON, data=lesson_form(video_file=(WEBM, "a.webm"), captions=(minute, "a.vtt")))
+    with app.app_context():
+        lesson = db.session.scalar(select(Lesson).where(Lesson.title == "Reglamento interno"))
+        for name in ("Segundo anexo.pdf", "Primer anexo.pdf"):  # ids in this order: the page's order
+            db.session.add(
+                LessonAttachment(
+                    lesson_id=lesson.id, file_name=name, stored_name=f"{len(name):032x}.pdf", kind="pdf", size=2048
+                )
+            )
+        db.session.commit()
+        video_id = lesson.video.id
+    with app.test_request_context():
+        video_url = url_for("learning.video", video_id=video_id)
+    page = learner.get(lesson_url(app)).get_data(as_text=True)
+    assert page.count(f'<source src="{video_url}"') == 1 and page.count("<p>Hola.</p>") == 1
+    documents = re.findall(r'download>([^<]+)</a>\s*<span class="meta">Documento PDF · 2 KB', page)
+    assert documents == ["Segundo anexo.pdf", "Primer anexo.pdf"], documents

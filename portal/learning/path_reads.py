@@ -13,11 +13,10 @@ from functools import cache
 from typing import NamedTuple
 
 from sqlalchemy import bindparam, case, exists, func, select
-from sqlalchemy.orm import joinedload
 
 from portal.extensions import db
 from portal.learning.cycles import Cycle
-from portal.models.curriculum import LESSON_IN_USE, Lesson, Module
+from portal.models.curriculum import LESSON_IN_USE, Lesson, LessonAttachment, LessonVideo, Module
 from portal.models.progress import Certificate, Commitment, LessonView
 from portal.models.quiz import Attempt, Quiz, QuizRevision
 
@@ -194,12 +193,52 @@ def path_facts(user_id: int, cycle: Cycle) -> list:
     return _with_heads(_plain_rows(_path_statement(bounds), params))
 
 
-def lesson_to_read(user_id: int, module_id: int, number: int, cycle: Cycle) -> tuple[Lesson, bool] | None:
+class VideoToShow(NamedTuple):
+    """What a lesson page shows of its video (models.curriculum.LessonVideo's columns)."""
+
+    id: int
+    kind: str
+    captions: str | None
+    transcript: str
+
+
+class DocumentToShow(NamedTuple):
+    """What a lesson page shows of a document attached to it (LessonAttachment's columns)."""
+
+    id: int
+    file_name: str
+    kind: str
+    size: int
+
+
+class LessonToRead(NamedTuple):
+    """A lesson as its page shows it."""
+
+    title: str
+    body_md: str
+    video: VideoToShow | None
+    attachments: list[DocumentToShow]
+
+
+_VIDEO_COLUMNS = tuple(getattr(LessonVideo, name) for name in VideoToShow._fields)
+_DOCUMENT_COLUMNS = tuple(getattr(LessonAttachment, name) for name in DocumentToShow._fields)
+_VIDEO_AT = 3
+_DOCUMENT_AT = _VIDEO_AT + len(_VIDEO_COLUMNS)
+
+
+def lesson_to_read(user_id: int, module_id: int, number: int, cycle: Cycle) -> tuple[LessonToRead, bool] | None:
     """The module's lesson in use at 1-based `number`, with its video and documents, and whether the
-    person read it within the cycle; None when there is no such lesson. One statement."""
+    person read it within the cycle; None when there is no such lesson. One statement: a row for each
+    document (at least one row), each with the lesson and its video."""
     bounds, params = _cycle_parameters(cycle, user_id=user_id, module_id=module_id, skip=number - 1)
-    found = db.session.execute(_lesson_statement(bounds), params).unique().first()
-    return (found[0], bool(found[1])) if found else None
+    rows = _plain_rows(_lesson_statement(bounds), params).all()
+    if not rows:
+        return None
+    title, body_md, read = rows[0][:_VIDEO_AT]
+    video = VideoToShow(*rows[0][_VIDEO_AT:_DOCUMENT_AT]) if rows[0][_VIDEO_AT] is not None else None
+    # By id: were a second video ever joined, its rows would repeat the documents.
+    documents = {row[_DOCUMENT_AT]: DocumentToShow(*row[_DOCUMENT_AT:]) for row in rows if row[_DOCUMENT_AT]}
+    return LessonToRead(title, body_md, video, list(documents.values())), bool(read)
 
 
 @cache
@@ -212,12 +251,22 @@ def _lesson_statement(bounds: tuple[bool, bool]):
         LessonView.last_viewed_at,
         bounds,
     )
-    return (
-        select(Lesson, read.exists())
+    numbered = (
+        select(Lesson.id)
         .where(Lesson.module_id == bindparam("module_id"), LESSON_IN_USE)
         # The order of Module.lessons, whose position `number` counts in.
         .order_by(Lesson.position)
         .offset(bindparam("skip"))
         .limit(1)
-        .options(joinedload(Lesson.video), joinedload(Lesson.attachments))
+        .scalar_subquery()
+    )
+    return (
+        select(Lesson.title, Lesson.body_md, read.exists(), *_VIDEO_COLUMNS, *_DOCUMENT_COLUMNS)
+        .select_from(Lesson)
+        # A lesson shows one video (Lesson.video): the editor replaces it, never adds a second.
+        .outerjoin(LessonVideo, LessonVideo.lesson_id == Lesson.id)
+        .outerjoin(LessonAttachment, LessonAttachment.lesson_id == Lesson.id)
+        .where(Lesson.id == numbered)
+        # The order of Lesson.attachments (the first video first, should there ever be two).
+        .order_by(LessonVideo.id, LessonAttachment.id)
     )
