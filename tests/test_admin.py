@@ -94,6 +94,8 @@ def test_admin_creates_an_account_with_several_roles_and_a_password_link(app, ma
     )
     html = response.get_data(as_text=True)
     assert response.status_code == 200 and "Cuenta creada" in html and "no tiene correo" in html
+    # Only the heading says «Cuenta creada»: no flashed message repeats it.
+    assert "<h1>Cuenta creada</h1>" in html and '<div class="flashes"' not in html
     link = re.search(r"http://127\.0\.0\.1:5000(/clave/[\w-]+)", html).group(1)
     with app.app_context():
         juan = db.session.scalar(select(User).where(User.rut == "18765432-7"))

@@ -129,8 +129,15 @@ def test_new_people_with_email_receive_their_link_by_mail(make_app, smtp_server,
     html = client.post(
         "/rrhh/personas/nueva", data={"rut": "18.765.432-7", "full_name": "Rosa Tapia", "email": "rosa.tapia@muni.cl"}
     ).get_data(as_text=True)
-    assert "El correo con este enlace para rosa.tapia@muni.cl quedó en cola de envío" in html
-    assert "Enviado" in html  # the queue ran at once here (tests' immediate mode)
+    # The queue ran at once here (tests' immediate mode): the mail is said sent, not queued.
+    assert "Se envió el correo con este enlace a rosa.tapia@muni.cl." in html
+    assert "cola de envío" not in html and "Si el servidor de correo no responde" not in html
+    assert "Estado:" not in html
+    # Only the heading says «Persona agregada»: no flashed message repeats it.
+    assert "<h1>Persona agregada</h1>" in html and '<div class="flashes"' not in html
+    # The mail's state takes focus on load and comes before the link: read first, then the link.
+    assert html.index('tabindex="-1" autofocus data-announce') < html.index("Se envió el correo")
+    assert html.index("Se envió el correo") < html.index('<code class="hash">')
     [(recipients, message)] = inbox.messages
     assert recipients == ["rosa.tapia@muni.cl"]
     body = message.get_content()
@@ -148,6 +155,7 @@ def test_a_refused_welcome_mail_is_shown_not_swallowed(make_app, smtp_server, ma
         "/rrhh/personas/nueva", data={"rut": "18.765.432-7", "full_name": "Rosa Tapia", "email": "rosa.tapia@muni.cl"}
     ).get_data(as_text=True)
     assert "No se pudo enviar el correo" in html and "550 mailbox unavailable" in html and "/clave/" in html
+    assert html.index('class="error-summary" role="alert" tabindex="-1"') < html.index('<code class="hash">')
 
 
 def test_an_unreachable_server_leaves_the_welcome_queued_and_says_so(make_app, make_user):
@@ -159,8 +167,12 @@ def test_an_unreachable_server_leaves_the_welcome_queued_and_says_so(make_app, m
         "/rrhh/personas/nueva", data={"rut": "18.765.432-7", "full_name": "Rosa Tapia", "email": "rosa.tapia@muni.cl"}
     )
     html = response.get_data(as_text=True)
-    assert "quedó en cola de envío" in html and "Pendiente" in html and "se reintentará" in html
+    assert "rosa.tapia@muni.cl quedó en cola de envío. (1 intento fallido; se reintentará)" in html
+    # The sentence says the state: no «Estado: Pendiente» after it.
+    assert "Estado:" not in html and "Pendiente" not in html
+    assert "Si el servidor de correo no responde, el portal lo reintenta solo" in html
     assert "No se pudo conectar con el servidor de correo" in html and "/clave/" in html
+    assert html.index("quedó en cola de envío") < html.index('<code class="hash">')
 
 
 def test_an_anonymised_person_can_no_longer_be_changed_by_hr(app, make_user):
