@@ -122,6 +122,16 @@ def test_account_form_errors_are_shown_next_to_the_field(app, make_user):
     assert client.post("/admin/cuentas/nueva", data={}).status_code == 422
 
 
+def test_the_error_summary_of_a_refused_account_links_to_each_field(app, make_user):
+    client, _ = admin_client(app, make_user)
+    html = client.post("/admin/cuentas/nueva", data={"rut": "18.765.432-7", "full_name": "Ana"}).get_data(as_text=True)
+    summary = html[
+        html.index('<div class="error-summary"') : html.index("</div>", html.index('<div class="error-summary"'))
+    ]
+    assert '<a href="#roles">Elija al menos un rol' in summary, summary
+    assert 'id="roles"' in html
+
+
 def test_admin_edits_data_and_roles(app, make_user):
     client, admin = admin_client(app, make_user)
     other = make_user(full_name="Pedro Rojas", roles=(STAFF,))

@@ -221,6 +221,27 @@ def test_saving_a_persons_page_untouched_keeps_their_department_and_everything_e
         assert db.session.get(User, person.id).department.name == "Dirección de Tránsito"
 
 
+def error_summary_of(html: str) -> str:
+    start = html.index('<div class="error-summary"')
+    return html[start : html.index("</div>", start)]
+
+
+def test_the_error_summary_of_a_refused_person_links_to_each_field(app, make_user):
+    client, _ = hr_client(app, make_user)
+    data = {"rut": "18.765.432-7", "full_name": "Ana", "department": "Oficina Inexistente"}
+    html = client.post("/rrhh/personas/nueva", data=data).get_data(as_text=True)
+    summary = error_summary_of(html)
+    assert "Revise los campos marcados." in summary
+    assert '<a href="#department">No hay un departamento llamado «Oficina Inexistente»' in summary, summary
+    assert 'id="department"' in html
+    html = client.post("/rrhh/personas/nueva", data={**data, "rut": "18.765.432-1", "email": "ana@"}).get_data(
+        as_text=True
+    )
+    summary = error_summary_of(html)
+    assert re.search(r'<a href="#rut">[^<]*dígito verificador', summary), summary
+    assert re.search(r'<a href="#email">[^<]*Escriba un correo válido', summary), summary
+
+
 def test_a_department_is_created_only_on_purpose(app, make_user):
     client, _ = hr_client(app, make_user)
     person = make_user(full_name="Rodrigo Fuentes Lagos")
