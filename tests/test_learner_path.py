@@ -203,7 +203,7 @@ def test_unanswered_questions_are_pointed_out_and_answers_kept(app, client, logi
     response = client.post(f"/modulos/{SLUGS[0]}/quiz/intentos/{attempt_id}", data=partial)
     page = response.get_data(as_text=True)
     assert response.status_code == 422
-    assert f"Faltan {len(keys) - 2} preguntas por responder" in page
+    assert f"Faltan {len(keys) - 2} preguntas por responder. Sus otras respuestas se mantienen." in page
     for key in keys[:2]:
         for choice_id in partial[key]:
             assert re.search(rf'<input checked id="[^"]+" name="{key}"[^>]* value="{choice_id}"', page)
