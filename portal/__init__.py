@@ -89,7 +89,7 @@ def register_blueprints(app: Flask) -> None:
 
 def register_template_helpers(app: Flask) -> None:
     from portal.attachments import KINDS, human_size
-    from portal.dates import day_month_year, day_month_year_time
+    from portal.dates import day_month_year, day_month_year_time, hour_minute
     from portal.flashes import opening_message, page_opens_with_message
     from portal.institution import with_article
     from portal.markdown import reading_minutes
@@ -100,6 +100,7 @@ def register_template_helpers(app: Flask) -> None:
     app.jinja_env.filters["date_cl"] = day_month_year
     app.jinja_env.filters["date_long"] = lambda value: format_date(value, "long") if value else ""
     app.jinja_env.filters["datetime_cl"] = day_month_year_time
+    app.jinja_env.filters["time_cl"] = hour_minute
     app.jinja_env.filters["rut"] = display_rut
     app.jinja_env.filters["with_article"] = with_article
     app.jinja_env.filters["file_size"] = human_size

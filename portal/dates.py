@@ -80,6 +80,15 @@ def day_month_year_time(moment: datetime | None) -> str:
     return f"{day_month_year(local.date())} {local.hour:02d}:{local.minute:02d}"
 
 
+def hour_minute(moment: datetime | None) -> str:
+    """`moment`'s time as 14:05 in the institution's time zone (the `time_cl` filter), as Babel's "HH:mm"
+    would write it: for sentences that say the day and the time apart («el 31-12-2026 a las 14:05»)."""
+    if not moment:
+        return ""
+    local = to_user_timezone(moment)
+    return f"{local.hour:02d}:{local.minute:02d}"
+
+
 def add_months(moment: datetime, months: int) -> datetime:
     """The same day and time `months` later, on the month's last day when it is shorter.
 

@@ -94,6 +94,8 @@ def test_admin_creates_an_account_with_several_roles_and_a_password_link(app, ma
     )
     html = response.get_data(as_text=True)
     assert response.status_code == 200 and "Cuenta creada" in html and "no tiene correo" in html
+    # Only the heading says «Cuenta creada»: no flashed message repeats it.
+    assert "<h1>Cuenta creada</h1>" in html and '<div class="flashes"' not in html
     link = re.search(r"http://127\.0\.0\.1:5000(/clave/[\w-]+)", html).group(1)
     with app.app_context():
         juan = db.session.scalar(select(User).where(User.rut == "18765432-7"))
@@ -118,6 +120,16 @@ def test_account_form_errors_are_shown_next_to_the_field(app, make_user):
     )
     assert "Ya existe una persona con ese RUT" in taken
     assert client.post("/admin/cuentas/nueva", data={}).status_code == 422
+
+
+def test_the_error_summary_of_a_refused_account_links_to_each_field(app, make_user):
+    client, _ = admin_client(app, make_user)
+    html = client.post("/admin/cuentas/nueva", data={"rut": "18.765.432-7", "full_name": "Ana"}).get_data(as_text=True)
+    summary = html[
+        html.index('<div class="error-summary"') : html.index("</div>", html.index('<div class="error-summary"'))
+    ]
+    assert '<a href="#roles">Elija al menos un rol' in summary, summary
+    assert 'id="roles"' in html
 
 
 def test_admin_edits_data_and_roles(app, make_user):

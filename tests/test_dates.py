@@ -4,7 +4,7 @@ from datetime import UTC, date, datetime, timedelta, timezone
 
 from flask_babel import format_date, format_datetime, get_timezone
 
-from portal.dates import day_month_year, day_month_year_time
+from portal.dates import day_month_year, day_month_year_time, hour_minute
 
 #: Every 37 minutes through 2026, naive (UTC, as the database keeps them): both of Chile's clock changes,
 #: midnights and year ends on either side of the offset.
@@ -17,8 +17,10 @@ def test_dates_and_moments_read_as_babel_writes_them(app):
         for moment in MOMENTS:
             assert day_month_year_time(moment) == format_datetime(moment, "dd-MM-yyyy HH:mm"), moment
             assert day_month_year(moment) == format_date(moment, "dd-MM-yyyy"), moment
+            assert hour_minute(moment) == format_datetime(moment, "HH:mm"), moment
         aware = datetime(2026, 4, 5, 2, 30, tzinfo=timezone(timedelta(hours=-4)))
         assert day_month_year_time(aware) == format_datetime(aware, "dd-MM-yyyy HH:mm") == "05-04-2026 02:30"
         assert day_month_year_time(datetime(2026, 1, 1, 2, 59, tzinfo=UTC)) == "31-12-2025 23:59"
         assert day_month_year(date(2026, 3, 9)) == format_date(date(2026, 3, 9), "dd-MM-yyyy") == "09-03-2026"
-        assert day_month_year(None) == day_month_year_time(None) == ""
+        assert hour_minute(datetime(2026, 1, 1, 2, 59, tzinfo=UTC)) == "23:59"
+        assert day_month_year(None) == day_month_year_time(None) == hour_minute(None) == ""

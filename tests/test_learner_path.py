@@ -89,9 +89,12 @@ def test_funcionario_walks_the_whole_path_to_a_verified_certificate(app, client,
     bare = re.findall(r'(href="[^"]*")?>\s*Compromiso\s*<', finished)
     assert bare == ['href="/modulos/compromiso"'], bare  # only the module's own link
     # The last card says what was signed (the name as typed), no longer asks to sign.
-    assert (
-        "Firmó la declaración de compromiso el" in finished and "como «camila fuentes  rojas»" in finished
-    )  # as typed
+    # The day and the time said apart, as one says them: «el 07-12-2026 a las 21:12».
+    signed_sentence = (
+        r"Firmó la declaración de compromiso el \d\d-\d\d-\d{4} a las \d\d:\d\d como «camila fuentes  rojas»\."
+    )
+    assert re.search(signed_sentence, finished), finished  # the name as typed
+    assert re.search(signed_sentence, client.get("/compromiso").get_data(as_text=True))
     assert "Al terminar los módulos, firme" not in finished
 
     # The certificate PDF, read back.
@@ -203,7 +206,7 @@ def test_unanswered_questions_are_pointed_out_and_answers_kept(app, client, logi
     response = client.post(f"/modulos/{SLUGS[0]}/quiz/intentos/{attempt_id}", data=partial)
     page = response.get_data(as_text=True)
     assert response.status_code == 422
-    assert f"Faltan {len(keys) - 2} preguntas por responder" in page
+    assert f"Faltan {len(keys) - 2} preguntas por responder. Sus otras respuestas se mantienen." in page
     for key in keys[:2]:
         for choice_id in partial[key]:
             assert re.search(rf'<input checked id="[^"]+" name="{key}"[^>]* value="{choice_id}"', page)

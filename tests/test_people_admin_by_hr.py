@@ -129,8 +129,15 @@ def test_new_people_with_email_receive_their_link_by_mail(make_app, smtp_server,
     html = client.post(
         "/rrhh/personas/nueva", data={"rut": "18.765.432-7", "full_name": "Rosa Tapia", "email": "rosa.tapia@muni.cl"}
     ).get_data(as_text=True)
-    assert "El correo con este enlace para rosa.tapia@muni.cl quedó en cola de envío" in html
-    assert "Enviado" in html  # the queue ran at once here (tests' immediate mode)
+    # The queue ran at once here (tests' immediate mode): the mail is said sent, not queued.
+    assert "Se envió el correo con este enlace a rosa.tapia@muni.cl." in html
+    assert "cola de envío" not in html and "Si el servidor de correo no responde" not in html
+    assert "Estado:" not in html
+    # Only the heading says «Persona agregada»: no flashed message repeats it.
+    assert "<h1>Persona agregada</h1>" in html and '<div class="flashes"' not in html
+    # The mail's state takes focus on load and comes before the link: read first, then the link.
+    assert html.index('tabindex="-1" autofocus data-announce') < html.index("Se envió el correo")
+    assert html.index("Se envió el correo") < html.index('<code class="hash">')
     [(recipients, message)] = inbox.messages
     assert recipients == ["rosa.tapia@muni.cl"]
     body = message.get_content()
@@ -148,6 +155,7 @@ def test_a_refused_welcome_mail_is_shown_not_swallowed(make_app, smtp_server, ma
         "/rrhh/personas/nueva", data={"rut": "18.765.432-7", "full_name": "Rosa Tapia", "email": "rosa.tapia@muni.cl"}
     ).get_data(as_text=True)
     assert "No se pudo enviar el correo" in html and "550 mailbox unavailable" in html and "/clave/" in html
+    assert html.index('class="error-summary" role="alert" tabindex="-1"') < html.index('<code class="hash">')
 
 
 def test_an_unreachable_server_leaves_the_welcome_queued_and_says_so(make_app, make_user):
@@ -159,8 +167,12 @@ def test_an_unreachable_server_leaves_the_welcome_queued_and_says_so(make_app, m
         "/rrhh/personas/nueva", data={"rut": "18.765.432-7", "full_name": "Rosa Tapia", "email": "rosa.tapia@muni.cl"}
     )
     html = response.get_data(as_text=True)
-    assert "quedó en cola de envío" in html and "Pendiente" in html and "se reintentará" in html
+    assert "rosa.tapia@muni.cl quedó en cola de envío. (1 intento fallido; se reintentará)" in html
+    # The sentence says the state: no «Estado: Pendiente» after it.
+    assert "Estado:" not in html and "Pendiente" not in html
+    assert "Si el servidor de correo no responde, el portal lo reintenta solo" in html
     assert "No se pudo conectar con el servidor de correo" in html and "/clave/" in html
+    assert html.index("quedó en cola de envío") < html.index('<code class="hash">')
 
 
 def test_an_anonymised_person_can_no_longer_be_changed_by_hr(app, make_user):
@@ -207,6 +219,27 @@ def test_saving_a_persons_page_untouched_keeps_their_department_and_everything_e
         names = list(db.session.scalars(select(Department.name).order_by(Department.name)))
         assert names == ["Dirección de Obras Municipales", "Dirección de Tránsito"]
         assert db.session.get(User, person.id).department.name == "Dirección de Tránsito"
+
+
+def error_summary_of(html: str) -> str:
+    start = html.index('<div class="error-summary"')
+    return html[start : html.index("</div>", start)]
+
+
+def test_the_error_summary_of_a_refused_person_links_to_each_field(app, make_user):
+    client, _ = hr_client(app, make_user)
+    data = {"rut": "18.765.432-7", "full_name": "Ana", "department": "Oficina Inexistente"}
+    html = client.post("/rrhh/personas/nueva", data=data).get_data(as_text=True)
+    summary = error_summary_of(html)
+    assert "Revise los campos marcados." in summary
+    assert '<a href="#department">No hay un departamento llamado «Oficina Inexistente»' in summary, summary
+    assert 'id="department"' in html
+    html = client.post("/rrhh/personas/nueva", data={**data, "rut": "18.765.432-1", "email": "ana@"}).get_data(
+        as_text=True
+    )
+    summary = error_summary_of(html)
+    assert re.search(r'<a href="#rut">[^<]*dígito verificador', summary), summary
+    assert re.search(r'<a href="#email">[^<]*Escriba un correo válido', summary), summary
 
 
 def test_a_department_is_created_only_on_purpose(app, make_user):

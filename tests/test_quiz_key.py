@@ -68,6 +68,22 @@ def correct_texts(app, attempt_id: int) -> list[str]:
         ]
 
 
+@pytest.mark.parametrize(
+    ("count", "lead", "missing"),
+    [(1, "1 pregunta.", "Falta responder 1 pregunta."), (3, "3 preguntas.", "Faltan 3 preguntas por responder.")],
+)
+def test_the_quiz_page_counts_its_questions_and_sent_empty_keeps_no_answers(
+    app, client, login_as, count, lead, missing
+):
+    login_as()
+    publish(app, count=count)
+    attempt_id = start_quiz(client, SLUG)
+    assert f"{lead} Para aprobar necesita al menos el 80 %" in page_text(client.get(f"/modulos/{SLUG}/quiz"))
+    # Sent with nothing answered: there are no other answers to keep.
+    empty = page_text(client.post(f"/modulos/{SLUG}/quiz/intentos/{attempt_id}", data={}))
+    assert missing in empty and "Sus otras respuestas se mantienen" not in empty
+
+
 def test_by_default_a_failed_attempt_never_shows_a_right_choice_and_a_pass_shows_them(app, client, login_as):
     login_as()
     publish(app)

@@ -608,6 +608,42 @@ def test_cli_import_mails_links_to_people_with_email(make_app, smtp_server, tmp_
     assert recipients == ["pedro@muni.cl"] and "https://induccion.muni.cl/clave/" in message.get_content()
 
 
+def imported_with_email(app, make_user, csv_text: str) -> str:
+    """The part of the import's done page about the people with email, HR signed in on `app`."""
+    from tests.conftest import login
+
+    client = app.test_client()
+    login(client, make_user(roles=(STAFF, HR)).email)
+    preview = upload(client, csv_text.encode(), "ingresos.csv").get_data(as_text=True)
+    html = client.post(CONFIRM, data=confirm_fields(preview)).get_data(as_text=True)
+    return html[html.index("Personas con correo") :]
+
+
+def test_the_done_page_tells_welcome_mails_sent_as_sent_and_counts_them(make_app, smtp_server, make_user):
+    from tests.smtp import Inbox
+
+    app = make_app(SMTP_HOST="127.0.0.1", SMTP_PORT=smtp_server(Inbox()))  # tests' queue sends at once
+    section = imported_with_email(app, make_user, "rut;nombre;correo\n19.234.876-5;Pedro Álvarez;pedro@muni.cl\n")
+    assert "1 correo de bienvenida con el enlace ya se envió." in section
+    assert "cola de envío" not in section and "Enviado" in section
+
+
+def test_the_done_page_tells_welcome_mails_queued_as_queued_and_counts_them(make_app, make_user):
+    from tests.smtp import free_port
+
+    app = make_app(SMTP_HOST="127.0.0.1", SMTP_PORT=free_port())  # nothing listens there
+    one = imported_with_email(app, make_user, "rut;nombre;correo\n19.234.876-5;Pedro Álvarez;pedro@muni.cl\n")
+    assert "1 correo de bienvenida con el enlace quedó en cola de envío;" in one
+    assert "el estado queda en la ficha de la persona." in one and "ya se envi" not in one
+    two = imported_with_email(
+        app,
+        make_user,
+        "rut;nombre;correo\n12.345.678-5;Héctor Bravo;hector@muni.cl\n9.876.543-3;Rosa Quiroz;rosa@muni.cl\n",
+    )
+    assert "2 correos de bienvenida con el enlace quedaron en cola de envío;" in two
+    assert "el estado queda en la ficha de cada persona." in two
+
+
 # --- Files built to exhaust a worker (issue 12) ---------------------------------------------------
 
 _MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"

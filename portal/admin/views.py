@@ -96,7 +96,7 @@ def new_account():
     token = welcome.issue_welcome_token(user)
     sent = welcome.queue_welcome(user, token)
     db.session.commit()
-    flash(_("Cuenta creada."), "success")
+    # No flashed «Cuenta creada.»: the page's heading says it, and the mail's state takes focus.
     return render_template(
         "admin/account_created.html",
         person=user,

@@ -169,7 +169,7 @@ def new_person():
     token = welcome.issue_welcome_token(user)
     sent = welcome.queue_welcome(user, token)
     db.session.commit()
-    flash(_("Persona agregada."), "success")
+    # No flashed «Persona agregada.»: the page's heading says it, and the mail's state takes focus.
     return render_template(
         "reports/person_created.html",
         person=user,
