@@ -77,7 +77,7 @@ def day_month_year_time(moment: datetime | None) -> str:
     if not moment:
         return ""
     local = to_user_timezone(moment)
-    return f"{day_month_year(local.date())} {local.hour:02d}:{local.minute:02d}"
+    return f"{day_month_year(local.date())} {hour_minute(local)}"
 
 
 def hour_minute(moment: datetime | None) -> str:
