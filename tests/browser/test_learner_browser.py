@@ -337,6 +337,21 @@ def test_learner_pages_screenshots(page: Page, live_server, make_user):
     expect(badge_of(page, "Misión y Visión")).to_have_text("Completado")
     saved += save_screenshots(page, "dashboard")
 
+    # On a phone each module's badge stays on its title's first line, at the right, even beside a title
+    # that wraps («Respeto y Solidaridad»), instead of dropping to a line of its own.
+    page.set_viewport_size(PHONE)
+    layout = page.eval_on_selector_all(
+        "li.module-card .module-head",
+        """heads => heads.map(head => {
+            const title = head.querySelector("h3").getBoundingClientRect();
+            const badge = head.querySelector(".badge").getBoundingClientRect();
+            return {wraps: title.height > 1.8 * badge.height, below: badge.top - title.top,
+                    gap: head.getBoundingClientRect().right - badge.right};
+        })""",
+    )
+    assert any(card["wraps"] for card in layout), layout
+    assert all(card["below"] < 12 and abs(card["gap"]) < 1 for card in layout), layout
+
     expected = {
         f"{name}-{size['width']}x{size['height']}.png"
         for name in ("dashboard", "lesson", "quiz", "result")
