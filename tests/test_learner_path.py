@@ -371,3 +371,32 @@ def test_quick_lines_of_text_print_exactly_where_cells_do(tmp_path, monkeypatch)
     [cells_page] = render_pages(cells, tmp_path / "cells", dpi=150)
     difference = ImageChops.difference(Image.open(quick_page).convert("L"), Image.open(cells_page).convert("L"))
     assert difference.getbbox() is None
+
+
+def summary_buttons(client) -> list[str]:
+    """The buttons of the dashboard's "Su avance" panel, in order."""
+    page = client.get("/").get_data(as_text=True)
+    panel = page[page.index('id="avance"') : page.index("</section>", page.index('id="avance"'))]
+    return re.findall(r'<a class="button[^"]*" href="[^"]+">([^<]+)</a>', panel)
+
+
+def test_the_dashboard_continues_with_required_modules_and_puts_signing_before_an_optional_one(app, client, login_as):
+    with app.app_context():
+        for slug in (SLUGS[0], SLUGS[2]):
+            db.session.scalar(select(Module).where(Module.slug == slug)).required = False
+        titles = {module.slug: module.title for module in db.session.scalars(select(Module))}
+        db.session.commit()
+    login_as()
+    # An optional first module does not stand before the first required one.
+    assert summary_buttons(client) == [f"Continuar: {titles[SLUGS[1]]}"]
+    for slug in SLUGS[1:2] + SLUGS[3:]:
+        complete_module(client, app, slug)
+    assert summary_buttons(client) == [
+        "Firmar la declaración de compromiso",
+        f"Módulo optativo: {titles[SLUGS[0]]}",
+    ]
+    complete_module(client, app, SLUGS[0])
+    assert summary_buttons(client) == [
+        "Firmar la declaración de compromiso",
+        f"Módulo optativo: {titles[SLUGS[2]]}",
+    ]

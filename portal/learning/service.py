@@ -95,8 +95,10 @@ class LearnerPath:
 
     @property
     def current_row(self) -> ModuleProgressRow | None:
-        """The first module that is neither done nor locked: where to continue."""
-        return next((row for row in self.rows if row.state not in (DONE, LOCKED)), None)
+        """Where to continue: the first open required module not done yet; once none is left, the first
+        open optional one (which never stands before signing the commitment)."""
+        open_rows = [row for row in self.rows if row.state not in (DONE, LOCKED)]
+        return next((row for row in open_rows if row.module.required), open_rows[0] if open_rows else None)
 
 
 def learner_path(user_id: int, *, now: datetime | None = None, cycle: Cycle | None = None) -> LearnerPath:
