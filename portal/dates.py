@@ -53,8 +53,12 @@ def local_today() -> date:
 
 
 def local_midnight(day: date) -> datetime:
-    """The moment `day` starts in the institution's time zone."""
-    return datetime.combine(day, time.min, tzinfo=get_timezone())
+    """The moment `day` starts in the institution's time zone.
+
+    Flask-Babel's zones are pytz's: given as `tzinfo=` one gives its first offset in history
+    (Santiago's mean solar time, -4:43), so the zone places the wall time itself (`localize`).
+    """
+    return get_timezone().localize(datetime.combine(day, time.min))
 
 
 def day_month_year(value: date | datetime | None) -> str:

@@ -4,7 +4,7 @@ from datetime import UTC, date, datetime, timedelta, timezone
 
 from flask_babel import format_date, format_datetime, get_timezone
 
-from portal.dates import day_month_year, day_month_year_time, hour_minute
+from portal.dates import day_month_year, day_month_year_time, hour_minute, local_midnight
 
 #: Every 37 minutes through 2026, naive (UTC, as the database keeps them): both of Chile's clock changes,
 #: midnights and year ends on either side of the offset.
@@ -24,3 +24,10 @@ def test_dates_and_moments_read_as_babel_writes_them(app):
         assert day_month_year(date(2026, 3, 9)) == format_date(date(2026, 3, 9), "dd-MM-yyyy") == "09-03-2026"
         assert hour_minute(datetime(2026, 1, 1, 2, 59, tzinfo=UTC)) == "23:59"
         assert day_month_year(None) == day_month_year_time(None) == hour_minute(None) == ""
+
+
+def test_a_local_day_starts_at_midnight_in_chile_summer_and_winter(app):
+    with app.test_request_context():
+        assert local_midnight(date(2026, 12, 8)).astimezone(UTC) == datetime(2026, 12, 8, 3, 0, tzinfo=UTC)  # -03
+        assert local_midnight(date(2026, 7, 1)).astimezone(UTC) == datetime(2026, 7, 1, 4, 0, tzinfo=UTC)  # -04
+        assert day_month_year_time(local_midnight(date(2026, 12, 8))) == "08-12-2026 00:00"

@@ -445,3 +445,15 @@ def test_a_lesson_with_a_video_and_documents_shows_each_once_in_order(app, train
     assert page.count(f'<source src="{video_url}"') == 1 and page.count("<p>Hola.</p>") == 1
     documents = re.findall(r'download>([^<]+)</a>\s*<span class="meta">Documento PDF · 2 KB', page)
     assert documents == ["Segundo anexo.pdf", "Primer anexo.pdf"], documents
+
+
+def test_the_preview_says_nothing_of_a_video_without_captions_yet(app, trainer):
+    """Its length is unknown until its captions come (an unpublished module may wait for them): the
+    preview does not guess, as the lesson page would not."""
+    trainer.post("/capacitacion/modulos/nuevo", data={"slug": "bienvenida", "title": "Bienvenida", "summary": ""})
+    new_lesson = "/capacitacion/modulos/bienvenida/lecciones/nueva"
+    assert trainer.post(new_lesson, data=lesson_form(video_file=(WEBM, "a.webm"))).status_code == 302
+    module = trainer.get("/capacitacion/modulos/bienvenida/vista-previa").get_data(as_text=True)
+    lesson = trainer.get("/capacitacion/modulos/bienvenida/vista-previa/lecciones/1").get_data(as_text=True)
+    assert "<video " in lesson
+    assert "Video" not in reading_line(module) and "Video" not in reading_line(lesson)

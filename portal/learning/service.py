@@ -34,6 +34,7 @@ from portal.learning.cycles import (
 from portal.learning.path_reads import (  # noqa: F401
     COMMITMENT_COLUMNS,
     IssuedCertificate,
+    ModuleHead,
     SignedCommitment,
     lesson_to_read,
     path_facts,
@@ -42,7 +43,7 @@ from portal.learning.path_reads import (  # noqa: F401
     signed_commitment,
 )
 from portal.learning.progress import ModuleFacts, PathProgress, path_progress
-from portal.models.curriculum import LESSON_IN_USE, Lesson, LessonVideo, Module
+from portal.models.curriculum import LESSON_IN_USE, Lesson, LessonVideo
 from portal.models.progress import Certificate, Commitment, LessonView
 from portal.models.types import utcnow
 from portal.models.user import User
@@ -52,7 +53,7 @@ from portal.vocabulary import DONE, LOCKED
 
 @dataclass(frozen=True)
 class ModuleProgressRow:
-    module: Module
+    module: ModuleHead
     state: str
     lesson_count: int
     lessons_read: int
@@ -190,12 +191,14 @@ def module_lessons(module_id: int) -> list[Lesson]:
 
 
 def video_captions(module_id: int) -> list[str]:
-    """The captions of each video the module's lessons in use show, in lesson order."""
+    """The captions of each captioned video the module's lessons in use show, in lesson order: the
+    videos whose length is known (a lesson page says nothing of a video without captions either)."""
     return list(
         db.session.scalars(
             select(LessonVideo.captions)
             .join(Lesson, Lesson.id == LessonVideo.lesson_id)
-            .where(Lesson.module_id == module_id, LESSON_IN_USE)
+            .where(Lesson.module_id == module_id, LESSON_IN_USE, LessonVideo.captions.is_not(None))
+            .where(LessonVideo.captions != "")
             .order_by(Lesson.position)
         )
     )
@@ -306,7 +309,9 @@ def sign_commitment(user: User, path: LearnerPath, typed_name: str, text: str) -
 
 
 def certificate_valid_until(certificate: Certificate) -> datetime | None:
-    """When the completion this certificate attests stops (or stopped) being valid; None if never."""
+    """When the completion this certificate attests stops (or stopped) being valid; None if never.
+    `certificate` is a Certificate with its commitment (certificates_of, certificate_by_code), not a path's
+    IssuedCertificate."""
     return completion_expiry(certificate.commitment.signed_at)
 
 
