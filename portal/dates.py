@@ -1,6 +1,6 @@
 """Dates: the institution's calendar, the range the portal accepts and day arithmetic that cannot overflow.
 
-local_today() and local_midnight() use the institution's time zone (Flask-Babel's), not the server's.
+local_today(), local_midnight() and at_local_hour() use the institution's time zone (Flask-Babel's), not the server's.
 
 Python's dates end at 9999-12-31: a start date of 31-12-9999 plus the onboarding days, or a due
 date moved a week, raised OverflowError (a 500). Every date that enters (forms, imports, filters)
@@ -53,12 +53,18 @@ def local_today() -> date:
 
 
 def local_midnight(day: date) -> datetime:
-    """The moment `day` starts in the institution's time zone.
+    """The moment `day` starts in the institution's time zone."""
+    return at_local_hour(day, 0)
+
+
+def at_local_hour(day: date, hour: int) -> datetime:
+    """The moment the institution's clocks show `hour`:00 on `day`, even on a day they move: on Chile's
+    spring-forward day midnight plus three hours is 04:00 on the wall.
 
     Flask-Babel's zones are pytz's: given as `tzinfo=` one gives its first offset in history
     (Santiago's mean solar time, -4:43), so the zone places the wall time itself (`localize`).
     """
-    return get_timezone().localize(datetime.combine(day, time.min))
+    return get_timezone().localize(datetime.combine(day, time(hour)))
 
 
 def day_month_year(value: date | datetime | None) -> str:

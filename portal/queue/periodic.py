@@ -25,7 +25,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
-from portal.dates import local_midnight
+from portal.dates import at_local_hour
 from portal.extensions import db
 from portal.models.outbox import PeriodicRun
 from portal.models.types import utcnow
@@ -115,7 +115,7 @@ def due_at(job: DailyJob, day: date) -> datetime | None:
     hour = hour_of(job)
     if hour is None or not job.applies():
         return None
-    return (local_midnight(day) + timedelta(hours=hour)).astimezone(get_timezone())
+    return at_local_hour(day, hour)
 
 
 def run_once(job: DailyJob, period: str) -> PeriodicRun | None:
