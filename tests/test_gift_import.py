@@ -154,10 +154,10 @@ def test_every_supported_construct_becomes_the_expected_question():
     ]
     assert len(report.questions) == TOTAL_IN_EVERYTHING_FILE
     assert report.skipped == [
-        (59, "respuesta corta «Capital»"),
-        (61, "emparejamiento «Emparejar»"),
-        (63, "numérica «Año»"),
-        (65, "ensayo (respuesta abierta) «Opinión»"),
+        (59, "«Capital» (respuesta corta)"),
+        (61, "«Emparejar» (emparejamiento)"),
+        (63, "«Año» (numérica)"),
+        (65, "«Opinión» (ensayo, de respuesta abierta)"),
         (67, "selección única con varias respuestas correctas «Dos correctas»"),
     ]
     assert_messages(
@@ -201,15 +201,15 @@ def test_moodle_documentation_examples_are_imported_or_listed_as_skipped():
     assert grant_false["explanation"] == "No, he's buried in Grant's tomb."
     assert report.questions[4]["choices"] == choices("15th", "3rd", "2nd", right={2})
     assert report.skipped == [
-        (11, "respuesta corta «Q3»"),
-        (14, "emparejamiento «Q4»"),
-        (17, "numérica «Q5»"),
-        (20, "numérica «Q6»"),
-        (24, "numérica «Q7»"),
-        (30, "ensayo (respuesta abierta) «Q8»"),
-        (40, "respuesta corta «Who's buried in Grant's tomb?»"),
-        (42, "numérica «When was Ulysses S. Grant born?»"),
-        (44, "emparejamiento «Match the following countries with their corresponding capi…»"),
+        (11, "«Q3» (respuesta corta)"),
+        (14, "«Q4» (emparejamiento)"),
+        (17, "«Q5» (numérica)"),
+        (20, "«Q6» (numérica)"),
+        (24, "«Q7» (numérica)"),
+        (30, "«Q8» (ensayo, de respuesta abierta)"),
+        (40, "«Who's buried in Grant's tomb?» (respuesta corta)"),
+        (42, "«When was Ulysses S. Grant born?» (numérica)"),
+        (44, "«Match the following countries with their corresponding capi…» (emparejamiento)"),
     ]
     assert_messages(report.notices, [(7, "«Q2»: el portal no muestra comentarios por alternativa")])
     for question in report.questions:
@@ -347,7 +347,7 @@ def test_cli_imports_into_the_draft_and_leaves_the_published_revision_alone(app,
     assert result.exit_code == 0, result.output
     assert f"Se importaron {TOTAL_IN_EVERYTHING_FILE} preguntas al borrador" in result.output
     assert "Se omitieron 5 preguntas" in result.output
-    assert "línea 59: respuesta corta «Capital»" in result.output
+    assert "línea 59: «Capital» (respuesta corta)" in result.output
     assert "línea 67: selección única con varias respuestas correctas" in result.output
     assert "línea 3: Se ignoró la categoría" in result.output
     assert "línea 53: «HTML»: el texto HTML se convirtió a texto simple." in result.output
@@ -383,7 +383,7 @@ def test_cli_dry_run_reports_but_writes_nothing(app, runner):
 
     assert result.exit_code == 0, result.output
     assert f"Se importarían {TOTAL_IN_EVERYTHING_FILE} preguntas" in result.output
-    assert "línea 59: respuesta corta «Capital»" in result.output
+    assert "línea 59: «Capital» (respuesta corta)" in result.output
     assert "no se guardó nada" in result.output
     with app.app_context():
         assert module_by_slug("compromiso").quiz.draft == stored

@@ -225,15 +225,15 @@ def _answers(
 def _unsupported_kind(head: str, label: str) -> str | None:
     """How the report lists a valid GIFT question the portal cannot ask; None for the kinds it can."""
     if not head:
-        return _("ensayo (respuesta abierta) «%(label)s»", label=label)
+        return _("«%(label)s» (ensayo, de respuesta abierta)", label=label)
     if head.startswith("#"):
-        return _("numérica «%(label)s»", label=label)
+        return _("«%(label)s» (numérica)", label=label)
     if "~" in head:
         return None
     if head.startswith("=") and "->" in head:
-        return _("emparejamiento «%(label)s»", label=label)
+        return _("«%(label)s» (emparejamiento)", label=label)
     if head.startswith("="):
-        return _("respuesta corta «%(label)s»", label=label)
+        return _("«%(label)s» (respuesta corta)", label=label)
     return None
 
 
