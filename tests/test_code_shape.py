@@ -149,3 +149,17 @@ def test_statuses_states_and_employment_types_are_spelled_only_in_the_vocabulary
             if isinstance(node, ast.Constant) and node.value in words and id(node) not in keys
         ]
     assert not spelled, "use portal.vocabulary instead of spelling these again:\n" + "\n".join(spelled)
+
+
+def test_a_local_zone_places_wall_times_itself():
+    """pytz zones (Flask-Babel's) given as `tzinfo=` or `.replace(tzinfo=...)` take their first offset in
+    history (Santiago's -4:43): local times are made with dates.at_local_hour / localize, and moments are
+    converted with astimezone. Only UTC may be attached directly."""
+    attached = re.compile(r"tzinfo\s*=\s*(?!UTC\b|None\b|timezone\.utc\b|datetime\.UTC\b)[A-Za-z_]")
+    offenders = [
+        f"{path.relative_to(ROOT)}:{number}: {line.strip()}"
+        for path in sorted(PORTAL.rglob("*.py"))
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1)
+        if attached.search(line) and not line.lstrip().startswith("#")
+    ]
+    assert offenders == []
