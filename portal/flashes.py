@@ -14,8 +14,10 @@ from markupsafe import Markup
 
 #: What makes an element the one focused on load: focusable by script only, focused by the browser
 #: itself where autofocus works on any element (no JavaScript needed), and found by static/js/announce.js
-#: where it does not.
+#: where it does not. On the answer to a form, "answer" tells the script that the address's #part is the
+#: one the page had before the form was sent (a form without an action posts to it), not a place to go.
 _FOCUS_ON_LOAD = Markup(' tabindex="-1" autofocus data-announce')
+_FOCUS_ON_LOAD_ANSWER = Markup(' tabindex="-1" autofocus data-announce="answer"')
 #: Kept in the request's environ, not in g: an application context (and its g) may outlive one request.
 _CLAIMED = "portal.opening_message"
 
@@ -38,7 +40,7 @@ def opening_message() -> Markup:
     if request.environ.get(_CLAIMED):
         return Markup("")
     request.environ[_CLAIMED] = True
-    return _FOCUS_ON_LOAD
+    return _FOCUS_ON_LOAD if request.method in ("GET", "HEAD") else _FOCUS_ON_LOAD_ANSWER
 
 
 def page_opens_with_message() -> bool:

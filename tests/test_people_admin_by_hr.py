@@ -170,9 +170,18 @@ def test_an_unreachable_server_leaves_the_welcome_queued_and_says_so(make_app, m
     assert "rosa.tapia@muni.cl quedó en cola de envío. (1 intento fallido; se reintentará)" in html
     # The sentence says the state: no «Estado: Pendiente» after it.
     assert "Estado:" not in html and "Pendiente" not in html
-    assert "Si el servidor de correo no responde, el portal lo reintenta solo" in html
+    assert "el portal lo reintenta solo; el estado queda en la ficha de la persona." in html
     assert "No se pudo conectar con el servidor de correo" in html and "/clave/" in html
     assert html.index("quedó en cola de envío") < html.index('<code class="hash">')
+
+    # An administrator follows it on the portal's mail page: an account page shows no mail.
+    admin = app.test_client()
+    login(admin, make_user(roles=(STAFF, ADMIN)).email)
+    html = admin.post(
+        "/admin/cuentas/nueva",
+        data={"rut": "9.876.543-3", "full_name": "Rosa Quiroz", "email": "rosa.quiroz@muni.cl", "roles": [STAFF]},
+    ).get_data(as_text=True)
+    assert "el estado queda en la página «Correos» de la administración." in html, html
 
 
 def test_an_anonymised_person_can_no_longer_be_changed_by_hr(app, make_user):

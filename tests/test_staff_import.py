@@ -624,7 +624,7 @@ def test_the_done_page_tells_welcome_mails_sent_as_sent_and_counts_them(make_app
 
     app = make_app(SMTP_HOST="127.0.0.1", SMTP_PORT=smtp_server(Inbox()))  # tests' queue sends at once
     section = imported_with_email(app, make_user, "rut;nombre;correo\n19.234.876-5;Pedro Álvarez;pedro@muni.cl\n")
-    assert "1 correo de bienvenida con el enlace ya se envió." in section
+    assert "Se envió el correo de bienvenida con el enlace." in section
     assert "cola de envío" not in section and "Enviado" in section
 
 
@@ -633,14 +633,14 @@ def test_the_done_page_tells_welcome_mails_queued_as_queued_and_counts_them(make
 
     app = make_app(SMTP_HOST="127.0.0.1", SMTP_PORT=free_port())  # nothing listens there
     one = imported_with_email(app, make_user, "rut;nombre;correo\n19.234.876-5;Pedro Álvarez;pedro@muni.cl\n")
-    assert "1 correo de bienvenida con el enlace quedó en cola de envío;" in one
+    assert "El correo de bienvenida con el enlace quedó en cola de envío;" in one
     assert "el estado queda en la ficha de la persona." in one and "ya se envi" not in one
     two = imported_with_email(
         app,
         make_user,
         "rut;nombre;correo\n12.345.678-5;Héctor Bravo;hector@muni.cl\n9.876.543-3;Rosa Quiroz;rosa@muni.cl\n",
     )
-    assert "2 correos de bienvenida con el enlace quedaron en cola de envío;" in two
+    assert "Los 2 correos de bienvenida con el enlace quedaron en cola de envío;" in two
     assert "el estado queda en la ficha de cada persona." in two
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
-from portal.vocabulary import STAFF, TRAINER
+from portal.vocabulary import HR, STAFF, TRAINER
 from tests.browser.test_learner_browser import (
     PHONE,
     assert_focus_visible,
@@ -110,3 +110,23 @@ def test_without_javascript_the_browser_focuses_the_message(browser: Browser, li
         expect(page.get_by_role("button", name="Deshacer")).to_be_focused()
     finally:
         context.close()
+
+
+def test_a_form_sent_again_after_following_a_summary_link_focuses_the_new_summary(page: Page, live_server, make_user):
+    """The person form posts to its own address, which keeps the #field an error summary's link added:
+    the next answer's summary still takes focus, and following a link shows the field with its label."""
+    base = live_server.url
+    hr = make_user(full_name="Patricia Contreras Díaz", roles=(STAFF, HR))
+    page.set_viewport_size(PHONE)
+    sign_in(page, base, hr.email)
+    page.goto(base + "/rrhh/personas/nueva")
+    page.get_by_role("button", name="Guardar").click()
+    summary = page.get_by_role("alert")
+    expect(summary).to_be_focused()
+    summary.get_by_role("link").first.click()
+    assert "#" in page.url
+    label_top = page.evaluate("() => document.querySelector('label[for=\"rut\"]').getBoundingClientRect().top")
+    assert label_top >= 0, "following the summary's link hid the field's label above the screen"
+    page.get_by_role("button", name="Guardar").click()
+    expect(page.get_by_role("alert")).to_be_focused()
+    assert_focus_visible(page)
