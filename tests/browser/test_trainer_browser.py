@@ -358,7 +358,7 @@ def test_editor_pages_pass_axe(page: Page, live_server, make_user):
     page.get_by_role("button", name="Importar preguntas").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Importación GIFT")
     expect(page.get_by_role("status")).to_have_text("Se agregó 1 pregunta al borrador.")
-    expect(page.locator("main")).to_contain_text("Línea 3: respuesta corta «Corta»")
+    expect(page.locator("main")).to_contain_text("Línea 3: «Corta» (respuesta corta)")
     expect(page.get_by_role("link", name="Volver al cuestionario")).to_be_visible()
     assert_no_axe_violations(page, "the GIFT import report")
     page.goto(f"{base}{EDITOR}/modulos/{GIFT_MODULE}/cuestionario")
