@@ -197,8 +197,8 @@ def video_captions(module_id: int) -> list[str]:
         db.session.scalars(
             select(LessonVideo.captions)
             .join(Lesson, Lesson.id == LessonVideo.lesson_id)
-            .where(Lesson.module_id == module_id, LESSON_IN_USE, LessonVideo.captions.is_not(None))
-            .where(LessonVideo.captions != "")
+            # != "" is never true of NULL either: no captions, or empty ones, tell no length.
+            .where(Lesson.module_id == module_id, LESSON_IN_USE, LessonVideo.captions != "")
             .order_by(Lesson.position)
         )
     )
